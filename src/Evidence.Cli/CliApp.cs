@@ -1,0 +1,105 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Evidence.Pipeline;
+
+namespace Evidence.Cli;
+
+/// <summary>
+/// The command line of ARCHITECTURE §6. Each verb parses its words, sends requests and renders the
+/// results; no business rule lives here. Exit codes: 0 success, 1 verification found a problem,
+/// 2 bad input or usage (including a refused or failed request: nothing was recorded for it).
+/// </summary>
+internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interactive)
+{
+    public const int Ok = 0;
+    public const int Problem = 1;
+    public const int BadInput = 2;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        // The default encoder escapes every non-ASCII character: odd Unicode in a file name cannot reach a terminal raw.
+        Encoder = JavaScriptEncoder.Default,
+    };
+
+    public TextWriter Out => stdout;
+    public TextWriter Error => stderr;
+    public bool Interactive => interactive;
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var command = CommandWord(args);
+            return command switch
+            {
+                null or "help" => Help(args.Count == 0 ? BadInput : Ok),
+                "ingest" => await IngestCommand.RunAsync(this, args, cancellationToken),
+                "case" => await CaseCommand.RunAsync(this, args, cancellationToken),
+                "demo" => await Demo.DemoCommand.RunAsync(this, args, cancellationToken),
+                _ => throw new UsageException($"Unknown command '{command}'."),
+            };
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync($"evidence: {e.Message}{Environment.NewLine}Run `evidence help` for the commands and their options.");
+            return BadInput;
+        }
+        catch (EvidenceException e)
+        {
+            await stderr.WriteLineAsync($"evidence: {e.Message}");
+            return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("evidence: cancelled; the request in progress was not recorded.");
+            return BadInput;
+        }
+    }
+
+    public void WriteJson<T>(T value) => stdout.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    /// <summary>The first word that is neither an option nor a global option's value.</summary>
+    private static string? CommandWord(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "--home" or "--as" or "--role")
+            {
+                i++;
+            }
+            else if (args[i] is "--help" or "-h")
+            {
+                return "help";
+            }
+            else if (!args[i].StartsWith('-'))
+            {
+                return args[i];
+            }
+        }
+        return null;
+    }
+
+    private int Help(int exitCode)
+    {
+        (exitCode == Ok ? stdout : stderr).WriteLine("""
+            evidence: chain-of-custody evidence store.
+
+            usage: evidence [--home DIR] [--as NAME] [--role ROLE] [--verbose] <command> [--json] ...
+
+              ingest <file|folder>... --collector NAME [--case ID] [--source TEXT]
+                     [--captured-at ISO8601] [--allow-empty]
+                  Store each file (folders recursively), hash it (SHA-256) and record an Ingested
+                  custody event. Prints id, sha256, size and duplicateOf per item.
+              case add --title TITLE
+                  Open a case; prints its id.
+              demo
+                  Make synthetic evidence files (no real people) and ingest them into a fresh home.
+
+            The home (database, blobs, keys) is --home, else $EVIDENCE_HOME, else ./.evidence.
+            Set EVIDENCE_AZURE_BLOB to an Azure Storage connection string to keep blobs in Azure.
+            Exit codes: 0 success, 1 verification found a problem, 2 bad input (nothing was recorded for it).
+            """);
+        return exitCode;
+    }
+}

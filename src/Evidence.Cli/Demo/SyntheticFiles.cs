@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.IO.Hashing;
+using System.Text;
+
+namespace Evidence.Cli.Demo;
+
+/// <summary>
+/// Writes a small set of synthetic evidence files for the demo. Every file says it is synthetic; no real
+/// person, child or document is depicted or named, and victims appear only as pseudonym codes.
+/// </summary>
+internal static class SyntheticFiles
+{
+    public static IReadOnlyList<string> WriteTo(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var photo = Png(320, 200);
+        var files = new (string Name, byte[] Bytes)[]
+        {
+            ("photo-bus-at-departure-point.png", photo),
+            ("transfer-order-scan.pdf", Pdf("SYNTHETIC DEMO DOCUMENT - not a real order. Transfer list for children V-0001 to V-0004.")),
+            ("testimony-witness-W-017.txt", Encoding.UTF8.GetBytes(
+                "SYNTHETIC DEMO TESTIMONY - no real person.\n" +
+                "Witness W-017 states that on 2022-10-14 a group of children (V-0001, V-0002) was taken by bus\n" +
+                "from the children's home to the ferry crossing, accompanied by uniformed men.\n")),
+            ("registry-extract.csv", Encoding.UTF8.GetBytes(
+                "pseudonym,age_at_incident,status\nV-0001,9,deported\nV-0002,12,located\nV-0003,6,returned\nV-0004,15,deported\n")),
+            // The same photo again, as forwarded by a second source: stored once, recorded twice.
+            (Path.Combine("forwarded", "IMG_0042.png"), photo),
+        };
+        var paths = new List<string>();
+        foreach (var (name, bytes) in files)
+        {
+            var path = Path.Combine(folder, name);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, bytes);
+            paths.Add(path);
+        }
+        return paths;
+    }
+
+    /// <summary>A minimal valid PDF with one line of text.</summary>
+    internal static byte[] Pdf(string text)
+    {
+        var content = $"BT /F1 12 Tf 40 780 Td ({text.Replace("(", "\\(", StringComparison.Ordinal).Replace(")", "\\)", StringComparison.Ordinal)}) Tj ET";
+        var objects = new[]
+        {
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            $"<< /Length {content.Length} >>\nstream\n{content}\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        };
+        var pdf = new StringBuilder("%PDF-1.4\n");
+        var offsets = new List<int>();
+        for (var i = 0; i < objects.Length; i++)
+        {
+            offsets.Add(Encoding.ASCII.GetByteCount(pdf.ToString()));
+            pdf.Append($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
+        }
+        var xref = Encoding.ASCII.GetByteCount(pdf.ToString());
+        pdf.Append($"xref\n0 {objects.Length + 1}\n0000000000 65535 f \n");
+        foreach (var offset in offsets)
+        {
+            pdf.Append($"{offset:D10} 00000 n \n");
+        }
+        pdf.Append($"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        return Encoding.ASCII.GetBytes(pdf.ToString());
+    }
+
+    /// <summary>An RGB PNG: a sky-to-road gradient with a dark box standing for a bus.</summary>
+    internal static byte[] Png(int width, int height)
+    {
+        var raw = new byte[height * (1 + width * 3)];
+        for (var y = 0; y < height; y++)
+        {
+            var row = y * (1 + width * 3);
+            for (var x = 0; x < width; x++)
+            {
+                var bus = x is > 80 and < 240 && y is > 90 and < 150;
+                var p = row + 1 + x * 3;
+                raw[p] = (byte)(bus ? 40 : 120 + y / 2);
+                raw[p + 1] = (byte)(bus ? 60 : 160 - y / 4);
+                raw[p + 2] = (byte)(bus ? 90 : 220 - y / 2);
+            }
+        }
+        using var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8; // bit depth
+        header[9] = 2; // RGB
+        Chunk(png, "IHDR", header);
+        using (var compressed = new MemoryStream())
+        {
+            using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                zlib.Write(raw);
+            }
+            Chunk(png, "IDAT", compressed.ToArray());
+        }
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
+    private static void Chunk(Stream png, string type, byte[] data)
+    {
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+        png.Write(length);
+        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+        png.Write(typed);
+        Span<byte> crc = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.HashToUInt32(typed));
+        png.Write(crc);
+    }
+}

@@ -1,0 +1,56 @@
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Evidence.Cli;
+
+/// <summary>
+/// One invocation's connection to an Evidence installation: the started services and the
+/// local operator as actor (the OS user, or --as; the role from --role, by default Investigator).
+/// </summary>
+internal sealed class Session : IAsyncDisposable
+{
+    private readonly ServiceProvider provider;
+    private readonly Actor actor;
+
+    private Session(ServiceProvider provider, Actor actor)
+    {
+        this.provider = provider;
+        this.actor = actor;
+    }
+
+    public EvidenceSettings Settings => provider.GetRequiredService<EvidenceSettings>();
+
+    public static async Task<Session> OpenAsync(CommandLine line, Role defaultRole, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var settings = EvidenceSettings.FromEnvironment(line.Value("--home"));
+        var actor = new Actor(line.Value("--as") ?? Environment.UserName, ParseRole(line.Value("--role")) ?? defaultRole);
+        var level = line.Has("--verbose") ? LogLevel.Information : LogLevel.Warning;
+        var provider = await EvidenceServices.StartAsync(settings, logging => logging
+            .SetMinimumLevel(level)
+            .AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning)
+            .AddSimpleConsole(o => o.SingleLine = true)
+            // Logs go to stderr: stdout carries only results, so that --json output can be piped.
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace), cancellationToken);
+        return new Session(provider, actor);
+    }
+
+    /// <summary>Starts a fresh scope for the next request, so that one failed request leaves nothing behind for the next.</summary>
+    public async Task<TResponse> SendAsync<TResponse>(IRequest<TResponse> request, CancellationToken cancellationToken)
+    {
+        await using var requestScope = provider.CreateAsyncScope();
+        requestScope.ServiceProvider.GetRequiredService<CurrentActor>().Value = actor;
+        return await requestScope.ServiceProvider.GetRequiredService<IMediator>().Send(request, cancellationToken);
+    }
+
+    private static Role? ParseRole(string? value) =>
+        value is null ? null
+        : Enum.TryParse<Role>(value, ignoreCase: true, out var role) && Enum.IsDefined(role) ? role
+        : throw new UsageException($"--role must be one of {string.Join(", ", Enum.GetNames<Role>())}.");
+
+    public async ValueTask DisposeAsync()
+    {
+        await provider.DisposeAsync();
+    }
+}

@@ -1,0 +1,14 @@
+using Evidence.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Data;
+
+public sealed class EvidenceDbContext(DbContextOptions<EvidenceDbContext> options) : DbContext(options)
+{
+    public DbSet<Case> Cases => Set<Case>();
+    public DbSet<EvidenceItem> EvidenceItems => Set<EvidenceItem>();
+    public DbSet<CustodyEvent> CustodyEvents => Set<CustodyEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(EvidenceDbContext).Assembly);
+}

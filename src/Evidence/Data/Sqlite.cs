@@ -1,0 +1,46 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Evidence.Data;
+
+/// <summary>How Evidence opens its SQLite database: WAL so readers never block the writer, and a busy timeout.</summary>
+internal static class Sqlite
+{
+    public static string ConnectionString(string path, TimeSpan busyTimeout) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = false,
+        // Microsoft.Data.Sqlite retries a busy database until the command timeout runs out.
+        DefaultTimeout = Math.Max(1, (int)busyTimeout.TotalSeconds),
+        ForeignKeys = true,
+    }.ToString();
+
+    public static DbContextOptionsBuilder UseEvidenceSqlite(this DbContextOptionsBuilder options, string path, TimeSpan busyTimeout) =>
+        options.UseSqlite(ConnectionString(path, busyTimeout), sqlite => sqlite.MigrationsAssembly(typeof(Sqlite).Assembly.FullName))
+            .AddInterceptors(new PragmaInterceptor((int)busyTimeout.TotalMilliseconds));
+
+    /// <summary>True when SQLite said another connection holds the lock.</summary>
+    public static bool IsBusy(Exception e) =>
+        e is SqliteException { SqliteErrorCode: 5 or 6 } || (e.InnerException is not null && IsBusy(e.InnerException));
+
+    private sealed class PragmaInterceptor(int busyTimeoutMs) : DbConnectionInterceptor
+    {
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Apply(connection);
+            return Task.CompletedTask;
+        }
+
+        private void Apply(DbConnection connection)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA synchronous=FULL;";
+            command.ExecuteNonQuery();
+        }
+    }
+}

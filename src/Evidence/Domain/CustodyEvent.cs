@@ -1,0 +1,21 @@
+namespace Evidence.Domain;
+
+/// <summary>
+/// One entry of the custody log: who did what to which item, when. Rows are only ever appended, numbered
+/// without gaps from 0 in the order they were committed (the number is the ledger's leaf index).
+/// </summary>
+public sealed class CustodyEvent
+{
+    public long Sequence { get; init; }
+    public DateTime OccurredAtUtc { get; init; }
+    public required string Actor { get; init; }
+    public required string Role { get; init; }
+
+    /// <summary>What happened, in one word: Ingested, Tagged, Viewed, Exported, Verified, ...</summary>
+    public required string Action { get; init; }
+    public Guid? EvidenceId { get; init; }
+    public string? Sha256 { get; init; }
+
+    /// <summary>Further facts as a JSON object of strings, keys sorted; never content or identities.</summary>
+    public required string Details { get; init; }
+}

@@ -1,0 +1,86 @@
+using Evidence.Data;
+using Evidence.Pipeline;
+using Evidence.Storage;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Evidence;
+
+/// <summary>Wires Evidence together: MediatR 5.1.0 by hand, the behaviors in order, the database and the blob store.</summary>
+public static class EvidenceServices
+{
+    public static IServiceCollection AddEvidence(this IServiceCollection services, EvidenceSettings settings)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddDbContext<EvidenceDbContext>(options => options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout));
+        services.AddSingleton<IBlobStore>(provider => settings.AzureBlobConnectionString is { } connection
+            ? new AzureBlobStore(connection, settings.AzureBlobContainer, settings.BlobRetries, settings.StagingMaxAge, provider.GetRequiredService<TimeProvider>())
+            : new FolderBlobStore(settings.BlobFolder));
+        services.AddScoped<CurrentActor>();
+        services.AddScoped<UnitOfWork>();
+
+        services.AddScoped<ServiceFactory>(provider => provider.GetService!);
+        services.AddScoped<IMediator, Mediator>();
+        // MediatR 5 runs the first registered behavior outermost.
+        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
+        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
+        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(AuthorizationBehavior<,>));
+        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(UnitOfWorkBehavior<,>));
+        foreach (var handler in typeof(EvidenceServices).Assembly.GetTypes().Where(t => t is { IsAbstract: false, IsClass: true }))
+        {
+            foreach (var contract in handler.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IRequestHandler<,>)))
+            {
+                services.AddScoped(contract, handler);
+            }
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// Builds the services for one installation and makes it ready: the home folder (owner-only), the
+    /// database at the latest migration, the blob store, and staged blobs left by a crash removed.
+    /// </summary>
+    public static async Task<ServiceProvider> StartAsync(EvidenceSettings settings, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        CreatePrivateFolder(settings.Home);
+        var services = new ServiceCollection().AddLogging(builder => logging?.Invoke(builder)).AddEvidence(settings);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        try
+        {
+            await using var scope = provider.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
+            await db.Database.MigrateAsync(cancellationToken);
+            var removed = await provider.GetRequiredService<IBlobStore>().PrepareAsync(cancellationToken);
+            if (removed > 0)
+            {
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EvidenceServices))
+                    .LogWarning("Removed {Count} staged blobs left behind by an interrupted ingest", removed);
+            }
+            return provider;
+        }
+        catch (Exception e) when (Sqlite.IsBusy(e))
+        {
+            await provider.DisposeAsync();
+            throw new UnavailableException("The evidence database is locked by another process; try again.", e);
+        }
+        catch
+        {
+            await provider.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static void CreatePrivateFolder(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+            return;
+        }
+        // The home holds keys and evidence: readable by its owner only.
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+}

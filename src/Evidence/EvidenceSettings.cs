@@ -1,0 +1,50 @@
+namespace Evidence;
+
+/// <summary>
+/// Where an Evidence installation keeps its data, and which stores it uses. The embedded default is a
+/// home folder holding the SQLite database, the blob folder and the keys.
+/// </summary>
+public sealed record EvidenceSettings
+{
+    /// <summary>The data folder: <c>--home</c>, else <c>EVIDENCE_HOME</c>, else <c>./.evidence</c>.</summary>
+    public required string Home { get; init; }
+
+    /// <summary>When set, blobs go to Azure Blob Storage (or Azurite) instead of the home's blob folder.</summary>
+    public string? AzureBlobConnectionString { get; init; }
+
+    public string AzureBlobContainer { get; init; } = "evidence";
+
+    /// <summary>How long a request waits for another writer's database lock before it gives up cleanly.</summary>
+    public TimeSpan DatabaseBusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries of one blob operation before the request fails (the Azure SDK's own retry policy).</summary>
+    public int BlobRetries { get; init; } = 3;
+
+    /// <summary>Azure staging blobs older than this are taken for crash leftovers and removed at start-up.</summary>
+    public TimeSpan StagingMaxAge { get; init; } = TimeSpan.FromHours(1);
+
+    public string DatabasePath => Path.Combine(Home, "evidence.db");
+    public string BlobFolder => Path.Combine(Home, "blobs");
+    public string KeyFolder => Path.Combine(Home, "keys");
+
+    /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_DB_TIMEOUT (seconds).</summary>
+    public static EvidenceSettings FromEnvironment(string? home = null)
+    {
+        var settings = new EvidenceSettings
+        {
+            Home = Path.GetFullPath(home ?? Environment.GetEnvironmentVariable("EVIDENCE_HOME") ?? ".evidence"),
+            AzureBlobConnectionString = NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_AZURE_BLOB")),
+        };
+        if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_AZURE_CONTAINER")) is { } container)
+        {
+            settings = settings with { AzureBlobContainer = container };
+        }
+        if (int.TryParse(Environment.GetEnvironmentVariable("EVIDENCE_DB_TIMEOUT"), out var seconds) && seconds > 0)
+        {
+            settings = settings with { DatabaseBusyTimeout = TimeSpan.FromSeconds(seconds) };
+        }
+        return settings;
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

@@ -1,0 +1,42 @@
+namespace Evidence.Pipeline;
+
+/// <summary>The roles of ARCHITECTURE §7. Custody events record the role the actor acted in.</summary>
+public enum Role
+{
+    Investigator,
+    Prosecutor,
+    Auditor,
+    Admin,
+}
+
+/// <summary>Who is sending requests: the local operator on the CLI, the signed-in user on the web.</summary>
+public sealed record Actor(string Name, Role Role);
+
+/// <summary>
+/// The actor of the current scope. Set once by the edge (CLI verb, web request) before any request is sent,
+/// so that handlers and custody events never guess who acted.
+/// </summary>
+public sealed class CurrentActor
+{
+    private Actor? actor;
+
+    public Actor Value
+    {
+        get => actor ?? throw new InvalidOperationException("No actor was set for this scope; the edge must set one before sending requests.");
+        set => actor = value;
+    }
+}
+
+/// <summary>Names the roles that may send a request. A request without it may be sent by any role.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class AllowedRolesAttribute(params Role[] roles) : Attribute
+{
+    public IReadOnlyList<Role> Roles { get; } = roles;
+}
+
+/// <summary>A request that can check its own fields before anything is read or written.</summary>
+public interface IValidatedRequest
+{
+    /// <summary>Every problem with the request's fields, in words for the person who sent it; empty when it is valid.</summary>
+    IEnumerable<string> Validate();
+}

@@ -1,0 +1,22 @@
+using System.Reflection;
+using MediatR;
+using Microsoft.Extensions.Logging;
+
+namespace Evidence.Pipeline;
+
+/// <summary>A handler never runs for a role that may not send its request (ARCHITECTURE §2).</summary>
+internal sealed class AuthorizationBehavior<TRequest, TResponse>(CurrentActor actor, ILogger<AuthorizationBehavior<TRequest, TResponse>> log)
+    : IPipelineBehavior<TRequest, TResponse>
+{
+    public Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        var allowed = typeof(TRequest).GetCustomAttribute<AllowedRolesAttribute>();
+        if (allowed is not null && !allowed.Roles.Contains(actor.Value.Role))
+        {
+            log.LogWarning("Denied {Request} to {Actor} acting as {Role}", typeof(TRequest).Name, actor.Value.Name, actor.Value.Role);
+            throw new ForbiddenException(
+                $"{typeof(TRequest).Name} may be sent only by {string.Join(" or ", allowed.Roles)}, not by {actor.Value.Role}.");
+        }
+        return next();
+    }
+}

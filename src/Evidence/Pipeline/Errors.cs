@@ -1,0 +1,26 @@
+namespace Evidence.Pipeline;
+
+/// <summary>
+/// A request that Evidence refused or could not carry out, with a message meant for the person who sent it.
+/// Every subclass means "nothing was recorded": the unit of work rolled back and staged blobs were discarded.
+/// The CLI maps all of them to exit code 2; the web app maps each to its HTTP status.
+/// </summary>
+public abstract class EvidenceException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The request itself is wrong: a missing file, an empty file, a malformed date, a blank collector.</summary>
+public sealed class InvalidRequestException(string message, IReadOnlyList<string>? problems = null)
+    : EvidenceException(problems is { Count: > 0 } ? message + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)) : message)
+{
+    public IReadOnlyList<string> Problems { get; } = problems ?? [];
+}
+
+/// <summary>Something the request names does not exist (or the caller may not know it exists).</summary>
+public sealed class NotFoundException(string message) : EvidenceException(message);
+
+/// <summary>The acting role may not send this request.</summary>
+public sealed class ForbiddenException(string message) : EvidenceException(message);
+
+/// <summary>
+/// The database or the blob store could not be used (locked, stopped, full). The request can be retried as it is.
+/// </summary>
+public sealed class UnavailableException(string message, Exception? inner = null) : EvidenceException(message, inner);

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Evidence.Data;
+using Evidence.Domain;
+using Evidence.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Evidence.Pipeline;
+
+/// <summary>
+/// Everything one request will write, committed together or not at all: the rows it added to the
+/// DbContext, the blobs it staged and the custody events it recorded.
+/// <para>
+/// Handlers do the slow work (reading, hashing, uploading to a staging name) before the commit; the commit
+/// then takes the database write lock (SQLite's BEGIN IMMEDIATE), promotes the staged blobs, numbers the
+/// custody events and saves. Because every promotion happens under that lock, a blob this request created
+/// can be deleted again on failure without any other request having recorded it in the meantime.
+/// </para>
+/// </summary>
+public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, TimeProvider clock, CurrentActor actor, ILogger<UnitOfWork> log)
+{
+    private readonly List<StagedBlob> staged = [];
+    private readonly List<(string Action, Guid? EvidenceId, string? Sha256, SortedDictionary<string, string> Details)> events = [];
+
+    /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
+    public void PromoteOnCommit(StagedBlob blob) => staged.Add(blob);
+
+    /// <summary>Appends a custody event to the log when the request commits.</summary>
+    public void Record(string action, Guid? evidenceId, string? sha256, IEnumerable<KeyValuePair<string, string?>>? details = null)
+    {
+        var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in details ?? [])
+        {
+            if (value is not null)
+            {
+                sorted[key] = value;
+            }
+        }
+        events.Add((action, evidenceId, sha256, sorted));
+    }
+
+    internal async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        var created = new List<string>();
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                foreach (var blob in staged)
+                {
+                    if (await blobs.PromoteAsync(blob, cancellationToken))
+                    {
+                        created.Add(blob.Sha256);
+                    }
+                }
+                await AppendEventsAsync(cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch
+            {
+                // Still holding the write lock: no other request can have recorded these blobs.
+                foreach (var sha256 in created)
+                {
+                    await DeleteQuietlyAsync(sha256);
+                }
+                throw;
+            }
+        }
+        catch (Exception e) when (Sqlite.IsBusy(e))
+        {
+            throw new UnavailableException("The evidence database is locked by another writer and the wait ran out; nothing was recorded. Try again.", e);
+        }
+        finally
+        {
+            foreach (var blob in staged)
+            {
+                await DiscardQuietlyAsync(blob);
+            }
+        }
+    }
+
+    /// <summary>Drops everything the request staged; called when its handler failed.</summary>
+    internal async Task AbandonAsync()
+    {
+        foreach (var blob in staged)
+        {
+            await DiscardQuietlyAsync(blob);
+        }
+    }
+
+    private async Task AppendEventsAsync(CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+        // Read under the write lock, so numbers are gap-free and unique across processes.
+        var next = (await db.CustodyEvents.MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? -1) + 1;
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var (action, evidenceId, sha256, details) in events)
+        {
+            db.CustodyEvents.Add(new CustodyEvent
+            {
+                Sequence = next++,
+                OccurredAtUtc = now,
+                Actor = actor.Value.Name,
+                Role = actor.Value.Role.ToString(),
+                Action = action,
+                EvidenceId = evidenceId,
+                Sha256 = sha256,
+                Details = JsonSerializer.Serialize(details),
+            });
+        }
+    }
+
+    private async Task DeleteQuietlyAsync(string sha256)
+    {
+        try
+        {
+            await blobs.DeleteAsync(sha256, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // verify reports a blob without a record; the log says which.
+            log.LogError(e, "Could not remove blob {Sha256} after a failed commit", sha256);
+        }
+    }
+
+    private async Task DiscardQuietlyAsync(StagedBlob blob)
+    {
+        try
+        {
+            await blobs.DiscardAsync(blob, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Start-up clean-up removes it later.
+            log.LogWarning(e, "Could not discard staged blob {StagingName}", blob.StagingName);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using MediatR;
+
+namespace Evidence.Pipeline;
+
+/// <summary>One database transaction per request: the handler's rows, blobs and custody events land together.</summary>
+internal sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork unitOfWork) : IPipelineBehavior<TRequest, TResponse>
+{
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        TResponse response;
+        try
+        {
+            response = await next();
+        }
+        catch
+        {
+            await unitOfWork.AbandonAsync();
+            throw;
+        }
+        await unitOfWork.CommitAsync(cancellationToken);
+        return response;
+    }
+}

@@ -1,0 +1,214 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Azure;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Sas;
+using Evidence.Pipeline;
+
+namespace Evidence.Storage;
+
+/// <summary>
+/// Blobs in one Azure Blob Storage container (Azurite in tests). Bytes are staged as blocks of
+/// <c>staging/&lt;guid&gt;</c>, committed, then copied server-side to their content address under an
+/// if-none-match condition, so an existing blob is never overwritten.
+/// Transfer validation is MD5 because Azurite does not understand the SDK's CRC64 structured messages.
+/// </summary>
+public sealed class AzureBlobStore : IBlobStore
+{
+    internal const int BlockSize = 8 << 20;
+
+    private readonly BlobContainerClient container;
+    private readonly TimeSpan stagingMaxAge;
+    private readonly TimeProvider clock;
+
+    public AzureBlobStore(string connectionString, string containerName, int retries, TimeSpan stagingMaxAge, TimeProvider clock)
+    {
+        var options = new BlobClientOptions
+        {
+            Retry = { MaxRetries = retries, Delay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(5), NetworkTimeout = TimeSpan.FromSeconds(60) },
+            TransferValidation =
+            {
+                Upload = { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
+                // Downloads are checked by re-hashing with SHA-256 (verify); per-range MD5 is capped at 4 MiB by the service.
+                Download = { ChecksumAlgorithm = StorageChecksumAlgorithm.None },
+            },
+        };
+        container = new BlobServiceClient(connectionString, options).GetBlobContainerClient(containerName);
+        this.stagingMaxAge = stagingMaxAge;
+        this.clock = clock;
+    }
+
+    public string Description => $"Azure container {container.Name} at {container.Uri.GetLeftPart(UriPartial.Authority)}";
+
+    public Task<int> PrepareAsync(CancellationToken cancellationToken) => Guard(async () =>
+    {
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        var removed = 0;
+        var cutoff = clock.GetUtcNow() - stagingMaxAge;
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "staging/" }, cancellationToken))
+        {
+            if (blob.Properties.LastModified is { } modified && modified <= cutoff)
+            {
+                await container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+                removed++;
+            }
+        }
+        return removed;
+    });
+
+    public Task<IStagingWriter> BeginStagingAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IStagingWriter>(new Writer(this, $"{Guid.NewGuid():N}"));
+
+    public Task<bool> PromoteAsync(StagedBlob staged, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        var source = container.GetBlobClient(StagingKey(staged.StagingName));
+        var target = container.GetBlobClient(BlobKey.For(staged.Sha256));
+        if (await target.ExistsAsync(cancellationToken))
+        {
+            await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            return false;
+        }
+        var sourceUri = source.CanGenerateSasUri
+            ? source.GenerateSasUri(BlobSasPermissions.Read, clock.GetUtcNow().AddHours(1))
+            : source.Uri;
+        try
+        {
+            var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions
+            {
+                DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            }, cancellationToken);
+            await copy.WaitForCompletionAsync(cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            // Another writer stored the same bytes first: theirs is byte-for-byte ours.
+            await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            return false;
+        }
+        var properties = await target.GetPropertiesAsync(cancellationToken: cancellationToken);
+        if (properties.Value.ContentLength != staged.Size)
+        {
+            throw new UnavailableException($"The copy of staged blob {staged.StagingName} to {staged.Sha256} has {properties.Value.ContentLength} bytes, expected {staged.Size}.");
+        }
+        await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        return true;
+    });
+
+    public Task DiscardAsync(StagedBlob staged, CancellationToken cancellationToken) =>
+        Guard(async () => (await container.DeleteBlobIfExistsAsync(StagingKey(staged.StagingName), cancellationToken: cancellationToken)).Value);
+
+    public Task DeleteAsync(string sha256, CancellationToken cancellationToken) =>
+        Guard(async () => (await container.DeleteBlobIfExistsAsync(BlobKey.For(sha256), cancellationToken: cancellationToken)).Value);
+
+    public Task<bool> ExistsAsync(string sha256, CancellationToken cancellationToken) =>
+        Guard(async () => (await container.GetBlobClient(BlobKey.For(sha256)).ExistsAsync(cancellationToken)).Value);
+
+    public Task<Stream> OpenReadAsync(string sha256, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        try
+        {
+            var download = await container.GetBlobClient(BlobKey.For(sha256)).DownloadStreamingAsync(cancellationToken: cancellationToken);
+            return download.Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new NotFoundException($"No blob with SHA-256 {sha256} in {Description}.");
+        }
+    });
+
+    public async IAsyncEnumerable<StoredBlob> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "sha256/" }, cancellationToken))
+        {
+            var name = blob.Name[(blob.Name.LastIndexOf('/') + 1)..];
+            if (BlobKey.IsSha256Hex(name))
+            {
+                yield return new StoredBlob(name, blob.Properties.ContentLength ?? -1);
+            }
+        }
+    }
+
+    private static string StagingKey(string name) => $"staging/{name}";
+
+    private async Task<T> Guard<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (e is RequestFailedException or HttpRequestException or IOException or AggregateException
+                                    || (e is OperationCanceledException && e.InnerException is not null))
+        {
+            var status = e is RequestFailedException failed ? $" (HTTP {failed.Status} {failed.ErrorCode})" : "";
+            throw new UnavailableException($"The blob store ({Description}) failed{status}: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    private sealed class Writer(AzureBlobStore store, string name) : IStagingWriter
+    {
+        private readonly BlockBlobClient blob = store.container.GetBlockBlobClient(StagingKey(name));
+        private readonly List<string> blockIds = [];
+        private readonly byte[] block = new byte[BlockSize];
+        private int filled;
+        private bool completed;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+        {
+            while (!chunk.IsEmpty)
+            {
+                var take = Math.Min(chunk.Length, BlockSize - filled);
+                chunk[..take].CopyTo(block.AsMemory(filled));
+                filled += take;
+                chunk = chunk[take..];
+                if (filled == BlockSize)
+                {
+                    await StageBlockAsync(cancellationToken);
+                }
+            }
+        }
+
+        public Task<StagedBlob> CompleteAsync(string sha256, long size, CancellationToken cancellationToken) => store.Guard(async () =>
+        {
+            if (filled > 0)
+            {
+                await StageBlockAsync(cancellationToken);
+            }
+            await blob.CommitBlockListAsync(blockIds, cancellationToken: cancellationToken);
+            completed = true;
+            return new StagedBlob(name, sha256, size);
+        });
+
+        private Task StageBlockAsync(CancellationToken cancellationToken) => store.Guard(async () =>
+        {
+            // Block ids must all have the same length: a zero-padded counter.
+            var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(blockIds.Count.ToString("d8", System.Globalization.CultureInfo.InvariantCulture)));
+            using var content = new MemoryStream(block, 0, filled, writable: false);
+            await blob.StageBlockAsync(id, content, cancellationToken: cancellationToken);
+            blockIds.Add(id);
+            filled = 0;
+            return true;
+        });
+
+        public async ValueTask DisposeAsync()
+        {
+            if (completed || blockIds.Count == 0)
+            {
+                // Uncommitted blocks are never listed and Azure drops them after a week; nothing else to clean.
+                return;
+            }
+            try
+            {
+                await blob.DeleteIfExistsAsync();
+            }
+            catch (Exception e) when (e is RequestFailedException or HttpRequestException)
+            {
+                // The store is gone; its uncommitted blocks expire on their own.
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Runtime.CompilerServices;
+using Evidence.Pipeline;
+
+namespace Evidence.Storage;
+
+/// <summary>
+/// Blobs as files under one folder: <c>sha256/ab/abcd…</c>, read-only once promoted, and <c>staging/*.part</c>
+/// while being written. A staging file is held open with an exclusive lock, so start-up clean-up removes only
+/// the files no living process is writing.
+/// </summary>
+public sealed class FolderBlobStore(string root) : IBlobStore
+{
+    private const UnixFileMode ReadOnly = UnixFileMode.UserRead | UnixFileMode.GroupRead;
+
+    internal string Root => root;
+
+    private string StagingFolder => Path.Combine(root, "staging");
+
+    public string Description => $"folder {root}";
+
+    public Task<int> PrepareAsync(CancellationToken cancellationToken) => Guard(() =>
+    {
+        Directory.CreateDirectory(Path.Combine(root, "sha256"));
+        Directory.CreateDirectory(StagingFolder);
+        var removed = 0;
+        foreach (var path in Directory.EnumerateFiles(StagingFolder))
+        {
+            try
+            {
+                // FileShare.None takes an exclusive lock: it fails while a writer still holds the file.
+                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                }
+                File.Delete(path);
+                removed++;
+            }
+            catch (IOException)
+            {
+                // Another process is still writing this one.
+            }
+        }
+        return removed;
+    });
+
+    public Task<IStagingWriter> BeginStagingAsync(CancellationToken cancellationToken) => Guard(() =>
+    {
+        Directory.CreateDirectory(StagingFolder);
+        var name = $"{Guid.NewGuid():N}.part";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        var stream = new FileStream(Path.Combine(StagingFolder, name), options);
+        return (IStagingWriter)new Writer(this, name, stream);
+    });
+
+    public Task<bool> PromoteAsync(StagedBlob staged, CancellationToken cancellationToken) => Guard(() =>
+    {
+        var staging = Path.Combine(StagingFolder, staged.StagingName);
+        var target = PathOf(staged.Sha256);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        if (File.Exists(target))
+        {
+            File.Delete(staging);
+            return false;
+        }
+        try
+        {
+            // Without overwrite, .NET moves by link-then-unlink on Unix: it fails rather than replace a blob.
+            File.Move(staging, target, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            File.Delete(staging);
+            return false;
+        }
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(target, ReadOnly);
+        }
+        return true;
+    });
+
+    public Task DiscardAsync(StagedBlob staged, CancellationToken cancellationToken) => Guard(() =>
+    {
+        File.Delete(Path.Combine(StagingFolder, staged.StagingName));
+        });
+
+    public Task DeleteAsync(string sha256, CancellationToken cancellationToken) => Guard(() =>
+    {
+        File.Delete(PathOf(sha256));
+        });
+
+    public Task<bool> ExistsAsync(string sha256, CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(PathOf(sha256)));
+
+    public Task<Stream> OpenReadAsync(string sha256, CancellationToken cancellationToken) => Guard(() =>
+    {
+        var path = PathOf(sha256);
+        if (!File.Exists(path))
+        {
+            throw new NotFoundException($"No blob with SHA-256 {sha256} in {Description}.");
+        }
+        return (Stream)new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+    });
+
+    public async IAsyncEnumerable<StoredBlob> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(root, "sha256");
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (BlobKey.IsSha256Hex(file.Name))
+            {
+                yield return new StoredBlob(file.Name, file.Length);
+            }
+        }
+        await Task.CompletedTask;
+    }
+
+    private string PathOf(string sha256) => Path.Combine(root, BlobKey.For(sha256));
+
+    private Task<T> Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return Task.FromResult(action());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UnavailableException($"The blob folder {root} could not be written: {e.Message}", e);
+        }
+    }
+
+    private Task Guard(Action action) => Guard(() =>
+    {
+        action();
+        return true;
+    });
+
+    private sealed class Writer(FolderBlobStore store, string name, FileStream stream) : IStagingWriter
+    {
+        private bool completed;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await stream.WriteAsync(chunk, cancellationToken);
+            }
+            catch (IOException e)
+            {
+                throw new UnavailableException($"The blob folder {store.Root} could not be written: {e.Message}", e);
+            }
+        }
+
+        public async Task<StagedBlob> CompleteAsync(string sha256, long size, CancellationToken cancellationToken)
+        {
+            try
+            {
+                // fsync: a promoted blob must survive a power cut, or the record would point at nothing.
+                stream.Flush(flushToDisk: true);
+                await stream.DisposeAsync();
+            }
+            catch (IOException e)
+            {
+                throw new UnavailableException($"The blob folder {store.Root} could not be written: {e.Message}", e);
+            }
+            completed = true;
+            return new StagedBlob(name, sha256, size);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await stream.DisposeAsync();
+            if (!completed)
+            {
+                File.Delete(Path.Combine(store.StagingFolder, name));
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+namespace Evidence.Storage;
+
+/// <summary>
+/// Content-addressed, write-once storage for evidence bytes. Bytes are first written to a staging name,
+/// then promoted to their address <c>sha256/&lt;2 hex&gt;/&lt;hex&gt;</c>; an existing blob is never overwritten.
+/// Two implementations: the home's blob folder (the embedded default) and Azure Blob Storage.
+/// Every failure of the underlying store surfaces as <see cref="Pipeline.UnavailableException"/>.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>A short description for messages and logs ("folder /x/blobs", "azure container evidence").</summary>
+    string Description { get; }
+
+    /// <summary>Makes the store ready (folders, container) and removes staged blobs that a crash left behind.</summary>
+    Task<int> PrepareAsync(CancellationToken cancellationToken);
+
+    /// <summary>Starts writing new bytes under a fresh staging name.</summary>
+    Task<IStagingWriter> BeginStagingAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a staged blob to its content address. Returns true when this call created the blob, false when
+    /// the same bytes were already stored (the staged copy is then discarded).
+    /// </summary>
+    Task<bool> PromoteAsync(StagedBlob staged, CancellationToken cancellationToken);
+
+    /// <summary>Removes a staged blob; does nothing when it is already gone (promoted or discarded).</summary>
+    Task DiscardAsync(StagedBlob staged, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes a stored blob. Only the unit of work calls this, to undo a promotion whose database
+    /// transaction failed, while it still holds the write lock (so no record can point at the blob).
+    /// </summary>
+    Task DeleteAsync(string sha256, CancellationToken cancellationToken);
+
+    Task<bool> ExistsAsync(string sha256, CancellationToken cancellationToken);
+
+    Task<Stream> OpenReadAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Every stored blob (not staged ones) with its size.</summary>
+    IAsyncEnumerable<StoredBlob> ListAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Receives the bytes of one blob being staged, in order.</summary>
+public interface IStagingWriter : IAsyncDisposable
+{
+    ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken);
+
+    /// <summary>Makes the staged bytes durable and names them by the hash the caller computed while writing.</summary>
+    Task<StagedBlob> CompleteAsync(string sha256, long size, CancellationToken cancellationToken);
+}
+
+/// <summary>Bytes written to a staging name, hashed, not yet at their content address.</summary>
+public sealed record StagedBlob(string StagingName, string Sha256, long Size);
+
+public sealed record StoredBlob(string Sha256, long Size);
+
+/// <summary>The content address of a blob.</summary>
+public static class BlobKey
+{
+    public static string For(string sha256)
+    {
+        if (!IsSha256Hex(sha256))
+        {
+            throw new ArgumentException("A blob key needs a lower-case hex SHA-256.", nameof(sha256));
+        }
+        return $"sha256/{sha256[..2]}/{sha256}";
+    }
+
+    public static bool IsSha256Hex(string value) =>
+        value.Length == 64 && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+}

@@ -1,0 +1,267 @@
+using System.Security.Cryptography;
+using Evidence.Pipeline;
+using Evidence.Storage;
+using Evidence.Tests.Fixtures;
+
+namespace Evidence.Tests.Storage;
+
+/// <summary>
+/// What every blob store promises, run against the folder store and against a real Azurite.
+/// </summary>
+public abstract class BlobStoreContractTests : IAsyncLifetime
+{
+    protected abstract Task<IBlobStore> CreateStoreAsync();
+
+    protected IBlobStore Store { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Store = await CreateStoreAsync();
+        await Store.PrepareAsync(CancellationToken.None);
+    }
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    protected async Task<StagedBlob> StageAsync(byte[] bytes, int chunk = 1 << 20)
+    {
+        await using var writer = await Store.BeginStagingAsync(CancellationToken.None);
+        for (var offset = 0; offset < bytes.Length; offset += chunk)
+        {
+            await writer.WriteAsync(bytes.AsMemory(offset, Math.Min(chunk, bytes.Length - offset)), CancellationToken.None);
+        }
+        return await writer.CompleteAsync(Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, CancellationToken.None);
+    }
+
+    protected async Task<byte[]> ReadAsync(string sha256)
+    {
+        await using var stream = await Store.OpenReadAsync(sha256, CancellationToken.None);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    protected async Task<List<StoredBlob>> ListAsync()
+    {
+        var list = new List<StoredBlob>();
+        await foreach (var blob in Store.ListAsync(CancellationToken.None))
+        {
+            list.Add(blob);
+        }
+        return list;
+    }
+
+    [Fact]
+    public async Task Promote_StagedBytes_AreReadableAtTheirContentAddress()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(3_000_001);
+        var staged = await StageAsync(bytes);
+
+        Assert.True(await Store.PromoteAsync(staged, CancellationToken.None));
+
+        Assert.Equal(bytes, await ReadAsync(staged.Sha256));
+        Assert.True(await Store.ExistsAsync(staged.Sha256, CancellationToken.None));
+        Assert.Equal([new StoredBlob(staged.Sha256, bytes.Length)], await ListAsync());
+    }
+
+    [Fact]
+    public async Task Promote_LargeBlobOverSeveralBlocks_RoundTrips()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(AzureBlobStore.BlockSize * 2 + 12345);
+        var staged = await StageAsync(bytes, chunk: 777_777);
+
+        Assert.True(await Store.PromoteAsync(staged, CancellationToken.None));
+
+        Assert.Equal(SHA256.HashData(bytes), SHA256.HashData(await ReadAsync(staged.Sha256)));
+    }
+
+    [Fact]
+    public async Task Promote_SameBytesTwice_StoresOnceAndReportsTheSecondAsExisting()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(10_000);
+
+        Assert.True(await Store.PromoteAsync(await StageAsync(bytes), CancellationToken.None));
+        Assert.False(await Store.PromoteAsync(await StageAsync(bytes), CancellationToken.None));
+
+        Assert.Single(await ListAsync());
+        Assert.Equal(bytes, await ReadAsync(Convert.ToHexStringLower(SHA256.HashData(bytes))));
+    }
+
+    [Fact]
+    public async Task Promote_NeverOverwritesAnExistingBlob()
+    {
+        var original = RandomNumberGenerator.GetBytes(1000);
+        var first = await StageAsync(original);
+        await Store.PromoteAsync(first, CancellationToken.None);
+
+        // A staged blob that claims the same address with other bytes (a bug or an attack) must not replace it.
+        var impostor = await StageAsync(RandomNumberGenerator.GetBytes(1000));
+        Assert.False(await Store.PromoteAsync(impostor with { Sha256 = first.Sha256 }, CancellationToken.None));
+
+        Assert.Equal(original, await ReadAsync(first.Sha256));
+    }
+
+    [Fact]
+    public async Task Promote_EmptyBlob_IsStoredWithZeroBytes()
+    {
+        var staged = await StageAsync([]);
+
+        Assert.True(await Store.PromoteAsync(staged, CancellationToken.None));
+
+        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", staged.Sha256);
+        Assert.Empty(await ReadAsync(staged.Sha256));
+    }
+
+    [Fact]
+    public async Task Discard_StagedBlob_LeavesNothingStored()
+    {
+        var staged = await StageAsync(RandomNumberGenerator.GetBytes(5000));
+
+        await Store.DiscardAsync(staged, CancellationToken.None);
+        await Store.DiscardAsync(staged, CancellationToken.None);
+
+        Assert.Empty(await ListAsync());
+        Assert.False(await Store.ExistsAsync(staged.Sha256, CancellationToken.None));
+        Assert.Equal(0, await CountStagingAsync());
+    }
+
+    [Fact]
+    public async Task Writer_DisposedWithoutCompleting_LeavesNoStagedBlob()
+    {
+        await using (var writer = await Store.BeginStagingAsync(CancellationToken.None))
+        {
+            await writer.WriteAsync(RandomNumberGenerator.GetBytes(AzureBlobStore.BlockSize + 10), CancellationToken.None);
+        }
+
+        Assert.Equal(0, await CountStagingAsync());
+        Assert.Empty(await ListAsync());
+    }
+
+    [Fact]
+    public async Task Delete_RemovesTheBlob()
+    {
+        var staged = await StageAsync(RandomNumberGenerator.GetBytes(100));
+        await Store.PromoteAsync(staged, CancellationToken.None);
+
+        await Store.DeleteAsync(staged.Sha256, CancellationToken.None);
+
+        Assert.False(await Store.ExistsAsync(staged.Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task OpenRead_MissingBlob_IsNotFound()
+    {
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.OpenReadAsync(new string('a', 64), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Prepare_StagedBlobLeftByACrash_IsRemoved()
+    {
+        await LeaveStagedBlobAsCrashWouldAsync();
+        Assert.Equal(1, await CountStagingAsync());
+
+        Assert.Equal(1, await Store.PrepareAsync(CancellationToken.None));
+
+        Assert.Equal(0, await CountStagingAsync());
+    }
+
+    /// <summary>Leaves a committed staged blob behind, as a process killed between staging and promotion would.</summary>
+    protected abstract Task LeaveStagedBlobAsCrashWouldAsync();
+
+    protected abstract Task<int> CountStagingAsync();
+}
+
+public sealed class FolderBlobStoreTests : BlobStoreContractTests, IDisposable
+{
+    private readonly TestHome home = new();
+
+    private string Root => Path.Combine(home.Path, "blobs");
+
+    protected override Task<IBlobStore> CreateStoreAsync() => Task.FromResult<IBlobStore>(new FolderBlobStore(Root));
+
+    protected override async Task LeaveStagedBlobAsCrashWouldAsync()
+    {
+        await Task.Yield();
+        File.WriteAllBytes(Path.Combine(Root, "staging", "deadbeef.part"), [1, 2, 3]);
+    }
+
+    protected override Task<int> CountStagingAsync() => Task.FromResult(Directory.GetFiles(Path.Combine(Root, "staging")).Length);
+
+    [Fact]
+    public async Task Prepare_StagedFileStillBeingWritten_IsKept()
+    {
+        await using var writer = await Store.BeginStagingAsync(CancellationToken.None);
+        await writer.WriteAsync(new byte[] { 1, 2, 3 }, CancellationToken.None);
+
+        Assert.Equal(0, await new FolderBlobStore(Root).PrepareAsync(CancellationToken.None));
+
+        Assert.Equal(1, await CountStagingAsync());
+    }
+
+    [Fact]
+    public async Task Promote_StoredFile_IsReadOnlyAndInsideTheRoot()
+    {
+        var staged = await StageAsync([42]);
+        await Store.PromoteAsync(staged, CancellationToken.None);
+
+        var path = Path.Combine(Root, "sha256", staged.Sha256[..2], staged.Sha256);
+        Assert.True(File.Exists(path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead, File.GetUnixFileMode(path));
+    }
+
+    public void Dispose() => home.Dispose();
+}
+
+[Collection(AzuriteCollection.Name)]
+public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : BlobStoreContractTests
+{
+    private readonly string container = "c" + Guid.NewGuid().ToString("N");
+
+    private Azure.Storage.Blobs.BlobContainerClient Container => new(azurite.Server.ConnectionString, container);
+
+    protected override Task<IBlobStore> CreateStoreAsync() =>
+        Task.FromResult<IBlobStore>(new AzureBlobStore(azurite.Server.ConnectionString, container, retries: 1, stagingMaxAge: TimeSpan.Zero, TimeProvider.System));
+
+    protected override async Task LeaveStagedBlobAsCrashWouldAsync()
+    {
+        await Container.UploadBlobAsync("staging/crashed", BinaryData.FromBytes([1, 2, 3]));
+        await Task.Delay(1100); // LastModified has one-second resolution.
+    }
+
+    protected override async Task<int> CountStagingAsync()
+    {
+        var count = 0;
+        await foreach (var _ in Container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = "staging/" }))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    [Fact]
+    public async Task Writer_AzuriteStoppedMidUpload_FailsCleanlyAndLeavesNothingAfterRestart()
+    {
+        await using var own = await AzuriteServer.StartNewAsync();
+        var store = new AzureBlobStore(own.ConnectionString, container, retries: 0, stagingMaxAge: TimeSpan.Zero, TimeProvider.System);
+        await store.PrepareAsync(CancellationToken.None);
+        var writer = await store.BeginStagingAsync(CancellationToken.None);
+        await writer.WriteAsync(RandomNumberGenerator.GetBytes(AzureBlobStore.BlockSize), CancellationToken.None); // one block staged
+
+        own.Stop();
+        var failure = await Assert.ThrowsAsync<UnavailableException>(async () =>
+        {
+            await writer.WriteAsync(RandomNumberGenerator.GetBytes(AzureBlobStore.BlockSize), CancellationToken.None);
+            await writer.CompleteAsync(new string('0', 64), 2L * AzureBlobStore.BlockSize, CancellationToken.None);
+        });
+        await writer.DisposeAsync();
+        Assert.Contains("blob store", failure.Message, StringComparison.Ordinal);
+
+        await own.StartAsync();
+        await store.PrepareAsync(CancellationToken.None);
+        var blobs = new List<StoredBlob>();
+        await foreach (var blob in store.ListAsync(CancellationToken.None))
+        {
+            blobs.Add(blob);
+        }
+        Assert.Empty(blobs);
+    }
+}
