@@ -72,6 +72,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, TimeProvi
         {
             throw new UnavailableException("The evidence database is locked by another writer and the wait ran out; nothing was recorded. Try again.", e);
         }
+        catch (DbUpdateException e)
+        {
+            throw new UnavailableException($"The database refused the change ({e.InnerException?.Message ?? e.Message}); nothing was recorded.", e);
+        }
         finally
         {
             foreach (var blob in staged)

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Evidence.Cli;
+using Evidence.Tests.Fixtures;
+
+namespace Evidence.Tests.Cli;
+
+/// <summary>The command line as auditors' scripts use it: JSON on stdout, messages on stderr, exit codes 0 / 2.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly TestHome home = new();
+
+    private string EvidenceHome => Path.Combine(home.Path, "home");
+
+    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = await new CliApp(stdout, stderr, interactive: false).RunAsync(["--home", EvidenceHome, .. args], CancellationToken.None);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Ingest_Folder_PrintsOneJsonRecordPerItem_MatchingSha256sum()
+    {
+        home.File("upload/a.txt", "first"u8.ToArray());
+        home.File("upload/sub/b.bin", [0, 1, 2, 3]);
+        home.File("upload/sub/copy-of-a.txt", "first"u8.ToArray());
+
+        var (exit, stdout, stderr) = await RunAsync("ingest", Path.Combine(home.Path, "upload"), "--collector", "Olena K.", "--json");
+
+        Assert.True(exit == 0, stderr);
+        var records = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(3, records.Count);
+        var sha256sum = await Sha256sumAsync(Path.Combine(home.Path, "upload", "a.txt"), Path.Combine(home.Path, "upload", "sub", "b.bin"));
+        Assert.Equal(sha256sum, records.Take(2).Select(r => r.GetProperty("sha256").GetString()));
+        Assert.Equal(records[0].GetProperty("id").GetString(), records[2].GetProperty("duplicateOf").GetString());
+        Assert.Equal(JsonValueKind.Null, records[0].GetProperty("duplicateOf").ValueKind);
+        Assert.Equal(4, records[1].GetProperty("size").GetInt64());
+    }
+
+    [Fact]
+    public async Task Ingest_SomeFilesRefused_IngestsTheRestAndExits2()
+    {
+        var good = home.File("good.txt", "x"u8.ToArray());
+        var empty = home.File("empty.txt", []);
+
+        var (exit, stdout, stderr) = await RunAsync("ingest", good, empty, Path.Combine(home.Path, "missing.jpg"), "--collector", "A", "--json");
+
+        Assert.Equal(2, exit);
+        Assert.Single(JsonDocument.Parse(stdout).RootElement.EnumerateArray());
+        Assert.Contains("empty (0 bytes)", stderr, StringComparison.Ordinal);
+        Assert.Contains("missing.jpg does not exist", stderr, StringComparison.Ordinal);
+        Assert.Contains("1 ingested, 2 refused", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "ingest", "x.txt" }, "--collector is required")]
+    [InlineData(new[] { "ingest", "--collector", "A" }, "at least one file")]
+    [InlineData(new[] { "ingest", "x.txt", "--collector", "A", "--bogus" }, "Unknown option --bogus")]
+    [InlineData(new[] { "ingest", "x.txt", "--collector", "A", "--case", "nope" }, "is not a case id")]
+    [InlineData(new[] { "frobnicate" }, "Unknown command 'frobnicate'")]
+    public async Task BadUsage_Exits2WithAMessage(string[] args, string expected)
+    {
+        var (exit, stdout, stderr) = await RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(stdout);
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_HostileName_IsEscapedOnTheTerminal()
+    {
+        var path = home.File("evil\u001b[31mred\u202Etxt.exe", "x"u8.ToArray());
+
+        var (exit, stdout, _) = await RunAsync("ingest", path, "--collector", "A");
+
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain('\u001b', stdout);
+        Assert.DoesNotContain('\u202E', stdout);
+        Assert.Contains("evil\\u001B[31mred\\u202Etxt.exe", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_FileNamedLikeAnOption_IsIngestedAfterDoubleDash()
+    {
+        var path = home.File("--json", "x"u8.ToArray());
+
+        var (exit, stdout, _) = await RunAsync("ingest", "--collector", "A", "--", path);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--json", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CaseAdd_ThenIngestIntoIt()
+    {
+        var (exit, stdout, _) = await RunAsync("case", "add", "--title", "Kherson", "--json");
+        Assert.Equal(0, exit);
+        var caseId = JsonDocument.Parse(stdout).RootElement.GetProperty("id").GetString()!;
+
+        var ingest = await RunAsync("ingest", home.File("p.txt", [65]), "--collector", "A", "--case", caseId);
+
+        Assert.Equal(0, ingest.Exit);
+    }
+
+    [Fact]
+    public async Task Demo_IngestsSyntheticFilesIntoAFreshHome()
+    {
+        var (exit, stdout, stderr) = await RunAsync("demo");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("Ingested photo-bus-at-departure-point.png", stdout, StringComparison.Ordinal);
+        Assert.Contains("stored once", stdout, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(Path.Combine(EvidenceHome, "blobs", "sha256"), "*", SearchOption.AllDirectories), f => f.EndsWith(
+            "99c65ad2b83b5ebd6edb73c73c344e0d43afea57ca3eedd15c7b98defa6d6983", StringComparison.Ordinal));
+
+        var again = await RunAsync("demo");
+        Assert.Equal(2, again.Exit);
+        Assert.Contains("needs a fresh home", again.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Process_IngestJson_StdoutIsPureJsonAndExitCodesHold()
+    {
+        var file = home.File("w.txt", "testimony"u8.ToArray());
+        var cli = Path.Combine(AppContext.BaseDirectory, "Evidence.Cli.dll");
+
+        var ok = await RunProcessAsync("dotnet", cli, "--home", EvidenceHome, "ingest", file, "--collector", "A", "--json");
+        var bad = await RunProcessAsync("dotnet", cli, "--home", EvidenceHome, "ingest", file + ".missing", "--collector", "A", "--json");
+
+        Assert.Equal(0, ok.Exit);
+        Assert.Equal((await Sha256sumAsync(file))[0], JsonDocument.Parse(ok.Out).RootElement[0].GetProperty("sha256").GetString());
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("does not exist", bad.Err, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<string>> Sha256sumAsync(params string[] files)
+    {
+        var (exit, stdout, _) = await RunProcessAsync("sha256sum", files);
+        Assert.Equal(0, exit);
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[..64]).ToList();
+    }
+
+    private static async Task<(int Exit, string Out, string Err)> RunProcessAsync(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public void Dispose() => home.Dispose();
+}
