@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Globalization;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Evidence;
+using Evidence.Ingest;
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+
+// Times one ingest workload in-process (after start-up, which bench/ingest.sh reports separately) and
+// prints "seconds items bytes peak_rss_bytes" on one line for the script to turn into ratios.
+//   ingest <file|folder> <home> [azure-connection-string]
+//   upload <file|folder> <azure-connection-string>      the bare Azure.Storage.Blobs baseline
+if (args.Length < 3)
+{
+    Console.Error.WriteLine("usage: ingest <path> <home> [azure] | upload <path> <azure>");
+    return 2;
+}
+var files = EvidenceFiles.Expand([args[1]]).Files;
+var bytes = files.Sum(f => new FileInfo(f).Length);
+var watch = new Stopwatch();
+if (args[0] == "ingest")
+{
+    var settings = new EvidenceSettings { Home = args[2], AzureBlobConnectionString = args.Length > 3 ? args[3] : null };
+    await using var services = await EvidenceServices.StartAsync(settings);
+    watch.Start();
+    foreach (var file in files)
+    {
+        await using var scope = services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = new Actor("bench", Role.Investigator);
+        await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new IngestEvidence(file, "bench"));
+    }
+    watch.Stop();
+}
+else
+{
+    var options = new BlobClientOptions();
+    options.TransferValidation.Upload.ChecksumAlgorithm = StorageChecksumAlgorithm.MD5;
+    var container = new BlobServiceClient(args[2], options).GetBlobContainerClient("baseline");
+    await container.CreateIfNotExistsAsync();
+    watch.Start();
+    foreach (var file in files)
+    {
+        await container.GetBlobClient(Guid.NewGuid().ToString("N")).UploadAsync(file, new BlobUploadOptions
+        {
+            TransferOptions = new StorageTransferOptions { MaximumTransferSize = 8 << 20, InitialTransferSize = 8 << 20, MaximumConcurrency = 1 },
+        });
+    }
+    watch.Stop();
+}
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"{watch.Elapsed.TotalSeconds:0.000} {files.Count} {bytes} {Process.GetCurrentProcess().PeakWorkingSet64}"));
+return 0;
