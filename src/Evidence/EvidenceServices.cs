@@ -1,3 +1,5 @@
+using Evidence.Crypto;
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Pipeline;
 using Evidence.Storage;
@@ -19,6 +21,9 @@ public static class EvidenceServices
         services.AddSingleton<IBlobStore>(provider => settings.AzureBlobConnectionString is { } connection
             ? new AzureBlobStore(connection, settings.AzureBlobContainer, settings.BlobRetries, settings.StagingMaxAge, provider.GetRequiredService<TimeProvider>())
             : new FolderBlobStore(settings.BlobFolder));
+        // Created on first use: the key is generated, readable by its owner only, the first time a checkpoint is signed.
+        services.AddSingleton(_ => NoteSigner.LoadOrCreate(Path.Combine(settings.KeyFolder, "ledger-ed25519.pem"), settings.LedgerName));
+        services.AddScoped<Ledger>();
         services.AddScoped<CurrentActor>();
         services.AddScoped<UnitOfWork>();
 

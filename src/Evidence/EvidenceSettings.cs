@@ -23,11 +23,14 @@ public sealed record EvidenceSettings
     /// <summary>Azure staging blobs older than this are taken for crash leftovers and removed at start-up.</summary>
     public TimeSpan StagingMaxAge { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>The ledger's origin line and signing-key name (C2SP checkpoint); unique per installation.</summary>
+    public string LedgerName { get; init; } = "evidence.local/ledger";
+
     public string DatabasePath => Path.Combine(Home, "evidence.db");
     public string BlobFolder => Path.Combine(Home, "blobs");
     public string KeyFolder => Path.Combine(Home, "keys");
 
-    /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_DB_TIMEOUT (seconds).</summary>
+    /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds).</summary>
     public static EvidenceSettings FromEnvironment(string? home = null)
     {
         var settings = new EvidenceSettings
@@ -38,6 +41,10 @@ public sealed record EvidenceSettings
         if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_AZURE_CONTAINER")) is { } container)
         {
             settings = settings with { AzureBlobContainer = container };
+        }
+        if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_LEDGER_NAME")) is { } ledgerName)
+        {
+            settings = settings with { LedgerName = ledgerName };
         }
         if (int.TryParse(Environment.GetEnvironmentVariable("EVIDENCE_DB_TIMEOUT"), out var seconds) && seconds > 0)
         {

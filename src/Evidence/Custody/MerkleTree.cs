@@ -28,20 +28,60 @@ public static class MerkleTree
     }
 
     /// <summary>MTH(D[n]) over leaf hashes; the hash of the empty string for an empty tree.</summary>
-    public static byte[] Root(IReadOnlyList<byte[]> leafHashes) => leafHashes.Count == 0 ? SHA256.HashData([]) : Subtree(leafHashes, 0, leafHashes.Count);
+    public static byte[] Root(IReadOnlyList<byte[]> leafHashes) => Root(leafHashes.Count, Over(leafHashes));
+
+    public static byte[] Root(long size, SubtreeHash subtree) => size == 0 ? SHA256.HashData([]) : subtree(0, size);
+
+    /// <summary>MTH of the leaves [start, start + count): the tree's only input, so that the proofs below can run
+    /// over leaf hashes in memory (<see cref="Over"/>) or over stored subtree hashes (<see cref="FromPerfectSubtrees"/>).</summary>
+    public delegate byte[] SubtreeHash(long start, long count);
+
+    /// <summary>Computes every subtree from the leaf hashes: for tests and for verify, which rebuilds the whole tree anyway.</summary>
+    public static SubtreeHash Over(IReadOnlyList<byte[]> leafHashes)
+    {
+        byte[] Subtree(long start, long n) => n == 1 ? leafHashes[(int)start] : NodeHash(Subtree(start, SplitPoint(n)), Subtree(start + SplitPoint(n), n - SplitPoint(n)));
+        return Subtree;
+    }
+
+    /// <summary>
+    /// Builds any subtree from stored hashes of perfect subtrees (2^level leaves starting at index * 2^level):
+    /// at most two lookups per level, so a proof never needs the whole tree in memory.
+    /// </summary>
+    public static SubtreeHash FromPerfectSubtrees(Func<int, long, byte[]> perfect)
+    {
+        byte[] Subtree(long start, long n)
+        {
+            if ((n & (n - 1)) == 0 && start % n == 0)
+            {
+                return perfect(System.Numerics.BitOperations.Log2((ulong)n), start / n);
+            }
+            var k = SplitPoint(n);
+            return NodeHash(Subtree(start, k), Subtree(start + k, n - k));
+        }
+        return Subtree;
+    }
 
     /// <summary>PATH(m, D[n]): the audit path of leaf <paramref name="index"/> in the tree of the first <paramref name="size"/> leaves.</summary>
     public static List<byte[]> InclusionProof(IReadOnlyList<byte[]> leafHashes, long index, long size)
     {
-        if (size > leafHashes.Count || index < 0 || index >= size)
+        if (size > leafHashes.Count)
         {
-            throw new ArgumentOutOfRangeException(nameof(index), $"Leaf {index} is not in a tree of {size} leaves (the log has {leafHashes.Count}).");
+            throw new ArgumentOutOfRangeException(nameof(size), $"The log has {leafHashes.Count} leaves, not {size}.");
+        }
+        return InclusionProof(index, size, Over(leafHashes));
+    }
+
+    public static List<byte[]> InclusionProof(long index, long size, SubtreeHash subtree)
+    {
+        if (index < 0 || index >= size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"Leaf {index} is not in a tree of {size} leaves.");
         }
         var proof = new List<byte[]>();
-        Path((int)index, 0, (int)size);
+        Path(index, 0, size);
         return proof;
 
-        void Path(int m, int start, int n)
+        void Path(long m, long start, long n)
         {
             if (n == 1)
             {
@@ -51,12 +91,12 @@ public static class MerkleTree
             if (m < k)
             {
                 Path(m, start, k);
-                proof.Add(Subtree(leafHashes, start + k, n - k));
+                proof.Add(subtree(start + k, n - k));
             }
             else
             {
                 Path(m - k, start + k, n - k);
-                proof.Add(Subtree(leafHashes, start, k));
+                proof.Add(subtree(start, k));
             }
         }
     }
@@ -64,24 +104,33 @@ public static class MerkleTree
     /// <summary>PROOF(m, D[n]): proves that the tree of the first m leaves is a prefix of the tree of n leaves.</summary>
     public static List<byte[]> ConsistencyProof(IReadOnlyList<byte[]> leafHashes, long from, long to)
     {
-        if (from < 1 || from > to || to > leafHashes.Count)
+        if (to > leafHashes.Count)
         {
-            throw new ArgumentOutOfRangeException(nameof(from), $"No consistency proof from {from} to {to} leaves (the log has {leafHashes.Count}).");
+            throw new ArgumentOutOfRangeException(nameof(to), $"The log has {leafHashes.Count} leaves, not {to}.");
+        }
+        return ConsistencyProof(from, to, Over(leafHashes));
+    }
+
+    public static List<byte[]> ConsistencyProof(long from, long to, SubtreeHash subtree)
+    {
+        if (from < 1 || from > to)
+        {
+            throw new ArgumentOutOfRangeException(nameof(from), $"No consistency proof from {from} to {to} leaves.");
         }
         var proof = new List<byte[]>();
         if (from < to)
         {
-            SubProof((int)from, 0, (int)to, true);
+            SubProof(from, 0, to, true);
         }
         return proof;
 
-        void SubProof(int m, int start, int n, bool completeSubtree)
+        void SubProof(long m, long start, long n, bool completeSubtree)
         {
             if (m == n)
             {
                 if (!completeSubtree)
                 {
-                    proof.Add(Subtree(leafHashes, start, n));
+                    proof.Add(subtree(start, n));
                 }
                 return;
             }
@@ -89,12 +138,12 @@ public static class MerkleTree
             if (m <= k)
             {
                 SubProof(m, start, k, completeSubtree);
-                proof.Add(Subtree(leafHashes, start + k, n - k));
+                proof.Add(subtree(start + k, n - k));
             }
             else
             {
                 SubProof(m - k, start + k, n - k, false);
-                proof.Add(Subtree(leafHashes, start, k));
+                proof.Add(subtree(start, k));
             }
         }
     }
@@ -118,14 +167,7 @@ public static class MerkleTree
             if ((fn & 1) == 1 || fn == sn)
             {
                 r = NodeHash(p, r);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ShiftUntilOddOrZero(ref fn, ref sn);
             }
             else
             {
@@ -177,14 +219,7 @@ public static class MerkleTree
             {
                 fr = NodeHash(c, fr);
                 sr = NodeHash(c, sr);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ShiftUntilOddOrZero(ref fn, ref sn);
             }
             else
             {
@@ -196,10 +231,20 @@ public static class MerkleTree
         return sn == 0 && fr.AsSpan().SequenceEqual(fromRoot) && sr.AsSpan().SequenceEqual(toRoot);
     }
 
-    /// <summary>The largest power of two smaller than n (n &gt; 1).</summary>
-    internal static int SplitPoint(int n)
+    /// <summary>RFC 9162: "right-shift both fn and sn equally until either LSB(fn) is set or fn is 0".</summary>
+    private static void ShiftUntilOddOrZero(ref long fn, ref long sn)
     {
-        var k = 1;
+        while ((fn & 1) == 0 && fn != 0)
+        {
+            fn >>= 1;
+            sn >>= 1;
+        }
+    }
+
+    /// <summary>The largest power of two smaller than n (n &gt; 1).</summary>
+    internal static long SplitPoint(long n)
+    {
+        var k = 1L;
         while (k << 1 < n)
         {
             k <<= 1;
@@ -207,13 +252,4 @@ public static class MerkleTree
         return k;
     }
 
-    private static byte[] Subtree(IReadOnlyList<byte[]> leafHashes, int start, int n)
-    {
-        if (n == 1)
-        {
-            return leafHashes[start];
-        }
-        var k = SplitPoint(n);
-        return NodeHash(Subtree(leafHashes, start, k), Subtree(leafHashes, start + k, n - k));
-    }
 }

@@ -2,7 +2,8 @@ namespace Evidence.Domain;
 
 /// <summary>
 /// One entry of the custody log: who did what to which item, when. Rows are only ever appended, numbered
-/// without gaps from 0 in the order they were committed (the number is the ledger's leaf index).
+/// without gaps from 0 in the order they were committed; the number is the event's leaf index in the
+/// ledger's Merkle tree, and <see cref="Leaf"/> is the exact leaf (canonical JSON, see docs/ledger.md).
 /// </summary>
 public sealed class CustodyEvent
 {
@@ -16,6 +17,12 @@ public sealed class CustodyEvent
     public Guid? EvidenceId { get; init; }
     public string? Sha256 { get; init; }
 
-    /// <summary>Further facts as a JSON object of strings, keys sorted; never content or identities.</summary>
+    /// <summary>Further facts as a JSON object of strings; never content or identities.</summary>
     public required string Details { get; init; }
+
+    /// <summary>The leaf bytes (UTF-8 of this canonical JSON) that the Merkle tree hashes.</summary>
+    public required string Leaf { get; init; }
+
+    /// <summary>Lower-case hex SHA-256(0x00 || leaf).</summary>
+    public required string LeafHash { get; init; }
 }

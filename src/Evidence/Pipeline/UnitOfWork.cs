@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Storage;
@@ -17,10 +17,10 @@ namespace Evidence.Pipeline;
 /// can be deleted again on failure without any other request having recorded it in the meantime.
 /// </para>
 /// </summary>
-public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, TimeProvider clock, CurrentActor actor, ILogger<UnitOfWork> log)
+public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger ledger, CurrentActor actor, ILogger<UnitOfWork> log)
 {
     private readonly List<StagedBlob> staged = [];
-    private readonly List<(string Action, Guid? EvidenceId, string? Sha256, SortedDictionary<string, string> Details)> events = [];
+    private readonly List<Ledger.NewEvent> events = [];
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
     public void PromoteOnCommit(StagedBlob blob) => staged.Add(blob);
@@ -36,11 +36,18 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, TimeProvi
                 sorted[key] = value;
             }
         }
-        events.Add((action, evidenceId, sha256, sorted));
+        events.Add(new Ledger.NewEvent(actor.Value.Name, actor.Value.Role.ToString(), action, evidenceId, sha256, sorted));
     }
+
+    /// <summary>The checkpoint this request's events produced, once it has committed.</summary>
+    public CheckpointRecord? Checkpoint { get; private set; }
 
     internal async Task CommitAsync(CancellationToken cancellationToken)
     {
+        if (staged.Count == 0 && events.Count == 0 && !db.ChangeTracker.HasChanges())
+        {
+            return; // a query: no transaction, no write lock
+        }
         var created = new List<string>();
         try
         {
@@ -54,9 +61,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, TimeProvi
                         created.Add(blob.Sha256);
                     }
                 }
-                await AppendEventsAsync(cancellationToken);
+                var checkpoint = events.Count > 0 ? await ledger.AppendAsync(events, cancellationToken) : null;
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
+                Checkpoint = checkpoint;
             }
             catch
             {
@@ -91,31 +99,6 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, TimeProvi
         foreach (var blob in staged)
         {
             await DiscardQuietlyAsync(blob);
-        }
-    }
-
-    private async Task AppendEventsAsync(CancellationToken cancellationToken)
-    {
-        if (events.Count == 0)
-        {
-            return;
-        }
-        // Read under the write lock, so numbers are gap-free and unique across processes.
-        var next = (await db.CustodyEvents.MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? -1) + 1;
-        var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var (action, evidenceId, sha256, details) in events)
-        {
-            db.CustodyEvents.Add(new CustodyEvent
-            {
-                Sequence = next++,
-                OccurredAtUtc = now,
-                Actor = actor.Value.Name,
-                Role = actor.Value.Role.ToString(),
-                Action = action,
-                EvidenceId = evidenceId,
-                Sha256 = sha256,
-                Details = JsonSerializer.Serialize(details),
-            });
         }
     }
 

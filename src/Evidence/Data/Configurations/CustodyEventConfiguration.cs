@@ -16,6 +16,7 @@ internal sealed class CustodyEventConfiguration : IEntityTypeConfiguration<Custo
         builder.Property(e => e.Role).HasMaxLength(40);
         builder.Property(e => e.Action).HasMaxLength(40);
         builder.Property(e => e.Sha256).HasMaxLength(64);
+        builder.Property(e => e.LeafHash).HasMaxLength(64);
         builder.HasIndex(e => e.EvidenceId);
     }
 }

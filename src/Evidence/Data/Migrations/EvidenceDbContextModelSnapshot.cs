@@ -41,6 +41,37 @@ namespace Evidence.Data.Migrations
                     b.ToTable("cases", (string)null);
                 });
 
+            modelBuilder.Entity("Evidence.Domain.CheckpointRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RootHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("TimestampToken")
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Size");
+
+                    b.ToTable("checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("Evidence.Domain.CustodyEvent", b =>
                 {
                     b.Property<long>("Sequence")
@@ -61,6 +92,15 @@ namespace Evidence.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("EvidenceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Leaf")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeafHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("OccurredAtUtc")
@@ -143,6 +183,23 @@ namespace Evidence.Data.Migrations
                     b.HasIndex("Sha256");
 
                     b.ToTable("evidence_items", (string)null);
+                });
+
+            modelBuilder.Entity("Evidence.Domain.MerkleNode", b =>
+                {
+                    b.Property<int>("Level")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Level", "Index");
+
+                    b.ToTable("merkle_nodes", (string)null);
                 });
 
             modelBuilder.Entity("Evidence.Domain.EvidenceItem", b =>

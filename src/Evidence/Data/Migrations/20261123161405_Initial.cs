@@ -26,6 +26,23 @@ namespace Evidence.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "checkpoints",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Size = table.Column<long>(type: "INTEGER", nullable: false),
+                    RootHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Text = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAtUtc = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    TimestampToken = table.Column<byte[]>(type: "BLOB", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_checkpoints", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "custody_events",
                 columns: table => new
                 {
@@ -36,11 +53,26 @@ namespace Evidence.Data.Migrations
                     Action = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
                     EvidenceId = table.Column<Guid>(type: "TEXT", nullable: true),
                     Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    Details = table.Column<string>(type: "TEXT", nullable: false)
+                    Details = table.Column<string>(type: "TEXT", nullable: false),
+                    Leaf = table.Column<string>(type: "TEXT", nullable: false),
+                    LeafHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_custody_events", x => x.Sequence);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "merkle_nodes",
+                columns: table => new
+                {
+                    Level = table.Column<int>(type: "INTEGER", nullable: false),
+                    Index = table.Column<long>(type: "INTEGER", nullable: false),
+                    Hash = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_merkle_nodes", x => new { x.Level, x.Index });
                 });
 
             migrationBuilder.CreateTable(
@@ -78,6 +110,23 @@ namespace Evidence.Data.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_checkpoints_Size",
+                table: "checkpoints",
+                column: "Size");
+
+            // The ledger's tables are append-only. The application never updates or deletes their rows; these
+            // triggers make an accidental UPDATE or DELETE fail loudly. (A deliberate edit of the file is caught
+            // by verify, not here.) A checkpoint may gain its timestamp token once, after it was signed.
+            foreach (var table in new[] { "custody_events", "evidence_items", "merkle_nodes" })
+            {
+                migrationBuilder.Sql($"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;");
+                migrationBuilder.Sql($"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;");
+            }
+            migrationBuilder.Sql("CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints is append-only'); END;");
+            migrationBuilder.Sql("CREATE TRIGGER checkpoints_no_update BEFORE UPDATE OF Id, Size, RootHash, Text, CreatedAtUtc ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints is append-only'); END;");
+            migrationBuilder.Sql("CREATE TRIGGER checkpoints_token_once BEFORE UPDATE OF TimestampToken ON checkpoints WHEN OLD.TimestampToken IS NOT NULL BEGIN SELECT RAISE(ABORT, 'a checkpoint keeps its first timestamp token'); END;");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_custody_events_EvidenceId",
                 table: "custody_events",
                 column: "EvidenceId");
@@ -96,25 +145,22 @@ namespace Evidence.Data.Migrations
                 name: "IX_evidence_items_Sha256",
                 table: "evidence_items",
                 column: "Sha256");
-
-            // Custody events and evidence records are append-only. The application never updates or deletes them;
-            // these triggers make an accidental UPDATE or DELETE fail loudly. (A deliberate edit of the file is
-            // caught by the ledger, not here.)
-            foreach (var table in new[] { "custody_events", "evidence_items" })
-            {
-                migrationBuilder.Sql($"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;");
-                migrationBuilder.Sql($"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;");
-            }
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "checkpoints");
+
+            migrationBuilder.DropTable(
                 name: "custody_events");
 
             migrationBuilder.DropTable(
                 name: "evidence_items");
+
+            migrationBuilder.DropTable(
+                name: "merkle_nodes");
 
             migrationBuilder.DropTable(
                 name: "cases");

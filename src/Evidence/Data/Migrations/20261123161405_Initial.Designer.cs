@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Evidence.Data.Migrations
 {
     [DbContext(typeof(EvidenceDbContext))]
-    [Migration("20261123154941_Initial")]
+    [Migration("20261123161405_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -44,6 +44,37 @@ namespace Evidence.Data.Migrations
                     b.ToTable("cases", (string)null);
                 });
 
+            modelBuilder.Entity("Evidence.Domain.CheckpointRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RootHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("TimestampToken")
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Size");
+
+                    b.ToTable("checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("Evidence.Domain.CustodyEvent", b =>
                 {
                     b.Property<long>("Sequence")
@@ -64,6 +95,15 @@ namespace Evidence.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("EvidenceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Leaf")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeafHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("OccurredAtUtc")
@@ -146,6 +186,23 @@ namespace Evidence.Data.Migrations
                     b.HasIndex("Sha256");
 
                     b.ToTable("evidence_items", (string)null);
+                });
+
+            modelBuilder.Entity("Evidence.Domain.MerkleNode", b =>
+                {
+                    b.Property<int>("Level")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Level", "Index");
+
+                    b.ToTable("merkle_nodes", (string)null);
                 });
 
             modelBuilder.Entity("Evidence.Domain.EvidenceItem", b =>

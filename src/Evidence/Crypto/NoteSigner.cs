@@ -1,0 +1,169 @@
+using System.Security.Cryptography;
+using System.Text;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.OpenSsl;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
+
+namespace Evidence.Crypto;
+
+/// <summary>
+/// An Ed25519 key that signs notes in the C2SP signed-note format (used for ledger checkpoints).
+/// The key id is the first 4 bytes of SHA-256(name || 0x0A || 0x01 || public key); a signature line is
+/// "— name base64(key id || signature)"; the verifier key is "name+hex(key id)+base64(0x01 || public key)".
+/// </summary>
+public sealed class NoteSigner
+{
+    private const byte Ed25519Type = 0x01;
+    private readonly Ed25519PrivateKeyParameters privateKey;
+
+    public NoteSigner(string name, Ed25519PrivateKeyParameters privateKey)
+    {
+        if (string.IsNullOrEmpty(name) || name.Any(c => char.IsWhiteSpace(c) || c == '+'))
+        {
+            throw new ArgumentException("A signed-note key name is non-empty and has no spaces or '+'.", nameof(name));
+        }
+        Name = name;
+        this.privateKey = privateKey;
+        Verifier = new NoteVerifier(name, privateKey.GeneratePublicKey().GetEncoded());
+    }
+
+    public string Name { get; }
+
+    public NoteVerifier Verifier { get; }
+
+    /// <summary>
+    /// Loads the key from a PKCS#8 PEM file, or creates it (readable by its owner only) when the file does not
+    /// exist. A second process racing to create it loses cleanly and loads the winner's key.
+    /// </summary>
+    public static NoteSigner LoadOrCreate(string path, string name)
+    {
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var generated = new Ed25519PrivateKeyParameters(new SecureRandom());
+            var pem = new StringWriter();
+            using (var writer = new PemWriter(pem))
+            {
+                writer.WriteObject(new Org.BouncyCastle.Utilities.IO.Pem.PemObject("PRIVATE KEY", PrivateKeyInfoFactory.CreatePrivateKeyInfo(generated).GetEncoded()));
+            }
+            try
+            {
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+                using var file = new FileStream(path, options);
+                file.Write(Encoding.ASCII.GetBytes(pem.ToString()));
+                file.Flush(flushToDisk: true);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process created it first.
+            }
+        }
+        using var reader = new StreamReader(path);
+        var pemObject = new PemReader(reader).ReadPemObject();
+        var key = (Ed25519PrivateKeyParameters)PrivateKeyFactory.CreateKey(pemObject.Content);
+        return new NoteSigner(name, key);
+    }
+
+    /// <summary>The signature line for a note body (which must end with a newline).</summary>
+    public string SignatureLine(string body)
+    {
+        var signer = new Ed25519Signer();
+        signer.Init(true, privateKey);
+        var message = Encoding.UTF8.GetBytes(body);
+        signer.BlockUpdate(message, 0, message.Length);
+        var signature = signer.GenerateSignature();
+        return $"\u2014 {Name} {Convert.ToBase64String([.. Verifier.KeyId, .. signature])}\n";
+    }
+
+    /// <summary>The signed note: body, blank line, signature line.</summary>
+    public string Sign(string body) => body + "\n" + SignatureLine(body);
+}
+
+/// <summary>A signed-note verifier key: checks signature lines made by the matching <see cref="NoteSigner"/>.</summary>
+public sealed class NoteVerifier
+{
+    public NoteVerifier(string name, byte[] publicKey)
+    {
+        Name = name;
+        PublicKey = publicKey;
+        KeyId = SHA256.HashData([.. Encoding.UTF8.GetBytes(name), 0x0A, 0x01, .. publicKey])[..4];
+    }
+
+    public string Name { get; }
+    public byte[] PublicKey { get; }
+    public byte[] KeyId { get; }
+
+    /// <summary>name+hex key id+base64(0x01 || public key).</summary>
+    public string VerifierKey => $"{Name}+{Convert.ToHexStringLower(KeyId)}+{Convert.ToBase64String([0x01, .. PublicKey])}";
+
+    public static NoteVerifier Parse(string verifierKey)
+    {
+        var parts = verifierKey.Trim().Split('+');
+        if (parts.Length != 3)
+        {
+            throw new FormatException("A verifier key reads name+keyid+base64key.");
+        }
+        var key = Convert.FromBase64String(parts[2]);
+        if (key.Length != 33 || key[0] != 0x01)
+        {
+            throw new FormatException("Only Ed25519 verifier keys (type 0x01, 32 bytes) are supported.");
+        }
+        var verifier = new NoteVerifier(parts[0], key[1..]);
+        if (Convert.ToHexStringLower(verifier.KeyId) != parts[1].ToLowerInvariant())
+        {
+            throw new FormatException("The verifier key's id does not match its name and key.");
+        }
+        return verifier;
+    }
+
+    /// <summary>
+    /// Splits a signed note into body and signature lines and checks whether one line is a valid signature
+    /// by this key. Lines by other keys are ignored, as the signed-note format says.
+    /// </summary>
+    public bool Verify(string note, out string body)
+    {
+        body = "";
+        var split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
+        if (split < 0)
+        {
+            return false;
+        }
+        body = note[..(split + 1)];
+        foreach (var line in note[(split + 2)..].Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length != 3 || fields[0] != "\u2014" || fields[1] != Name)
+            {
+                continue;
+            }
+            byte[] blob;
+            try
+            {
+                blob = Convert.FromBase64String(fields[2]);
+            }
+            catch (FormatException)
+            {
+                continue;
+            }
+            if (blob.Length != 68 || !blob.AsSpan(0, 4).SequenceEqual(KeyId))
+            {
+                continue;
+            }
+            var verifier = new Ed25519Signer();
+            verifier.Init(false, new Ed25519PublicKeyParameters(PublicKey));
+            var message = Encoding.UTF8.GetBytes(body);
+            verifier.BlockUpdate(message, 0, message.Length);
+            if (verifier.VerifySignature(blob[4..]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Evidence.Domain;
+
+namespace Evidence.Custody;
+
+/// <summary>
+/// The leaf bytes of a custody event: its canonical JSON. The form is RFC 8785 (JSON Canonicalization
+/// Scheme) for the few types a leaf holds: an object whose keys are sorted, strings with only the escapes
+/// JSON requires, one integer, nulls, no whitespace, UTF-8, no trailing newline. Any JCS library rebuilds
+/// the same bytes from the same fields, so an outside expert can check a leaf without our code.
+/// <code>{"action":"Ingested","actor":"olena","details":{"size":"42"},"evidence":"0193…","index":0,"role":"Investigator","sha256":"ab…","time":"2026-11-23T16:12:04.123Z"}</code>
+/// </summary>
+public static class CustodyLeaf
+{
+    public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    /// <summary>The leaf of a stored event, rebuilt from its fields (verify compares it with the stored leaf).</summary>
+    public static string Json(CustodyEvent e) =>
+        Json(e.Sequence, e.OccurredAtUtc, e.Actor, e.Role, e.Action, e.EvidenceId, e.Sha256,
+            JsonSerializer.Deserialize<Dictionary<string, string>>(e.Details) ?? []);
+
+    public static string Json(long index, DateTime timeUtc, string actor, string role, string action, Guid? evidenceId, string? sha256, IReadOnlyDictionary<string, string> details)
+    {
+        var json = new StringBuilder(256);
+        json.Append("{\"action\":").Append(Quote(action));
+        json.Append(",\"actor\":").Append(Quote(actor));
+        json.Append(",\"details\":{");
+        var first = true;
+        foreach (var (key, value) in details.OrderBy(d => d.Key, Utf16Order.Instance))
+        {
+            json.Append(first ? "" : ",").Append(Quote(key)).Append(':').Append(Quote(value));
+            first = false;
+        }
+        json.Append('}');
+        json.Append(",\"evidence\":").Append(evidenceId is { } id ? Quote(id.ToString("D")) : "null");
+        json.Append(",\"index\":").Append(index.ToString(CultureInfo.InvariantCulture));
+        json.Append(",\"role\":").Append(Quote(role));
+        json.Append(",\"sha256\":").Append(sha256 is { } sha ? Quote(sha) : "null");
+        json.Append(",\"time\":").Append(Quote(timeUtc.ToString(TimeFormat, CultureInfo.InvariantCulture)));
+        json.Append('}');
+        return json.ToString();
+    }
+
+    public static byte[] Bytes(string leafJson) => Encoding.UTF8.GetBytes(leafJson);
+
+    /// <summary>RFC 8785 §3.2.2.2: short escapes for \b \t \n \f \r, \u00xx for other controls, \" and \\; all else literal.</summary>
+    internal static string Quote(string value)
+    {
+        var quoted = new StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            quoted.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\b' => "\\b",
+                '\t' => "\\t",
+                '\n' => "\\n",
+                '\f' => "\\f",
+                '\r' => "\\r",
+                < ' ' => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => c.ToString(),
+            });
+        }
+        return quoted.Append('"').ToString();
+    }
+
+    /// <summary>JCS sorts keys by their UTF-16 code units, which is .NET's ordinal string order.</summary>
+    private sealed class Utf16Order : IComparer<string>
+    {
+        public static readonly Utf16Order Instance = new();
+
+        public int Compare(string? x, string? y) => string.CompareOrdinal(x, y);
+    }
+}

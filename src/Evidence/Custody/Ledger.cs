@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Evidence.Crypto;
+using Evidence.Data;
+using Evidence.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Custody;
+
+/// <summary>
+/// The custody ledger in the database: appends events as Merkle leaves (with the perfect-subtree hashes they
+/// complete), signs checkpoints, and serves roots and proofs from stored subtree hashes.
+/// Appends must run inside the unit of work's transaction, which holds the write lock.
+/// </summary>
+public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider clock)
+{
+    /// <summary>An event to append; numbered and timed by <see cref="AppendAsync"/>.</summary>
+    public sealed record NewEvent(string Actor, string Role, string Action, Guid? EvidenceId, string? Sha256, SortedDictionary<string, string> Details);
+
+    public async Task<long> SizeAsync(CancellationToken cancellationToken) =>
+        (await db.CustodyEvents.MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? -1) + 1;
+
+    /// <summary>Appends the events, their subtree hashes and a signed checkpoint of the new size.</summary>
+    internal async Task<CheckpointRecord> AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
+    {
+        var size = await SizeAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond)); // the leaf carries milliseconds
+        var pending = new Dictionary<(int, long), byte[]>();
+        foreach (var e in events)
+        {
+            var leaf = CustodyLeaf.Json(size, now, e.Actor, e.Role, e.Action, e.EvidenceId, e.Sha256, e.Details);
+            var leafHash = MerkleTree.LeafHash(CustodyLeaf.Bytes(leaf));
+            db.CustodyEvents.Add(new CustodyEvent
+            {
+                Sequence = size,
+                OccurredAtUtc = now,
+                Actor = e.Actor,
+                Role = e.Role,
+                Action = e.Action,
+                EvidenceId = e.EvidenceId,
+                Sha256 = e.Sha256,
+                Details = JsonSerializer.Serialize(e.Details),
+                Leaf = leaf,
+                LeafHash = Convert.ToHexStringLower(leafHash),
+            });
+            await AddCompletedSubtreesAsync(size, leafHash, pending, cancellationToken);
+            size++;
+        }
+        var root = MerkleTree.Root(size, Subtrees(pending));
+        var checkpoint = new CheckpointRecord
+        {
+            Size = size,
+            RootHash = Convert.ToHexStringLower(root),
+            Text = signer.Sign(new Checkpoint(signer.Name, size, root).Body),
+            CreatedAtUtc = now,
+        };
+        db.Checkpoints.Add(checkpoint);
+        return checkpoint;
+    }
+
+    /// <summary>The root of the tree of the first <paramref name="size"/> leaves.</summary>
+    public byte[] Root(long size) => MerkleTree.Root(size, Subtrees([]));
+
+    public List<byte[]> InclusionProof(long index, long size) => MerkleTree.InclusionProof(index, size, Subtrees([]));
+
+    public List<byte[]> ConsistencyProof(long from, long to) => MerkleTree.ConsistencyProof(from, to, Subtrees([]));
+
+    public Task<CheckpointRecord?> LatestCheckpointAsync(CancellationToken cancellationToken) =>
+        db.Checkpoints.OrderByDescending(c => c.Size).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
+
+    // Leaf i completes the perfect subtree of level L that ends at it whenever 2^L divides i + 1.
+    private async Task AddCompletedSubtreesAsync(long index, byte[] leafHash, Dictionary<(int, long), byte[]> pending, CancellationToken cancellationToken)
+    {
+        Add(0, index, leafHash);
+        var hash = leafHash;
+        for (var level = 1; ((index + 1) & ((1L << level) - 1)) == 0; level++)
+        {
+            var position = ((index + 1) >> level) - 1;
+            var left = pending.TryGetValue((level - 1, position * 2), out var cached)
+                ? cached
+                : (await db.MerkleNodes.SingleAsync(n => n.Level == level - 1 && n.Index == position * 2, cancellationToken)).Hash;
+            hash = MerkleTree.NodeHash(left, hash);
+            Add(level, position, hash);
+        }
+
+        void Add(int level, long position, byte[] value)
+        {
+            pending[(level, position)] = value;
+            db.MerkleNodes.Add(new MerkleNode { Level = level, Index = position, Hash = value });
+        }
+    }
+
+    private MerkleTree.SubtreeHash Subtrees(Dictionary<(int, long), byte[]> pending) => MerkleTree.FromPerfectSubtrees((level, index) =>
+        pending.TryGetValue((level, index), out var hash)
+            ? hash
+            : db.MerkleNodes.AsNoTracking().Where(n => n.Level == level && n.Index == index).Select(n => n.Hash).SingleOrDefault()
+              ?? throw new InvalidOperationException($"The ledger has no subtree hash at level {level}, index {index}."));
+}

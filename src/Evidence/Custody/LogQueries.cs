@@ -1,0 +1,68 @@
+using Evidence.Crypto;
+using Evidence.Pipeline;
+using MediatR;
+
+namespace Evidence.Custody;
+
+// The ledger's public face: what an auditor or a defence expert fetches to check the log without our code.
+// None of these reveals evidence content or identities, so any role may ask and no custody event is recorded.
+
+/// <summary>The verifier key string: name+hex key id+base64(0x01 || Ed25519 public key).</summary>
+public sealed record GetVerifierKey : IRequest<string>;
+
+/// <summary>The latest signed checkpoint.</summary>
+public sealed record GetLatestCheckpoint : IRequest<CheckpointView>;
+
+public sealed record CheckpointView(long Size, string Root, string Text);
+
+/// <summary>The audit path of leaf <see cref="Index"/> in the tree of <see cref="Size"/> leaves (default: the latest checkpoint's size).</summary>
+public sealed record GetInclusionProof(long Index, long? Size = null) : IRequest<InclusionProofView>;
+
+public sealed record InclusionProofView(long Index, long Size, string Leaf, string LeafHash, string Root, IReadOnlyList<string> Proof);
+
+/// <summary>The proof that the tree of <see cref="From"/> leaves is a prefix of the tree of <see cref="To"/> leaves.</summary>
+public sealed record GetConsistencyProof(long From, long To) : IRequest<ConsistencyProofView>;
+
+public sealed record ConsistencyProofView(long From, long To, string OldRoot, string NewRoot, IReadOnlyList<string> Proof);
+
+internal sealed class LogQueryHandlers(Ledger ledger, NoteSigner signer, Data.EvidenceDbContext db) :
+    IRequestHandler<GetVerifierKey, string>,
+    IRequestHandler<GetLatestCheckpoint, CheckpointView>,
+    IRequestHandler<GetInclusionProof, InclusionProofView>,
+    IRequestHandler<GetConsistencyProof, ConsistencyProofView>
+{
+    public Task<string> Handle(GetVerifierKey request, CancellationToken cancellationToken) => Task.FromResult(signer.Verifier.VerifierKey);
+
+    public async Task<CheckpointView> Handle(GetLatestCheckpoint request, CancellationToken cancellationToken)
+    {
+        var latest = await ledger.LatestCheckpointAsync(cancellationToken)
+            ?? throw new NotFoundException("The ledger has no checkpoint yet: nothing has been recorded.");
+        return new CheckpointView(latest.Size, latest.RootHash, latest.Text);
+    }
+
+    public async Task<InclusionProofView> Handle(GetInclusionProof request, CancellationToken cancellationToken)
+    {
+        var size = request.Size ?? (await ledger.LatestCheckpointAsync(cancellationToken))?.Size ?? 0;
+        var logSize = await ledger.SizeAsync(cancellationToken);
+        if (size < 1 || size > logSize || request.Index < 0 || request.Index >= size)
+        {
+            throw new InvalidRequestException($"There is no leaf {request.Index} in a tree of {size} leaves (the log has {logSize}).");
+        }
+        var leaf = db.CustodyEvents.Where(e => e.Sequence == request.Index).Select(e => new { e.Leaf, e.LeafHash }).Single();
+        var proof = ledger.InclusionProof(request.Index, size);
+        return new InclusionProofView(request.Index, size, leaf.Leaf, leaf.LeafHash, Convert.ToHexStringLower(ledger.Root(size)),
+            proof.Select(Convert.ToHexStringLower).ToList());
+    }
+
+    public async Task<ConsistencyProofView> Handle(GetConsistencyProof request, CancellationToken cancellationToken)
+    {
+        var logSize = await ledger.SizeAsync(cancellationToken);
+        if (request.From < 1 || request.From > request.To || request.To > logSize)
+        {
+            throw new InvalidRequestException($"There is no consistency proof from {request.From} to {request.To} leaves (the log has {logSize}; 1 <= from <= to).");
+        }
+        var proof = ledger.ConsistencyProof(request.From, request.To);
+        return new ConsistencyProofView(request.From, request.To, Convert.ToHexStringLower(ledger.Root(request.From)),
+            Convert.ToHexStringLower(ledger.Root(request.To)), proof.Select(Convert.ToHexStringLower).ToList());
+    }
+}
