@@ -37,6 +37,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "ingest" => await IngestCommand.RunAsync(this, args, cancellationToken),
                 "case" => await CaseCommand.RunAsync(this, args, cancellationToken),
                 "demo" => await Demo.DemoCommand.RunAsync(this, args, cancellationToken),
+                "log" => await LogCommand.RunAsync(this, args, cancellationToken),
+                "verify" => await VerifyCommand.RunAsync(this, args, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }
@@ -93,8 +95,12 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   custody event. Prints id, sha256, size and duplicateOf per item.
               case add --title TITLE
                   Open a case; prints its id.
+              verify [--key VERIFIER-KEY]
+                  Re-hash every blob, rebuild the custody ledger, check every checkpoint. Exit 1 on any finding.
+              log key | checkpoint | inclusion --index N [--size M] | consistency --from A --to B
+                  The ledger's verifier key, latest signed checkpoint and proofs (JSON with --json).
               demo
-                  Make synthetic evidence files (no real people) and ingest them into a fresh home.
+                  Make synthetic evidence files (no real people), ingest them into a fresh home, verify.
 
             The home (database, blobs, keys) is --home, else $EVIDENCE_HOME, else ./.evidence.
             Set EVIDENCE_AZURE_BLOB to an Azure Storage connection string to keep blobs in Azure.

@@ -37,10 +37,10 @@ internal sealed class Session : IAsyncDisposable
     }
 
     /// <summary>Starts a fresh scope for the next request, so that one failed request leaves nothing behind for the next.</summary>
-    public async Task<TResponse> SendAsync<TResponse>(IRequest<TResponse> request, CancellationToken cancellationToken)
+    public async Task<TResponse> SendAsync<TResponse>(IRequest<TResponse> request, CancellationToken cancellationToken, Role? asRole = null)
     {
         await using var requestScope = provider.CreateAsyncScope();
-        requestScope.ServiceProvider.GetRequiredService<CurrentActor>().Value = actor;
+        requestScope.ServiceProvider.GetRequiredService<CurrentActor>().Value = asRole is { } role ? actor with { Role = role } : actor;
         return await requestScope.ServiceProvider.GetRequiredService<IMediator>().Send(request, cancellationToken);
     }
 

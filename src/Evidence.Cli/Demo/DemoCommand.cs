@@ -39,6 +39,9 @@ internal static class DemoCommand
             var duplicate = item.DuplicateOf is { } first ? $" (same bytes as {first}: stored once)" : "";
             await say.WriteLineAsync($"Ingested {Path.GetRelativePath(filesFolder, file)} as {item.Id}, {item.MediaType}, {item.Size} bytes, sha256 {item.Sha256}{duplicate}");
         }
+        var report = await session.SendAsync(new Evidence.Custody.VerifyCustody(), cancellationToken, Role.Auditor);
+        await say.WriteLineAsync($"Verified as an auditor: {report.BlobsChecked} blobs re-hashed, {report.EventsChecked} custody events, {report.CheckpointsChecked} signed checkpoints, {report.Findings.Count} findings.");
+        await say.WriteLineAsync($"Ledger verifier key: {await session.SendAsync(new Evidence.Custody.GetVerifierKey(), cancellationToken)}");
         await say.WriteLineAsync($"Done. Database: {session.Settings.DatabasePath}; blobs: {session.Settings.BlobFolder}");
         await say.WriteLineAsync($"Check any item with: sha256sum {filesFolder}/*");
         return CliApp.Ok;

@@ -104,7 +104,8 @@ public sealed class NoteVerifier
 
     public static NoteVerifier Parse(string verifierKey)
     {
-        var parts = verifierKey.Trim().Split('+');
+        // The base64 key may itself contain '+': split at the first two only.
+        var parts = verifierKey.Trim().Split('+', 3);
         if (parts.Length != 3)
         {
             throw new FormatException("A verifier key reads name+keyid+base64key.");

@@ -23,7 +23,7 @@ internal sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavi
         }
         catch (EvidenceException e)
         {
-            log.LogWarning("{Request} refused after {ElapsedMs} ms: {Error}", name, watch.ElapsedMilliseconds, e.GetType().Name);
+            log.LogInformation("{Request} refused after {ElapsedMs} ms: {Error}", name, watch.ElapsedMilliseconds, e.GetType().Name);
             throw;
         }
         catch (Exception e)

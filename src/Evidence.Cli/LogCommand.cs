@@ -1,0 +1,57 @@
+using System.Globalization;
+using Evidence.Custody;
+using Evidence.Pipeline;
+
+namespace Evidence.Cli;
+
+/// <summary>`evidence log key|checkpoint|inclusion|consistency`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
+internal static class LogCommand
+{
+    public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var line = CommandLine.Parse(args, ["--index", "--size", "--from", "--to"], []);
+        var json = line.Has("--json");
+        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency");
+        await using var session = await Session.OpenAsync(line, Role.Auditor, app.Error, cancellationToken);
+        switch (verb)
+        {
+            case "key":
+                var key = await session.SendAsync(new GetVerifierKey(), cancellationToken);
+                if (json)
+                {
+                    app.WriteJson(new { key });
+                }
+                else
+                {
+                    await app.Out.WriteLineAsync(key);
+                }
+                break;
+            case "checkpoint":
+                var checkpoint = await session.SendAsync(new GetLatestCheckpoint(), cancellationToken);
+                if (json)
+                {
+                    app.WriteJson(new { size = checkpoint.Size, root = checkpoint.Root, text = checkpoint.Text });
+                }
+                else
+                {
+                    await app.Out.WriteAsync(checkpoint.Text);
+                }
+                break;
+            case "inclusion":
+                var size = line.Value("--size") is { } s ? Number(s, "--size") : (long?)null;
+                var inclusion = await session.SendAsync(new GetInclusionProof(Number(line.Required("--index"), "--index"), size), cancellationToken);
+                app.WriteJson(new { index = inclusion.Index, size = inclusion.Size, leaf = inclusion.Leaf, leafHash = inclusion.LeafHash, root = inclusion.Root, proof = inclusion.Proof });
+                break;
+            case "consistency":
+                var consistency = await session.SendAsync(new GetConsistencyProof(Number(line.Required("--from"), "--from"), Number(line.Required("--to"), "--to")), cancellationToken);
+                app.WriteJson(new { from = consistency.From, to = consistency.To, oldRoot = consistency.OldRoot, newRoot = consistency.NewRoot, proof = consistency.Proof });
+                break;
+            default:
+                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion or consistency.");
+        }
+        return CliApp.Ok;
+    }
+
+    private static long Number(string text, string option) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : throw new UsageException($"{option} takes a whole number, not '{text}'.");
+}

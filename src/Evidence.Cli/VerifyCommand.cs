@@ -1,0 +1,37 @@
+using Evidence.Custody;
+using Evidence.Pipeline;
+
+namespace Evidence.Cli;
+
+/// <summary>`evidence verify [--key VERIFIER-KEY] [--json]`: exit 0 when clean, 1 with every finding listed.</summary>
+internal static class VerifyCommand
+{
+    public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var line = CommandLine.Parse(args, ["--key"], []);
+        await using var session = await Session.OpenAsync(line, Role.Auditor, app.Error, cancellationToken);
+        var report = await session.SendAsync(new VerifyCustody(line.Value("--key")), cancellationToken);
+        if (line.Has("--json"))
+        {
+            app.WriteJson(new
+            {
+                clean = report.Clean,
+                items = report.ItemsChecked,
+                blobs = report.BlobsChecked,
+                events = report.EventsChecked,
+                checkpoints = report.CheckpointsChecked,
+                findings = report.Findings.Select(f => new { kind = f.Kind, subject = f.Subject, expected = f.Expected, found = f.Found }),
+            });
+        }
+        else
+        {
+            foreach (var f in report.Findings)
+            {
+                await app.Out.WriteLineAsync($"FINDING {f.Kind} {f.Subject}: expected {f.Expected}; found {f.Found}");
+            }
+            await app.Out.WriteLineAsync(
+                $"{(report.Clean ? "OK" : "PROBLEMS")}: {report.ItemsChecked} items, {report.BlobsChecked} blobs re-hashed, {report.EventsChecked} events, {report.CheckpointsChecked} checkpoints; {report.Findings.Count} findings.");
+        }
+        return report.Clean ? CliApp.Ok : CliApp.Problem;
+    }
+}

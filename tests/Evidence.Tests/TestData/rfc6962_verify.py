@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""An independent RFC 6962 / RFC 9162 proof checker, sharing no code with Evidence.
+
+usage: rfc6962_verify.py inclusion PROOF.json   (the JSON of `evidence log inclusion --json`)
+       rfc6962_verify.py consistency PROOF.json (the JSON of `evidence log consistency --json`)
+Prints "ok" and exits 0 when the proof holds, prints "bad" and exits 1 otherwise.
+"""
+import hashlib, json, sys
+
+def node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+def inclusion(p):
+    leaf = p["leaf"].encode("utf-8")
+    r = hashlib.sha256(b"\x00" + leaf).digest()
+    if r.hex() != p["leafHash"]:
+        return False
+    fn, sn = p["index"], p["size"] - 1
+    if fn > sn:
+        return False
+    for h in (bytes.fromhex(x) for x in p["proof"]):
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node(h, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            r = node(r, h)
+        fn >>= 1; sn >>= 1
+    return sn == 0 and r.hex() == p["root"]
+
+def consistency(p):
+    first, second = p["from"], p["to"]
+    old, new = bytes.fromhex(p["oldRoot"]), bytes.fromhex(p["newRoot"])
+    path = [bytes.fromhex(x) for x in p["proof"]]
+    if first == second:
+        return not path and old == new
+    if not path:
+        return False
+    if first & (first - 1) == 0:
+        path = [old] + path
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1; sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            sr = node(sr, c)
+        fn >>= 1; sn >>= 1
+    return sn == 0 and fr == old and sr == new
+
+proof = json.load(open(sys.argv[2]))
+ok = inclusion(proof) if sys.argv[1] == "inclusion" else consistency(proof)
+print("ok" if ok else "bad")
+sys.exit(0 if ok else 1)
