@@ -2,6 +2,7 @@ using System.Text.Json;
 using Evidence.Crypto;
 using Evidence.Data;
 using Evidence.Domain;
+using Evidence.Pipeline;
 using Microsoft.EntityFrameworkCore;
 
 namespace Evidence.Custody;
@@ -22,7 +23,9 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
     /// <summary>Appends the events, their subtree hashes and a signed checkpoint of the new size.</summary>
     internal async Task<CheckpointRecord> AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
     {
-        var size = await SizeAsync(cancellationToken);
+        var size = await AppendPointAsync(cancellationToken)
+            ?? throw new UnavailableException("The custody ledger is damaged (its events, subtree hashes and latest checkpoint disagree on its size); " +
+                                              "nothing was recorded. Run `evidence verify` to see what changed.");
         var now = clock.GetUtcNow().UtcDateTime;
         now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond)); // the leaf carries milliseconds
         var pending = new Dictionary<(int, long), byte[]>();
@@ -56,6 +59,20 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
         };
         db.Checkpoints.Add(checkpoint);
         return checkpoint;
+    }
+
+    /// <summary>
+    /// Where the next event goes: the size on which the events, the stored leaf hashes and the latest checkpoint
+    /// all agree, or null when they disagree (rows deleted or inserted behind the application's back). Writing
+    /// onto a damaged log would bury the damage, so appends stop until an auditor has looked.
+    /// </summary>
+    public async Task<long?> AppendPointAsync(CancellationToken cancellationToken)
+    {
+        var events = await SizeAsync(cancellationToken);
+        var leaves = (await db.MerkleNodes.Where(n => n.Level == 0).MaxAsync(n => (long?)n.Index, cancellationToken) ?? -1) + 1;
+        var checkpointed = (await LatestCheckpointAsync(cancellationToken))?.Size ?? 0;
+        var eventCount = await db.CustodyEvents.LongCountAsync(cancellationToken);
+        return events == leaves && leaves == checkpointed && eventCount == events ? events : null;
     }
 
     /// <summary>The root of the tree of the first <paramref name="size"/> leaves.</summary>

@@ -27,7 +27,7 @@ public sealed record VerificationReport(int ItemsChecked, int BlobsChecked, long
     public bool Clean => Findings.Count == 0;
 }
 
-internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork)
+internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger)
     : IRequestHandler<VerifyCustody, VerificationReport>
 {
     public async Task<VerificationReport> Handle(VerifyCustody request, CancellationToken cancellationToken)
@@ -39,6 +39,13 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
         var leafHashes = await CheckEventsAsync(findings, cancellationToken);
         var checkpoints = await CheckCheckpointsAsync(leafHashes, verifier, findings, cancellationToken);
 
+        if (await ledger.AppendPointAsync(cancellationToken) is null)
+        {
+            // The run cannot be appended to a damaged log; the auditor still gets every finding.
+            findings.Add(new Finding("ledger", "append point", "events, subtree hashes and the latest checkpoint agreeing on the log's size",
+                "they disagree: this verification could not be recorded in the ledger"));
+            return new VerificationReport(items, blobsChecked, leafHashes.Count, checkpoints, findings);
+        }
         unitOfWork.Record("Verified", null, null,
         [
             new("items", items.ToString(System.Globalization.CultureInfo.InvariantCulture)),
