@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Evidence.Cli;
 using Evidence.Tests.Fixtures;
@@ -12,13 +11,7 @@ public sealed class CliTests : IDisposable
 
     private string EvidenceHome => Path.Combine(home.Path, "home");
 
-    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await new CliApp(stdout, stderr, interactive: false).RunAsync(["--home", EvidenceHome, .. args], CancellationToken.None);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => Run.CliAsync(EvidenceHome, args);
 
     [Fact]
     public async Task Ingest_Folder_PrintsOneJsonRecordPerItem_MatchingSha256sum()
@@ -127,8 +120,8 @@ public sealed class CliTests : IDisposable
         var file = home.File("w.txt", "testimony"u8.ToArray());
         var cli = Path.Combine(AppContext.BaseDirectory, "Evidence.Cli.dll");
 
-        var ok = await RunProcessAsync("dotnet", cli, "--home", EvidenceHome, "ingest", file, "--collector", "A", "--json");
-        var bad = await RunProcessAsync("dotnet", cli, "--home", EvidenceHome, "ingest", file + ".missing", "--collector", "A", "--json");
+        var ok = await Run.ProcessAsync("dotnet", cli, "--home", EvidenceHome, "ingest", file, "--collector", "A", "--json");
+        var bad = await Run.ProcessAsync("dotnet", cli, "--home", EvidenceHome, "ingest", file + ".missing", "--collector", "A", "--json");
 
         Assert.Equal(0, ok.Exit);
         Assert.Equal((await Sha256sumAsync(file))[0], JsonDocument.Parse(ok.Out).RootElement[0].GetProperty("sha256").GetString());
@@ -138,24 +131,11 @@ public sealed class CliTests : IDisposable
 
     private static async Task<List<string>> Sha256sumAsync(params string[] files)
     {
-        var (exit, stdout, _) = await RunProcessAsync("sha256sum", files);
+        var (exit, stdout, _) = await Run.ProcessAsync("sha256sum", files);
         Assert.Equal(0, exit);
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[..64]).ToList();
     }
 
-    private static async Task<(int Exit, string Out, string Err)> RunProcessAsync(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
-    }
 
     public void Dispose() => home.Dispose();
 }

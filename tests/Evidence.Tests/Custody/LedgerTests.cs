@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Evidence.Cli;
 using Evidence.Crypto;
 using Evidence.Custody;
 using Evidence.Ingest;
@@ -18,13 +16,7 @@ public sealed class LedgerTests : IDisposable
 
     private string EvidenceHome => Path.Combine(home.Path, "home");
 
-    private async Task<(int Exit, string Out, string Err)> CliAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await new CliApp(stdout, stderr, interactive: false).RunAsync(["--home", EvidenceHome, .. args], CancellationToken.None);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private Task<(int Exit, string Out, string Err)> CliAsync(params string[] args) => Run.CliAsync(EvidenceHome, args);
 
     private async Task IngestSeveralAsync(int count)
     {
@@ -76,7 +68,7 @@ public sealed class LedgerTests : IDisposable
         File.WriteAllText(Path.Combine(home.Path, "pub.pem"), "-----BEGIN PUBLIC KEY-----\n" + Convert.ToBase64String(publicKeyDer) + "\n-----END PUBLIC KEY-----\n");
         File.WriteAllBytes(Path.Combine(home.Path, "body"), Encoding.UTF8.GetBytes(body));
         File.WriteAllBytes(Path.Combine(home.Path, "sig"), signature);
-        var (exit, stdout) = await RunAsync("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", Path.Combine(home.Path, "pub.pem"), "-rawin",
+        var (exit, stdout, _) = await Run.ProcessAsync("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", Path.Combine(home.Path, "pub.pem"), "-rawin",
             "-in", Path.Combine(home.Path, "body"), "-sigfile", Path.Combine(home.Path, "sig"));
         Assert.True(exit == 0, stdout);
         Assert.Contains("Signature Verified Successfully", stdout, StringComparison.Ordinal);
@@ -120,23 +112,10 @@ public sealed class LedgerTests : IDisposable
     {
         var file = Path.Combine(home.Path, $"{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, json);
-        var (_, stdout) = await RunAsync("python3", Path.Combine(Repo.Root, "tests", "Evidence.Tests", "TestData", "rfc6962_verify.py"), kind, file);
+        var (_, stdout, _) = await Run.ProcessAsync("python3", Path.Combine(Repo.Root, "tests", "Evidence.Tests", "TestData", "rfc6962_verify.py"), kind, file);
         return stdout.Trim();
     }
 
-    private static async Task<(int Exit, string Out)> RunAsync(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
-    }
 
     public void Dispose() => home.Dispose();
 }

@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using Evidence.Cli;
+
+namespace Evidence.Tests.Fixtures;
+
+/// <summary>Runs the command line in-process (its own stdout and stderr), or any program as a real process.</summary>
+public static class Run
+{
+    public static async Task<(int Exit, string Out, string Err)> CliAsync(string home, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = await new CliApp(stdout, stderr, interactive: false).RunAsync(["--home", home, .. args], CancellationToken.None);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    public static async Task<(int Exit, string Out, string Err)> ProcessAsync(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
