@@ -13,7 +13,7 @@ internal static class CaseCommand
         {
             throw new UsageException("usage: evidence case add --title TITLE");
         }
-        await using var session = await Session.OpenAsync(line, Role.Investigator, app.Error, cancellationToken);
+        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
         var id = await session.SendAsync(new CreateCase(line.Required("--title")), cancellationToken);
         if (line.Has("--json"))
         {

@@ -22,7 +22,7 @@ internal sealed class Session : IAsyncDisposable
 
     public EvidenceSettings Settings => provider.GetRequiredService<EvidenceSettings>();
 
-    public static async Task<Session> OpenAsync(CommandLine line, Role defaultRole, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<Session> OpenAsync(CommandLine line, Role defaultRole, CancellationToken cancellationToken)
     {
         var settings = EvidenceSettings.FromEnvironment(line.Value("--home"));
         var actor = new Actor(line.Value("--as") ?? Environment.UserName, ParseRole(line.Value("--role")) ?? defaultRole);

@@ -1,6 +1,7 @@
 using Evidence.Crypto;
 using Evidence.Pipeline;
 using MediatR;
+using Microsoft.EntityFrameworkCore;
 
 namespace Evidence.Custody;
 
@@ -48,7 +49,7 @@ internal sealed class LogQueryHandlers(Ledger ledger, NoteSigner signer, Data.Ev
         {
             throw new InvalidRequestException($"There is no leaf {request.Index} in a tree of {size} leaves (the log has {logSize}).");
         }
-        var leaf = db.CustodyEvents.Where(e => e.Sequence == request.Index).Select(e => new { e.Leaf, e.LeafHash }).Single();
+        var leaf = await db.CustodyEvents.Where(e => e.Sequence == request.Index).Select(e => new { e.Leaf, e.LeafHash }).SingleAsync(cancellationToken);
         var proof = ledger.InclusionProof(request.Index, size);
         return new InclusionProofView(request.Index, size, leaf.Leaf, leaf.LeafHash, Convert.ToHexStringLower(ledger.Root(size)),
             proof.Select(Convert.ToHexStringLower).ToList());

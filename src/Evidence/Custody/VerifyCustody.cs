@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Evidence.Crypto;
 using Evidence.Data;
+using Evidence.Domain;
 using Evidence.Pipeline;
 using Evidence.Storage;
 using MediatR;
@@ -163,7 +164,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
     {
         var subtrees = PerfectSubtrees(leafHashes);
         var checkpoints = await db.Checkpoints.AsNoTracking().OrderBy(c => c.Size).ThenBy(c => c.Id).ToListAsync(cancellationToken);
-        Checkpoint? latest = null;
+        var signed = new List<(CheckpointRecord Record, Checkpoint Checkpoint)>();
         foreach (var record in checkpoints)
         {
             var subject = $"checkpoint {record.Id} (size {record.Size})";
@@ -200,18 +201,14 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             {
                 findings.Add(new Finding("checkpoint", subject, $"size {checkpoint.Size}, root {Convert.ToHexStringLower(checkpoint.Root)} (signed)", $"size {record.Size}, root {record.RootHash} in the row"));
             }
-            latest = checkpoint;
+            signed.Add((record, checkpoint));
         }
-        if (latest is not null)
+        if (signed.Count > 0)
         {
+            var latest = signed[^1].Checkpoint;
             // Each good checkpoint must be a prefix of the latest: prove it the way an outsider would.
-            foreach (var record in checkpoints.Where(c => c.Size >= 1 && c.Size <= latest.Size && verifier.Verify(c.Text, out _)))
+            foreach (var (record, old) in signed.Where(s => s.Checkpoint.Size >= 1))
             {
-                var old = Checkpoint.Parse(record.Text[..(record.Text.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)]);
-                if (old.Size > leafHashes.Count)
-                {
-                    continue;
-                }
                 var proof = MerkleTree.ConsistencyProof(old.Size, latest.Size, subtrees);
                 if (!MerkleTree.VerifyConsistency(old.Size, latest.Size, old.Root, latest.Root, proof))
                 {
