@@ -99,11 +99,15 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   Re-hash every blob, rebuild the custody ledger, check every checkpoint. Exit 1 on any finding.
               log key | checkpoint | inclusion --index N [--size M] | consistency --from A --to B
                   The ledger's verifier key, latest signed checkpoint and proofs (JSON with --json).
+              log timestamp
+                  Get an RFC 3161 timestamp token for every checkpoint that has none.
               demo
                   Make synthetic evidence files (no real people), ingest them into a fresh home, verify.
 
             The home (database, blobs, keys) is --home, else $EVIDENCE_HOME, else ./.evidence.
             Set EVIDENCE_AZURE_BLOB to an Azure Storage connection string to keep blobs in Azure.
+            Set EVIDENCE_TSA_URL to an RFC 3161 time-stamping authority to timestamp every checkpoint,
+            and EVIDENCE_TSA_CERT to its certificate (or its CA's) to accept only its tokens.
             Exit codes: 0 success, 1 verification found a problem, 2 bad input (nothing was recorded for it).
             """);
         return exitCode;

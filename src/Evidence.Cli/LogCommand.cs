@@ -4,14 +4,14 @@ using Evidence.Pipeline;
 
 namespace Evidence.Cli;
 
-/// <summary>`evidence log key|checkpoint|inclusion|consistency`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
+/// <summary>`evidence log key|checkpoint|inclusion|consistency|timestamp`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
 internal static class LogCommand
 {
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--index", "--size", "--from", "--to"], []);
         var json = line.Has("--json");
-        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency");
+        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp");
         await using var session = await Session.OpenAsync(line, Role.Auditor, cancellationToken);
         switch (verb)
         {
@@ -30,7 +30,7 @@ internal static class LogCommand
                 var checkpoint = await session.SendAsync(new GetLatestCheckpoint(), cancellationToken);
                 if (json)
                 {
-                    app.WriteJson(new { size = checkpoint.Size, root = checkpoint.Root, text = checkpoint.Text });
+                    app.WriteJson(new { size = checkpoint.Size, root = checkpoint.Root, text = checkpoint.Text, timestampToken = checkpoint.TimestampToken });
                 }
                 else
                 {
@@ -46,8 +46,19 @@ internal static class LogCommand
                 var consistency = await session.SendAsync(new GetConsistencyProof(Number(line.Required("--from"), "--from"), Number(line.Required("--to"), "--to")), cancellationToken);
                 app.WriteJson(new { from = consistency.From, to = consistency.To, oldRoot = consistency.OldRoot, newRoot = consistency.NewRoot, proof = consistency.Proof });
                 break;
+            case "timestamp":
+                var stamped = await session.SendAsync(new StampCheckpoints(), cancellationToken);
+                if (json)
+                {
+                    app.WriteJson(new { stamped = stamped.Stamped, checkpoints = stamped.Checkpoints });
+                }
+                else
+                {
+                    await app.Out.WriteLineAsync($"Stamped {stamped.Stamped} checkpoints; all {stamped.Checkpoints} now carry a timestamp token.");
+                }
+                break;
             default:
-                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion or consistency.");
+                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency or timestamp.");
         }
         return CliApp.Ok;
     }

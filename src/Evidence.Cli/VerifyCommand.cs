@@ -20,6 +20,7 @@ internal static class VerifyCommand
                 blobs = report.BlobsChecked,
                 events = report.EventsChecked,
                 checkpoints = report.CheckpointsChecked,
+                timestamps = report.TimestampsChecked,
                 findings = report.Findings.Select(f => new { kind = f.Kind, subject = f.Subject, expected = f.Expected, found = f.Found }),
             });
         }
@@ -30,7 +31,7 @@ internal static class VerifyCommand
                 await app.Out.WriteLineAsync($"FINDING {f.Kind} {f.Subject}: expected {f.Expected}; found {f.Found}");
             }
             await app.Out.WriteLineAsync(
-                $"{(report.Clean ? "OK" : "PROBLEMS")}: {report.ItemsChecked} items, {report.BlobsChecked} blobs re-hashed, {report.EventsChecked} events, {report.CheckpointsChecked} checkpoints; {report.Findings.Count} findings.");
+                $"{(report.Clean ? "OK" : "PROBLEMS")}: {report.ItemsChecked} items, {report.BlobsChecked} blobs re-hashed, {report.EventsChecked} events, {report.CheckpointsChecked} checkpoints, {report.TimestampsChecked} timestamps; {report.Findings.Count} findings.");
         }
         return report.Clean ? CliApp.Ok : CliApp.Problem;
     }

@@ -24,6 +24,18 @@ public static class EvidenceServices
         // Created on first use: the key is generated, readable by its owner only, the first time a checkpoint is signed.
         services.AddSingleton(_ => NoteSigner.LoadOrCreate(Path.Combine(settings.KeyFolder, "ledger-ed25519.pem"), settings.LedgerName));
         services.AddScoped<Ledger>();
+        if (settings.TimestampAuthorityUrl is { } tsaUrl)
+        {
+            var trusted = settings.TimestampAuthorityCertificate is { } path ? TimestampToken.LoadCertificate(path) : null;
+            services.AddSingleton(new TimestampAuthority(new HttpClient { Timeout = settings.TimestampAuthorityTimeout }, tsaUrl, trusted));
+            services.AddScoped(provider => new CheckpointTimestamps(provider.GetRequiredService<EvidenceDbContext>(),
+                provider.GetRequiredService<ILogger<CheckpointTimestamps>>(), provider.GetRequiredService<TimestampAuthority>()));
+        }
+        else
+        {
+            services.AddScoped(provider => new CheckpointTimestamps(provider.GetRequiredService<EvidenceDbContext>(),
+                provider.GetRequiredService<ILogger<CheckpointTimestamps>>()));
+        }
         services.AddScoped<CurrentActor>();
         services.AddScoped<UnitOfWork>();
 

@@ -26,11 +26,20 @@ public sealed record EvidenceSettings
     /// <summary>The ledger's origin line and signing-key name (C2SP checkpoint); unique per installation.</summary>
     public string LedgerName { get; init; } = "evidence.local/ledger";
 
+    /// <summary>An RFC 3161 time-stamping authority; when set, every checkpoint gets a token from it.</summary>
+    public Uri? TimestampAuthorityUrl { get; init; }
+
+    /// <summary>The TSA's certificate or the CA that issued it (PEM or DER); tokens signed by anyone else are refused and reported.</summary>
+    public string? TimestampAuthorityCertificate { get; init; }
+
+    public TimeSpan TimestampAuthorityTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public string DatabasePath => Path.Combine(Home, "evidence.db");
     public string BlobFolder => Path.Combine(Home, "blobs");
     public string KeyFolder => Path.Combine(Home, "keys");
 
-    /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds).</summary>
+    /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
+    /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT.</summary>
     public static EvidenceSettings FromEnvironment(string? home = null)
     {
         var settings = new EvidenceSettings
@@ -45,6 +54,16 @@ public sealed record EvidenceSettings
         if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_LEDGER_NAME")) is { } ledgerName)
         {
             settings = settings with { LedgerName = ledgerName };
+        }
+        if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_TSA_URL")) is { } tsa)
+        {
+            settings = settings with { TimestampAuthorityUrl = Uri.TryCreate(tsa, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+                ? url
+                : throw new Pipeline.InvalidRequestException($"EVIDENCE_TSA_URL must be an http or https URL, not '{tsa}'.") };
+        }
+        if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_TSA_CERT")) is { } tsaCertificate)
+        {
+            settings = settings with { TimestampAuthorityCertificate = Path.GetFullPath(tsaCertificate) };
         }
         if (int.TryParse(Environment.GetEnvironmentVariable("EVIDENCE_DB_TIMEOUT"), out var seconds) && seconds > 0)
         {

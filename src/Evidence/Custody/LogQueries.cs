@@ -14,7 +14,8 @@ public sealed record GetVerifierKey : IRequest<string>;
 /// <summary>The latest signed checkpoint.</summary>
 public sealed record GetLatestCheckpoint : IRequest<CheckpointView>;
 
-public sealed record CheckpointView(long Size, string Root, string Text);
+/// <summary>A checkpoint as published; <see cref="TimestampToken"/> is the base64 DER RFC 3161 token over <see cref="Text"/>, when it has one.</summary>
+public sealed record CheckpointView(long Size, string Root, string Text, string? TimestampToken);
 
 /// <summary>The audit path of leaf <see cref="Index"/> in the tree of <see cref="Size"/> leaves (default: the latest checkpoint's size).</summary>
 public sealed record GetInclusionProof(long Index, long? Size = null) : IRequest<InclusionProofView>;
@@ -38,7 +39,8 @@ internal sealed class LogQueryHandlers(Ledger ledger, NoteSigner signer, Data.Ev
     {
         var latest = await ledger.LatestCheckpointAsync(cancellationToken)
             ?? throw new NotFoundException("The ledger has no checkpoint yet: nothing has been recorded.");
-        return new CheckpointView(latest.Size, latest.RootHash, latest.Text);
+        return new CheckpointView(latest.Size, latest.RootHash, latest.Text,
+            latest.TimestampToken is { } token ? Convert.ToBase64String(token) : null);
     }
 
     public async Task<InclusionProofView> Handle(GetInclusionProof request, CancellationToken cancellationToken)

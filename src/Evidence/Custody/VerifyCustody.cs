@@ -23,7 +23,7 @@ public sealed record VerifyCustody(string? PinnedVerifierKey = null) : IRequest<
 /// <summary>One thing that is not as recorded: what (an item, an event, a checkpoint, a blob), expected, found.</summary>
 public sealed record Finding(string Kind, string Subject, string Expected, string Found);
 
-public sealed record VerificationReport(int ItemsChecked, int BlobsChecked, long EventsChecked, int CheckpointsChecked, IReadOnlyList<Finding> Findings)
+public sealed record VerificationReport(int ItemsChecked, int BlobsChecked, long EventsChecked, int CheckpointsChecked, int TimestampsChecked, IReadOnlyList<Finding> Findings)
 {
     public bool Clean => Findings.Count == 0;
 }
@@ -39,22 +39,24 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
         var (items, blobsChecked) = await CheckBlobsAsync(findings, cancellationToken);
         var leafHashes = await CheckEventsAsync(findings, cancellationToken);
         var checkpoints = await CheckCheckpointsAsync(leafHashes, verifier, findings, cancellationToken);
+        var timestamps = await CheckTimestampsAsync(findings, cancellationToken);
 
         if (await ledger.AppendPointAsync(cancellationToken) is null)
         {
             // The run cannot be appended to a damaged log; the auditor still gets every finding.
             findings.Add(new Finding("ledger", "append point", "events, subtree hashes and the latest checkpoint agreeing on the log's size",
                 "they disagree: this verification could not be recorded in the ledger"));
-            return new VerificationReport(items, blobsChecked, leafHashes.Count, checkpoints, findings);
+            return new VerificationReport(items, blobsChecked, leafHashes.Count, checkpoints, timestamps, findings);
         }
         unitOfWork.Record("Verified", null, null,
         [
             new("items", items.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("events", leafHashes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("checkpoints", checkpoints.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("timestamps", timestamps.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("findings", findings.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ]);
-        return new VerificationReport(items, blobsChecked, leafHashes.Count, checkpoints, findings);
+        return new VerificationReport(items, blobsChecked, leafHashes.Count, checkpoints, timestamps, findings);
     }
 
     private static NoteVerifier ParseKey(string key)
@@ -226,6 +228,37 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
         }
         return checkpoints.Count;
     }
+
+    /// <summary>
+    /// Every timestamp token must be over its checkpoint's exact text, signed by a time-stamping authority (the
+    /// pinned one when EVIDENCE_TSA_CERT is set), at a time no earlier than the checkpoint says it was made:
+    /// a checkpoint cannot have been stamped before it existed.
+    /// </summary>
+    private async Task<int> CheckTimestampsAsync(List<Finding> findings, CancellationToken cancellationToken)
+    {
+        var trusted = settings.TimestampAuthorityCertificate is { } path ? TimestampToken.LoadCertificate(path) : null;
+        var stamped = await db.Checkpoints.AsNoTracking().Where(c => c.TimestampToken != null).OrderBy(c => c.Size).ThenBy(c => c.Id)
+            .Select(c => new { c.Id, c.Size, c.Text, c.CreatedAtUtc, c.TimestampToken }).ToListAsync(cancellationToken);
+        foreach (var c in stamped)
+        {
+            var subject = $"checkpoint {c.Id} (size {c.Size})";
+            var check = TimestampToken.Check(c.TimestampToken!, System.Text.Encoding.UTF8.GetBytes(c.Text), trusted);
+            var expected = trusted is null ? "an RFC 3161 token over the checkpoint text" : $"an RFC 3161 token over the checkpoint text by {trusted.SubjectDN}";
+            if (!check.Valid)
+            {
+                findings.Add(new Finding("timestamp", subject, expected, check.Problem));
+            }
+            else if (check.GenTimeUtc < c.CreatedAtUtc - ClockSkew)
+            {
+                findings.Add(new Finding("timestamp", subject, $"a time after the checkpoint was made ({c.CreatedAtUtc:O})",
+                    $"stamped at {check.GenTimeUtc:O} by {check.Authority}: the checkpoint's time is later than the authority saw it"));
+            }
+        }
+        return stamped.Count;
+    }
+
+    // Our clock and the authority's may disagree a little; more than this is a finding.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     /// <summary>Every perfect subtree of the rebuilt tree, level by level, so each checkpoint's root costs O(log n).</summary>
     private static MerkleTree.SubtreeHash PerfectSubtrees(List<byte[]> leafHashes)

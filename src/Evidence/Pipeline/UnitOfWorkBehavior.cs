@@ -1,9 +1,13 @@
+using Evidence.Custody;
 using MediatR;
 
 namespace Evidence.Pipeline;
 
-/// <summary>One database transaction per request: the handler's rows, blobs and custody events land together.</summary>
-internal sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork unitOfWork) : IPipelineBehavior<TRequest, TResponse>
+/// <summary>
+/// One database transaction per request: the handler's rows, blobs and custody events land together.
+/// The checkpoint the commit produced is then timestamped, outside the transaction.
+/// </summary>
+internal sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork unitOfWork, CheckpointTimestamps timestamps) : IPipelineBehavior<TRequest, TResponse>
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
@@ -18,6 +22,10 @@ internal sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork unitOfW
             throw;
         }
         await unitOfWork.CommitAsync(cancellationToken);
+        if (unitOfWork.Checkpoint is { } checkpoint)
+        {
+            await timestamps.TryStampAsync(checkpoint, cancellationToken);
+        }
         return response;
     }
 }
