@@ -9,13 +9,20 @@ using Evidence.Pipeline;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
 
-// Times one ingest workload in-process (after start-up, which bench/ingest.sh reports separately) and
-// prints "seconds items bytes peak_rss_bytes" on one line for the script to turn into ratios.
-//   ingest <file|folder> <home> [azure-connection-string]
-//   upload <file|folder> <azure-connection-string>      the bare Azure.Storage.Blobs baseline
+// Times one workload in-process (after start-up, which the scripts report separately) and prints figures on
+// one line for bench/ingest.sh and bench/ledger.sh to turn into ratios.
+//   ingest <file|folder> <home> [azure-connection-string]   "seconds items bytes peak_rss_bytes"
+//   upload <file|folder> <azure-connection-string>          the bare Azure.Storage.Blobs baseline, same line
+//   ledger-append <home> <events> <per-checkpoint>          see LedgerBench.cs
+//   ledger-proofs <home> <samples>
+//   verify <home>                                           "seconds blobs"
+if (args.Length >= 2 && args[0].StartsWith("ledger-", StringComparison.Ordinal) || args.FirstOrDefault() == "verify")
+{
+    return await Evidence.Bench.LedgerBench.RunAsync(args);
+}
 if (args.Length < 3)
 {
-    Console.Error.WriteLine("usage: ingest <path> <home> [azure] | upload <path> <azure>");
+    Console.Error.WriteLine("usage: ingest <path> <home> [azure] | upload <path> <azure> | ledger-append <home> <events> <per-checkpoint> | ledger-proofs <home> <samples> | verify <home>");
     return 2;
 }
 var files = EvidenceFiles.Expand([args[1]]).Files;

@@ -48,21 +48,7 @@ public sealed class NoteSigner
             {
                 writer.WriteObject(new Org.BouncyCastle.Utilities.IO.Pem.PemObject("PRIVATE KEY", PrivateKeyInfoFactory.CreatePrivateKeyInfo(generated).GetEncoded()));
             }
-            try
-            {
-                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows())
-                {
-                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                }
-                using var file = new FileStream(path, options);
-                file.Write(Encoding.ASCII.GetBytes(pem.ToString()));
-                file.Flush(flushToDisk: true);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first.
-            }
+            KeyFiles.TryCreate(path, Encoding.ASCII.GetBytes(pem.ToString())); // a racing process may have won: load its key
         }
         using var reader = new StreamReader(path);
         var pemObject = new PemReader(reader).ReadPemObject();

@@ -10,6 +10,11 @@ public sealed class EvidenceDbContext(DbContextOptions<EvidenceDbContext> option
     public DbSet<CustodyEvent> CustodyEvents => Set<CustodyEvent>();
     public DbSet<MerkleNode> MerkleNodes => Set<MerkleNode>();
     public DbSet<CheckpointRecord> Checkpoints => Set<CheckpointRecord>();
+    public DbSet<Incident> Incidents => Set<Incident>();
+    public DbSet<Perpetrator> Perpetrators => Set<Perpetrator>();
+    public DbSet<PerpetratorLink> PerpetratorLinks => Set<PerpetratorLink>();
+    public DbSet<Victim> Victims => Set<Victim>();
+    public DbSet<EvidenceTag> EvidenceTags => Set<EvidenceTag>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(EvidenceDbContext).Assembly);

@@ -31,6 +31,9 @@ public sealed class EvidenceItem
     public DateTime IngestedAtUtc { get; init; }
     public required string IngestedBy { get; init; }
 
+    /// <summary>The start of a text document, for search; null for binary formats.</summary>
+    public string? ExtractedText { get; init; }
+
     /// <summary>The first item ingested with the same bytes, when this one repeats it.</summary>
     public Guid? DuplicateOf { get; init; }
 }

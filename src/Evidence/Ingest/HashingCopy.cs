@@ -11,7 +11,8 @@ namespace Evidence.Ingest;
 internal static class HashingCopy
 {
     internal const int ChunkSize = 1 << 20;
-    internal const int HeadSize = 8192;
+    // Enough to detect the media type and to index the start of a text document for search.
+    internal const int HeadSize = 64 * 1024;
 
     /// <summary>The SHA-256 (lower-case hex), the byte count, and the first bytes for media type detection.</summary>
     internal sealed record Result(string Sha256, long Size, byte[] Head);

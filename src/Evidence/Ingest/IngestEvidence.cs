@@ -112,13 +112,15 @@ internal sealed class IngestEvidenceHandler(
             .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
             .Select(e => (Guid?)e.Id)
             .FirstOrDefaultAsync(cancellationToken);
+        var mediaType = MediaTypes.Detect(copied.Head);
         var item = new EvidenceItem
         {
             Id = Guid.CreateVersion7(now),
             CaseId = request.CaseId,
             Sha256 = copied.Sha256,
             Size = copied.Size,
-            MediaType = MediaTypes.Detect(copied.Head),
+            MediaType = mediaType,
+            ExtractedText = ExtractedText.FromHead(mediaType, copied.Head),
             OriginalName = file.Name,
             Collector = request.Collector.Trim(),
             Source = string.IsNullOrWhiteSpace(request.Source) ? null : request.Source.Trim(),

@@ -40,3 +40,15 @@ public interface IValidatedRequest
     /// <summary>Every problem with the request's fields, in words for the person who sent it; empty when it is valid.</summary>
     IEnumerable<string> Validate();
 }
+
+/// <summary>
+/// A request whose refusal is itself a custody event (it touches evidence or protected identities): the
+/// authorization behavior records an <c>AccessDenied</c> event, with these details, before it refuses.
+/// </summary>
+public interface IRecordsDenial
+{
+    IEnumerable<KeyValuePair<string, string?>> DenialDetails();
+
+    /// <summary>The evidence item the request touched, if any.</summary>
+    Guid? DeniedEvidenceId => null;
+}

@@ -5,18 +5,24 @@ using Microsoft.Extensions.Logging;
 namespace Evidence.Pipeline;
 
 /// <summary>A handler never runs for a role that may not send its request (ARCHITECTURE §2).</summary>
-internal sealed class AuthorizationBehavior<TRequest, TResponse>(CurrentActor actor, ILogger<AuthorizationBehavior<TRequest, TResponse>> log)
+internal sealed class AuthorizationBehavior<TRequest, TResponse>(CurrentActor actor, UnitOfWork unitOfWork, ILogger<AuthorizationBehavior<TRequest, TResponse>> log)
     : IPipelineBehavior<TRequest, TResponse>
 {
-    public Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
         var allowed = typeof(TRequest).GetCustomAttribute<AllowedRolesAttribute>();
         if (allowed is not null && !allowed.Roles.Contains(actor.Value.Role))
         {
             log.LogWarning("Denied {Request} to {Actor} acting as {Role}", typeof(TRequest).Name, actor.Value.Name, actor.Value.Role);
+            if (request is IRecordsDenial denial)
+            {
+                // The handler never runs, so this unit of work holds nothing but the refusal.
+                unitOfWork.Record("AccessDenied", denial.DeniedEvidenceId, null, [new("request", typeof(TRequest).Name), .. denial.DenialDetails()]);
+                await unitOfWork.CommitAsync(cancellationToken);
+            }
             throw new ForbiddenException(
                 $"{typeof(TRequest).Name} may be sent only by {string.Join(" or ", allowed.Roles)}, not by {actor.Value.Role}.");
         }
-        return next();
+        return await next();
     }
 }

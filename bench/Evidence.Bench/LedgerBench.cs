@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Evidence.Custody;
+using Evidence.Data;
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Evidence.Bench;
+
+/// <summary>The ledger's workloads, each against a baseline timed in the same process.</summary>
+internal static class LedgerBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var settings = new EvidenceSettings { Home = args[1] };
+        await using var services = await EvidenceServices.StartAsync(settings);
+        switch (args[0])
+        {
+            case "ledger-append":
+                await AppendAsync(services, settings, long.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+                return 0;
+            case "ledger-proofs":
+                await ProofsAsync(services, int.Parse(args[2], CultureInfo.InvariantCulture));
+                return 0;
+            case "verify":
+                await VerifyAsync(services);
+                return 0;
+            default:
+                Console.Error.WriteLine($"unknown workload {args[0]}");
+                return 2;
+        }
+    }
+
+    /// <summary>
+    /// Appends events through the unit of work (leaf JSON, leaf hash, perfect-subtree hashes, one signed checkpoint
+    /// per batch, one durable transaction per batch). Baseline: the same leaf strings inserted into a bare SQLite
+    /// table with the same durability (WAL, synchronous=FULL, one transaction per batch): the cost of just storing
+    /// the events. Prints "ledger_seconds baseline_seconds events".
+    /// </summary>
+    private static async Task AppendAsync(ServiceProvider services, EvidenceSettings settings, long count, int perCheckpoint)
+    {
+        var watch = Stopwatch.StartNew();
+        for (long done = 0; done < count; done += perCheckpoint)
+        {
+            await using var scope = services.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = new Actor("bench", Role.Investigator);
+            var unitOfWork = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+            for (var i = 0; i < perCheckpoint && done + i < count; i++)
+            {
+                unitOfWork.Record("Ingested", Guid.NewGuid(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), [new("source", "bench")]);
+            }
+            await unitOfWork.CommitAsync(CancellationToken.None);
+        }
+        var ledger = watch.Elapsed.TotalSeconds;
+
+        var leaves = await QueryAsync(services, db => db.CustodyEvents.OrderByDescending(e => e.Sequence).Take(perCheckpoint).Select(e => e.Leaf).ToListAsync());
+        var path = Path.Combine(settings.Home, "baseline.db");
+        File.Delete(path);
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE events (sequence INTEGER PRIMARY KEY, leaf TEXT NOT NULL);";
+            await pragma.ExecuteNonQueryAsync();
+        }
+        watch.Restart();
+        for (long done = 0; done < count; done += perCheckpoint)
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO events (sequence, leaf) VALUES ($sequence, $leaf)";
+            var sequence = insert.Parameters.Add("$sequence", SqliteType.Integer);
+            var leaf = insert.Parameters.Add("$leaf", SqliteType.Text);
+            for (var i = 0; i < perCheckpoint && done + i < count; i++)
+            {
+                sequence.Value = done + i;
+                leaf.Value = leaves[i % leaves.Count];
+                await insert.ExecuteNonQueryAsync();
+            }
+            await transaction.CommitAsync();
+        }
+        var baseline = watch.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ledger:0.000} {baseline:0.000} {count}"));
+    }
+
+    /// <summary>
+    /// Median time of an inclusion proof (random leaf, latest size) and of a consistency proof (random old size to
+    /// the latest), each checked after timing. Baseline: one event row read by its index through the same DbContext.
+    /// Prints "size inclusion_us consistency_us lookup_us".
+    /// </summary>
+    private static async Task ProofsAsync(ServiceProvider services, int samples)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
+        var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
+        var size = await ledger.SizeAsync(CancellationToken.None);
+        var root = ledger.Root(size);
+        var random = new Random(6962);
+        var inclusion = new List<double>();
+        var consistency = new List<double>();
+        var lookup = new List<double>();
+        for (var s = 0; s < samples; s++)
+        {
+            var index = random.NextInt64(size);
+            var watch = Stopwatch.StartNew();
+            var leafHash = db.CustodyEvents.AsNoTracking().Where(e => e.Sequence == index).Select(e => e.LeafHash).Single();
+            lookup.Add(watch.Elapsed.TotalMicroseconds);
+
+            watch.Restart();
+            var proof = ledger.InclusionProof(index, size);
+            inclusion.Add(watch.Elapsed.TotalMicroseconds);
+            if (!MerkleTree.VerifyInclusion(Convert.FromHexString(leafHash), index, size, proof, root))
+            {
+                throw new InvalidOperationException($"inclusion proof of {index} does not verify");
+            }
+
+            var from = 1 + random.NextInt64(size - 1);
+            watch.Restart();
+            var proof2 = ledger.ConsistencyProof(from, size);
+            consistency.Add(watch.Elapsed.TotalMicroseconds);
+            if (!MerkleTree.VerifyConsistency(from, size, ledger.Root(from), root, proof2))
+            {
+                throw new InvalidOperationException($"consistency proof {from} to {size} does not verify");
+            }
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size} {Median(inclusion):0} {Median(consistency):0} {Median(lookup):0}"));
+    }
+
+    /// <summary>The auditor's full verify (blobs re-hashed in parallel, events, tree, checkpoints). Prints "seconds blobs".</summary>
+    private static async Task VerifyAsync(ServiceProvider services)
+    {
+        await using var scope = services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = new Actor("bench", Role.Auditor);
+        var watch = Stopwatch.StartNew();
+        var report = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new VerifyCustody());
+        watch.Stop();
+        if (!report.Clean)
+        {
+            throw new InvalidOperationException("verify found problems: " + string.Join("; ", report.Findings));
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{watch.Elapsed.TotalSeconds:0.000} {report.BlobsChecked}"));
+    }
+
+    private static async Task<T> QueryAsync<T>(ServiceProvider services, Func<EvidenceDbContext, Task<T>> query)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<EvidenceDbContext>());
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+}

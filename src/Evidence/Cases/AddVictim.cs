@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.Json;
+using Evidence.Crypto;
+using Evidence.Data;
+using Evidence.Domain;
+using Evidence.Ingest;
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Cases;
+
+/// <summary>What identifies a child. Sealed at rest; opened only by <see cref="RevealVictimIdentity"/>.</summary>
+public sealed record VictimIdentity(string Name, string? BornOn = null, string? Documents = null, string? FamilyContacts = null);
+
+/// <summary>
+/// Records a child victim under the next pseudonym code (V-0001, V-0002, ...). Everything else in Evidence
+/// (tags, search, packages, custody events) names the child by that code only.
+/// </summary>
+[AllowedRoles(Role.Investigator)]
+public sealed record AddVictim(
+    int? AgeAtIncident = null,
+    string? Sex = null,
+    string? Origin = null,
+    VictimStatus Status = VictimStatus.Deported,
+    VictimIdentity? Identity = null) : IRequest<string>, IValidatedRequest
+{
+    public IEnumerable<string> Validate()
+    {
+        IEnumerable<string?> problems =
+        [
+            AgeAtIncident is < 0 or > 17 ? "the age at the incident must be 0 to 17: victims recorded here are children." : null,
+            Fields.Optional("the sex", Sex, 20),
+            Fields.Optional("the place of origin", Origin, 300),
+            Enum.IsDefined(Status) ? null : $"the status must be one of {string.Join(", ", Enum.GetNames<VictimStatus>())}.",
+            Identity is null ? null : Fields.Required("the name", Identity.Name, 300),
+            Fields.Optional("the documents", Identity?.Documents, 4000, multiline: true),
+            Fields.Optional("the family contacts", Identity?.FamilyContacts, 4000, multiline: true),
+        ];
+        return problems.OfType<string>();
+    }
+}
+
+internal sealed class AddVictimHandler(EvidenceDbContext db, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock, ProtectedFields protectedFields)
+    : IRequestHandler<AddVictim, string>
+{
+    public async Task<string> Handle(AddVictim request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var identity = request.Identity;
+        if (identity?.BornOn is { } born)
+        {
+            identity = identity with { BornOn = CapturedAt.Normalize(born, now, out var problem) ?? throw new InvalidRequestException("The date of birth: " + problem?.Replace("captured-at", "date", StringComparison.Ordinal)) };
+        }
+        // Codes are numbered in order; two investigators adding at once collide on the key and one is told to retry.
+        var codes = await db.Victims.Select(v => v.Code).ToListAsync(cancellationToken);
+        var next = codes.Select(c => int.Parse(c.AsSpan(2), CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max() + 1;
+        var code = $"V-{next:0000}";
+        db.Victims.Add(new Victim
+        {
+            Code = code,
+            AgeAtIncident = request.AgeAtIncident,
+            Sex = Fields.Trimmed(request.Sex),
+            Origin = Fields.Trimmed(request.Origin),
+            Status = request.Status,
+            ProtectedIdentity = identity is null ? null : protectedFields.Seal(code, JsonSerializer.SerializeToUtf8Bytes(identity)),
+            CreatedAtUtc = now.UtcDateTime,
+            CreatedBy = actor.Value.Name,
+        });
+        unitOfWork.Record("VictimAdded", null, null, [new("victim", code), new("identity", identity is null ? "none" : "sealed")]);
+        return code;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Evidence.Crypto;
+using Evidence.Data;
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Cases;
+
+/// <summary>
+/// Opens a child's sealed identity. Only investigators and prosecutors may; every reveal is a custody event,
+/// and so is every refusal (recorded by the authorization behavior before it refuses).
+/// </summary>
+[AllowedRoles(Role.Investigator, Role.Prosecutor)]
+public sealed record RevealVictimIdentity(string Code, string Purpose) : IRequest<VictimIdentity>, IValidatedRequest, IRecordsDenial
+{
+    public IEnumerable<string> Validate()
+    {
+        // Why someone looked is part of the record a court may ask for.
+        if (Fields.Required("the purpose of the reveal", Purpose, 500) is { } problem)
+        {
+            yield return problem;
+        }
+    }
+
+    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("victim", Code)];
+}
+
+internal sealed class RevealVictimIdentityHandler(EvidenceDbContext db, UnitOfWork unitOfWork, ProtectedFields protectedFields)
+    : IRequestHandler<RevealVictimIdentity, VictimIdentity>
+{
+    public async Task<VictimIdentity> Handle(RevealVictimIdentity request, CancellationToken cancellationToken)
+    {
+        var victim = await db.Victims.AsNoTracking().SingleOrDefaultAsync(v => v.Code == request.Code, cancellationToken)
+            ?? throw new NotFoundException($"There is no victim {request.Code}.");
+        if (victim.ProtectedIdentity is null)
+        {
+            throw new NotFoundException($"No identity was recorded for {victim.Code}.");
+        }
+        VictimIdentity identity;
+        try
+        {
+            identity = JsonSerializer.Deserialize<VictimIdentity>(protectedFields.Open(victim.Code, victim.ProtectedIdentity))
+                ?? throw new CryptographicException("empty identity");
+        }
+        catch (CryptographicException e)
+        {
+            throw new UnavailableException($"The sealed identity of {victim.Code} does not open with this installation's key: it was altered, moved from another record, or sealed elsewhere.", e);
+        }
+        unitOfWork.Record("IdentityRevealed", null, null, [new("victim", victim.Code), new("purpose", request.Purpose.Trim())]);
+        return identity;
+    }
+}

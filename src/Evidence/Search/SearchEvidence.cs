@@ -1,0 +1,179 @@
+using Evidence.Data;
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Search;
+
+/// <summary>
+/// Finds evidence by words (in incident titles and descriptions, tag notes, original names, sources and the
+/// text of documents; SQLite FTS5) and by filters. Results never carry protected identity fields: victims
+/// appear by pseudonym code. Auditors may not search: word search over documents would let them probe content.
+/// </summary>
+[AllowedRoles(Role.Investigator, Role.Prosecutor)]
+public sealed record SearchEvidence(
+    string? Text = null,
+    Guid? IncidentId = null,
+    Guid? PerpetratorId = null,
+    string? VictimCode = null,
+    string? MediaType = null,
+    string? CapturedFrom = null,
+    string? CapturedTo = null,
+    string? Collector = null,
+    string? Sha256 = null,
+    int Limit = 200) : IRequest<IReadOnlyList<EvidenceRecord>>, IValidatedRequest
+{
+    public IEnumerable<string> Validate()
+    {
+        IEnumerable<string?> problems =
+        [
+            Fields.Optional("the search text", Text, 1000),
+            Fields.Optional("the collector", Collector, 200),
+            Fields.Optional("the media type", MediaType, 100),
+            Sha256 is null || Sha256.Length is >= 4 and <= 64 && Sha256.All(char.IsAsciiHexDigit) ? null : "the SHA-256 must be 4 to 64 hexadecimal digits (a prefix or the whole hash).",
+            CapturedFrom is null || IsDate(CapturedFrom) ? null : "the from date must be YYYY, YYYY-MM or YYYY-MM-DD.",
+            CapturedTo is null || IsDate(CapturedTo) ? null : "the to date must be YYYY, YYYY-MM or YYYY-MM-DD.",
+            CapturedFrom is not null && CapturedTo is not null && string.CompareOrdinal(CapturedFrom, CapturedTo) > 0 ? "the from date is after the to date." : null,
+            Limit is < 1 or > 10000 ? "the limit must be 1 to 10000." : null,
+        ];
+        return problems.OfType<string>();
+    }
+
+    private static bool IsDate(string value) =>
+        value.Length is 4 or 7 or 10 && value.Select((c, i) => i is 4 or 7 ? c == '-' : char.IsAsciiDigit(c)).All(ok => ok);
+}
+
+/// <summary>One evidence item as search shows it: metadata and links, never content, never identities.</summary>
+public sealed record EvidenceRecord(
+    Guid Id,
+    string Sha256,
+    long Size,
+    string MediaType,
+    string OriginalName,
+    string Collector,
+    string? Source,
+    string? CapturedAt,
+    DateTime IngestedAtUtc,
+    IReadOnlyList<Guid> Incidents,
+    IReadOnlyList<Guid> Perpetrators,
+    IReadOnlyList<string> Victims);
+
+internal sealed class SearchEvidenceHandler(EvidenceDbContext db) : IRequestHandler<SearchEvidence, IReadOnlyList<EvidenceRecord>>
+{
+    public async Task<IReadOnlyList<EvidenceRecord>> Handle(SearchEvidence request, CancellationToken cancellationToken)
+    {
+        var activeTags = db.EvidenceTags.Where(t => t.RemovedAtUtc == null);
+        var items = db.EvidenceItems.AsNoTracking();
+        if (FullTextQuery(request.Text) is { } match)
+        {
+            var matched = await MatchAsync(match, cancellationToken);
+            items = items.Where(e => matched.Contains(e.Id));
+        }
+        if (request.IncidentId is { } incident)
+        {
+            items = items.Where(e => activeTags.Any(t => t.EvidenceId == e.Id && t.IncidentId == incident));
+        }
+        if (request.PerpetratorId is { } perpetrator)
+        {
+            items = items.Where(e => activeTags.Any(t => t.EvidenceId == e.Id && t.PerpetratorId == perpetrator));
+        }
+        if (request.VictimCode is { } victim)
+        {
+            items = items.Where(e => activeTags.Any(t => t.EvidenceId == e.Id && t.VictimCode == victim));
+        }
+        if (request.MediaType is { } mediaType)
+        {
+            items = items.Where(e => e.MediaType == mediaType);
+        }
+        if (request.Collector is { } collector)
+        {
+            items = items.Where(e => e.Collector == collector);
+        }
+        if (request.Sha256?.ToLowerInvariant() is { } sha256)
+        {
+            items = sha256.Length == 64 ? items.Where(e => e.Sha256 == sha256) : items.Where(e => e.Sha256.StartsWith(sha256));
+        }
+        // Captured-at is ISO 8601 at its own precision, so dates compare as text on the digits both have.
+        if (request.CapturedFrom is { } from)
+        {
+            items = items.Where(e => e.CapturedAt != null && string.Compare(e.CapturedAt, from) >= 0);
+        }
+        if (request.CapturedTo is { } to)
+        {
+            items = items.Where(e => e.CapturedAt != null && string.Compare(e.CapturedAt.Substring(0, to.Length), to) <= 0);
+        }
+        var found = await items.OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id).Take(request.Limit).ToListAsync(cancellationToken);
+        var ids = found.Select(e => e.Id).ToList();
+        var tags = await activeTags.AsNoTracking().Where(t => ids.Contains(t.EvidenceId))
+            .Select(t => new { t.EvidenceId, t.IncidentId, t.PerpetratorId, t.VictimCode }).ToListAsync(cancellationToken);
+        var byItem = tags.ToLookup(t => t.EvidenceId);
+        return found.Select(e => new EvidenceRecord(e.Id, e.Sha256, e.Size, e.MediaType, e.OriginalName, e.Collector, e.Source, e.CapturedAt, e.IngestedAtUtc,
+            byItem[e.Id].Where(t => t.IncidentId != null).Select(t => t.IncidentId!.Value).Distinct().ToList(),
+            byItem[e.Id].Where(t => t.PerpetratorId != null).Select(t => t.PerpetratorId!.Value).Distinct().ToList(),
+            byItem[e.Id].Where(t => t.VictimCode != null).Select(t => t.VictimCode!).Distinct().Order(StringComparer.Ordinal).ToList())).ToList();
+    }
+
+    /// <summary>
+    /// Every word the user typed becomes a quoted FTS5 string, so that FTS syntax (AND, NEAR, *, ", :, column
+    /// filters) is searched for as text instead of being obeyed; a trailing * on a word keeps its prefix meaning.
+    /// The query is then passed as a parameter, never spliced into SQL.
+    /// </summary>
+    internal static string? FullTextQuery(string? text)
+    {
+        var words = (text ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var terms = new List<string>();
+        foreach (var word in words)
+        {
+            var prefix = word.Length > 1 && word.EndsWith('*');
+            var bare = prefix ? word.TrimEnd('*') : word;
+            if (bare.Length == 0)
+            {
+                continue;
+            }
+            terms.Add("\"" + bare.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" + (prefix ? "*" : ""));
+        }
+        return terms.Count == 0 ? null : string.Join(" ", terms);
+    }
+
+    /// <summary>The evidence the words match: directly (its text, name, source, a tag's note) or through an incident it is tagged to.</summary>
+    private async Task<HashSet<Guid>> MatchAsync(string match, CancellationToken cancellationToken)
+    {
+        var rows = new List<(string Kind, string Ref)>();
+        var connection = db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened)
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT kind, ref FROM search_text WHERE search_text MATCH $match";
+            command.Parameters.Add(new SqliteParameter("$match", match));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw new InvalidRequestException($"The search text could not be searched: {e.Message}.");
+        }
+        finally
+        {
+            if (opened)
+            {
+                await connection.CloseAsync();
+            }
+        }
+        var matched = rows.Where(r => r.Kind == "item").Select(r => Guid.Parse(r.Ref)).ToHashSet();
+        var tagIds = rows.Where(r => r.Kind == "tag").Select(r => Guid.Parse(r.Ref)).ToList();
+        var incidentIds = rows.Where(r => r.Kind == "incident").Select(r => Guid.Parse(r.Ref)).ToList();
+        var viaTags = await db.EvidenceTags.Where(t => t.RemovedAtUtc == null && (tagIds.Contains(t.Id) || (t.IncidentId != null && incidentIds.Contains(t.IncidentId.Value))))
+            .Select(t => t.EvidenceId).ToListAsync(cancellationToken);
+        matched.UnionWith(viaTags);
+        return matched;
+    }
+}

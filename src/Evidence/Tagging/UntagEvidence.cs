@@ -1,0 +1,39 @@
+using Evidence.Data;
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Tagging;
+
+/// <summary>Withdraws a tag. Nothing is deleted: the tag is marked removed, by whom, when and why.</summary>
+[AllowedRoles(Role.Investigator)]
+public sealed record UntagEvidence(Guid TagId, string Reason) : IRequest<Unit>, IValidatedRequest
+{
+    public IEnumerable<string> Validate()
+    {
+        if (Fields.Required("the reason", Reason, 1000, multiline: true) is { } problem)
+        {
+            yield return problem;
+        }
+    }
+}
+
+internal sealed class UntagEvidenceHandler(EvidenceDbContext db, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock)
+    : IRequestHandler<UntagEvidence, Unit>
+{
+    public async Task<Unit> Handle(UntagEvidence request, CancellationToken cancellationToken)
+    {
+        var tag = await db.EvidenceTags.SingleOrDefaultAsync(t => t.Id == request.TagId, cancellationToken)
+            ?? throw new NotFoundException($"There is no tag {request.TagId}.");
+        if (tag.RemovedAtUtc is not null)
+        {
+            throw new InvalidRequestException($"Tag {tag.Id} was already removed on {tag.RemovedAtUtc:yyyy-MM-dd} by {tag.RemovedBy}.");
+        }
+        tag.RemovedAtUtc = clock.GetUtcNow().UtcDateTime;
+        tag.RemovedBy = actor.Value.Name;
+        tag.RemovalReason = request.Reason.Trim();
+        var sha256 = await db.EvidenceItems.Where(e => e.Id == tag.EvidenceId).Select(e => e.Sha256).SingleAsync(cancellationToken);
+        unitOfWork.Record("Untagged", tag.EvidenceId, sha256, [new("tag", tag.Id.ToString())]);
+        return Unit.Value;
+    }
+}
