@@ -36,6 +36,12 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 null or "help" => Help(args.Count == 0 ? BadInput : Ok),
                 "ingest" => await IngestCommand.RunAsync(this, args, cancellationToken),
                 "case" => await CaseCommand.RunAsync(this, args, cancellationToken),
+                "incident" => await CaseModelCommands.IncidentAsync(this, args, cancellationToken),
+                "perpetrator" => await CaseModelCommands.PerpetratorAsync(this, args, cancellationToken),
+                "victim" => await CaseModelCommands.VictimAsync(this, args, cancellationToken),
+                "tag" => await CaseModelCommands.TagAsync(this, args, cancellationToken),
+                "untag" => await CaseModelCommands.UntagAsync(this, args, cancellationToken),
+                "search" => await CaseModelCommands.SearchAsync(this, args, cancellationToken),
                 "demo" => await Demo.DemoCommand.RunAsync(this, args, cancellationToken),
                 "log" => await LogCommand.RunAsync(this, args, cancellationToken),
                 "verify" => await VerifyCommand.RunAsync(this, args, cancellationToken),
@@ -95,6 +101,22 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   custody event. Prints id, sha256, size and duplicateOf per item.
               case add --title TITLE
                   Open a case; prints its id.
+              incident add --title T --kind K --from DATE [--to DATE] --place TEXT --article ART...
+                     [--children N] [--region R] [--country C] [--coordinates LAT,LON] [--description TEXT]
+                  Record an incident (kinds: deportation, transfer, camp, adoption, citizenship, filtration,
+                  other) qualified under Rome Statute articles: 6(e), 7(1)(d), 8(2)(a)(vii)-1, 8(2)(b)(viii).
+              incident matrix ID
+                  Every element of the incident's articles with the evidence supporting it; gaps shown.
+              perpetrator add --name N --kind person|unit|organisation [--position T] [--affiliation T] [--alias A]...
+              perpetrator link ID --commands ID | --member-of ID
+              victim add [--age N] [--sex S] [--origin TEXT] [--name NAME [--born DATE] [--documents T] [--family T]]
+                  Record a child under the next pseudonym code (V-0001); the identity is sealed (AES-GCM).
+              victim reveal CODE --purpose TEXT
+                  Open a sealed identity (Investigator, Prosecutor); recorded in the ledger, as is a refusal.
+              tag EVIDENCE-ID [--incident ID] [--perpetrator ID] [--victim CODE] [--element ART:N]... [--note TEXT]
+              untag TAG-ID --reason TEXT
+              search [WORDS] [--incident ID] [--perpetrator ID] [--victim CODE] [--media-type T]
+                     [--from DATE] [--to DATE] [--collector NAME] [--sha256 HEX-OR-PREFIX] [--limit N]
               verify [--key VERIFIER-KEY]
                   Re-hash every blob, rebuild the custody ledger, check every checkpoint. Exit 1 on any finding.
               log key | checkpoint | inclusion --index N [--size M] | consistency --from A --to B

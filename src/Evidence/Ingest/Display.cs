@@ -9,7 +9,9 @@ namespace Evidence.Ingest;
 /// </summary>
 public static class Display
 {
-    public static string Path(string value)
+    public static string Path(string value) => Text(value);
+
+    public static string Text(string value)
     {
         var builder = new StringBuilder(value.Length);
         foreach (var rune in value.EnumerateRunes())
