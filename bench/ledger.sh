@@ -4,7 +4,10 @@
 #   proofs:   median inclusion and consistency proof at 1,000,000 events, against one indexed event read
 #   verify:   `evidence verify` over 1 GiB of blobs (16 files of 64 MiB), against `openssl dgst -sha256` over
 #             the same blob files one after another (median of 3; files in the page cache for both)
+#   bench/ledger.sh [appends|proofs|verify]   one section only
 set -euo pipefail
+only="${1:-all}"
+run() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${BENCH_DIR:-$root/bench/out}"
 mkdir -p "$work"
@@ -14,10 +17,13 @@ now() { date +%s.%N; }
 median() { tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
+if run appends; then
 echo "## Appends"
 rm -rf "$work/ledger"; read -r t b n < <(bench ledger-append "$work/ledger" 100000 1000)
 echo "100,000 events, checkpoint every 1,000: ${t}s ($(echo "$n / $t" | bc) events/s); bare SQLite inserts ${b}s -> ratio $(ratio "$t" "$b")"
 
+fi
+if run proofs; then
 echo "## Proofs at 1,000,000 events"
 rm -rf "$work/ledger"; read -r t _ n < <(bench ledger-append "$work/ledger" 1000000 1000)
 echo "(built 1,000,000 events in ${t}s: $(echo "$n / $t" | bc) events/s)"
@@ -25,6 +31,8 @@ read -r size inc con look < <(bench ledger-proofs "$work/ledger" 1000)
 echo "size $size: inclusion ${inc} us, consistency ${con} us (median of 1000); one event read ${look} us -> ratios $(ratio "$inc" "$look"), $(ratio "$con" "$look")"
 rm -rf "$work/ledger"
 
+fi
+if run verify; then
 echo "## Verify over 1 GiB"
 files="$work/verify-files"; if [ ! -d "$files" ]; then mkdir -p "$files"; for i in $(seq -w 1 16); do openssl rand -out "$files/f$i.bin" $((64 << 20)); done; fi
 rm -rf "$work/vhome"; bench ingest "$files" "$work/vhome" > /dev/null
@@ -37,3 +45,4 @@ done
 v_m=$(echo "${v_t[*]}" | median); s_m=$(echo "${s_t[*]}" | median)
 echo "verify ${v_m}s, openssl dgst -sha256 one after another ${s_m}s -> ratio $(ratio "$v_m" "$s_m") on $(nproc) cores"
 rm -rf "$work/vhome"
+fi

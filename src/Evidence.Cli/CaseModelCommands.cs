@@ -61,7 +61,7 @@ internal static class CaseModelCommands
                     await app.Out.WriteLineAsync($"\nArticle {article.Article}: {article.Title}");
                     foreach (var element in article.Elements)
                     {
-                        var cover = element.Evidence.Count == 0 ? "GAP      " : $"{element.Evidence.Count,3} items";
+                        var cover = element.Evidence.Count == 0 ? "GAP      " : $"{element.Evidence.Count,3} item{(element.Evidence.Count == 1 ? " " : "s")}";
                         await app.Out.WriteLineAsync($"  {cover}  {element.Number}. {element.Text}");
                     }
                 }

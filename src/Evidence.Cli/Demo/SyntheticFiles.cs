@@ -25,6 +25,19 @@ internal static class SyntheticFiles
                 "from the children's home to the ferry crossing, accompanied by uniformed men.\n")),
             ("registry-extract.csv", Encoding.UTF8.GetBytes(
                 "pseudonym,age_at_incident,status\nV-0001,9,deported\nV-0002,12,located\nV-0003,6,returned\nV-0004,15,deported\n")),
+            ("photo-children-boarding.png", Png(400, 240)),
+            ("photo-ferry-crossing.png", Png(360, 220)),
+            ("photo-camp-gate.png", Png(300, 300)),
+            ("testimony-caregiver-W-021.txt", Encoding.UTF8.GetBytes(
+                "SYNTHETIC DEMO TESTIMONY - no real person.\n" +
+                "Caregiver W-021 states that the children's home director was told by an official that the children\n" +
+                "would be 'evacuated for their safety' and that parents and guardians were not asked.\n")),
+            ("camp-roster.txt", Encoding.UTF8.GetBytes(
+                "SYNTHETIC DEMO DOCUMENT. Roster of a 'recreation' camp, arrivals 2022-10-16: V-0001, V-0002, V-0004.\n")),
+            ("guardianship-decision.pdf", Pdf("SYNTHETIC DEMO DOCUMENT - not a real decision. Temporary guardianship of V-0004 by a family in the Russian Federation.")),
+            ("citizenship-application.pdf", Pdf("SYNTHETIC DEMO DOCUMENT - not a real application. Application for Russian citizenship filed for V-0001.")),
+            ("unit-movement-log.txt", Encoding.UTF8.GetBytes(
+                "SYNTHETIC DEMO DOCUMENT. Movement log: Unit 0000 escorts two buses from the children's home to the ferry, 2022-10-14.\n")),
             // The same photo again, as forwarded by a second source: stored once, recorded twice.
             (Path.Combine("forwarded", "IMG_0042.png"), photo),
         };
