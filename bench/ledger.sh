@@ -8,14 +8,7 @@
 set -euo pipefail
 only="${1:-all}"
 run() { [ "$only" = all ] || [ "$only" = "$1" ]; }
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-work="${BENCH_DIR:-$root/bench/out}"
-mkdir -p "$work"
-dotnet build "$root/bench/Evidence.Bench/Evidence.Bench.csproj" -c Release -o "$root/.build/bench" --nologo -v quiet > "$work/build.log"
-bench() { dotnet "$root/.build/bench/Evidence.Bench.dll" "$@"; }
-now() { date +%s.%N; }
-median() { tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { echo "scale=2; $1 / $2" | bc; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if run appends; then
 echo "## Appends"

@@ -25,18 +25,14 @@ public static class EvidenceServices
         services.AddSingleton(_ => NoteSigner.LoadOrCreate(Path.Combine(settings.KeyFolder, "ledger-ed25519.pem"), settings.LedgerName));
         services.AddSingleton(_ => ProtectedFields.LoadOrCreate(Path.Combine(settings.KeyFolder, "identities-aes256.key")));
         services.AddScoped<Ledger>();
+        services.AddSingleton(_ => TimestampTrust.From(settings));
         if (settings.TimestampAuthorityUrl is { } tsaUrl)
         {
-            var trusted = settings.TimestampAuthorityCertificate is { } path ? TimestampToken.LoadCertificate(path) : null;
-            services.AddSingleton(new TimestampAuthority(new HttpClient { Timeout = settings.TimestampAuthorityTimeout }, tsaUrl, trusted));
-            services.AddScoped(provider => new CheckpointTimestamps(provider.GetRequiredService<EvidenceDbContext>(),
-                provider.GetRequiredService<ILogger<CheckpointTimestamps>>(), provider.GetRequiredService<TimestampAuthority>()));
+            services.AddSingleton(provider => new TimestampAuthority(
+                new HttpClient { Timeout = settings.TimestampAuthorityTimeout }, tsaUrl, provider.GetRequiredService<TimestampTrust>()));
         }
-        else
-        {
-            services.AddScoped(provider => new CheckpointTimestamps(provider.GetRequiredService<EvidenceDbContext>(),
-                provider.GetRequiredService<ILogger<CheckpointTimestamps>>()));
-        }
+        services.AddScoped(provider => new CheckpointTimestamps(provider.GetRequiredService<EvidenceDbContext>(),
+            provider.GetRequiredService<ILogger<CheckpointTimestamps>>(), provider.GetService<TimestampAuthority>()));
         services.AddScoped<CurrentActor>();
         services.AddScoped<UnitOfWork>();
 

@@ -14,7 +14,7 @@ namespace Evidence.Crypto;
 /// An RFC 3161 time-stamping authority reached over HTTP: it signs the SHA-256 of some bytes together
 /// with the time it saw them, so that anyone can later prove those bytes existed by then.
 /// </summary>
-public sealed class TimestampAuthority(HttpClient http, Uri url, X509Certificate? trusted)
+public sealed class TimestampAuthority(HttpClient http, Uri url, TimestampTrust trust)
 {
     // A token is a few kilobytes; a larger answer is not one.
     private const int MaxResponseBytes = 1 << 20;
@@ -67,13 +67,20 @@ public sealed class TimestampAuthority(HttpClient http, Uri url, X509Certificate
             throw new UnavailableException($"The time-stamping authority {url} sent an answer that is not a token for this request: {e.Message}", e);
         }
         var encoded = token.GetEncoded();
-        var check = TimestampToken.Check(encoded, data, trusted);
+        var check = TimestampToken.Check(encoded, data, trust.Certificate);
         if (!check.Valid)
         {
             throw new UnavailableException($"The time-stamping authority {url} sent a token that does not check: {check.Problem}");
         }
         return encoded;
     }
+}
+
+/// <summary>The pinned time-stamping authority (EVIDENCE_TSA_CERT), read once per process; no certificate when none is pinned.</summary>
+public sealed record TimestampTrust(X509Certificate? Certificate)
+{
+    public static TimestampTrust From(EvidenceSettings settings) =>
+        new(settings.TimestampAuthorityCertificate is { } path ? TimestampToken.LoadCertificate(path) : null);
 }
 
 /// <summary>What a timestamp token says and whether it holds: signed by its TSA (and by a trusted one when pinned), over the given bytes.</summary>
@@ -103,9 +110,10 @@ public static class TimestampToken
             return Bad($"an imprint made with algorithm {info.MessageImprintAlgOid}, not SHA-256", info.GenTime);
         }
         var imprint = info.GetMessageImprintDigest();
-        if (!imprint.AsSpan().SequenceEqual(SHA256.HashData(data)))
+        var digest = SHA256.HashData(data);
+        if (!imprint.AsSpan().SequenceEqual(digest))
         {
-            return Bad($"a token for other bytes (imprint {Convert.ToHexStringLower(imprint)}, these bytes hash to {Convert.ToHexStringLower(SHA256.HashData(data))})", info.GenTime);
+            return Bad($"a token for other bytes (imprint {Convert.ToHexStringLower(imprint)}, these bytes hash to {Convert.ToHexStringLower(digest)})", info.GenTime);
         }
         var certificate = token.GetCertificates().EnumerateMatches(token.SignerID).FirstOrDefault();
         if (certificate is null)

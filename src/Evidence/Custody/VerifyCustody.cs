@@ -28,7 +28,7 @@ public sealed record VerificationReport(int ItemsChecked, int BlobsChecked, long
     public bool Clean => Findings.Count == 0;
 }
 
-internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger)
+internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust)
     : IRequestHandler<VerifyCustody, VerificationReport>
 {
     public async Task<VerificationReport> Handle(VerifyCustody request, CancellationToken cancellationToken)
@@ -236,7 +236,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
     /// </summary>
     private async Task<int> CheckTimestampsAsync(List<Finding> findings, CancellationToken cancellationToken)
     {
-        var trusted = settings.TimestampAuthorityCertificate is { } path ? TimestampToken.LoadCertificate(path) : null;
+        var trusted = trust.Certificate;
         var stamped = await db.Checkpoints.AsNoTracking().Where(c => c.TimestampToken != null).OrderBy(c => c.Size).ThenBy(c => c.Id)
             .Select(c => new { c.Id, c.Size, c.Text, c.CreatedAtUtc, c.TimestampToken }).ToListAsync(cancellationToken);
         foreach (var c in stamped)

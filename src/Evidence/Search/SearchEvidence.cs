@@ -136,37 +136,19 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db) : IRequestHand
         return terms.Count == 0 ? null : string.Join(" ", terms);
     }
 
+    private sealed record SearchHit(string Kind, string Ref);
+
     /// <summary>The evidence the words match: directly (its text, name, source, a tag's note) or through an incident it is tagged to.</summary>
     private async Task<HashSet<Guid>> MatchAsync(string match, CancellationToken cancellationToken)
     {
-        var rows = new List<(string Kind, string Ref)>();
-        var connection = db.Database.GetDbConnection();
-        var opened = connection.State != System.Data.ConnectionState.Open;
-        if (opened)
-        {
-            await connection.OpenAsync(cancellationToken);
-        }
+        List<SearchHit> rows;
         try
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT kind, ref FROM search_text WHERE search_text MATCH $match";
-            command.Parameters.Add(new SqliteParameter("$match", match));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add((reader.GetString(0), reader.GetString(1)));
-            }
+            rows = await db.Database.SqlQuery<SearchHit>($"SELECT kind AS Kind, ref AS Ref FROM search_text WHERE search_text MATCH {match}").ToListAsync(cancellationToken);
         }
         catch (SqliteException e)
         {
             throw new InvalidRequestException($"The search text could not be searched: {e.Message}.");
-        }
-        finally
-        {
-            if (opened)
-            {
-                await connection.CloseAsync();
-            }
         }
         var matched = rows.Where(r => r.Kind == "item").Select(r => Guid.Parse(r.Ref)).ToHashSet();
         var tagIds = rows.Where(r => r.Kind == "tag").Select(r => Guid.Parse(r.Ref)).ToList();

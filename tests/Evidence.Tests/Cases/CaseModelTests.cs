@@ -162,7 +162,7 @@ public sealed class CaseModelTests : IAsyncLifetime
         await slice.SendAsync(new AddVictim(9, Identity: new VictimIdentity("Child One")));
         await slice.SendAsync(new AddVictim(10, Identity: new VictimIdentity("Child Two")));
 
-        await SqlAsync("DROP TRIGGER victims_no_update; UPDATE victims SET ProtectedIdentity = (SELECT ProtectedIdentity FROM victims WHERE Code = 'V-0001') WHERE Code = 'V-0002';");
+        await slice.SqlAsync("DROP TRIGGER victims_no_update; UPDATE victims SET ProtectedIdentity = (SELECT ProtectedIdentity FROM victims WHERE Code = 'V-0001') WHERE Code = 'V-0002';");
 
         var error = await Assert.ThrowsAsync<UnavailableException>(() => slice.SendAsync(new RevealVictimIdentity("V-0002", "check")));
         Assert.Contains("does not open", error.Message);
@@ -243,7 +243,7 @@ public sealed class CaseModelTests : IAsyncLifetime
         Assert.Equal("wrong incident", row.RemovalReason);
         Assert.Contains("Untagged", await ActionsAsync());
         await Assert.ThrowsAsync<InvalidRequestException>(() => slice.SendAsync(new UntagEvidence(tag, "again")));
-        var error = await Assert.ThrowsAsync<SqliteException>(() => SqlAsync("DELETE FROM evidence_tags"));
+        var error = await Assert.ThrowsAsync<SqliteException>(() => slice.SqlAsync("DELETE FROM evidence_tags"));
         Assert.Contains("append-only", error.Message);
     }
 
@@ -318,12 +318,4 @@ public sealed class CaseModelTests : IAsyncLifetime
 
     private async Task<List<Guid>> FindAsync(SearchEvidence search) => (await slice.SendAsync(search)).Select(r => r.Id).ToList();
 
-    private async Task SqlAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={slice.Settings.DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
 }

@@ -138,7 +138,7 @@ public sealed class TimestampTests : IAsyncLifetime
         await IngestAsync("x");
         var (id, _, _) = Assert.Single(await CheckpointsAsync());
 
-        var error = await Assert.ThrowsAsync<SqliteException>(() => SqlAsync($"UPDATE checkpoints SET TimestampToken = X'00' WHERE Id = {id}"));
+        var error = await Assert.ThrowsAsync<SqliteException>(() => slice.SqlAsync($"UPDATE checkpoints SET TimestampToken = X'00' WHERE Id = {id}"));
 
         Assert.Contains("keeps its first timestamp token", error.Message);
     }
@@ -150,7 +150,7 @@ public sealed class TimestampTests : IAsyncLifetime
         var (id, _, _) = Assert.Single(await CheckpointsAsync());
         var forged = tsa.TokenFor("a checkpoint that was never made"u8.ToArray());
 
-        await SqlAsync($"DROP TRIGGER checkpoints_token_once; UPDATE checkpoints SET TimestampToken = X'{Convert.ToHexString(forged)}' WHERE Id = {id}");
+        await slice.SqlAsync($"DROP TRIGGER checkpoints_token_once; UPDATE checkpoints SET TimestampToken = X'{Convert.ToHexString(forged)}' WHERE Id = {id}");
         var report = await VerifyAsync(slice);
 
         var finding = Assert.Single(report.Findings);
@@ -165,7 +165,7 @@ public sealed class TimestampTests : IAsyncLifetime
         await IngestAsync("x");
         var (id, _, _) = Assert.Single(await CheckpointsAsync());
 
-        await SqlAsync($"DROP TRIGGER checkpoints_token_once; UPDATE checkpoints SET TimestampToken = X'3003020100' WHERE Id = {id}");
+        await slice.SqlAsync($"DROP TRIGGER checkpoints_token_once; UPDATE checkpoints SET TimestampToken = X'3003020100' WHERE Id = {id}");
         var report = await VerifyAsync(slice);
 
         Assert.Contains("not an RFC 3161 timestamp token", Assert.Single(report.Findings).Found);
@@ -194,7 +194,7 @@ public sealed class TimestampTests : IAsyncLifetime
         var (id, _, _) = Assert.Single(await CheckpointsAsync());
 
         // Someone moves the checkpoint's recorded time a day forward: the TSA saw its text a day earlier.
-        await SqlAsync($"DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET CreatedAtUtc = datetime(CreatedAtUtc, '+1 day') WHERE Id = {id}");
+        await slice.SqlAsync($"DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET CreatedAtUtc = datetime(CreatedAtUtc, '+1 day') WHERE Id = {id}");
         var report = await VerifyAsync(slice);
 
         var finding = Assert.Single(report.Findings);
@@ -202,12 +202,4 @@ public sealed class TimestampTests : IAsyncLifetime
         Assert.Contains("the checkpoint's time is later than the authority saw it", finding.Found);
     }
 
-    private async Task SqlAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={slice.Settings.DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
 }

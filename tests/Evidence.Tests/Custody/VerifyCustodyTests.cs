@@ -5,7 +5,6 @@ using Evidence.Custody;
 using Evidence.Ingest;
 using Evidence.Pipeline;
 using Evidence.Tests.Fixtures;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
@@ -39,17 +38,10 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
     private static Task<VerificationReport> VerifyAsync(Slice on, string? key = null) => on.SendAsync(new VerifyCustody(key), Role.Auditor, "auditor");
 
     /// <summary>Runs SQL on the database file as an insider would: the append-only triggers dropped first.</summary>
-    private async Task TamperAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={slice.Settings.DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            DROP TRIGGER custody_events_no_update; DROP TRIGGER custody_events_no_delete;
-            DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete;
-            """ + sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task TamperAsync(string sql) => slice.SqlAsync("""
+        DROP TRIGGER custody_events_no_update; DROP TRIGGER custody_events_no_delete;
+        DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete;
+        """ + sql);
 
     private string BlobPath(string sha256) => Path.Combine(slice.Settings.BlobFolder, "sha256", sha256[..2], sha256);
 

@@ -59,6 +59,16 @@ public sealed class Slice : IAsyncDisposable
         return await query(scope.ServiceProvider.GetRequiredService<EvidenceDbContext>());
     }
 
+    /// <summary>Runs SQL on the database file directly, as an insider with file access would, outside the application.</summary>
+    public async Task SqlAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Settings.DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public Task<int> CountEvidenceAsync() => QueryAsync(db => db.EvidenceItems.CountAsync());
 
     public Task<int> CountCustodyEventsAsync() => QueryAsync(db => db.CustodyEvents.CountAsync());

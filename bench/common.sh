@@ -1,0 +1,10 @@
+# Shared by the benchmark scripts: builds bench/Evidence.Bench once and gives the timing helpers.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="${BENCH_DIR:-$root/bench/out}"
+mkdir -p "$work"
+dotnet build "$root/bench/Evidence.Bench/Evidence.Bench.csproj" -c Release -o "$root/.build/bench" --nologo -v quiet > "$work/build.log"
+bench() { dotnet "$root/.build/bench/Evidence.Bench.dll" "$@"; }
+now() { date +%s.%N; }
+seconds() { sync; local s; s=$(now); "$@" > /dev/null; echo "$(now) - $s" | bc; }
+median() { tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ratio() { echo "scale=2; $1 / $2" | bc; }
