@@ -230,13 +230,13 @@ internal static class CaseModelCommands
         return app.Out.WriteLineAsync(id.ToString());
     }
 
-    private static Guid Id(string text, string what) =>
+    internal static Guid Id(string text, string what) =>
         Guid.TryParse(text, out var id) ? id : throw new UsageException($"{what} must be an id like 0199b1d2-...; '{Ingest.Display.Text(text)}' is not one.");
 
     private static int Int(string text, string option) =>
         int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : throw new UsageException($"{option} takes a whole number, not '{Ingest.Display.Text(text)}'.");
 
-    private static T Parse<T>(string text, string option) where T : struct, Enum =>
+    internal static T Parse<T>(string text, string option) where T : struct, Enum =>
         !text.Any(char.IsAsciiDigit) && Enum.TryParse<T>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var value) && Enum.IsDefined(value)
             ? value
             : throw new UsageException($"{option} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{Ingest.Display.Text(text)}'.");

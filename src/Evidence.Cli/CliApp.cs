@@ -45,6 +45,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "demo" => await Demo.DemoCommand.RunAsync(this, args, cancellationToken),
                 "log" => await LogCommand.RunAsync(this, args, cancellationToken),
                 "verify" => await VerifyCommand.RunAsync(this, args, cancellationToken),
+                "package" => await PackageCommands.PackageAsync(this, args, cancellationToken),
+                "verify-package" => await PackageCommands.VerifyPackageAsync(this, args),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }
@@ -117,6 +119,12 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
               untag TAG-ID --reason TEXT
               search [WORDS] [--incident ID] [--perpetrator ID] [--victim CODE] [--media-type T]
                      [--from DATE] [--to DATE] [--collector NAME] [--sha256 HEX-OR-PREFIX] [--limit N]
+              package --incident ID --recipient icc|national --out FILE.zip [--perpetrator ID] [--evidence ID]...
+                     [--include-identities] [--recipient-name T] [--recipient-address T] [--reference T]
+                  Build a referral package: a signed, zipped BagIt bag of the incident's evidence with metadata,
+                  custody proofs and a cover report. Victims by pseudonym unless --include-identities.
+              verify-package FILE.zip [--key VERIFIER-KEY] [--ca ORG-CA.pem]
+                  Check a package offline: bag, every hash, both signatures, every inclusion proof. Exit 1 on any finding.
               verify [--key VERIFIER-KEY]
                   Re-hash every blob, rebuild the custody ledger, check every checkpoint. Exit 1 on any finding.
               log key | checkpoint | inclusion --index N [--size M] | consistency --from A --to B

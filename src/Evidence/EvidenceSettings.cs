@@ -34,12 +34,34 @@ public sealed record EvidenceSettings
 
     public TimeSpan TimestampAuthorityTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Who sends referral packages: bag-info's Source-Organization and the signing certificate's name.</summary>
+    public string OrganisationName { get; init; } = "Evidence documentation team";
+
+    /// <summary>bag-info's Contact-Name: the person a recipient calls about a package.</summary>
+    public string OrganisationContact { get; init; } = "Evidence custodian";
+
+    /// <summary>The first two parts of every evidence registration number: situation code and submitting organisation.</summary>
+    public string ErnPrefix { get; init; } = "UKR-EVD";
+
+    /// <summary>The default national recipient: the Office of the Prosecutor General of Ukraine.</summary>
+    public string NationalProsecutorName { get; init; } = "Office of the Prosecutor General of Ukraine";
+
+    public string NationalProsecutorAddress { get; init; } = "13/15 Riznytska Street, Kyiv 01011, Ukraine";
+
+    /// <summary>A configured organisation signing certificate (PEM) and its PKCS#8 private key; when absent, one is created in the key folder.</summary>
+    public string? OrganisationCertificate { get; init; }
+    public string? OrganisationKey { get; init; }
+
+    /// <summary>The CA that issued <see cref="OrganisationCertificate"/>; the certificate itself when absent.</summary>
+    public string? OrganisationCa { get; init; }
+
     public string DatabasePath => Path.Combine(Home, "evidence.db");
     public string BlobFolder => Path.Combine(Home, "blobs");
     public string KeyFolder => Path.Combine(Home, "keys");
 
     /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
-    /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT.</summary>
+    /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT, EVIDENCE_ORG_NAME, EVIDENCE_ORG_CONTACT, EVIDENCE_ERN_PREFIX, EVIDENCE_NATIONAL_NAME,
+    /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA.</summary>
     public static EvidenceSettings FromEnvironment(string? home = null)
     {
         var settings = new EvidenceSettings
@@ -65,6 +87,19 @@ public sealed record EvidenceSettings
         {
             settings = settings with { TimestampAuthorityCertificate = Path.GetFullPath(tsaCertificate) };
         }
+        settings = settings with
+        {
+            OrganisationName = Variable("EVIDENCE_ORG_NAME") ?? settings.OrganisationName,
+            OrganisationContact = Variable("EVIDENCE_ORG_CONTACT") ?? settings.OrganisationContact,
+            ErnPrefix = Variable("EVIDENCE_ERN_PREFIX") is { } prefix
+                ? Referrals.RegistrationNumbers.CheckPrefix(prefix)
+                : settings.ErnPrefix,
+            NationalProsecutorName = Variable("EVIDENCE_NATIONAL_NAME") ?? settings.NationalProsecutorName,
+            NationalProsecutorAddress = Variable("EVIDENCE_NATIONAL_ADDRESS") ?? settings.NationalProsecutorAddress,
+            OrganisationCertificate = Variable("EVIDENCE_ORG_CERT") is { } certificate ? Path.GetFullPath(certificate) : null,
+            OrganisationKey = Variable("EVIDENCE_ORG_KEY") is { } key ? Path.GetFullPath(key) : null,
+            OrganisationCa = Variable("EVIDENCE_ORG_CA") is { } ca ? Path.GetFullPath(ca) : null,
+        };
         if (int.TryParse(Environment.GetEnvironmentVariable("EVIDENCE_DB_TIMEOUT"), out var seconds) && seconds > 0)
         {
             settings = settings with { DatabaseBusyTimeout = TimeSpan.FromSeconds(seconds) };
@@ -73,4 +108,6 @@ public sealed record EvidenceSettings
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static string? Variable(string name) => NullIfBlank(Environment.GetEnvironmentVariable(name))?.Trim();
 }

@@ -1,13 +1,16 @@
 using Evidence.Cases;
+using Evidence.Domain;
 using Evidence.Ingest;
 using Evidence.Pipeline;
+using Evidence.Referrals;
 
 namespace Evidence.Cli.Demo;
 
 /// <summary>
 /// `evidence demo`: a first walk through the product on the embedded default. Makes synthetic files,
 /// opens a case and ingests them into a fresh home (or the --home given, which must be empty), records the
-/// incident, perpetrators and pseudonymous victims, tags the evidence, prints the elements matrix and verifies.
+/// incident, perpetrators and pseudonymous victims, tags the evidence, prints the elements matrix, verifies,
+/// then builds an ICC referral package and verifies it offline.
 /// </summary>
 internal static class DemoCommand
 {
@@ -57,9 +60,19 @@ internal static class DemoCommand
         await say.WriteLineAsync();
         var report = await session.SendAsync(new Evidence.Custody.VerifyCustody(), cancellationToken, Role.Auditor);
         await say.WriteLineAsync($"Verified as an auditor: {report.BlobsChecked} blobs re-hashed, {report.EventsChecked} custody events, {report.CheckpointsChecked} signed checkpoints, {report.Findings.Count} findings.");
-        await say.WriteLineAsync($"Ledger verifier key: {await session.SendAsync(new Evidence.Custody.GetVerifierKey(), cancellationToken)}");
-        await say.WriteLineAsync($"Done. Database: {session.Settings.DatabasePath}; blobs: {session.Settings.BlobFolder}");
-        await say.WriteLineAsync($"Check any item with: sha256sum {filesFolder}/*");
-        return CliApp.Ok;
+        var key = await session.SendAsync(new Evidence.Custody.GetVerifierKey(), cancellationToken);
+        await say.WriteLineAsync($"Ledger verifier key: {key}");
+
+        // The product's output: what the ICC Office of the Prosecutor would receive, checked as its analyst would.
+        var packagePath = Path.Combine(home, "referral-icc.zip");
+        var package = await session.SendAsync(new BuildReferralPackage(incident, RecipientKind.Icc, packagePath, RecipientReference: "DEMO-OTP-REF-0001"), cancellationToken);
+        await say.WriteLineAsync($"\nBuilt ICC referral package {package.Id}: {package.Items} items, {package.Bytes:N0} bytes, SHA-256 {package.Sha256}");
+        var check = PackageVerifier.Verify(package.Path, key);
+        await say.WriteLineAsync($"verify-package: {(check.Clean ? "OK" : "PROBLEMS")}, {check.Files} files, {check.Items} items, {check.Events} custody events proved, {check.Findings.Count} findings.");
+        await say.WriteLineAsync($"Done. Package: {package.Path}");
+        await say.WriteLineAsync($"  Check it yourself: ./evidence verify-package {package.Path} --key '{key}'");
+        await say.WriteLineAsync($"  Or unzip it and read data/README.html, which gives the sha256sum and openssl commands.");
+        await say.WriteLineAsync($"Database: {session.Settings.DatabasePath}; blobs: {session.Settings.BlobFolder}");
+        return check.Clean ? CliApp.Ok : CliApp.Problem;
     }
 }

@@ -15,6 +15,20 @@ public sealed record GetElementsMatrix(Guid IncidentId) : IRequest<ElementsMatri
 public sealed record ElementsMatrix(Guid Incident, string Title, IReadOnlyList<ArticleRow> Articles)
 {
     public int Gaps => Articles.Sum(a => a.Elements.Count(e => e.Evidence.Count == 0));
+
+    /// <summary>The matrix of an incident from the elements its (live) tags say each item supports.</summary>
+    public static ElementsMatrix For(Domain.Incident incident, IEnumerable<(Guid EvidenceId, IEnumerable<string> Elements)> tags)
+    {
+        var supporting = tags
+            .SelectMany(t => t.Elements.Select(element => (element, t.EvidenceId)))
+            .GroupBy(x => x.element, x => x.EvidenceId)
+            .ToDictionary(g => g.Key, g => g.Distinct().Order().ToList());
+        var articles = incident.Articles.Select(key => ElementsOfCrimes.Catalogue.Get(key)).Select(article => new ArticleRow(
+            article.Key,
+            article.Title,
+            article.Elements.Select((text, i) => new ElementRow(i + 1, text, supporting.GetValueOrDefault($"{article.Key}:{i + 1}") ?? [])).ToList())).ToList();
+        return new ElementsMatrix(incident.Id, incident.Title, articles);
+    }
 }
 
 public sealed record ArticleRow(string Article, string Title, IReadOnlyList<ElementRow> Elements);
@@ -31,14 +45,6 @@ internal sealed class GetElementsMatrixHandler(EvidenceDbContext db) : IRequestH
             .Where(t => t.IncidentId == incident.Id && t.RemovedAtUtc == null)
             .Select(t => new { t.EvidenceId, t.Elements })
             .ToListAsync(cancellationToken);
-        var supporting = tags
-            .SelectMany(t => t.Elements.Select(element => (element, t.EvidenceId)))
-            .GroupBy(x => x.element, x => x.EvidenceId)
-            .ToDictionary(g => g.Key, g => g.Distinct().Order().ToList());
-        var articles = incident.Articles.Select(key => ElementsOfCrimes.Catalogue.Get(key)).Select(article => new ArticleRow(
-            article.Key,
-            article.Title,
-            article.Elements.Select((text, i) => new ElementRow(i + 1, text, supporting.GetValueOrDefault($"{article.Key}:{i + 1}") ?? [])).ToList())).ToList();
-        return new ElementsMatrix(incident.Id, incident.Title, articles);
+        return ElementsMatrix.For(incident, tags.Select(t => (t.EvidenceId, (IEnumerable<string>)t.Elements)));
     }
 }

@@ -137,7 +137,7 @@ public static class TimestampToken
         return new TimestampCheck(true, "", info.GenTime, authority);
     }
 
-    /// <summary>Reads a PEM or DER certificate file: the TSA certificate, or the CA that issued it.</summary>
+    /// <summary>Reads a PEM or DER certificate file (a TSA's or the organisation's certificate, or the CA that issued it).</summary>
     public static X509Certificate LoadCertificate(string path)
     {
         try
@@ -148,7 +148,7 @@ public static class TimestampToken
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CertificateException)
         {
-            throw new InvalidRequestException($"The trusted TSA certificate {path} cannot be read: {e.Message}");
+            throw new InvalidRequestException($"The certificate {path} cannot be read: {e.Message}");
         }
     }
 

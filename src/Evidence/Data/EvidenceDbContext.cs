@@ -15,6 +15,8 @@ public sealed class EvidenceDbContext(DbContextOptions<EvidenceDbContext> option
     public DbSet<PerpetratorLink> PerpetratorLinks => Set<PerpetratorLink>();
     public DbSet<Victim> Victims => Set<Victim>();
     public DbSet<EvidenceTag> EvidenceTags => Set<EvidenceTag>();
+    public DbSet<ReferralPackage> ReferralPackages => Set<ReferralPackage>();
+    public DbSet<RegistrationNumber> RegistrationNumbers => Set<RegistrationNumber>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(EvidenceDbContext).Assembly);

@@ -21,9 +21,16 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
 {
     private readonly List<StagedBlob> staged = [];
     private readonly List<Ledger.NewEvent> events = [];
+    private readonly List<(string Partial, string Final)> files = [];
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
     public void PromoteOnCommit(StagedBlob blob) => staged.Add(blob);
+
+    /// <summary>
+    /// The file written at <paramref name="partial"/> (in the same folder) is renamed to <paramref name="final"/> when
+    /// the request commits, and deleted otherwise: a referral package exists only together with its custody record.
+    /// </summary>
+    public void PublishOnCommit(string partial, string final) => files.Add((partial, final));
 
     /// <summary>Appends a custody event to the log when the request commits.</summary>
     public void Record(string action, Guid? evidenceId, string? sha256, IEnumerable<KeyValuePair<string, string?>>? details = null)
@@ -44,11 +51,12 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
 
     internal async Task CommitAsync(CancellationToken cancellationToken)
     {
-        if (staged.Count == 0 && events.Count == 0 && !db.ChangeTracker.HasChanges())
+        if (staged.Count == 0 && events.Count == 0 && files.Count == 0 && !db.ChangeTracker.HasChanges())
         {
             return; // a query: no transaction, no write lock
         }
         var created = new List<string>();
+        var published = new List<string>();
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -62,6 +70,11 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
                     }
                 }
                 var checkpoint = events.Count > 0 ? await ledger.AppendAsync(events, cancellationToken) : null;
+                foreach (var (partial, final) in files)
+                {
+                    Publish(partial, final);
+                    published.Add(final);
+                }
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 Checkpoint = checkpoint;
@@ -72,6 +85,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
                 foreach (var sha256 in created)
                 {
                     await DeleteQuietlyAsync(sha256);
+                }
+                foreach (var final in published)
+                {
+                    DeleteFileQuietly(final);
                 }
                 throw;
             }
@@ -90,6 +107,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
             {
                 await DiscardQuietlyAsync(blob);
             }
+            foreach (var (partial, _) in files)
+            {
+                DeleteFileQuietly(partial);
+            }
         }
     }
 
@@ -99,6 +120,34 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
         foreach (var blob in staged)
         {
             await DiscardQuietlyAsync(blob);
+        }
+        foreach (var (partial, _) in files)
+        {
+            DeleteFileQuietly(partial);
+        }
+    }
+
+    private static void Publish(string partial, string final)
+    {
+        try
+        {
+            File.Move(partial, final, overwrite: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UnavailableException($"Could not write {final} ({e.Message}); nothing was recorded.", e);
+        }
+    }
+
+    private void DeleteFileQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning(e, "Could not remove {Path}", path);
         }
     }
 

@@ -108,6 +108,16 @@ public sealed class CliTests : IDisposable
         Assert.Contains("stored once", stdout, StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(Path.Combine(EvidenceHome, "blobs", "sha256"), "*", SearchOption.AllDirectories), f => f.EndsWith(
             "99c65ad2b83b5ebd6edb73c73c344e0d43afea57ca3eedd15c7b98defa6d6983", StringComparison.Ordinal));
+        Assert.Contains("verify-package: OK", stdout, StringComparison.Ordinal);
+        // The demo's ICC package, as its recipient would check it with standard tools.
+        var unzipped = Path.Combine(home.Path, "unzipped");
+        System.IO.Compression.ZipFile.ExtractToDirectory(Path.Combine(EvidenceHome, "referral-icc.zip"), unzipped);
+        var bag = Directory.GetDirectories(unzipped).Single();
+        var check = await Run.ProcessAsync("bash", Path.Combine(Repo.Root, "tests/Evidence.Tests/TestData/bag-check.sh"), bag);
+        Assert.True(check.Exit == 0, check.Out + check.Err);
+        var openssl = await Run.ProcessAsync("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", Path.Combine(bag, "tagmanifest-sha256.txt.p7s"),
+            "-content", Path.Combine(bag, "tagmanifest-sha256.txt"), "-CAfile", Path.Combine(bag, "data/custody/organisation-ca.pem"), "-out", "/dev/null");
+        Assert.True(openssl.Exit == 0, openssl.Err);
 
         var again = await RunAsync("demo");
         Assert.Equal(2, again.Exit);

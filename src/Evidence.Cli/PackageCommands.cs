@@ -1,0 +1,83 @@
+using Evidence.Domain;
+using Evidence.Pipeline;
+using Evidence.Referrals;
+
+namespace Evidence.Cli;
+
+/// <summary>`package` builds a referral package; `verify-package` checks one offline, needing only the zip (ARCHITECTURE §5, §6).</summary>
+internal static class PackageCommands
+{
+    public static async Task<int> PackageAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var line = CommandLine.Parse(args,
+            ["--incident", "--perpetrator", "--evidence", "--recipient", "--recipient-name", "--recipient-address", "--reference", "--out"],
+            ["--include-identities"]);
+        if (line.Positionals.Count > 1)
+        {
+            throw new UsageException($"package takes no words after it: '{line.Positionals[1]}'.");
+        }
+        var request = new BuildReferralPackage(
+            CaseModelCommands.Id(line.Required("--incident"), "--incident"),
+            CaseModelCommands.Parse<RecipientKind>(line.Required("--recipient"), "--recipient"),
+            line.Required("--out"),
+            line.Value("--perpetrator") is { } perpetrator ? CaseModelCommands.Id(perpetrator, "--perpetrator") : null,
+            line.Values("--evidence").Select(id => CaseModelCommands.Id(id, "--evidence")).ToList(),
+            line.Has("--include-identities"),
+            line.Value("--recipient-name"),
+            line.Value("--recipient-address"),
+            line.Value("--reference"));
+        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+        var package = await session.SendAsync(request, cancellationToken);
+        if (line.Has("--json"))
+        {
+            app.WriteJson(new { id = package.Id, path = package.Path, sha256 = package.Sha256, items = package.Items, bytes = package.Bytes });
+        }
+        else
+        {
+            await app.Out.WriteLineAsync($"Package {package.Id}: {package.Items} items, {package.Bytes:N0} bytes, SHA-256 {package.Sha256}");
+            await app.Out.WriteLineAsync($"  {Ingest.Display.Path(package.Path)}");
+        }
+        return CliApp.Ok;
+    }
+
+    public static async Task<int> VerifyPackageAsync(CliApp app, IReadOnlyList<string> args)
+    {
+        var line = CommandLine.Parse(args, ["--key", "--ca"], []);
+        if (line.Positionals is not [_, var path])
+        {
+            throw new UsageException("verify-package takes one zip file.");
+        }
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"There is no file {path}.");
+        }
+        var ca = line.Value("--ca") is { } caPath ? Crypto.TimestampToken.LoadCertificate(caPath) : null;
+        // Offline on purpose: no home, no database, no key of ours; only the zip and what the recipient pinned.
+        var report = PackageVerifier.Verify(path, line.Value("--key"), ca);
+        if (line.Has("--json"))
+        {
+            app.WriteJson(new
+            {
+                clean = report.Clean,
+                package = report.PackageId,
+                files = report.Files,
+                items = report.Items,
+                events = report.Events,
+                timestamped = report.Timestamped,
+                key = report.VerifierKey,
+                findings = report.Findings.Select(f => new { kind = f.Kind, subject = f.Subject, expected = f.Expected, found = f.Found }),
+            });
+        }
+        else
+        {
+            foreach (var f in report.Findings)
+            {
+                await app.Out.WriteLineAsync($"FINDING {f.Kind} {f.Subject}: expected {f.Expected}; found {f.Found}");
+            }
+            await app.Out.WriteLineAsync(
+                $"{(report.Clean ? "OK" : "PROBLEMS")}: package {report.PackageId ?? "?"}, {report.Files} files, {report.Items} items, {report.Events} custody events proved" +
+                $"{(report.Timestamped ? ", checkpoint timestamped" : "")}; {report.Findings.Count} findings.");
+        }
+        return report.Clean ? CliApp.Ok : CliApp.Problem;
+    }
+}

@@ -1,0 +1,297 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Evidence.Cases;
+using Evidence.Crypto;
+using Evidence.Custody;
+using Evidence.Data;
+using Evidence.Domain;
+using Evidence.Pipeline;
+using Evidence.Storage;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Referrals;
+
+/// <summary>
+/// Assembles a referral package (ARCHITECTURE §5, Referrals/README.md): the evidence tagged to an incident
+/// (narrowed to one perpetrator or to named items when asked), with its metadata, custody proofs and
+/// signatures, as a zipped BagIt bag at <see cref="OutputPath"/>. Each item gets an <c>Exported</c> custody
+/// event and the package's SHA-256 is recorded; the zip appears only if that record commits.
+/// </summary>
+[AllowedRoles(Role.Investigator, Role.Prosecutor)]
+public sealed record BuildReferralPackage(
+    Guid IncidentId,
+    RecipientKind Recipient,
+    string OutputPath,
+    Guid? PerpetratorId = null,
+    IReadOnlyList<Guid>? EvidenceIds = null,
+    bool IncludeIdentities = false,
+    string? RecipientName = null,
+    string? RecipientAddress = null,
+    string? RecipientReference = null) : IRequest<PackageRecord>, IValidatedRequest, IRecordsDenial
+{
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(OutputPath))
+        {
+            yield return "the output file is required.";
+        }
+        else if (File.Exists(OutputPath) || Directory.Exists(OutputPath))
+        {
+            // A package is never overwritten: the old one may already be with a prosecutor.
+            yield return $"{OutputPath} already exists; choose a new file name.";
+        }
+        else if (!Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(OutputPath))))
+        {
+            yield return $"the folder for {OutputPath} does not exist.";
+        }
+        foreach (var problem in new[]
+                 {
+                     Fields.Optional("the recipient's name", RecipientName, 300),
+                     Fields.Optional("the recipient's address", RecipientAddress, 500),
+                     Fields.Optional("the recipient's reference number", RecipientReference, 100),
+                 })
+        {
+            if (problem is not null)
+            {
+                yield return problem;
+            }
+        }
+    }
+
+    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() =>
+        [new("incident", IncidentId.ToString()), new("recipient", Recipient.ToString().ToLowerInvariant()), new("identities", IncludeIdentities ? "requested" : null)];
+}
+
+/// <summary>What the package command prints: the package id, where it is, its SHA-256, how many items and bytes.</summary>
+public sealed record PackageRecord(Guid Id, string Path, string Sha256, int Items, long Bytes);
+
+internal sealed class BuildReferralPackageHandler(
+    EvidenceDbContext db,
+    IBlobStore blobs,
+    UnitOfWork unitOfWork,
+    Ledger ledger,
+    NoteSigner noteSigner,
+    OrganisationSigner organisation,
+    ProtectedFields protectedFields,
+    EvidenceSettings settings,
+    CurrentActor actor,
+    TimeProvider clock) : IRequestHandler<BuildReferralPackage, PackageRecord>
+{
+    public async Task<PackageRecord> Handle(BuildReferralPackage request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var packageId = Guid.NewGuid();
+        var recipient = Recipient(request);
+
+        // The checkpoint first: every event the package proves must be inside it.
+        var checkpoint = await ledger.LatestCheckpointAsync(cancellationToken)
+            ?? throw new InvalidRequestException("The ledger is empty: there is no evidence to package.");
+        var incident = await db.Incidents.AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
+            ?? throw new NotFoundException($"There is no incident {request.IncidentId}.");
+        var items = await SelectAsync(request, incident, cancellationToken);
+        var ids = items.Select(i => i.Id).ToList();
+
+        var tags = await db.EvidenceTags.AsNoTracking()
+            .Where(t => ids.Contains(t.EvidenceId) && t.RemovedAtUtc == null && (t.IncidentId == null || t.IncidentId == incident.Id))
+            .ToListAsync(cancellationToken);
+        var perpetratorIds = tags.Where(t => t.PerpetratorId is not null).Select(t => t.PerpetratorId!.Value).Distinct().ToList();
+        var perpetrators = await db.Perpetrators.AsNoTracking().Where(p => perpetratorIds.Contains(p.Id)).OrderBy(p => p.Name).ToListAsync(cancellationToken);
+        var links = await db.PerpetratorLinks.AsNoTracking()
+            .Where(l => perpetratorIds.Contains(l.FromId) && perpetratorIds.Contains(l.ToId)).ToListAsync(cancellationToken);
+        var victimCodes = tags.Where(t => t.VictimCode is not null).Select(t => t.VictimCode!).Distinct().ToList();
+        var victims = await db.Victims.AsNoTracking().Where(v => victimCodes.Contains(v.Code)).OrderBy(v => v.Code).ToListAsync(cancellationToken);
+
+        var events = await db.CustodyEvents.AsNoTracking()
+            .Where(e => e.EvidenceId != null && ids.Contains(e.EvidenceId.Value) && e.Sequence < checkpoint.Size)
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(cancellationToken);
+        var ingested = events.Where(e => e.Action == "Ingested").Select(e => e.EvidenceId!.Value).ToHashSet();
+        if (ids.Where(id => !ingested.Contains(id)).ToList() is { Count: > 0 } late)
+        {
+            throw new UnavailableException($"Evidence item {late[0]} was recorded after the checkpoint this package was to prove against; nothing was exported. Try again.");
+        }
+
+        var erns = await RegistrationNumbers.AssignAsync(db, ids, packageId, settings.ErnPrefix, now.UtcDateTime, cancellationToken);
+        var identities = request.IncludeIdentities ? OpenIdentities(victims, packageId, recipient) : null;
+        var metadata = new PackageMetadata(packageId, now, recipient, settings.OrganisationName, incident, items, erns, tags, perpetrators, links, victims,
+            checkpoint.Size, identities);
+
+        var final = Path.GetFullPath(request.OutputPath);
+        var partial = $"{final}.partial-{packageId:N}";
+        unitOfWork.PublishOnCommit(partial, final); // from here, a failure removes the partial file
+        await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+        {
+            using var bag = new BagWriter(file, $"referral-{packageId:N}", now);
+            foreach (var item in items)
+            {
+                await using var content = await blobs.OpenReadAsync(item.Sha256, cancellationToken);
+                var (sha256, size) = await bag.AddPayloadAsync(metadata.FileOf(item.Id), content, cancellationToken);
+                if (sha256 != item.Sha256 || size != item.Size)
+                {
+                    throw new UnavailableException($"The stored bytes of evidence item {item.Id} no longer match the SHA-256 recorded when it was collected; " +
+                                                   "nothing was exported. Run `evidence verify` and report it.");
+                }
+            }
+            await bag.AddPayloadAsync("data/metadata/items.csv", metadata.ItemsCsv(), cancellationToken);
+            await bag.AddPayloadAsync("data/metadata/items.json", metadata.ItemsJson(), cancellationToken);
+            await bag.AddPayloadAsync("data/metadata/case.json", metadata.CaseJson(), cancellationToken);
+            if (identities is not null)
+            {
+                await bag.AddPayloadAsync("data/metadata/identities.json", metadata.IdentitiesJson(), cancellationToken);
+            }
+            await bag.AddPayloadAsync("data/custody/events.jsonl", string.Concat(events.Select(e => e.Leaf + "\n")), cancellationToken);
+            await bag.AddPayloadAsync("data/custody/proofs.jsonl", Proofs(events, checkpoint.Size), cancellationToken);
+            await bag.AddPayloadAsync("data/custody/checkpoint.txt", checkpoint.Text, cancellationToken);
+            if (checkpoint.TimestampToken is { } token)
+            {
+                await bag.AddPayloadAsync("data/custody/checkpoint.tsr", token, cancellationToken);
+            }
+            await bag.AddPayloadAsync("data/custody/ledger-key.txt", noteSigner.Verifier.VerifierKey + "\n", cancellationToken);
+            await bag.AddPayloadAsync("data/custody/organisation.pem", organisation.CertificatePem, cancellationToken);
+            await bag.AddPayloadAsync("data/custody/organisation-ca.pem", organisation.IssuerPem, cancellationToken);
+            await bag.AddPayloadAsync("data/README.html", CoverReport.Html(metadata, noteSigner.Verifier.VerifierKey, checkpoint.TimestampToken is not null), cancellationToken);
+            bag.Finish(
+            [
+                new("Source-Organization", settings.OrganisationName),
+                new("Contact-Name", settings.OrganisationContact),
+                new("External-Identifier", packageId.ToString()),
+                new("Bagging-Date", now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                new("Bag-Count", "1 of 1"),
+                new("Internal-Sender-Identifier", request.RecipientReference?.Trim() ?? packageId.ToString()),
+                new("Internal-Sender-Description", metadata.Description),
+            ], organisation.SignDetached, tagManifest => noteSigner.SignatureLine(tagManifest));
+        }
+
+        var (packageSha256, bytes) = await HashFileAsync(partial, cancellationToken);
+        db.ReferralPackages.Add(new ReferralPackage
+        {
+            Id = packageId,
+            IncidentId = incident.Id,
+            PerpetratorId = request.PerpetratorId,
+            Recipient = request.Recipient,
+            RecipientName = recipient.Name,
+            RecipientAddress = recipient.Address,
+            RecipientReference = recipient.Reference,
+            Sha256 = packageSha256,
+            Bytes = bytes,
+            Items = items.Count,
+            CheckpointSize = checkpoint.Size,
+            IncludesIdentities = identities is not null,
+            FileName = Path.GetFileName(final),
+            CreatedAtUtc = now.UtcDateTime,
+            CreatedBy = actor.Value.Name,
+        });
+        foreach (var item in items)
+        {
+            unitOfWork.Record("Exported", item.Id, item.Sha256,
+                [new("package", packageId.ToString()), new("recipient", recipient.Name), new("ern", erns[item.Id])]);
+        }
+        unitOfWork.Record("PackageBuilt", null, packageSha256,
+        [
+            new("package", packageId.ToString()),
+            new("recipient", recipient.Name),
+            new("reference", recipient.Reference),
+            new("items", items.Count.ToString(CultureInfo.InvariantCulture)),
+            new("bytes", bytes.ToString(CultureInfo.InvariantCulture)),
+            new("checkpoint", checkpoint.Size.ToString(CultureInfo.InvariantCulture)),
+            new("identities", identities is not null ? "included" : "pseudonyms only"),
+        ]);
+        return new PackageRecord(packageId, final, packageSha256, items.Count, bytes);
+    }
+
+    private Recipient Recipient(BuildReferralPackage request) => request.Recipient switch
+    {
+        RecipientKind.Icc => new Recipient(RecipientKind.Icc,
+            Fields.Trimmed(request.RecipientName) ?? "Office of the Prosecutor, International Criminal Court",
+            Fields.Trimmed(request.RecipientAddress) ?? "Oude Waalsdorperweg 10, 2597 AK The Hague, The Netherlands",
+            Fields.Trimmed(request.RecipientReference),
+            "a communication under article 15 of the Rome Statute"),
+        _ => new Recipient(RecipientKind.National,
+            Fields.Trimmed(request.RecipientName) ?? settings.NationalProsecutorName,
+            Fields.Trimmed(request.RecipientAddress) ?? settings.NationalProsecutorAddress,
+            Fields.Trimmed(request.RecipientReference),
+            "a referral to a national prosecutor"),
+    };
+
+    private async Task<List<EvidenceItem>> SelectAsync(BuildReferralPackage request, Incident incident, CancellationToken cancellationToken)
+    {
+        var query = db.EvidenceTags.AsNoTracking().Where(t => t.IncidentId == incident.Id && t.RemovedAtUtc == null).Select(t => t.EvidenceId);
+        if (request.PerpetratorId is { } perpetratorId)
+        {
+            if (!await db.Perpetrators.AnyAsync(p => p.Id == perpetratorId, cancellationToken))
+            {
+                throw new NotFoundException($"There is no perpetrator {perpetratorId}.");
+            }
+            var ofPerpetrator = db.EvidenceTags.Where(t => t.PerpetratorId == perpetratorId && t.RemovedAtUtc == null).Select(t => t.EvidenceId);
+            query = query.Where(id => ofPerpetrator.Contains(id));
+        }
+        var selected = (await query.Distinct().ToListAsync(cancellationToken)).ToHashSet();
+        if (request.EvidenceIds is { Count: > 0 } named)
+        {
+            var outside = named.Where(id => !selected.Contains(id)).ToList();
+            if (outside.Count > 0)
+            {
+                throw new InvalidRequestException($"Not tagged to incident {incident.Id}{(request.PerpetratorId is null ? "" : " and the perpetrator")}, so not packaged: " +
+                                                  string.Join(", ", outside) + ".");
+            }
+            selected = named.ToHashSet();
+        }
+        if (selected.Count == 0)
+        {
+            throw new InvalidRequestException($"No evidence is tagged to incident {incident.Id} (\"{incident.Title}\"){(request.PerpetratorId is null ? "" : " and that perpetrator")}: " +
+                                              "there is nothing to package. Tag evidence first (`evidence tag ID --incident ...`).");
+        }
+        var items = await db.EvidenceItems.AsNoTracking().Where(e => selected.Contains(e.Id)).ToListAsync(cancellationToken);
+        // Numbered in the order they were collected, so a batch reads like the investigation did.
+        return items.OrderBy(i => i.IngestedAtUtc).ThenBy(i => i.Id).ToList();
+    }
+
+    private Dictionary<string, VictimIdentity> OpenIdentities(List<Victim> victims, Guid packageId, Recipient recipient)
+    {
+        var identities = new Dictionary<string, VictimIdentity>();
+        foreach (var victim in victims.Where(v => v.ProtectedIdentity is not null))
+        {
+            try
+            {
+                identities[victim.Code] = JsonSerializer.Deserialize<VictimIdentity>(protectedFields.Open(victim.Code, victim.ProtectedIdentity!))
+                    ?? throw new CryptographicException("empty identity");
+            }
+            catch (CryptographicException e)
+            {
+                throw new UnavailableException($"The sealed identity of {victim.Code} does not open with this installation's key; nothing was exported.", e);
+            }
+            unitOfWork.Record("IdentityRevealed", null, null,
+                [new("victim", victim.Code), new("purpose", $"referral package {packageId} to {recipient.Name}")]);
+        }
+        return identities;
+    }
+
+    private string Proofs(List<CustodyEvent> events, long size)
+    {
+        var lines = new StringBuilder();
+        foreach (var e in events)
+        {
+            var proof = ledger.InclusionProof(e.Sequence, size);
+            lines.Append(JsonSerializer.Serialize(new ProofLine(e.Sequence, size, e.LeafHash, proof.Select(Convert.ToHexStringLower).ToList()), ProofLine.Json)).Append('\n');
+        }
+        return lines.ToString();
+    }
+
+    private static async Task<(string Sha256, long Bytes)> HashFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return (Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken)), file.Length);
+    }
+}
+
+/// <summary>Who a package is for, as its bag-info and cover report name them.</summary>
+public sealed record Recipient(RecipientKind Kind, string Name, string Address, string? Reference, string Purpose);
+
+/// <summary>One line of data/custody/proofs.jsonl: the audit path of one event's leaf to the package checkpoint's root.</summary>
+public sealed record ProofLine(long Index, long Size, string LeafHash, IReadOnlyList<string> Proof)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+}

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Evidence.Cases;
+using Evidence.Domain;
+
+namespace Evidence.Referrals;
+
+/// <summary>One row of items.csv and items.json: what a prosecutor's e-Court tool needs to register the item.</summary>
+public sealed record PackageItem(
+    string Ern,
+    string File,
+    string Title,
+    string? Date,
+    string Type,
+    string Author,
+    string? Source,
+    string? Language,
+    string Confidentiality,
+    string Sha256,
+    long Size,
+    string OriginalName,
+    string Incident,
+    IReadOnlyList<string> Perpetrators,
+    IReadOnlyList<string> Victims,
+    IReadOnlyList<string> Elements,
+    Guid EvidenceId,
+    string IngestedAt);
+
+/// <summary>
+/// Everything the package says about its evidence, built once from the database and written as items.csv,
+/// items.json, case.json (and identities.json when identities were requested and allowed) and the cover report.
+/// Victims appear by pseudonym code only, everywhere but identities.json.
+/// </summary>
+internal sealed class PackageMetadata
+{
+    // Children are the victims: every item leaves as confidential, and the recipient reclassifies it.
+    private const string Confidentiality = "Confidential";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private readonly Dictionary<Guid, string> files;
+
+    public PackageMetadata(Guid packageId, DateTimeOffset createdAt, Recipient recipient, string organisation, Incident incident,
+        IReadOnlyList<EvidenceItem> items, IReadOnlyDictionary<Guid, string> erns, IReadOnlyList<EvidenceTag> tags,
+        IReadOnlyList<Perpetrator> perpetrators, IReadOnlyList<PerpetratorLink> links, IReadOnlyList<Victim> victims, long checkpointSize,
+        IReadOnlyDictionary<string, VictimIdentity>? identities)
+    {
+        PackageId = packageId;
+        CreatedAt = createdAt;
+        Recipient = recipient;
+        Organisation = organisation;
+        Incident = incident;
+        Perpetrators = perpetrators;
+        Links = links;
+        Victims = victims;
+        CheckpointSize = checkpointSize;
+        Identities = identities;
+        files = items.ToDictionary(i => i.Id, i => BagNames.EvidenceFile(erns[i.Id], i.OriginalName));
+        var names = perpetrators.ToDictionary(p => p.Id, p => p.Name);
+        Items = items.Select(item =>
+        {
+            var own = tags.Where(t => t.EvidenceId == item.Id).ToList();
+            return new PackageItem(
+                erns[item.Id],
+                files[item.Id],
+                Title(item.OriginalName),
+                item.CapturedAt,
+                item.MediaType,
+                item.Collector,
+                item.Source,
+                null, // not recorded at ingest; the recipient's translation unit fills it
+                Confidentiality,
+                item.Sha256,
+                item.Size,
+                item.OriginalName,
+                incident.Title,
+                own.Where(t => t.PerpetratorId is not null).Select(t => names[t.PerpetratorId!.Value]).Distinct().Order(StringComparer.Ordinal).ToList(),
+                own.Where(t => t.VictimCode is not null).Select(t => t.VictimCode!).Distinct().Order(StringComparer.Ordinal).ToList(),
+                own.Where(t => t.IncidentId == incident.Id).SelectMany(t => t.Elements).Distinct().Order(StringComparer.Ordinal).ToList(),
+                item.Id,
+                item.IngestedAtUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        }).ToList();
+        var ernOf = Items.ToDictionary(i => i.EvidenceId, i => i.Ern);
+        var matrix = ElementsMatrix.For(incident, tags.Where(t => t.IncidentId == incident.Id).Select(t => (t.EvidenceId, (IEnumerable<string>)t.Elements)));
+        Matrix = matrix.Articles.Select(a => new MatrixArticle(a.Article, a.Title,
+            a.Elements.Select(e => new MatrixElement(e.Number, e.Text, e.Evidence.Select(id => ernOf[id]).Order(StringComparer.Ordinal).ToList())).ToList())).ToList();
+    }
+
+    public Guid PackageId { get; }
+    public DateTimeOffset CreatedAt { get; }
+    public Recipient Recipient { get; }
+    public string Organisation { get; }
+    public Incident Incident { get; }
+    public IReadOnlyList<PackageItem> Items { get; }
+    public IReadOnlyList<Perpetrator> Perpetrators { get; }
+    public IReadOnlyList<PerpetratorLink> Links { get; }
+    public IReadOnlyList<Victim> Victims { get; }
+    public IReadOnlyList<MatrixArticle> Matrix { get; }
+    public long CheckpointSize { get; }
+    public IReadOnlyDictionary<string, VictimIdentity>? Identities { get; }
+
+    public string Description =>
+        $"Referral package for {Recipient.Name} ({Recipient.Purpose}): {Items.Count} items on incident \"{Incident.Title}\", from {Organisation}.";
+
+    public string FileOf(Guid evidenceId) => files[evidenceId];
+
+    public string ItemsJson() => JsonSerializer.Serialize(Items, Json);
+
+    /// <summary>RFC 4180 CSV, UTF-8 with a byte order mark so that spreadsheet programs read Cyrillic correctly.</summary>
+    public byte[] ItemsCsv()
+    {
+        var csv = new StringBuilder("\uFEFF");
+        csv.Append("ERN,Title,Date,Type,Author,Source,Language,Confidentiality,SHA-256,Size,Original name,Incident,Perpetrators,Victims,Elements,Evidence id,File,Ingested at\r\n");
+        foreach (var i in Items)
+        {
+            csv.AppendJoin(',', new[]
+            {
+                i.Ern, i.Title, i.Date, i.Type, i.Author, i.Source, i.Language, i.Confidentiality, i.Sha256, i.Size.ToString(CultureInfo.InvariantCulture),
+                i.OriginalName, i.Incident, string.Join("; ", i.Perpetrators), string.Join("; ", i.Victims), string.Join("; ", i.Elements),
+                i.EvidenceId.ToString(), i.File, i.IngestedAt,
+            }.Select(Cell)).Append("\r\n");
+        }
+        return Encoding.UTF8.GetBytes(csv.ToString());
+    }
+
+    public string CaseJson() => JsonSerializer.Serialize(new
+    {
+        package = new
+        {
+            id = PackageId,
+            createdAt = CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            from = Organisation,
+            recipient = new { kind = Recipient.Kind.ToString().ToLowerInvariant(), name = Recipient.Name, address = Recipient.Address, reference = Recipient.Reference },
+            checkpointSize = CheckpointSize,
+            identities = Identities is null ? "pseudonyms only" : "included in identities.json",
+        },
+        incident = new
+        {
+            id = Incident.Id,
+            title = Incident.Title,
+            description = Incident.Description,
+            kind = Incident.Kind.ToString(),
+            periodFrom = Incident.PeriodFrom,
+            periodTo = Incident.PeriodTo,
+            place = Incident.Place,
+            region = Incident.Region,
+            country = Incident.Country,
+            latitude = Incident.Latitude,
+            longitude = Incident.Longitude,
+            childrenAffected = Incident.ChildrenAffected,
+            articles = Incident.Articles,
+        },
+        perpetrators = Perpetrators.Select(p => new { id = p.Id, name = p.Name, kind = p.Kind.ToString(), position = p.Position, affiliation = p.Affiliation, aliases = p.Aliases }),
+        perpetratorLinks = Links.Select(l => new { from = l.FromId, relation = l.Relation.ToString(), to = l.ToId }),
+        victims = Victims.Select(v => new { code = v.Code, ageAtIncident = v.AgeAtIncident, sex = v.Sex, origin = v.Origin, status = v.Status.ToString() }),
+        elementsMatrix = Matrix,
+        gaps = Matrix.Sum(a => a.Elements.Count(e => e.Evidence.Count == 0)),
+    }, Json);
+
+    public string IdentitiesJson() => JsonSerializer.Serialize(new
+    {
+        warning = "Identities of child victims, released for this package only. Protect under Rome Statute article 68(1).",
+        identities = (Identities ?? new Dictionary<string, VictimIdentity>()).OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => new { code = p.Key, name = p.Value.Name, bornOn = p.Value.BornOn, documents = p.Value.Documents, familyContacts = p.Value.FamilyContacts }),
+    }, Json);
+
+    private static string Title(string originalName)
+    {
+        var name = originalName.Replace('\\', '/');
+        return name[(name.LastIndexOf('/') + 1)..];
+    }
+
+    private static string Cell(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "";
+        }
+        // A cell a spreadsheet would run as a formula is shown as text.
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+}
+
+public sealed record MatrixArticle(string Article, string Title, IReadOnlyList<MatrixElement> Elements);
+
+public sealed record MatrixElement(int Number, string Text, IReadOnlyList<string> Evidence);

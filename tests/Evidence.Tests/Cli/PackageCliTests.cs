@@ -1,0 +1,93 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Evidence.Tests.Fixtures;
+
+namespace Evidence.Tests.Cli;
+
+/// <summary>`package` and `verify-package` as a prosecutor's or an auditor's script calls them: JSON shape and exit codes.</summary>
+public sealed class PackageCliTests : IDisposable
+{
+    private readonly TestHome home = new();
+    private string Home => Path.Combine(home.Path, "home");
+
+    public void Dispose() => home.Dispose();
+
+    private async Task<JsonElement> JsonAsync(params string[] args)
+    {
+        var (exit, stdout, stderr) = await Run.CliAsync(Home, [.. args, "--json"]);
+        Assert.True(exit == 0, $"{string.Join(" ", args)}: exit {exit}: {stderr}");
+        return JsonDocument.Parse(stdout).RootElement;
+    }
+
+    private async Task<string> IncidentWithEvidenceAsync()
+    {
+        var incident = (await JsonAsync("incident", "add", "--title", "Transfer", "--kind", "deportation", "--from", "2022-10", "--place", "Kherson",
+            "--article", "8(2)(a)(vii)-1")).GetProperty("id").GetString()!;
+        var evidence = (await JsonAsync("ingest", home.File("order.txt", "Order on the evacuation of pupils"u8.ToArray()), "--collector", "A"))[0].GetProperty("id").GetString()!;
+        await JsonAsync("tag", evidence, "--incident", incident, "--element", "8(2)(a)(vii)-1:1");
+        return incident;
+    }
+
+    [Fact]
+    public async Task Package_Json_ContractShapeAndVerifyPackageExitCodes()
+    {
+        var incident = await IncidentWithEvidenceAsync();
+        var zip = Path.Combine(home.Path, "icc.zip");
+
+        var package = await JsonAsync("package", "--incident", incident, "--recipient", "icc", "--out", zip, "--role", "prosecutor");
+        var key = (await Run.CliAsync(Home, "log", "key")).Out.Trim();
+        var verified = await Run.CliAsync(Home, "verify-package", zip, "--key", key, "--json");
+
+        Assert.Equal(["id", "path", "sha256", "items", "bytes"], package.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(zip, package.GetProperty("path").GetString());
+        Assert.Equal(1, package.GetProperty("items").GetInt32());
+        Assert.Equal(new FileInfo(zip).Length, package.GetProperty("bytes").GetInt64());
+        Assert.Equal(0, verified.Exit);
+        var report = JsonDocument.Parse(verified.Out).RootElement;
+        Assert.True(report.GetProperty("clean").GetBoolean());
+        Assert.Equal(package.GetProperty("id").GetString(), report.GetProperty("package").GetString());
+
+        // One changed byte in the evidence: exit 1 and the finding named.
+        var tampered = Path.Combine(home.Path, "tampered.zip");
+        using (var source = ZipFile.OpenRead(zip))
+        using (var target = ZipFile.Open(tampered, ZipArchiveMode.Create))
+        {
+            foreach (var entry in source.Entries)
+            {
+                using var read = entry.Open();
+                var bytes = new MemoryStream();
+                read.CopyTo(bytes);
+                var content = bytes.ToArray();
+                if (entry.FullName.Contains("/data/evidence/", StringComparison.Ordinal))
+                {
+                    content[0] ^= 0x20;
+                }
+                using var write = target.CreateEntry(entry.FullName).Open();
+                write.Write(content);
+            }
+        }
+        var caught = await Run.CliAsync(Home, "verify-package", tampered);
+        Assert.Equal(1, caught.Exit);
+        Assert.Contains("FINDING hash data/evidence/UKR-EVD-0001-0001_order.txt", caught.Out, StringComparison.Ordinal);
+        Assert.Contains("PROBLEMS", caught.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Package_BadInput_ExitTwoAndNothingWritten()
+    {
+        var incident = (await JsonAsync("incident", "add", "--title", "Empty", "--kind", "camp", "--from", "2023", "--place", "Yevpatoria",
+            "--article", "8(2)(a)(vii)-1")).GetProperty("id").GetString()!;
+        var zip = Path.Combine(home.Path, "p.zip");
+
+        var empty = await Run.CliAsync(Home, "package", "--incident", incident, "--recipient", "icc", "--out", zip);
+        var recipient = await Run.CliAsync(Home, "package", "--incident", incident, "--recipient", "hague", "--out", zip);
+        var auditor = await Run.CliAsync(Home, "package", "--incident", incident, "--recipient", "icc", "--out", zip, "--role", "auditor");
+        var missing = await Run.CliAsync(Home, "verify-package", Path.Combine(home.Path, "nothing.zip"));
+
+        Assert.Equal((2, 2, 2, 2), (empty.Exit, recipient.Exit, auditor.Exit, missing.Exit));
+        Assert.Contains("nothing to package", empty.Err, StringComparison.Ordinal);
+        Assert.Contains("--recipient must be one of icc, national", recipient.Err, StringComparison.Ordinal);
+        Assert.Contains("may be sent only by Investigator or Prosecutor", auditor.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(zip));
+    }
+}

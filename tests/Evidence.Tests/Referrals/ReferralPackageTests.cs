@@ -1,0 +1,219 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Evidence.Cases;
+using Evidence.Custody;
+using Evidence.Domain;
+using Evidence.Ingest;
+using Evidence.Pipeline;
+using Evidence.Referrals;
+using Evidence.Tagging;
+using Evidence.Tests.Fixtures;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Tests.Referrals;
+
+/// <summary>BuildReferralPackage through the mediator on a real SQLite file and blob folder; packages checked with our verifier and with standard tools.</summary>
+public sealed class ReferralPackageTests : IAsyncLifetime
+{
+    private Slice slice = null!;
+    private ReferralCase @case = null!;
+
+    public async Task InitializeAsync()
+    {
+        slice = await Slice.StartAsync();
+        @case = await ReferralCase.CreateAsync(slice);
+    }
+
+    public async Task DisposeAsync() => await slice.DisposeAsync();
+
+    private string Out(string name = "package.zip") => Path.Combine(slice.Home, name);
+
+    private Task<PackageRecord> BuildAsync(string? path = null, RecipientKind recipient = RecipientKind.Icc, Guid? perpetrator = null,
+        IReadOnlyList<Guid>? ids = null, bool identities = false, Role role = Role.Prosecutor) =>
+        slice.SendAsync(new BuildReferralPackage(@case.Incident, recipient, path ?? Out(), perpetrator, ids, identities, RecipientReference: "REF-1"), role, "test-prosecutor");
+
+    private async Task<string> KeyAsync() => await slice.SendAsync(new GetVerifierKey(), Role.Auditor);
+
+    [Fact]
+    public async Task Build_TaggedEvidence_SignedBagThatVerifiesClean()
+    {
+        var package = await BuildAsync();
+
+        Assert.Equal(3, package.Items);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(package.Path))), package.Sha256);
+        var report = PackageVerifier.Verify(package.Path, await KeyAsync());
+        Assert.True(report.Clean, string.Join("\n", report.Findings));
+        Assert.Equal(package.Id.ToString(), report.PackageId);
+        Assert.Equal(3, report.Items);
+        Assert.True(report.Events >= 6); // each item's Ingested and Tagged events
+
+        var entries = PackageZip.Read(package.Path).Keys.Select(k => k[(k.IndexOf('/') + 1)..]).ToHashSet();
+        Assert.Contains("bagit.txt", entries);
+        Assert.Contains("data/evidence/UKR-EVD-0001-0001_zvit_svidka.txt", entries);
+        Assert.Contains("data/evidence/UKR-EVD-0001-0002_gpj.exe", entries); // the direction override is gone from the bag name
+        Assert.Contains("data/evidence/UKR-EVD-0001-0003_cmd_x.csv", entries);
+        Assert.Contains("data/README.html", entries);
+        Assert.Contains("tagmanifest-sha256.txt.p7s", entries);
+    }
+
+    [Fact]
+    public async Task Build_RecordsExportedEventsAndThePackageHash()
+    {
+        var before = await slice.CountCustodyEventsAsync();
+
+        var package = await BuildAsync();
+
+        var events = await slice.QueryAsync(db => db.CustodyEvents.Where(e => e.Sequence >= before).OrderBy(e => e.Sequence).ToListAsync());
+        Assert.Equal(["Exported", "Exported", "Exported", "PackageBuilt"], events.Select(e => e.Action));
+        Assert.All(events.Take(3), e => Assert.Contains(package.Id.ToString(), e.Details, StringComparison.Ordinal));
+        Assert.Equal(@case.Items.Select(i => i.Id).Order(), events.Take(3).Select(e => e.EvidenceId!.Value).Order());
+        Assert.Equal(package.Sha256, events[3].Sha256);
+        var record = await slice.QueryAsync(db => db.ReferralPackages.SingleAsync());
+        Assert.Equal((package.Sha256, 3, RecipientKind.Icc, "REF-1"), (record.Sha256, record.Items, record.Recipient, record.RecipientReference));
+        Assert.Equal(before, record.CheckpointSize);
+        Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor)).Clean);
+    }
+
+    [Fact]
+    public async Task Build_StandardTools_BagValidAndCmsVerifiesWithOpenssl()
+    {
+        var package = await BuildAsync();
+        var folder = Path.Combine(slice.Home, "unzipped");
+        ZipFile.ExtractToDirectory(package.Path, folder);
+        var bag = Path.Combine(folder, $"referral-{package.Id:N}");
+
+        var check = await Run.ProcessAsync("bash", Path.Combine(Repo.Root, "tests/Evidence.Tests/TestData/bag-check.sh"), bag);
+        Assert.True(check.Exit == 0, check.Out + check.Err);
+        var openssl = await Run.ProcessAsync("openssl", "cms", "-verify", "-binary", "-inform", "DER",
+            "-in", Path.Combine(bag, "tagmanifest-sha256.txt.p7s"), "-content", Path.Combine(bag, "tagmanifest-sha256.txt"),
+            "-CAfile", Path.Combine(bag, "data/custody/organisation-ca.pem"), "-out", "/dev/null");
+        Assert.True(openssl.Exit == 0, openssl.Err);
+        Assert.Contains("Verification successful", openssl.Err, StringComparison.Ordinal);
+
+        // The same signature over a changed tag manifest is refused by openssl too.
+        await File.AppendAllTextAsync(Path.Combine(bag, "tagmanifest-sha256.txt"), " ");
+        var tampered = await Run.ProcessAsync("openssl", "cms", "-verify", "-binary", "-inform", "DER",
+            "-in", Path.Combine(bag, "tagmanifest-sha256.txt.p7s"), "-content", Path.Combine(bag, "tagmanifest-sha256.txt"),
+            "-CAfile", Path.Combine(bag, "data/custody/organisation-ca.pem"), "-out", "/dev/null");
+        Assert.NotEqual(0, tampered.Exit);
+    }
+
+    [Fact]
+    public async Task Build_VictimsByPseudonymOnly_NameNowhereInThePackage()
+    {
+        var package = await BuildAsync();
+
+        var all = PackageZip.Read(package.Path);
+        Assert.DoesNotContain(all, e => Encoding.UTF8.GetString(e.Value).Contains(ReferralCase.ChildName, StringComparison.Ordinal));
+        Assert.DoesNotContain(all.Keys, k => k.EndsWith("identities.json", StringComparison.Ordinal));
+        var items = JsonDocument.Parse(all.Single(e => e.Key.EndsWith("data/metadata/items.json", StringComparison.Ordinal)).Value);
+        Assert.Contains(items.RootElement.EnumerateArray(), i => i.GetProperty("victims").EnumerateArray().Any(v => v.GetString() == @case.Victim));
+        Assert.Empty(await slice.QueryAsync(db => db.CustodyEvents.Where(e => e.Action == "IdentityRevealed").ToListAsync()));
+    }
+
+    [Fact]
+    public async Task Build_IdentitiesRequested_IncludedAndEachRevealRecorded()
+    {
+        var package = await BuildAsync(identities: true);
+
+        var identities = PackageZip.Read(package.Path).Single(e => e.Key.EndsWith("data/metadata/identities.json", StringComparison.Ordinal));
+        Assert.Contains(ReferralCase.ChildName, Encoding.UTF8.GetString(identities.Value), StringComparison.Ordinal);
+        var reveal = await slice.QueryAsync(db => db.CustodyEvents.SingleAsync(e => e.Action == "IdentityRevealed"));
+        Assert.Contains(package.Id.ToString(), reveal.Details, StringComparison.Ordinal);
+        Assert.Equal("test-prosecutor", reveal.Actor);
+        Assert.True(PackageVerifier.Verify(package.Path).Clean);
+    }
+
+    [Fact]
+    public async Task Build_AsAuditor_ForbiddenAndTheRefusalRecorded()
+    {
+        await Assert.ThrowsAsync<ForbiddenException>(() => BuildAsync(identities: true, role: Role.Auditor));
+
+        Assert.False(File.Exists(Out()));
+        var denied = await slice.QueryAsync(db => db.CustodyEvents.SingleAsync(e => e.Action == "AccessDenied"));
+        Assert.Contains("BuildReferralPackage", denied.Details, StringComparison.Ordinal);
+        Assert.Contains("requested", denied.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_SameItemsAgain_KeepTheirErnsAndNewItemsOpenTheNextBatch()
+    {
+        await BuildAsync(Out("first.zip"));
+        var extra = await slice.SendAsync(new IngestEvidence(slice.File("later.txt", "a later statement"u8.ToArray()), "Investigator A"));
+        await slice.SendAsync(new TagEvidence(extra.Id, @case.Incident));
+
+        var second = await BuildAsync(Out("second.zip"), RecipientKind.National);
+
+        var numbers = await slice.QueryAsync(db => db.RegistrationNumbers.ToDictionaryAsync(r => r.EvidenceId, r => r.Ern));
+        Assert.Equal("UKR-EVD-0001-0001", numbers[@case.Items[0].Id]);
+        Assert.Equal("UKR-EVD-0002-0001", numbers[extra.Id]);
+        var entries = PackageZip.Read(second.Path).Keys;
+        Assert.Contains(entries, k => k.EndsWith("data/evidence/UKR-EVD-0001-0001_zvit_svidka.txt", StringComparison.Ordinal));
+        var bagInfo = Encoding.UTF8.GetString(PackageZip.Read(second.Path).Single(e => e.Key.EndsWith("/bag-info.txt", StringComparison.Ordinal)).Value);
+        Assert.Contains("Office of the Prosecutor General of Ukraine", bagInfo, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_ByPerpetrator_OnlyThatPerpetratorsItems()
+    {
+        var package = await BuildAsync(perpetrator: @case.Official);
+
+        Assert.Equal(1, package.Items);
+        Assert.Single(PackageZip.Read(package.Path).Keys, k => k.Contains("/data/evidence/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Build_EvidenceNotTaggedToTheIncident_RefusedNothingWritten()
+    {
+        var untagged = await slice.SendAsync(new IngestEvidence(slice.File("other.txt", "unrelated"u8.ToArray()), "Investigator A"));
+        var before = await slice.CountCustodyEventsAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => BuildAsync(ids: [@case.Items[0].Id, untagged.Id]));
+
+        Assert.Contains(untagged.Id.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await slice.CountCustodyEventsAsync());
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(Path.GetFullPath(Out()))!, "*.zip*"));
+    }
+
+    [Fact]
+    public async Task Build_IncidentWithoutEvidence_RefusedWithAClearMessage()
+    {
+        var empty = await slice.SendAsync(new CreateIncident("Another incident", IncidentKind.Camp, "2023", "Yevpatoria", [ReferralCase.Deportation]));
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            slice.SendAsync(new BuildReferralPackage(empty, RecipientKind.Icc, Out()), Role.Prosecutor));
+
+        Assert.Contains("nothing to package", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Out()));
+        Assert.Empty(await slice.QueryAsync(db => db.RegistrationNumbers.ToListAsync()));
+    }
+
+    [Fact]
+    public async Task Build_OutputExists_RefusedAndTheExistingFileUntouched()
+    {
+        await File.WriteAllTextAsync(Out(), "an earlier package");
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => BuildAsync());
+
+        Assert.Contains("already exists", error.Message, StringComparison.Ordinal);
+        Assert.Equal("an earlier package", await File.ReadAllTextAsync(Out()));
+    }
+
+    [Fact]
+    public async Task Build_StoredBytesAltered_RefusedNoPackageNoExportNoPartialFile()
+    {
+        var blob = Directory.GetFiles(Path.Combine(slice.Settings.BlobFolder, "sha256"), @case.Items[1].Sha256, SearchOption.AllDirectories).Single();
+        File.SetAttributes(blob, FileAttributes.Normal);
+        await File.WriteAllTextAsync(blob, "order to transfer the childreN");
+        var before = await slice.CountCustodyEventsAsync();
+
+        var error = await Assert.ThrowsAsync<UnavailableException>(() => BuildAsync());
+
+        Assert.Contains(@case.Items[1].Id.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await slice.CountCustodyEventsAsync());
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(Path.GetFullPath(Out()))!, "package.zip*"));
+        Assert.Empty(await slice.QueryAsync(db => db.ReferralPackages.ToListAsync()));
+    }
+}
