@@ -16,6 +16,11 @@ using Microsoft.Extensions.DependencyInjection;
 //   ledger-append <home> <events> <per-checkpoint>          see LedgerBench.cs
 //   ledger-proofs <home> <samples>
 //   verify <home>                                           "seconds blobs"
+//   package-setup | package-build | package-verify          see PackageBench.cs
+if (args.FirstOrDefault()?.StartsWith("package-", StringComparison.Ordinal) == true)
+{
+    return await Evidence.Bench.PackageBench.RunAsync(args);
+}
 if (args.Length >= 2 && args[0].StartsWith("ledger-", StringComparison.Ordinal) || args.FirstOrDefault() == "verify")
 {
     return await Evidence.Bench.LedgerBench.RunAsync(args);

@@ -80,6 +80,25 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
 
     public List<byte[]> InclusionProof(long index, long size) => MerkleTree.InclusionProof(index, size, Subtrees([]));
 
+    /// <summary>
+    /// The audit paths of many leaves in one tree. Neighbouring leaves share most of their paths, so each stored
+    /// subtree hash is read once for all of them (a referral package proves thousands of events at once).
+    /// </summary>
+    public List<List<byte[]>> InclusionProofs(IEnumerable<long> indexes, long size)
+    {
+        var read = new Dictionary<(int, long), byte[]>();
+        var subtrees = MerkleTree.FromPerfectSubtrees((level, index) =>
+        {
+            if (!read.TryGetValue((level, index), out var hash))
+            {
+                hash = StoredSubtree(level, index);
+                read[(level, index)] = hash;
+            }
+            return hash;
+        });
+        return indexes.Select(index => MerkleTree.InclusionProof(index, size, subtrees)).ToList();
+    }
+
     public List<byte[]> ConsistencyProof(long from, long to) => MerkleTree.ConsistencyProof(from, to, Subtrees([]));
 
     public Task<CheckpointRecord?> LatestCheckpointAsync(CancellationToken cancellationToken) =>
@@ -108,8 +127,9 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
     }
 
     private MerkleTree.SubtreeHash Subtrees(Dictionary<(int, long), byte[]> pending) => MerkleTree.FromPerfectSubtrees((level, index) =>
-        pending.TryGetValue((level, index), out var hash)
-            ? hash
-            : db.MerkleNodes.AsNoTracking().Where(n => n.Level == level && n.Index == index).Select(n => n.Hash).SingleOrDefault()
-              ?? throw new InvalidOperationException($"The ledger has no subtree hash at level {level}, index {index}."));
+        pending.TryGetValue((level, index), out var hash) ? hash : StoredSubtree(level, index));
+
+    private byte[] StoredSubtree(int level, long index) =>
+        db.MerkleNodes.AsNoTracking().Where(n => n.Level == level && n.Index == index).Select(n => n.Hash).SingleOrDefault()
+        ?? throw new InvalidOperationException($"The ledger has no subtree hash at level {level}, index {index}.");
 }

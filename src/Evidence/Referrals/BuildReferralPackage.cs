@@ -272,9 +272,8 @@ internal sealed class BuildReferralPackageHandler(
     private string Proofs(List<CustodyEvent> events, long size)
     {
         var lines = new StringBuilder();
-        foreach (var e in events)
+        foreach (var (e, proof) in events.Zip(ledger.InclusionProofs(events.Select(e => e.Sequence), size)))
         {
-            var proof = ledger.InclusionProof(e.Sequence, size);
             lines.Append(JsonSerializer.Serialize(new ProofLine(e.Sequence, size, e.LeafHash, proof.Select(Convert.ToHexStringLower).ToList()), ProofLine.Json)).Append('\n');
         }
         return lines.ToString();
