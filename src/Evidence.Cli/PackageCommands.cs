@@ -65,15 +65,12 @@ internal static class PackageCommands
                 events = report.Events,
                 timestamped = report.Timestamped,
                 key = report.VerifierKey,
-                findings = report.Findings.Select(f => new { kind = f.Kind, subject = f.Subject, expected = f.Expected, found = f.Found }),
+                findings = VerifyCommand.FindingsJson(report.Findings),
             });
         }
         else
         {
-            foreach (var f in report.Findings)
-            {
-                await app.Out.WriteLineAsync($"FINDING {f.Kind} {f.Subject}: expected {f.Expected}; found {f.Found}");
-            }
+            await VerifyCommand.WriteFindingsAsync(app, report.Findings);
             await app.Out.WriteLineAsync(
                 $"{(report.Clean ? "OK" : "PROBLEMS")}: package {report.PackageId ?? "?"}, {report.Files} files, {report.Items} items, {report.Events} custody events proved" +
                 $"{(report.Timestamped ? ", checkpoint timestamped" : "")}; {report.Findings.Count} findings.");

@@ -21,18 +21,27 @@ internal static class VerifyCommand
                 events = report.EventsChecked,
                 checkpoints = report.CheckpointsChecked,
                 timestamps = report.TimestampsChecked,
-                findings = report.Findings.Select(f => new { kind = f.Kind, subject = f.Subject, expected = f.Expected, found = f.Found }),
+                findings = FindingsJson(report.Findings),
             });
         }
         else
         {
-            foreach (var f in report.Findings)
-            {
-                await app.Out.WriteLineAsync($"FINDING {f.Kind} {f.Subject}: expected {f.Expected}; found {f.Found}");
-            }
+            await WriteFindingsAsync(app, report.Findings);
             await app.Out.WriteLineAsync(
                 $"{(report.Clean ? "OK" : "PROBLEMS")}: {report.ItemsChecked} items, {report.BlobsChecked} blobs re-hashed, {report.EventsChecked} events, {report.CheckpointsChecked} checkpoints, {report.TimestampsChecked} timestamps; {report.Findings.Count} findings.");
         }
         return report.Clean ? CliApp.Ok : CliApp.Problem;
     }
+
+    /// <summary>Findings as `verify` and `verify-package` print them: one line each, or JSON objects.</summary>
+    public static async Task WriteFindingsAsync(CliApp app, IEnumerable<Finding> findings)
+    {
+        foreach (var f in findings)
+        {
+            await app.Out.WriteLineAsync($"FINDING {f.Kind} {f.Subject}: expected {f.Expected}; found {f.Found}");
+        }
+    }
+
+    public static IEnumerable<object> FindingsJson(IEnumerable<Finding> findings) =>
+        findings.Select(f => new { kind = f.Kind, subject = f.Subject, expected = f.Expected, found = f.Found });
 }

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 using Evidence.Tests.Fixtures;
 
@@ -48,24 +47,14 @@ public sealed class PackageCliTests : IDisposable
         Assert.Equal(package.GetProperty("id").GetString(), report.GetProperty("package").GetString());
 
         // One changed byte in the evidence: exit 1 and the finding named.
-        var tampered = Path.Combine(home.Path, "tampered.zip");
-        using (var source = ZipFile.OpenRead(zip))
-        using (var target = ZipFile.Open(tampered, ZipArchiveMode.Create))
+        var tampered = Referrals.PackageZip.Rewrite(zip, Path.Combine(home.Path, "tampered.zip"), (name, bytes) =>
         {
-            foreach (var entry in source.Entries)
+            if (name.Contains("/data/evidence/", StringComparison.Ordinal))
             {
-                using var read = entry.Open();
-                var bytes = new MemoryStream();
-                read.CopyTo(bytes);
-                var content = bytes.ToArray();
-                if (entry.FullName.Contains("/data/evidence/", StringComparison.Ordinal))
-                {
-                    content[0] ^= 0x20;
-                }
-                using var write = target.CreateEntry(entry.FullName).Open();
-                write.Write(content);
+                bytes[0] ^= 0x20;
             }
-        }
+            return bytes;
+        });
         var caught = await Run.CliAsync(Home, "verify-package", tampered);
         Assert.Equal(1, caught.Exit);
         Assert.Contains("FINDING hash data/evidence/UKR-EVD-0001-0001_order.txt", caught.Out, StringComparison.Ordinal);
