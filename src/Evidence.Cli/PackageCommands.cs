@@ -51,7 +51,7 @@ internal static class PackageCommands
         {
             throw new UsageException($"There is no file {path}.");
         }
-        var ca = line.Value("--ca") is { } caPath ? Crypto.TimestampToken.LoadCertificate(caPath) : null;
+        var ca = line.Value("--ca") is { } caPath ? Crypto.Certificates.Load(caPath) : null;
         // Offline on purpose: no home, no database, no key of ours; only the zip and what the recipient pinned.
         var report = PackageVerifier.Verify(path, line.Value("--key"), ca);
         if (line.Has("--json"))

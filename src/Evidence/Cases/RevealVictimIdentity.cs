@@ -38,17 +38,22 @@ internal sealed class RevealVictimIdentityHandler(EvidenceDbContext db, UnitOfWo
         {
             throw new NotFoundException($"No identity was recorded for {victim.Code}.");
         }
-        VictimIdentity identity;
+        var identity = Open(protectedFields, victim);
+        unitOfWork.Record("IdentityRevealed", null, null, [new("victim", victim.Code), new("purpose", request.Purpose.Trim())]);
+        return identity;
+    }
+
+    /// <summary>Opens a victim's sealed identity; the caller records the reveal.</summary>
+    internal static VictimIdentity Open(ProtectedFields protectedFields, Domain.Victim victim)
+    {
         try
         {
-            identity = JsonSerializer.Deserialize<VictimIdentity>(protectedFields.Open(victim.Code, victim.ProtectedIdentity))
+            return JsonSerializer.Deserialize<VictimIdentity>(protectedFields.Open(victim.Code, victim.ProtectedIdentity!))
                 ?? throw new CryptographicException("empty identity");
         }
         catch (CryptographicException e)
         {
             throw new UnavailableException($"The sealed identity of {victim.Code} does not open with this installation's key: it was altered, moved from another record, or sealed elsewhere.", e);
         }
-        unitOfWork.Record("IdentityRevealed", null, null, [new("victim", victim.Code), new("purpose", request.Purpose.Trim())]);
-        return identity;
     }
 }

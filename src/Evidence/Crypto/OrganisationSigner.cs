@@ -99,24 +99,6 @@ public sealed class OrganisationSigner
         }
     }
 
-    /// <summary>Whether <paramref name="certificate"/> is <paramref name="issuer"/> or carries its signature.</summary>
-    public static bool IsOrIssuedBy(BcCertificate certificate, BcCertificate issuer)
-    {
-        if (certificate.Equals(issuer))
-        {
-            return true;
-        }
-        try
-        {
-            certificate.Verify(issuer.GetPublicKey());
-            return certificate.IssuerDN.Equivalent(issuer.SubjectDN);
-        }
-        catch (Exception e) when (e is Org.BouncyCastle.Security.Certificates.CertificateException or InvalidKeyException or SignatureException or ArgumentException)
-        {
-            return false;
-        }
-    }
-
     private static void Create(string organisation, string folder, DateTimeOffset now)
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -157,8 +139,8 @@ public sealed class OrganisationSigner
     {
         try
         {
-            var certificate = TimestampToken.LoadCertificate(certificatePath);
-            var issuer = TimestampToken.LoadCertificate(caPath);
+            var certificate = Certificates.Load(certificatePath);
+            var issuer = Certificates.Load(caPath);
             using var reader = new StreamReader(keyPath);
             var pem = new Org.BouncyCastle.OpenSsl.PemReader(reader).ReadPemObject()
                 ?? throw new InvalidRequestException($"{keyPath} holds no PEM private key.");
@@ -167,7 +149,7 @@ public sealed class OrganisationSigner
             {
                 throw new InvalidRequestException($"{keyPath} is not an ECDSA key; the package signature needs ECDSA P-256.");
             }
-            if (!IsOrIssuedBy(certificate, issuer))
+            if (!Certificates.IsOrIssuedBy(certificate, issuer))
             {
                 throw new InvalidRequestException($"The organisation certificate {certificatePath} was not issued by {caPath}.");
             }

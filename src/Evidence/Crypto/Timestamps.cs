@@ -80,7 +80,7 @@ public sealed class TimestampAuthority(HttpClient http, Uri url, TimestampTrust 
 public sealed record TimestampTrust(X509Certificate? Certificate)
 {
     public static TimestampTrust From(EvidenceSettings settings) =>
-        new(settings.TimestampAuthorityCertificate is { } path ? TimestampToken.LoadCertificate(path) : null);
+        new(settings.TimestampAuthorityCertificate is { } path ? Certificates.Load(path) : null);
 }
 
 /// <summary>What a timestamp token says and whether it holds: signed by its TSA (and by a trusted one when pinned), over the given bytes.</summary>
@@ -130,39 +130,11 @@ public static class TimestampToken
             return Bad($"a signature that does not verify ({e.Message})", info.GenTime);
         }
         var authority = certificate.SubjectDN.ToString();
-        if (trusted is not null && !certificate.Equals(trusted) && !IssuedBy(certificate, trusted))
+        if (trusted is not null && !Certificates.IsOrIssuedBy(certificate, trusted))
         {
             return Bad($"a token signed by {authority}, which the trusted TSA certificate {trusted.SubjectDN} did not issue", info.GenTime);
         }
         return new TimestampCheck(true, "", info.GenTime, authority);
-    }
-
-    /// <summary>Reads a PEM or DER certificate file (a TSA's or the organisation's certificate, or the CA that issued it).</summary>
-    public static X509Certificate LoadCertificate(string path)
-    {
-        try
-        {
-            using var stream = File.OpenRead(path);
-            return new X509CertificateParser().ReadCertificate(stream)
-                ?? throw new InvalidRequestException($"{path} holds no certificate.");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CertificateException)
-        {
-            throw new InvalidRequestException($"The certificate {path} cannot be read: {e.Message}");
-        }
-    }
-
-    private static bool IssuedBy(X509Certificate certificate, X509Certificate issuer)
-    {
-        try
-        {
-            certificate.Verify(issuer.GetPublicKey());
-            return certificate.IssuerDN.Equivalent(issuer.SubjectDN);
-        }
-        catch (Exception e) when (e is CertificateException or InvalidKeyException or SignatureException or ArgumentException)
-        {
-            return false;
-        }
     }
 
     private static TimestampCheck Bad(string problem, DateTime? genTime = null) => new(false, problem, genTime, null);

@@ -19,6 +19,7 @@ internal sealed class BagWriter(Stream output, string root, DateTimeOffset time)
 
     private readonly ZipArchive zip = new(output, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8);
     private readonly List<(string Path, string Sha256, string Sha512, long Size)> payload = [];
+    private readonly byte[] buffer = new byte[1 << 20];
 
     public long PayloadBytes => payload.Sum(p => p.Size);
     public int PayloadFiles => payload.Count;
@@ -31,7 +32,6 @@ internal sealed class BagWriter(Stream output, string root, DateTimeOffset time)
         var entry = zip.CreateEntry($"{root}/{path}", CompressionLevel.NoCompression);
         entry.LastWriteTime = time;
         long size = 0;
-        var buffer = new byte[1 << 20];
         await using (var target = entry.Open())
         {
             int read;

@@ -254,15 +254,7 @@ internal sealed class BuildReferralPackageHandler(
         var identities = new Dictionary<string, VictimIdentity>();
         foreach (var victim in victims.Where(v => v.ProtectedIdentity is not null))
         {
-            try
-            {
-                identities[victim.Code] = JsonSerializer.Deserialize<VictimIdentity>(protectedFields.Open(victim.Code, victim.ProtectedIdentity!))
-                    ?? throw new CryptographicException("empty identity");
-            }
-            catch (CryptographicException e)
-            {
-                throw new UnavailableException($"The sealed identity of {victim.Code} does not open with this installation's key; nothing was exported.", e);
-            }
+            identities[victim.Code] = RevealVictimIdentityHandler.Open(protectedFields, victim);
             unitOfWork.Record("IdentityRevealed", null, null,
                 [new("victim", victim.Code), new("purpose", $"referral package {packageId} to {recipient.Name}")]);
         }

@@ -64,7 +64,7 @@ internal sealed class PackageMetadata
             return new PackageItem(
                 erns[item.Id],
                 files[item.Id],
-                Title(item.OriginalName),
+                BagNames.LastSegment(item.OriginalName),
                 item.CapturedAt,
                 item.MediaType,
                 item.Collector,
@@ -164,12 +164,6 @@ internal sealed class PackageMetadata
         identities = (Identities ?? new Dictionary<string, VictimIdentity>()).OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => new { code = p.Key, name = p.Value.Name, bornOn = p.Value.BornOn, documents = p.Value.Documents, familyContacts = p.Value.FamilyContacts }),
     }, Json);
-
-    private static string Title(string originalName)
-    {
-        var name = originalName.Replace('\\', '/');
-        return name[(name.LastIndexOf('/') + 1)..];
-    }
 
     private static string Cell(string? value)
     {

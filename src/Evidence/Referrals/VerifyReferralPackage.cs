@@ -55,6 +55,7 @@ public static class PackageVerifier
         private readonly Dictionary<string, ZipArchiveEntry> files = new(StringComparer.Ordinal);
         private readonly Dictionary<string, byte[]> whole = new(StringComparer.Ordinal);
         private readonly Dictionary<string, (string Sha256, string Sha512, long Size)> hashes = new(StringComparer.Ordinal);
+        private readonly byte[] buffer = new byte[1 << 20];
         private string root = "";
 
         public PackageReport Run(string? pinnedVerifierKey, BcCertificate? pinnedCa)
@@ -128,7 +129,6 @@ public static class PackageVerifier
                     using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                     using var sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
                     var keep = entry.Length <= MaxReadWhole && !path.StartsWith("data/evidence/", StringComparison.Ordinal) ? new MemoryStream() : null;
-                    var buffer = new byte[1 << 20];
                     long size = 0;
                     int read;
                     while ((read = stream.Read(buffer)) > 0)
@@ -313,7 +313,7 @@ public static class PackageVerifier
                 findings.Add(new Finding("signature", BagWriter.CmsSignatureFile, $"signed by the certificate in data/custody/organisation.pem ({declared.SubjectDN})", $"signed by {signer!.SubjectDN}"));
             }
             var ca = pinnedCa ?? Certificate("data/custody/organisation-ca.pem");
-            if (ca is not null && !OrganisationSigner.IsOrIssuedBy(signer!, ca))
+            if (ca is not null && !Certificates.IsOrIssuedBy(signer!, ca))
             {
                 findings.Add(new Finding("signature", BagWriter.CmsSignatureFile, $"a signer certificate issued by {ca.SubjectDN}", $"one issued by {signer!.IssuerDN}"));
             }
