@@ -47,6 +47,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "verify" => await VerifyCommand.RunAsync(this, args, cancellationToken),
                 "package" => await PackageCommands.PackageAsync(this, args, cancellationToken),
                 "verify-package" => await PackageCommands.VerifyPackageAsync(this, args),
+                "serve" => await ServeCommands.ServeAsync(this, args, cancellationToken),
+                "user" => await ServeCommands.UserAsync(this, args, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }
@@ -131,6 +133,10 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   The ledger's verifier key, latest signed checkpoint and proofs (JSON with --json).
               log timestamp
                   Get an RFC 3161 timestamp token for every checkpoint that has none.
+              serve [--urls URL]
+                  The web app (default http://127.0.0.1:5080). On first start it creates user 'admin' and prints its password once.
+              user add NAME --role investigator|prosecutor|auditor|admin [--office icc|national] | list | remove NAME
+                  Accounts for the web app: add prints a one-time password and an API token.
               demo
                   Make synthetic evidence files (no real people), ingest them into a fresh home, verify.
 

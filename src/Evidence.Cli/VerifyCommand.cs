@@ -13,16 +13,7 @@ internal static class VerifyCommand
         var report = await session.SendAsync(new VerifyCustody(line.Value("--key")), cancellationToken);
         if (line.Has("--json"))
         {
-            app.WriteJson(new
-            {
-                clean = report.Clean,
-                items = report.ItemsChecked,
-                blobs = report.BlobsChecked,
-                events = report.EventsChecked,
-                checkpoints = report.CheckpointsChecked,
-                timestamps = report.TimestampsChecked,
-                findings = FindingsJson(report.Findings),
-            });
+            app.WriteJson(report.ToJson());
         }
         else
         {

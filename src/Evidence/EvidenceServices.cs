@@ -36,6 +36,8 @@ public static class EvidenceServices
             provider.GetRequiredService<ILogger<CheckpointTimestamps>>(), provider.GetService<TimestampAuthority>()));
         services.AddScoped<CurrentActor>();
         services.AddScoped<UnitOfWork>();
+        services.AddScoped<Ingest.EvidenceIntake>();
+        services.AddSingleton(provider => new Ingest.UploadStaging(settings.UploadFolder, settings.MaxUploadBytes, provider.GetRequiredService<TimeProvider>()));
 
         services.AddScoped<ServiceFactory>(provider => provider.GetService!);
         services.AddScoped<IMediator, Mediator>();
@@ -65,15 +67,7 @@ public static class EvidenceServices
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         try
         {
-            await using var scope = provider.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
-            await db.Database.MigrateAsync(cancellationToken);
-            var removed = await provider.GetRequiredService<IBlobStore>().PrepareAsync(cancellationToken);
-            if (removed > 0)
-            {
-                provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EvidenceServices))
-                    .LogWarning("Removed {Count} staged blobs left behind by an interrupted ingest", removed);
-            }
+            await PrepareAsync(provider, cancellationToken);
             return provider;
         }
         catch (Exception e) when (Sqlite.IsBusy(e))
@@ -88,7 +82,28 @@ public static class EvidenceServices
         }
     }
 
-    private static void CreatePrivateFolder(string path)
+    /// <summary>
+    /// Makes an installation ready in a container built elsewhere (the web app's): the database at the latest
+    /// migration, the blob store, and staged blobs left by a crash removed.
+    /// </summary>
+    public static async Task PrepareAsync(IServiceProvider provider, CancellationToken cancellationToken)
+    {
+        await using var scope = provider.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+        var removed = await provider.GetRequiredService<IBlobStore>().PrepareAsync(cancellationToken);
+        var log = provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EvidenceServices));
+        if (removed > 0)
+        {
+            log.LogWarning("Removed {Count} staged blobs left behind by an interrupted ingest", removed);
+        }
+        if (provider.GetRequiredService<Ingest.UploadStaging>().RemoveAbandoned(TimeSpan.FromDays(7)) is > 0 and var uploads)
+        {
+            log.LogWarning("Removed {Count} resumable uploads abandoned for a week or interrupted while completing", uploads);
+        }
+    }
+
+    internal static void CreatePrivateFolder(string path)
     {
         if (OperatingSystem.IsWindows())
         {

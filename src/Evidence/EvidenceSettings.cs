@@ -59,9 +59,18 @@ public sealed record EvidenceSettings
     public string BlobFolder => Path.Combine(Home, "blobs");
     public string KeyFolder => Path.Combine(Home, "keys");
 
+    /// <summary>The largest file the web app accepts (one multipart request, or one resumable upload): EVIDENCE_MAX_UPLOAD_MB.</summary>
+    public long MaxUploadBytes { get; init; } = 8L << 30;
+
+    /// <summary>Where the web app builds referral packages, and the only folder it serves them from.</summary>
+    public string PackageFolder => Path.Combine(Home, "packages");
+
+    /// <summary>Chunks of resumable uploads until they are complete; never evidence until then.</summary>
+    public string UploadFolder => Path.Combine(Home, "uploads");
+
     /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
     /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT, EVIDENCE_ORG_NAME, EVIDENCE_ORG_CONTACT, EVIDENCE_ERN_PREFIX, EVIDENCE_NATIONAL_NAME,
-    /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA.</summary>
+    /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA, EVIDENCE_MAX_UPLOAD_MB.</summary>
     public static EvidenceSettings FromEnvironment(string? home = null)
     {
         var settings = new EvidenceSettings
@@ -103,6 +112,10 @@ public sealed record EvidenceSettings
         if (int.TryParse(Environment.GetEnvironmentVariable("EVIDENCE_DB_TIMEOUT"), out var seconds) && seconds > 0)
         {
             settings = settings with { DatabaseBusyTimeout = TimeSpan.FromSeconds(seconds) };
+        }
+        if (long.TryParse(Environment.GetEnvironmentVariable("EVIDENCE_MAX_UPLOAD_MB"), out var megabytes) && megabytes > 0)
+        {
+            settings = settings with { MaxUploadBytes = megabytes << 20 };
         }
         return settings;
     }

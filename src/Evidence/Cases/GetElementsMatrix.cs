@@ -35,11 +35,11 @@ public sealed record ArticleRow(string Article, string Title, IReadOnlyList<Elem
 
 public sealed record ElementRow(int Number, string Text, IReadOnlyList<Guid> Evidence);
 
-internal sealed class GetElementsMatrixHandler(EvidenceDbContext db) : IRequestHandler<GetElementsMatrix, ElementsMatrix>
+internal sealed class GetElementsMatrixHandler(EvidenceDbContext db, CurrentActor actor) : IRequestHandler<GetElementsMatrix, ElementsMatrix>
 {
     public async Task<ElementsMatrix> Handle(GetElementsMatrix request, CancellationToken cancellationToken)
     {
-        var incident = await db.Incidents.AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
+        var incident = await Visibility.Incidents(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
             ?? throw new NotFoundException($"There is no incident {request.IncidentId}.");
         var tags = await db.EvidenceTags.AsNoTracking()
             .Where(t => t.IncidentId == incident.Id && t.RemovedAtUtc == null)

@@ -27,12 +27,16 @@ public sealed record RevealVictimIdentity(string Code, string Purpose) : IReques
     public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("victim", Code)];
 }
 
-internal sealed class RevealVictimIdentityHandler(EvidenceDbContext db, UnitOfWork unitOfWork, ProtectedFields protectedFields)
+internal sealed class RevealVictimIdentityHandler(EvidenceDbContext db, UnitOfWork unitOfWork, ProtectedFields protectedFields, CurrentActor actor)
     : IRequestHandler<RevealVictimIdentity, VictimIdentity>
 {
     public async Task<VictimIdentity> Handle(RevealVictimIdentity request, CancellationToken cancellationToken)
     {
-        var victim = await db.Victims.AsNoTracking().SingleOrDefaultAsync(v => v.Code == request.Code, cancellationToken)
+        var visibleEvidence = Visibility.Evidence(db, actor.Value).Select(e => e.Id);
+        var victims = actor.Value is { Role: Role.Prosecutor, Office: not null }
+            ? db.Victims.Where(v => db.EvidenceTags.Any(t => t.VictimCode == v.Code && t.RemovedAtUtc == null && visibleEvidence.Contains(t.EvidenceId)))
+            : db.Victims;
+        var victim = await victims.AsNoTracking().SingleOrDefaultAsync(v => v.Code == request.Code, cancellationToken)
             ?? throw new NotFoundException($"There is no victim {request.Code}.");
         if (victim.ProtectedIdentity is null)
         {

@@ -26,6 +26,18 @@ public sealed record Finding(string Kind, string Subject, string Expected, strin
 public sealed record VerificationReport(int ItemsChecked, int BlobsChecked, long EventsChecked, int CheckpointsChecked, int TimestampsChecked, IReadOnlyList<Finding> Findings)
 {
     public bool Clean => Findings.Count == 0;
+
+    /// <summary>The report as `verify --json` and `POST /api/verify` print it.</summary>
+    public object ToJson() => new
+    {
+        clean = Clean,
+        items = ItemsChecked,
+        blobs = BlobsChecked,
+        events = EventsChecked,
+        checkpoints = CheckpointsChecked,
+        timestamps = TimestampsChecked,
+        findings = Findings,
+    };
 }
 
 internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust)

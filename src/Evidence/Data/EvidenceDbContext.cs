@@ -17,6 +17,7 @@ public sealed class EvidenceDbContext(DbContextOptions<EvidenceDbContext> option
     public DbSet<EvidenceTag> EvidenceTags => Set<EvidenceTag>();
     public DbSet<ReferralPackage> ReferralPackages => Set<ReferralPackage>();
     public DbSet<RegistrationNumber> RegistrationNumbers => Set<RegistrationNumber>();
+    public DbSet<IncidentReferral> IncidentReferrals => Set<IncidentReferral>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(EvidenceDbContext).Assembly);

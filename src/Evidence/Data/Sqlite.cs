@@ -18,8 +18,15 @@ internal static class Sqlite
         ForeignKeys = true,
     }.ToString();
 
-    public static DbContextOptionsBuilder UseEvidenceSqlite(this DbContextOptionsBuilder options, string path, TimeSpan busyTimeout) =>
-        options.UseSqlite(ConnectionString(path, busyTimeout), sqlite => sqlite.MigrationsAssembly(typeof(Sqlite).Assembly.FullName))
+    /// <summary>
+    /// Opens the installation's database. Another context on the same file (the web app's accounts) names its own
+    /// migrations assembly and history table, so the two migration sets never see each other's rows.
+    /// </summary>
+    public static DbContextOptionsBuilder UseEvidenceSqlite(this DbContextOptionsBuilder options, string path, TimeSpan busyTimeout,
+        System.Reflection.Assembly? migrations = null, string historyTable = "__EFMigrationsHistory") =>
+        options.UseSqlite(ConnectionString(path, busyTimeout), sqlite => sqlite
+                .MigrationsAssembly((migrations ?? typeof(Sqlite).Assembly).FullName)
+                .MigrationsHistoryTable(historyTable))
             .AddInterceptors(new PragmaInterceptor((int)busyTimeout.TotalMilliseconds));
 
     /// <summary>True when SQLite said another connection holds the lock.</summary>

@@ -53,23 +53,12 @@ public sealed record IngestEvidence(
 /// <summary>What was recorded for one ingested file.</summary>
 public sealed record IngestedEvidence(Guid Id, string Sha256, long Size, Guid? DuplicateOf, string MediaType, string OriginalName);
 
-internal sealed class IngestEvidenceHandler(
-    EvidenceDbContext db,
-    IBlobStore blobs,
-    UnitOfWork unitOfWork,
-    CurrentActor actor,
-    TimeProvider clock,
-    ILogger<IngestEvidenceHandler> log) : IRequestHandler<IngestEvidence, IngestedEvidence>
+internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHandler<IngestEvidence, IngestedEvidence>
 {
     public async Task<IngestedEvidence> Handle(IngestEvidence request, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var capturedAt = request.CapturedAt is null ? null : CapturedAt.Normalize(request.CapturedAt, now, out var problem)
-            ?? throw new InvalidRequestException(problem!);
-        if (request.CaseId is { } caseId && !await db.Cases.AnyAsync(c => c.Id == caseId, cancellationToken))
-        {
-            throw new NotFoundException($"There is no case {caseId}; create it first with `evidence case add`.");
-        }
+        var fields = new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt);
+        await intake.CheckAsync(fields, cancellationToken);
 
         var file = new FileInfo(Path.GetFullPath(request.FilePath));
         var shown = Display.Path(file.FullName);
@@ -90,12 +79,9 @@ internal sealed class IngestEvidenceHandler(
                 "pass --allow-empty if the empty file itself is the evidence.");
         }
 
-        HashingCopy.Result copied;
-        StagedBlob staged;
-        await using (var source = Open(file, shown))
-        await using (var writer = await blobs.BeginStagingAsync(cancellationToken))
+        await using var source = Open(file, shown);
+        return await intake.RecordAsync(source, file.Name, fields, request.Progress, copied =>
         {
-            copied = await HashingCopy.CopyAsync(source, writer, request.Progress is { } p ? p.Report : null, cancellationToken);
             file.Refresh();
             if (copied.Size != lengthBefore || file.Length != lengthBefore || file.LastWriteTimeUtc != modifiedBefore)
             {
@@ -103,43 +89,7 @@ internal sealed class IngestEvidenceHandler(
                     $"{shown} changed while it was being read ({lengthBefore} bytes before, {copied.Size} read, {file.Length} now); " +
                     "nothing was recorded. Ingest it again once nothing is writing to it.");
             }
-            staged = await writer.CompleteAsync(copied.Sha256, copied.Size, cancellationToken);
-        }
-        unitOfWork.PromoteOnCommit(staged);
-
-        var duplicateOf = await db.EvidenceItems
-            .Where(e => e.Sha256 == copied.Sha256)
-            .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
-            .Select(e => (Guid?)e.Id)
-            .FirstOrDefaultAsync(cancellationToken);
-        var mediaType = MediaTypes.Detect(copied.Head);
-        var item = new EvidenceItem
-        {
-            Id = Guid.CreateVersion7(now),
-            CaseId = request.CaseId,
-            Sha256 = copied.Sha256,
-            Size = copied.Size,
-            MediaType = mediaType,
-            ExtractedText = ExtractedText.FromHead(mediaType, copied.Head),
-            OriginalName = file.Name,
-            Collector = request.Collector.Trim(),
-            Source = string.IsNullOrWhiteSpace(request.Source) ? null : request.Source.Trim(),
-            CapturedAt = capturedAt,
-            IngestedAtUtc = now.UtcDateTime,
-            IngestedBy = actor.Value.Name,
-            DuplicateOf = duplicateOf,
-        };
-        db.EvidenceItems.Add(item);
-        // The original name stays out of the custody log: names of files often name the child.
-        unitOfWork.Record("Ingested", item.Id, item.Sha256,
-        [
-            new("size", item.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("mediaType", item.MediaType),
-            new("case", item.CaseId?.ToString()),
-            new("duplicateOf", item.DuplicateOf?.ToString()),
-        ]);
-        log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
-        return new IngestedEvidence(item.Id, item.Sha256, item.Size, item.DuplicateOf, item.MediaType, item.OriginalName);
+        }, cancellationToken);
     }
 
     private static FileStream Open(FileInfo file, string shown)

@@ -9,8 +9,12 @@ public enum Role
     Admin,
 }
 
-/// <summary>Who is sending requests: the local operator on the CLI, the signed-in user on the web.</summary>
-public sealed record Actor(string Name, Role Role);
+/// <summary>
+/// Who is sending requests: the local operator on the CLI, the signed-in user on the web. A prosecutor's
+/// <paramref name="Office"/> limits what they see to incidents referred to that office and packages addressed
+/// to it; a prosecutor without one is the local operator of the embedded default, who holds the whole database.
+/// </summary>
+public sealed record Actor(string Name, Role Role, Domain.RecipientKind? Office = null);
 
 /// <summary>
 /// The actor of the current scope. Set once by the edge (CLI verb, web request) before any request is sent,

@@ -82,6 +82,10 @@ internal sealed class BuildReferralPackageHandler(
 {
     public async Task<PackageRecord> Handle(BuildReferralPackage request, CancellationToken cancellationToken)
     {
+        if (actor.Value is { Role: Role.Prosecutor, Office: { } office } && request.Recipient != office)
+        {
+            throw new ForbiddenException($"A prosecutor of the {office} office may request packages only for that office, not for {request.Recipient}.");
+        }
         var now = clock.GetUtcNow();
         var packageId = Guid.NewGuid();
         var recipient = Recipient(request);
@@ -89,7 +93,7 @@ internal sealed class BuildReferralPackageHandler(
         // The checkpoint first: every event the package proves must be inside it.
         var checkpoint = await ledger.LatestCheckpointAsync(cancellationToken)
             ?? throw new InvalidRequestException("The ledger is empty: there is no evidence to package.");
-        var incident = await db.Incidents.AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
+        var incident = await Cases.Visibility.Incidents(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
             ?? throw new NotFoundException($"There is no incident {request.IncidentId}.");
         var items = await SelectAsync(request, incident, cancellationToken);
         var ids = items.Select(i => i.Id).ToList();

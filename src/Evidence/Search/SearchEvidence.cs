@@ -59,12 +59,12 @@ public sealed record EvidenceRecord(
     IReadOnlyList<Guid> Perpetrators,
     IReadOnlyList<string> Victims);
 
-internal sealed class SearchEvidenceHandler(EvidenceDbContext db) : IRequestHandler<SearchEvidence, IReadOnlyList<EvidenceRecord>>
+internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor actor) : IRequestHandler<SearchEvidence, IReadOnlyList<EvidenceRecord>>
 {
     public async Task<IReadOnlyList<EvidenceRecord>> Handle(SearchEvidence request, CancellationToken cancellationToken)
     {
         var activeTags = db.EvidenceTags.Where(t => t.RemovedAtUtc == null);
-        var items = db.EvidenceItems.AsNoTracking();
+        var items = Cases.Visibility.Evidence(db, actor.Value).AsNoTracking();
         if (FullTextQuery(request.Text) is { } match)
         {
             var matched = await MatchAsync(match, cancellationToken);

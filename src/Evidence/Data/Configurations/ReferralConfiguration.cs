@@ -31,3 +31,15 @@ internal sealed class RegistrationNumberConfiguration : IEntityTypeConfiguration
         builder.HasOne<ReferralPackage>().WithMany().HasForeignKey(r => r.PackageId).OnDelete(DeleteBehavior.Restrict);
     }
 }
+
+internal sealed class IncidentReferralConfiguration : IEntityTypeConfiguration<IncidentReferral>
+{
+    public void Configure(EntityTypeBuilder<IncidentReferral> builder)
+    {
+        builder.ToTable("incident_referrals");
+        builder.HasKey(r => r.Id);
+        builder.Property(r => r.Office).HasConversion<string>().HasMaxLength(20);
+        builder.HasIndex(r => new { r.IncidentId, r.Office }).IsUnique();
+        builder.HasOne<Incident>().WithMany().HasForeignKey(r => r.IncidentId).OnDelete(DeleteBehavior.Restrict);
+    }
+}

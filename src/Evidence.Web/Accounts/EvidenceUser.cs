@@ -1,0 +1,31 @@
+using Evidence.Domain;
+using Evidence.Pipeline;
+using Microsoft.AspNetCore.Identity;
+
+namespace Evidence.Web.Accounts;
+
+/// <summary>
+/// A person who signs in. One role each (ARCHITECTURE §7); a prosecutor also belongs to one office, which decides
+/// the incidents and packages they see. Passwords are stored as ASP.NET Core Identity hashes.
+/// </summary>
+public sealed class EvidenceUser : IdentityUser
+{
+    public Role Role { get; set; }
+    public RecipientKind? Office { get; set; }
+
+    /// <summary>Set for a password printed by the server (a new user, the first admin): it must be replaced at the first sign-in.</summary>
+    public bool MustChangePassword { get; set; }
+    public DateTime CreatedAtUtc { get; set; }
+}
+
+/// <summary>
+/// A personal API token for scripts and the CLI. Only its SHA-256 is stored: the token is 256 random bits, so a
+/// fast hash is enough to make the stored value useless to whoever reads the database.
+/// </summary>
+public sealed class ApiToken
+{
+    public Guid Id { get; init; }
+    public required string UserId { get; init; }
+    public required string Sha256 { get; init; }
+    public DateTime CreatedAtUtc { get; init; }
+}

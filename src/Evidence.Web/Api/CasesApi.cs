@@ -1,0 +1,29 @@
+using Evidence.Cases;
+using Evidence.Domain;
+using MediatR;
+
+namespace Evidence.Web.Api;
+
+/// <summary>Cases, incidents, perpetrators and victims (ARCHITECTURE §8): the request records are the JSON bodies.</summary>
+internal static class CasesApi
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/cases", async (CreateCase request, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(new { id = await mediator.Send(request, ct) })).WithTags("Cases");
+
+        var incidents = api.MapGroup("/incidents").WithTags("Incidents");
+        incidents.MapGet("", (IMediator mediator, CancellationToken ct) => mediator.Send(new ListIncidents(), ct));
+        incidents.MapPost("", async (CreateIncident request, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(new { id = await mediator.Send(request, ct) }));
+        incidents.MapGet("/{id:guid}/matrix", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new GetElementsMatrix(id), ct));
+        incidents.MapPost("/{id:guid}/referrals", async (Guid id, Referral referral, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(new { id = await mediator.Send(new ReferIncident(id, referral.Office), ct) }));
+
+        api.MapPost("/perpetrators", (AddPerpetrator request, IMediator mediator, CancellationToken ct) => mediator.Send(request, ct)).WithTags("Perpetrators");
+        api.MapPost("/victims", async (AddVictim request, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(new { code = await mediator.Send(request, ct) })).WithTags("Victims");
+    }
+
+    public sealed record Referral(RecipientKind Office);
+}

@@ -1,0 +1,98 @@
+using Evidence.Ingest;
+using Evidence.Search;
+using Evidence.Tagging;
+using Evidence.Viewing;
+using MediatR;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Evidence.Web.Api;
+
+/// <summary>
+/// The JSON API of ARCHITECTURE §8. Each endpoint binds its input, sends one request and renders the result;
+/// every endpoint needs a signed-in caller (cookie or token), and the request decides what the caller's role may do.
+/// </summary>
+internal static class EvidenceApi
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var evidence = api.MapGroup("/evidence").WithTags("Evidence");
+        evidence.MapPost("", IngestAsync).DisableAntiforgery();
+        evidence.MapGet("", SearchAsync);
+        evidence.MapGet("/{id:guid}", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new GetEvidence(id), ct));
+        evidence.MapGet("/{id:guid}/content", ContentAsync);
+        evidence.MapPost("/{id:guid}/tags", async (Guid id, TagEvidence tag, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Created($"/api/evidence/{id}", new { id = await mediator.Send(tag with { EvidenceId = id }, ct) }));
+        evidence.MapPost("/{id:guid}/tags/{tagId:guid}/removal", async (Guid id, Guid tagId, TagRemoval removal, IMediator mediator, CancellationToken ct) =>
+        {
+            await mediator.Send(new UntagEvidence(tagId, removal.Reason), ct);
+            return TypedResults.NoContent();
+        });
+
+        UploadApi.Map(api.MapGroup("/uploads").WithTags("Resumable uploads"));
+        CasesApi.Map(api);
+        PackagesApi.Map(api.MapGroup("/packages").WithTags("Referral packages"));
+        LedgerApi.Map(api);
+        UsersApi.Map(api.MapGroup("/users").WithTags("Users").RequireAuthorization("Admin"));
+    }
+
+    public sealed record TagRemoval(string Reason);
+
+    /// <summary>
+    /// One or more <c>file</c> parts and the ingest fields (collector, caseId, source, capturedAt). Each file is its
+    /// own request: if one is refused, those before it stay recorded and the problem lists them.
+    /// </summary>
+    private static async Task<IResult> IngestAsync(HttpRequest http, IMediator mediator, CancellationToken ct)
+    {
+        if (!http.HasFormContentType)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Send the files as multipart/form-data, one or more 'file' parts.");
+        }
+        var form = await http.ReadFormAsync(ct);
+        var files = form.Files.GetFiles("file");
+        if (files.Count == 0)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "No 'file' part: nothing was recorded.");
+        }
+        var caseId = Guid.TryParse(form["caseId"], out var parsed) ? parsed : (Guid?)null;
+        var recorded = new List<IngestedEvidence>();
+        foreach (var file in files)
+        {
+            await using var content = file.OpenReadStream();
+            try
+            {
+                recorded.Add(await mediator.Send(new IngestUpload(content, file.FileName, form["collector"].ToString(), caseId,
+                    NullIfEmpty(form["source"]), NullIfEmpty(form["capturedAt"]), ExpectedSize: file.Length), ct));
+            }
+            catch (Pipeline.EvidenceException e) when (recorded.Count > 0)
+            {
+                // The caller must learn which files did get in before it retries the rest.
+                return TypedResults.Problem(statusCode: EvidenceProblems.StatusOf(e), title: $"{recorded.Count} file(s) were recorded before this one was refused; the rest were not.",
+                    detail: e.Message, extensions: new Dictionary<string, object?> { ["recorded"] = recorded });
+            }
+        }
+        return TypedResults.Ok(recorded);
+    }
+
+    private static async Task<IReadOnlyList<EvidenceRecord>> SearchAsync(
+        IMediator mediator, CancellationToken ct,
+        string? text = null, Guid? incident = null, Guid? perpetrator = null, string? victim = null, string? mediaType = null,
+        string? capturedFrom = null, string? capturedTo = null, string? collector = null, string? sha256 = null, int limit = 200) =>
+        await mediator.Send(new SearchEvidence(text, incident, perpetrator, victim, mediaType, capturedFrom, capturedTo, collector, sha256, limit), ct);
+
+    /// <summary>
+    /// The bytes, after the <c>Viewed</c> event is committed. Only images are shown inline (for the preview); everything
+    /// else is a download, sandboxed, so an uploaded HTML or SVG page can never run as this site.
+    /// </summary>
+    private static async Task<IResult> ContentAsync(Guid id, IMediator mediator, HttpResponse response, CancellationToken ct)
+    {
+        var content = await mediator.Send(new OpenEvidenceContent(id), ct);
+        var inline = content.MediaType is "image/jpeg" or "image/png" or "image/gif" or "image/webp";
+        response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
+        response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(content.Sha256))}:";
+        return TypedResults.Stream(content.Content, inline ? content.MediaType : "application/octet-stream",
+            fileDownloadName: inline ? null : Referrals.BagNames.Safe(content.OriginalName));
+    }
+
+    private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value) ? null : value.ToString();
+}

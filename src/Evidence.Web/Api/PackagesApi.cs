@@ -1,0 +1,45 @@
+using Evidence.Domain;
+using Evidence.Referrals;
+using MediatR;
+
+namespace Evidence.Web.Api;
+
+/// <summary>
+/// Referral packages requested over the web are built into the server's package folder and downloaded from there;
+/// a prosecutor sees and downloads only those addressed to their office.
+/// </summary>
+internal static class PackagesApi
+{
+    public static void Map(RouteGroupBuilder packages)
+    {
+        packages.MapGet("", (IMediator mediator, CancellationToken ct, Guid? incident = null) => mediator.Send(new ListReferralPackages(incident), ct));
+        packages.MapPost("", async (PackageRequest request, IMediator mediator, EvidenceSettings settings, CancellationToken ct) =>
+            TypedResults.Ok(await BuildAsync(request, mediator, settings, ct)));
+        packages.MapGet("/{id:guid}/download", async (Guid id, IMediator mediator, HttpResponse response, CancellationToken ct) =>
+        {
+            var package = await mediator.Send(new OpenReferralPackage(id), ct);
+            response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(package.Sha256))}:";
+            return TypedResults.Stream(package.Content, "application/zip", package.FileName);
+        });
+    }
+
+    public sealed record PackageRequest(
+        Guid IncidentId,
+        RecipientKind Recipient,
+        Guid? PerpetratorId = null,
+        IReadOnlyList<Guid>? EvidenceIds = null,
+        bool IncludeIdentities = false,
+        string? RecipientReference = null);
+
+    /// <summary>The package as the CLI's `package --json` prints it, without the server's file path.</summary>
+    public sealed record PackageBuilt(Guid Id, string Sha256, int Items, long Bytes, string Download);
+
+    public static async Task<PackageBuilt> BuildAsync(PackageRequest request, IMediator mediator, EvidenceSettings settings, CancellationToken ct)
+    {
+        Directory.CreateDirectory(settings.PackageFolder);
+        var path = Path.Combine(settings.PackageFolder, $"{Guid.NewGuid()}.zip");
+        var built = await mediator.Send(new BuildReferralPackage(request.IncidentId, request.Recipient, path, request.PerpetratorId,
+            request.EvidenceIds, request.IncludeIdentities, RecipientReference: request.RecipientReference), ct);
+        return new PackageBuilt(built.Id, built.Sha256, built.Items, built.Bytes, $"/api/packages/{built.Id}/download");
+    }
+}

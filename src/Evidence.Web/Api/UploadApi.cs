@@ -1,0 +1,26 @@
+using Evidence.Ingest;
+using MediatR;
+
+namespace Evidence.Web.Api;
+
+/// <summary>
+/// Resumable uploads: <c>POST /api/uploads</c> announces the file, <c>PUT /api/uploads/{id}/chunks/{n}</c> sends
+/// each chunk (raw bytes, any order, again if unsure), <c>GET /api/uploads/{id}</c> says which chunks arrived,
+/// <c>POST /api/uploads/{id}/complete</c> ends in the same record as <c>POST /api/evidence</c>.
+/// </summary>
+internal static class UploadApi
+{
+    public static void Map(RouteGroupBuilder uploads)
+    {
+        uploads.MapPost("", (BeginUpload request, IMediator mediator, CancellationToken ct) => mediator.Send(request, ct));
+        uploads.MapGet("/{id:guid}", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new GetUpload(id), ct));
+        uploads.MapPut("/{id:guid}/chunks/{index:int}", (Guid id, int index, HttpRequest http, IMediator mediator, CancellationToken ct) =>
+            mediator.Send(new ReceiveUploadChunk(id, index, http.Body), ct));
+        uploads.MapPost("/{id:guid}/complete", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new CompleteUpload(id), ct));
+        uploads.MapDelete("/{id:guid}", async (Guid id, IMediator mediator, CancellationToken ct) =>
+        {
+            await mediator.Send(new CancelUpload(id), ct);
+            return TypedResults.NoContent();
+        });
+    }
+}

@@ -1,0 +1,134 @@
+using Evidence.Pipeline;
+using Evidence.Web.Accounts;
+using Evidence.Web.Api;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Web;
+
+/// <summary>
+/// The web app of ARCHITECTURE §8: a JSON API and server-rendered pages over the same MediatR requests the CLI
+/// sends. Authentication decides who the actor is; what each role may do is decided by the requests themselves
+/// (their <see cref="AllowedRolesAttribute"/> and the core's visibility rules), never here.
+/// </summary>
+public static class WebApp
+{
+    /// <summary>Builds the app for one installation, its database migrated and its stores ready, listening on <paramref name="urls"/>.</summary>
+    public static async Task<WebApplication> BuildAsync(EvidenceSettings settings, string urls, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        EvidenceServices.CreatePrivateFolder(settings.Home);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(WebApp).Assembly.GetName().Name });
+        builder.WebHost.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxUploadBytes + (1 << 20)).UseUrls(urls);
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+
+        var services = builder.Services;
+        services.AddEvidence(settings);
+        services.AddDbContext<AccountsDbContext>(options => AccountsDbContext.Configure(options, settings));
+        services.AddIdentityCore<EvidenceUser>(options =>
+            {
+                options.Password.RequiredLength = 12;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.Lockout.AllowedForNewUsers = true;
+                options.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@";
+            })
+            .AddEntityFrameworkStores<AccountsDbContext>()
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<EvidenceClaimsFactory>();
+        services.AddScoped<UserAccounts>();
+
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = "Evidence";
+                options.DefaultChallengeScheme = "Evidence";
+            })
+            // A bearer header means a token; anything else is the browser's cookie.
+            .AddPolicyScheme("Evidence", "Cookie or API token", policy => policy.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? ApiTokenHandler.SchemeName
+                    : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
+            .AddCookie(IdentityConstants.ApplicationScheme, cookie =>
+            {
+                cookie.LoginPath = "/Account/SignIn";
+                cookie.AccessDeniedPath = "/Account/Denied";
+                cookie.Cookie.Name = "evidence.session";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Strict;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+                cookie.SlidingExpiration = true;
+                // Scripts get status codes, not a sign-in page.
+                cookie.Events.OnRedirectToLogin = context => ApiOr(context, StatusCodes.Status401Unauthorized);
+                cookie.Events.OnRedirectToAccessDenied = context => ApiOr(context, StatusCodes.Status403Forbidden);
+                // A deleted or locked-out user's cookie stops working at the next check.
+                cookie.Events.OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync;
+            });
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy("Admin", policy => policy.RequireRole(nameof(Role.Admin)));
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, LoggedAuthorizationResults>();
+        services.AddAntiforgery(options =>
+        {
+            options.HeaderName = "X-CSRF-TOKEN";
+            options.Cookie.Name = "evidence.antiforgery";
+            options.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        services.Configure<FormOptions>(options => options.MultipartBodyLengthLimit = settings.MaxUploadBytes + (1 << 20));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<EvidenceProblems>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.AddOpenApi();
+        services.AddRazorPages(pages =>
+        {
+            pages.Conventions.AllowAnonymousToPage("/Account/SignIn");
+            pages.Conventions.AllowAnonymousToPage("/Account/Denied");
+        });
+
+        var app = builder.Build();
+        await EvidenceServices.PrepareAsync(app.Services, cancellationToken);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.MigrateAsync(cancellationToken);
+        }
+
+        app.UseMiddleware<SecurityHeaders>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<ActorFromUser>();
+        app.UseMiddleware<ApiAntiforgery>();
+
+        app.MapOpenApi().AllowAnonymous();
+        Assets.Map(app);
+        EvidenceApi.Map(app.MapGroup("/api"));
+        app.MapRazorPages();
+        return app;
+    }
+
+    /// <summary>Creates the first admin when there is no user yet; the password is shown once, by the caller.</summary>
+    public static async Task<NewAccount?> EnsureFirstAdminAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<UserAccounts>().EnsureFirstAdminAsync(cancellationToken);
+    }
+
+    private static Task ApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,52 @@
+using Evidence.Data;
+using Evidence.Domain;
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Cases;
+
+/// <summary>
+/// Puts an incident before a prosecutor's office: its prosecutors may then see the incident and its evidence
+/// and request packages for it. Referring again to the same office changes nothing and returns the first referral.
+/// </summary>
+[AllowedRoles(Role.Investigator)]
+public sealed record ReferIncident(Guid IncidentId, RecipientKind Office) : IRequest<Guid>, IValidatedRequest
+{
+    public IEnumerable<string> Validate()
+    {
+        if (!Enum.IsDefined(Office))
+        {
+            yield return "the office must be icc or national.";
+        }
+    }
+}
+
+internal sealed class ReferIncidentHandler(EvidenceDbContext db, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock) : IRequestHandler<ReferIncident, Guid>
+{
+    public async Task<Guid> Handle(ReferIncident request, CancellationToken cancellationToken)
+    {
+        if (!await db.Incidents.AnyAsync(i => i.Id == request.IncidentId, cancellationToken))
+        {
+            throw new NotFoundException($"There is no incident {request.IncidentId}.");
+        }
+        var existing = await db.IncidentReferrals.AsNoTracking()
+            .SingleOrDefaultAsync(r => r.IncidentId == request.IncidentId && r.Office == request.Office, cancellationToken);
+        if (existing is not null)
+        {
+            return existing.Id;
+        }
+        var referral = new IncidentReferral
+        {
+            Id = Guid.NewGuid(),
+            IncidentId = request.IncidentId,
+            Office = request.Office,
+            ReferredAtUtc = clock.GetUtcNow().UtcDateTime,
+            ReferredBy = actor.Value.Name,
+        };
+        db.IncidentReferrals.Add(referral);
+        unitOfWork.Record("Referred", null, null,
+            [new("incident", request.IncidentId.ToString()), new("office", request.Office.ToString().ToLowerInvariant()), new("referral", referral.Id.ToString())]);
+        return referral.Id;
+    }
+}

@@ -1,0 +1,92 @@
+using Evidence.Data;
+using Evidence.Domain;
+using Evidence.Pipeline;
+using Evidence.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Evidence.Ingest;
+
+/// <summary>What the investigator says about an item, whichever way its bytes arrive.</summary>
+internal sealed record IntakeFields(string Collector, Guid? CaseId, string? Source, string? CapturedAt);
+
+/// <summary>
+/// The one way bytes become evidence, for a file on disk (<see cref="IngestEvidence"/>) and for an upload
+/// (<see cref="IngestUpload"/>): read once, hashed while staged, recorded with an <c>Ingested</c> event, promoted
+/// to the content address only when the unit of work commits.
+/// </summary>
+internal sealed class EvidenceIntake(
+    EvidenceDbContext db,
+    IBlobStore blobs,
+    UnitOfWork unitOfWork,
+    CurrentActor actor,
+    TimeProvider clock,
+    ILogger<EvidenceIntake> log)
+{
+    /// <summary>Checks what depends on stored data (the case exists, the capture date is not in the future) before any byte is read.</summary>
+    public async Task CheckAsync(IntakeFields fields, CancellationToken cancellationToken)
+    {
+        if (fields.CapturedAt is not null && CapturedAt.Normalize(fields.CapturedAt, clock.GetUtcNow(), out var problem) is null)
+        {
+            throw new InvalidRequestException(problem!);
+        }
+        if (fields.CaseId is { } caseId && !await db.Cases.AnyAsync(c => c.Id == caseId, cancellationToken))
+        {
+            throw new NotFoundException($"There is no case {caseId}; create it first.");
+        }
+    }
+
+    /// <summary>
+    /// Stages <paramref name="source"/> to its end and records it. <paramref name="afterCopy"/> sees the hash and size
+    /// before anything is recorded, and may refuse them by throwing.
+    /// </summary>
+    public async Task<IngestedEvidence> RecordAsync(
+        Stream source, string originalName, IntakeFields fields, IProgress<long>? progress, Action<HashingCopy.Result>? afterCopy, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var capturedAt = fields.CapturedAt is null ? null : CapturedAt.Normalize(fields.CapturedAt, now, out _);
+        HashingCopy.Result copied;
+        StagedBlob staged;
+        await using (var writer = await blobs.BeginStagingAsync(cancellationToken))
+        {
+            copied = await HashingCopy.CopyAsync(source, writer, progress is { } p ? p.Report : null, cancellationToken);
+            afterCopy?.Invoke(copied);
+            staged = await writer.CompleteAsync(copied.Sha256, copied.Size, cancellationToken);
+        }
+        unitOfWork.PromoteOnCommit(staged);
+
+        var duplicateOf = await db.EvidenceItems
+            .Where(e => e.Sha256 == copied.Sha256)
+            .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
+            .Select(e => (Guid?)e.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+        var mediaType = MediaTypes.Detect(copied.Head);
+        var item = new EvidenceItem
+        {
+            Id = Guid.CreateVersion7(now),
+            CaseId = fields.CaseId,
+            Sha256 = copied.Sha256,
+            Size = copied.Size,
+            MediaType = mediaType,
+            ExtractedText = ExtractedText.FromHead(mediaType, copied.Head),
+            OriginalName = originalName,
+            Collector = fields.Collector.Trim(),
+            Source = string.IsNullOrWhiteSpace(fields.Source) ? null : fields.Source.Trim(),
+            CapturedAt = capturedAt,
+            IngestedAtUtc = now.UtcDateTime,
+            IngestedBy = actor.Value.Name,
+            DuplicateOf = duplicateOf,
+        };
+        db.EvidenceItems.Add(item);
+        // The original name stays out of the custody log: names of files often name the child.
+        unitOfWork.Record("Ingested", item.Id, item.Sha256,
+        [
+            new("size", item.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("mediaType", item.MediaType),
+            new("case", item.CaseId?.ToString()),
+            new("duplicateOf", item.DuplicateOf?.ToString()),
+        ]);
+        log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
+        return new IngestedEvidence(item.Id, item.Sha256, item.Size, item.DuplicateOf, item.MediaType, item.OriginalName);
+    }
+}

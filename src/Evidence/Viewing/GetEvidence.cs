@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Evidence.Cases;
+using Evidence.Data;
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Viewing;
+
+/// <summary>
+/// One evidence item as its detail page shows it: hashes, tags and the whole custody timeline. Auditors get
+/// the hashes and the events but not what could reveal content: the original file name, the source and tag notes
+/// are withheld from them.
+/// </summary>
+[AllowedRoles(Role.Investigator, Role.Prosecutor, Role.Auditor)]
+public sealed record GetEvidence(Guid Id) : IRequest<EvidenceDetail>;
+
+public sealed record EvidenceDetail(
+    Guid Id,
+    string Sha256,
+    long Size,
+    string MediaType,
+    string? OriginalName,
+    string Collector,
+    string? Source,
+    string? CapturedAt,
+    DateTime IngestedAtUtc,
+    string IngestedBy,
+    Guid? DuplicateOf,
+    string? Ern,
+    IReadOnlyList<TagView> Tags,
+    IReadOnlyList<CustodyEventView> Custody);
+
+public sealed record TagView(Guid Id, Guid? IncidentId, Guid? PerpetratorId, string? VictimCode, IReadOnlyList<string> Elements, string? Note, string TaggedBy, DateTime TaggedAtUtc);
+
+/// <summary>A custody event as stored, with its position in the ledger (its leaf index) and its details.</summary>
+public sealed record CustodyEventView(long Index, DateTime OccurredAtUtc, string Actor, string Role, string Action, string? Sha256, IReadOnlyDictionary<string, string?> Details);
+
+internal sealed class GetEvidenceHandler(EvidenceDbContext db, CurrentActor actor) : IRequestHandler<GetEvidence, EvidenceDetail>
+{
+    public async Task<EvidenceDetail> Handle(GetEvidence request, CancellationToken cancellationToken)
+    {
+        var item = await Visibility.Evidence(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(e => e.Id == request.Id, cancellationToken)
+            ?? throw new NotFoundException($"There is no evidence item {request.Id}.");
+        var auditor = actor.Value.Role == Role.Auditor;
+        var tags = await db.EvidenceTags.AsNoTracking().Where(t => t.EvidenceId == item.Id && t.RemovedAtUtc == null)
+            .OrderBy(t => t.TaggedAtUtc).ToListAsync(cancellationToken);
+        var events = await db.CustodyEvents.AsNoTracking().Where(e => e.EvidenceId == item.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
+        var ern = await db.RegistrationNumbers.AsNoTracking().Where(r => r.EvidenceId == item.Id).Select(r => r.Ern).SingleOrDefaultAsync(cancellationToken);
+        return new EvidenceDetail(item.Id, item.Sha256, item.Size, item.MediaType,
+            auditor ? null : item.OriginalName, item.Collector, auditor ? null : item.Source, item.CapturedAt,
+            item.IngestedAtUtc, item.IngestedBy, item.DuplicateOf, ern,
+            tags.Select(t => new TagView(t.Id, t.IncidentId, t.PerpetratorId, t.VictimCode, t.Elements, auditor ? null : t.Note, t.TaggedBy, t.TaggedAtUtc)).ToList(),
+            // Event details never hold content or identities (names and notes are recorded by hash), so everyone sees them whole.
+            events.Select(e => new CustodyEventView(e.Sequence, e.OccurredAtUtc, e.Actor, e.Role, e.Action, e.Sha256,
+                JsonSerializer.Deserialize<Dictionary<string, string?>>(e.Details) ?? [])).ToList());
+    }
+}
