@@ -1,0 +1,65 @@
+using Evidence.Cases;
+using Evidence.Domain;
+using Evidence.Pipeline;
+using Evidence.Referrals;
+using Evidence.Web.Api;
+using MediatR;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Evidence.Web.Pages.Incidents;
+
+/// <summary>An incident: the elements matrix (covered or gap), referral, package requests and downloads.</summary>
+public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) : EvidencePage(mediator)
+{
+    [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
+    [BindProperty] public RecipientKind Office { get; set; }
+    [BindProperty] public RecipientKind Recipient { get; set; }
+    [BindProperty] public bool IncludeIdentities { get; set; }
+
+    public ElementsMatrix? Matrix { get; private set; }
+    public IncidentSummary? Summary { get; private set; }
+    public IReadOnlyList<PackageSummary> Packages { get; private set; } = [];
+    public bool MayRefer => Actor.Role is Role.Investigator;
+
+    /// <summary>A prosecutor can address packages only to their own office; the request would refuse any other.</summary>
+    public IReadOnlyList<RecipientKind> Offices => Actor.Office is { } office ? [office] : Enum.GetValues<RecipientKind>();
+
+    public Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
+
+    public async Task<IActionResult> OnPostReferAsync(CancellationToken cancellationToken)
+    {
+        if (await TrySendAsync(new ReferIncident(Id, Office), cancellationToken) != Guid.Empty)
+        {
+            Done = $"Referred to {Office}.";
+        }
+        return await LoadAsync(cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostPackageAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var built = await PackagesApi.BuildAsync(new PackagesApi.PackageRequest(Id, Recipient, IncludeIdentities: IncludeIdentities), Mediator, settings, cancellationToken);
+            Done = $"Package {built.Id} built: {built.Items} items, {built.Bytes:N0} bytes, SHA-256 {built.Sha256}.";
+        }
+        catch (EvidenceException e)
+        {
+            Error = e.Message;
+        }
+        return await LoadAsync(cancellationToken);
+    }
+
+    private async Task<IActionResult> LoadAsync(CancellationToken cancellationToken)
+    {
+        var error = Error;
+        Matrix = await TrySendAsync(new GetElementsMatrix(Id), cancellationToken);
+        if (Matrix is null)
+        {
+            return NotFound();
+        }
+        Summary = (await TrySendAsync(new ListIncidents(), cancellationToken))?.FirstOrDefault(i => i.Id == Id);
+        Packages = await TrySendAsync(new ListReferralPackages(Id), cancellationToken) ?? [];
+        Error = error ?? Error;
+        return Page();
+    }
+}

@@ -1,0 +1,57 @@
+using Evidence.Cases;
+using Evidence.Pipeline;
+using Evidence.Tagging;
+using Evidence.Viewing;
+using MediatR;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Evidence.Web.Pages.Items;
+
+/// <summary>One item: hashes, preview, tags, custody timeline. What it shows each role is decided by <see cref="GetEvidence"/>.</summary>
+public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
+{
+    [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
+    [BindProperty] public Guid? TagIncident { get; set; }
+    [BindProperty] public Guid? TagPerpetrator { get; set; }
+    [BindProperty] public string? TagVictim { get; set; }
+    [BindProperty] public string? TagElements { get; set; }
+    [BindProperty] public string? TagNote { get; set; }
+
+    public EvidenceDetail? Item { get; private set; }
+    public IReadOnlyList<IncidentSummary> Incidents { get; private set; } = [];
+
+    // Links and forms are offered to the roles whose requests would be accepted; the requests still decide.
+    public bool MayViewContent => Actor.Role is Role.Investigator or Role.Prosecutor;
+    public bool MayTag => Actor.Role is Role.Investigator;
+
+    public string IncidentTitle(Guid id) => Incidents.FirstOrDefault(i => i.Id == id)?.Title ?? id.ToString();
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+
+    public async Task<IActionResult> OnPostTagAsync(CancellationToken cancellationToken)
+    {
+        var elements = (TagElements ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (await TrySendAsync(new TagEvidence(Id, TagIncident, TagPerpetrator, string.IsNullOrWhiteSpace(TagVictim) ? null : TagVictim.Trim(), elements,
+                string.IsNullOrWhiteSpace(TagNote) ? null : TagNote), cancellationToken) != Guid.Empty)
+        {
+            Done = "Tagged.";
+        }
+        return await LoadAsync(cancellationToken);
+    }
+
+    private async Task<IActionResult> LoadAsync(CancellationToken cancellationToken)
+    {
+        var error = Error;
+        Item = await TrySendAsync(new GetEvidence(Id), cancellationToken);
+        if (Item is null)
+        {
+            return NotFound();
+        }
+        if (Actor.Role is Role.Investigator or Role.Prosecutor)
+        {
+            Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];
+        }
+        Error = error ?? Error;
+        return Page();
+    }
+}
