@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Azurite, pinned in azurite.json, via npm), runs every test, and ends with
+# Installs what the tests need (Azurite, pinned in azurite.json, via npm; Chromium and ChromeDriver via apt), runs every test, and ends with
 # one line "N passed, N failed[, N skipped]" so that a run that executed no test is visible.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +13,14 @@ if [ ! -x "$tools/node_modules/.bin/azurite-blob" ] || [ "$(node -e "process.std
   npm install --prefix "$tools" --no-save --no-audit --no-fund --loglevel=error "azurite@$version" >&2 || { echo "test.sh: could not install azurite"; echo "0 passed, 1 failed"; exit 1; }
 fi
 export EVIDENCE_AZURITE="$tools/node_modules/.bin/azurite-blob"
+
+# The browser tests drive Debian's Chromium through its ChromeDriver.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "test.sh: installing chromium and chromium-driver (apt)" >&2
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver; } >&2 \
+    || { echo "test.sh: could not install chromium and chromium-driver"; echo "0 passed, 1 failed"; exit 1; }
+fi
 
 results="$root/TestResults"
 rm -rf "$results"

@@ -5,6 +5,7 @@ using Evidence.Web;
 using Evidence.Web.Accounts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Evidence.Tests.Fixtures;
 
@@ -35,7 +36,8 @@ public sealed class WebServer : IAsyncDisposable
         var home = new TestHome();
         var settings = new EvidenceSettings { Home = System.IO.Path.Combine(home.Path, "home") };
         settings = configure?.Invoke(settings) ?? settings;
-        var app = await WebApp.BuildAsync(settings, "http://127.0.0.1:0");
+        var logFile = Environment.GetEnvironmentVariable("EVIDENCE_TEST_WEB_LOG");
+        var app = await WebApp.BuildAsync(settings, "http://127.0.0.1:0", logFile is null ? null : logging => logging.AddSimpleConsole());
         await app.StartAsync();
         var address = app.Urls.First();
         return new WebServer(app, home, settings, new Uri(address));

@@ -24,7 +24,15 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     /// <summary>A prosecutor can address packages only to their own office; the request would refuse any other.</summary>
     public IReadOnlyList<RecipientKind> Offices => Actor.Office is { } office ? [office] : Enum.GetValues<RecipientKind>();
 
-    public Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
+    public async Task<IActionResult> OnGetAsync(Guid? built, CancellationToken cancellationToken)
+    {
+        var page = await LoadAsync(cancellationToken);
+        if (built is { } id && Packages.FirstOrDefault(p => p.Id == id) is { } package)
+        {
+            Done = $"Package {package.Id} built: {package.Items} items, {package.Bytes:N0} bytes, SHA-256 {package.Sha256}.";
+        }
+        return page;
+    }
 
     public async Task<IActionResult> OnPostReferAsync(CancellationToken cancellationToken)
     {
@@ -40,7 +48,8 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
         try
         {
             var built = await PackagesApi.BuildAsync(new PackagesApi.PackageRequest(Id, Recipient, IncludeIdentities: IncludeIdentities), Mediator, settings, cancellationToken);
-            Done = $"Package {built.Id} built: {built.Items} items, {built.Bytes:N0} bytes, SHA-256 {built.Sha256}.";
+            // Redirect after the post, so reloading the page never requests a second package.
+            return Redirect($"/incidents/{Id}?built={built.Id}");
         }
         catch (EvidenceException e)
         {

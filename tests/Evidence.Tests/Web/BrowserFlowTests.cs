@@ -1,0 +1,140 @@
+using Evidence.Tests.Fixtures;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Support.UI;
+
+namespace Evidence.Tests.Web;
+
+/// <summary>
+/// The whole flow in real headless Chromium (Debian's chromium and chromedriver, installed by ./test.sh): an
+/// investigator uploads two files and tags them, a prosecutor requests and downloads the package, an auditor runs
+/// verification and sees it pass, then tries to open evidence content and is refused. Each page is saved as a
+/// screenshot under the test output's screenshots/ folder.
+/// </summary>
+public sealed class BrowserFlowTests
+{
+    private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    [Fact]
+    public async Task InvestigatorProsecutorAuditor_WalkTheWholeFlow_InChromium()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        var server = scenario.Server;
+        var downloads = Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName;
+        var photo = server.Home.File("upload/school-bus.png", Convert.FromBase64String(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="));
+        var letter = server.Home.File("upload/лист опікуна.txt", "Letter from the guardian, 2022-11-02: the children were moved to Anapa."u8.ToArray());
+        Directory.CreateDirectory(Screenshots);
+
+        using var browser = Chromium(downloads);
+        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, name + ".png"));
+
+        // Investigator: sign in (and replace the printed one-time password), upload two files, tag them.
+        SignIn(browser, wait, server, scenario.Investigator, Shot);
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/upload"));
+        browser.FindElement(By.Id("files")).SendKeys(photo + "\n" + letter);
+        Shot("02-upload-chosen");
+        browser.FindElement(By.Id("start-upload")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector("#progress li.recorded")).Count == 2 || b.FindElements(By.CssSelector("#progress li.failed")).Count > 0);
+        Shot("03-upload-recorded");
+        Assert.Empty(browser.FindElements(By.CssSelector("#progress li.failed")));
+        var recorded = browser.FindElements(By.CssSelector("#progress a.recorded-link")).Select(a => a.GetAttribute("href")!).ToList();
+        foreach (var item in recorded)
+        {
+            browser.Navigate().GoToUrl(item);
+            browser.FindElement(By.CssSelector($"#tag-incident option[value='{scenario.Incident}']")).Click();
+            browser.FindElement(By.Id("tag-elements")).SendKeys("8(2)(a)(vii)-1:2");
+            browser.FindElement(By.Id("tag-submit")).Click();
+            wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
+            Assert.Empty(browser.FindElements(By.CssSelector(".error")));
+        }
+        Shot("04-evidence-detail");
+        browser.Navigate().GoToUrl(new Uri(server.Address, $"/incidents/{scenario.Incident}"));
+        Assert.Contains("covered by 2", browser.FindElement(By.Id("matrix")).Text);
+        Shot("05-incident-matrix");
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
+        Shot("06-evidence-list");
+        SignOut(browser);
+
+        // ICC prosecutor: request the package for the referred incident and download it.
+        SignIn(browser, wait, server, scenario.IccProsecutor, Shot);
+        browser.Navigate().GoToUrl(new Uri(server.Address, $"/incidents/{scenario.Incident}"));
+        browser.FindElement(By.Id("package-submit")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
+        Assert.Empty(browser.FindElements(By.CssSelector(".error")));
+        Assert.Contains("3 items", browser.FindElement(By.CssSelector(".done")).Text);
+        Shot("07-package-requested");
+        browser.FindElements(By.CssSelector("#packages a.download")).First().Click();
+        var zip = await WaitForDownloadAsync(downloads);
+        Assert.Equal("PK"u8.ToArray(), File.ReadAllBytes(zip)[..2]);
+        SignOut(browser);
+
+        // Auditor: run verification and see it pass; then the denied path.
+        SignIn(browser, wait, server, scenario.Auditor, Shot);
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/audit"));
+        browser.FindElement(By.Id("verify-submit")).Click();
+        wait.Until(b => b.FindElements(By.Id("verification")).Count > 0);
+        Assert.Contains("Verification passed", browser.FindElement(By.Id("verification")).Text);
+        Shot("08-audit-passed");
+        browser.Navigate().GoToUrl(new Uri(server.Address, $"/evidence/{scenario.Item}"));
+        Assert.Empty(browser.FindElements(By.Id("open-content")));
+        Shot("09-auditor-evidence-detail");
+        browser.Navigate().GoToUrl(new Uri(server.Address, $"/api/evidence/{scenario.Item}/content"));
+        Assert.Contains("may be sent only by Investigator or Prosecutor", browser.PageSource);
+        Shot("10-auditor-content-denied");
+    }
+
+    private static ChromeDriver Chromium(string downloads)
+    {
+        const string binary = "/usr/bin/chromium", driver = "/usr/bin/chromedriver";
+        Assert.True(File.Exists(binary) && File.Exists(driver), "Chromium and ChromeDriver are missing: ./test.sh installs them (apt-get install chromium chromium-driver).");
+        var options = new ChromeOptions { BinaryLocation = binary };
+        // As the machine's probe found: without the background-networking flags Chromium floods a closed network with connections.
+        options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--window-size=1280,1000", "--user-data-dir=" + Path.GetFullPath(Path.Combine(downloads, "..", "chromium-profile")));
+        options.AddUserProfilePreference("download.default_directory", downloads);
+        options.AddUserProfilePreference("download.prompt_for_download", false);
+        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driver), Path.GetFileName(driver));
+        service.SuppressInitialDiagnosticInformation = true;
+        service.HideCommandPromptWindow = true;
+        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    private static void SignIn(ChromeDriver browser, WebDriverWait wait, WebServer server, TestUser user, Action<string> shot)
+    {
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
+        browser.FindElement(By.Name("UserName")).SendKeys(user.Name);
+        browser.FindElement(By.Name("Password")).SendKeys(user.Password);
+        if (user.Role == Pipeline.Role.Investigator)
+        {
+            shot("01-sign-in");
+        }
+        browser.FindElement(By.Id("sign-in")).Click();
+        wait.Until(b => b.Url.Contains("/Account/ChangePassword", StringComparison.Ordinal));
+        browser.FindElement(By.Name("Current")).SendKeys(user.Password);
+        browser.FindElement(By.Name("New")).SendKeys(user.Password + "Own7");
+        browser.FindElement(By.Id("change-password")).Click();
+        wait.Until(b => !b.Url.Contains("/Account/", StringComparison.Ordinal));
+    }
+
+    private static void SignOut(ChromeDriver browser)
+    {
+        browser.FindElement(By.CssSelector(".who button")).Click();
+        new WebDriverWait(browser, TimeSpan.FromSeconds(30)).Until(b => b.FindElements(By.Name("UserName")).Count > 0);
+    }
+
+    private static async Task<string> WaitForDownloadAsync(string folder)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            var done = Directory.GetFiles(folder, "*.zip");
+            if (done.Length > 0 && Directory.GetFiles(folder, "*.crdownload").Length == 0)
+            {
+                return done[0];
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The package download did not finish in 30 s.");
+    }
+}
