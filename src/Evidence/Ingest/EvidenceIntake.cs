@@ -8,7 +8,29 @@ using Microsoft.Extensions.Logging;
 namespace Evidence.Ingest;
 
 /// <summary>What the investigator says about an item, whichever way its bytes arrive.</summary>
-internal sealed record IntakeFields(string Collector, Guid? CaseId, string? Source, string? CapturedAt);
+internal sealed record IntakeFields(string Collector, Guid? CaseId, string? Source, string? CapturedAt)
+{
+    /// <summary>What is wrong with the fields as typed, before anything is read or stored.</summary>
+    public static IEnumerable<string> Problems(string? collector, string? source, string? capturedAt)
+    {
+        if (string.IsNullOrWhiteSpace(collector))
+        {
+            yield return "the collector (who collected the item) is required.";
+        }
+        else if (collector.Length > 200 || collector.Any(char.IsControl))
+        {
+            yield return "the collector must be a name of at most 200 characters without control characters.";
+        }
+        if (source is { Length: > 4000 })
+        {
+            yield return "the source description is longer than 4000 characters.";
+        }
+        if (capturedAt is not null && Ingest.CapturedAt.Normalize(capturedAt, DateTimeOffset.MaxValue, out var problem) is null)
+        {
+            yield return problem!;
+        }
+    }
+}
 
 /// <summary>
 /// The one way bytes become evidence, for a file on disk (<see cref="IngestEvidence"/>) and for an upload

@@ -33,17 +33,9 @@ public sealed record IngestUpload(
         {
             yield return $"the file name must be at most {MaxFileNameLength} characters without control characters.";
         }
-        if (string.IsNullOrWhiteSpace(Collector))
+        foreach (var problem in IntakeFields.Problems(Collector, Source, CapturedAt))
         {
-            yield return "the collector (who collected the item) is required.";
-        }
-        else if (Collector.Length > 200 || Collector.Any(char.IsControl))
-        {
-            yield return "the collector must be a name of at most 200 characters without control characters.";
-        }
-        if (Source is { Length: > 4000 })
-        {
-            yield return "the source description is longer than 4000 characters.";
+            yield return problem;
         }
         if (ExpectedSize is < 0)
         {
