@@ -89,10 +89,13 @@ internal static class EvidenceApi
         var content = await mediator.Send(new OpenEvidenceContent(id), ct);
         var inline = content.MediaType is "image/jpeg" or "image/png" or "image/gif" or "image/webp";
         response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
-        response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(content.Sha256))}:";
+        response.Headers["Repr-Digest"] = ReprDigest(content.Sha256);
         return TypedResults.Stream(content.Content, inline ? content.MediaType : "application/octet-stream",
             fileDownloadName: inline ? null : Referrals.BagNames.Safe(content.OriginalName));
     }
+
+    /// <summary>RFC 9530 <c>Repr-Digest</c>: the recorded SHA-256, so a client can check what it received against the custody record.</summary>
+    public static string ReprDigest(string sha256Hex) => $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(sha256Hex))}:";
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value) ? null : value.ToString();
 }

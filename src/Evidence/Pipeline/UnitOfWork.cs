@@ -103,18 +103,14 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
         }
         finally
         {
-            foreach (var blob in staged)
-            {
-                await DiscardQuietlyAsync(blob);
-            }
-            foreach (var (partial, _) in files)
-            {
-                DeleteFileQuietly(partial);
-            }
+            await AbandonAsync();
         }
     }
 
-    /// <summary>Drops everything the request staged; called when its handler failed.</summary>
+    /// <summary>
+    /// Drops whatever the request staged and is still lying around (after a commit, nothing), and forgets the
+    /// request: a web request is one scope, and the next request sent in it must commit only its own work.
+    /// </summary>
     internal async Task AbandonAsync()
     {
         foreach (var blob in staged)
@@ -125,6 +121,11 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
         {
             DeleteFileQuietly(partial);
         }
+        staged.Clear();
+        events.Clear();
+        files.Clear();
+        // Rows a failed handler added must not ride along with the next request's save.
+        db.ChangeTracker.Clear();
     }
 
     private static void Publish(string partial, string final)
