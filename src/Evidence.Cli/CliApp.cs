@@ -104,7 +104,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   Store each file (folders recursively), hash it (SHA-256) and record an Ingested
                   custody event. Prints id, sha256, size and duplicateOf per item.
               case add --title TITLE
-                  Open a case; prints its id.
+                  Open a case; prints its id. Its opener is its first member.
+              case member CASE-ID NAME
+                  Let investigator NAME work the case: they see its evidence and incidents.
               incident add --title T --kind K --from DATE [--to DATE] --place TEXT --article ART...
                      [--children N] [--region R] [--country C] [--coordinates LAT,LON] [--description TEXT]
                   Record an incident (kinds: deportation, transfer, camp, adoption, citizenship, filtration,

@@ -11,6 +11,8 @@ internal static class CasesApi
     {
         api.MapPost("/cases", async (CreateCase request, IMediator mediator, CancellationToken ct) =>
             TypedResults.Ok(new { id = await mediator.Send(request, ct) })).WithTags("Cases");
+        api.MapPost("/cases/{id:guid}/members", async (Guid id, CaseMembership membership, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(new { added = await mediator.Send(new AddCaseMember(id, membership.Member), ct) })).WithTags("Cases");
 
         var incidents = api.MapGroup("/incidents").WithTags("Incidents");
         incidents.MapGet("", (IMediator mediator, CancellationToken ct) => mediator.Send(new ListIncidents(), ct));
@@ -26,4 +28,6 @@ internal static class CasesApi
     }
 
     public sealed record Referral(RecipientKind Office);
+
+    public sealed record CaseMembership(string Member);
 }

@@ -54,7 +54,16 @@ internal static class EvidenceApi
         {
             return TypedResults.Problem(statusCode: 400, title: "No 'file' part: nothing was recorded.");
         }
-        var caseId = Guid.TryParse(form["caseId"], out var parsed) ? parsed : (Guid?)null;
+        Guid? caseId = null;
+        if (NullIfEmpty(form["caseId"]) is { } caseText)
+        {
+            // A mistyped case id must not quietly file the evidence as unfiled.
+            if (!Guid.TryParse(caseText, out var parsed))
+            {
+                return TypedResults.Problem(statusCode: 400, title: $"'{caseText}' is not a case id: nothing was recorded.");
+            }
+            caseId = parsed;
+        }
         var recorded = new List<IngestedEvidence>();
         foreach (var file in files)
         {

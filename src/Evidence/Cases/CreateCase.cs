@@ -26,6 +26,7 @@ internal sealed class CreateCaseHandler(EvidenceDbContext db, UnitOfWork unitOfW
         var now = clock.GetUtcNow();
         var created = new Case { Id = Guid.CreateVersion7(now), Title = request.Title.Trim(), CreatedAtUtc = now.UtcDateTime, CreatedBy = actor.Value.Name };
         db.Cases.Add(created);
+        db.CaseMembers.Add(new CaseMember { CaseId = created.Id, Member = actor.Value.Name, AddedAtUtc = created.CreatedAtUtc, AddedBy = actor.Value.Name });
         unitOfWork.Record("CaseOpened", null, null, [new("case", created.Id.ToString())]);
         return Task.FromResult(created.Id);
     }

@@ -70,7 +70,7 @@ internal sealed class CreateIncidentHandler(EvidenceDbContext db, UnitOfWork uni
         {
             throw new InvalidRequestException($"The period ends ({to}) before it begins ({from}).");
         }
-        if (request.CaseId is { } caseId && !await db.Cases.AnyAsync(c => c.Id == caseId, cancellationToken))
+        if (request.CaseId is { } caseId && !await Visibility.Cases(db, actor.Value).AnyAsync(c => c.Id == caseId, cancellationToken))
         {
             throw new NotFoundException($"There is no case {caseId}.");
         }

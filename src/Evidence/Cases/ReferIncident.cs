@@ -26,7 +26,7 @@ internal sealed class ReferIncidentHandler(EvidenceDbContext db, UnitOfWork unit
 {
     public async Task<Guid> Handle(ReferIncident request, CancellationToken cancellationToken)
     {
-        if (!await db.Incidents.AnyAsync(i => i.Id == request.IncidentId, cancellationToken))
+        if (!await Visibility.Incidents(db, actor.Value).AnyAsync(i => i.Id == request.IncidentId, cancellationToken))
         {
             throw new NotFoundException($"There is no incident {request.IncidentId}.");
         }

@@ -5,26 +5,56 @@ using Evidence.Pipeline;
 namespace Evidence.Cases;
 
 /// <summary>
-/// What an actor may know exists (ARCHITECTURE §7). A prosecutor with an office sees only incidents referred to
-/// that office and the evidence tagged to them; anything else answers "not found", never "forbidden", so that
-/// guessing ids tells them nothing. Everyone else sees the installation's incidents and evidence; what they
-/// may do with them is the request's <see cref="AllowedRolesAttribute"/>.
+/// What an actor may know exists (ARCHITECTURE §7). Whatever is outside it answers "not found", never
+/// "forbidden", so that guessing ids tells nothing.
+/// <list type="bullet">
+/// <item>A prosecutor with an office sees the incidents referred to that office, the evidence tagged to them and
+/// the packages addressed to the office.</item>
+/// <item>An investigator sees the cases they are a member of; the incidents of those cases and the ones they
+/// recorded; the evidence of those cases, the evidence they ingested and the evidence tagged to an incident they
+/// see; and the packages of the incidents they see.</item>
+/// <item>Auditors and admins see the installation's records; what they may do with them (never content) is the
+/// request's <see cref="AllowedRolesAttribute"/>.</item>
+/// </list>
 /// </summary>
 internal static class Visibility
 {
-    public static IQueryable<Incident> Incidents(EvidenceDbContext db, Actor actor) =>
-        actor is { Role: Role.Prosecutor, Office: { } office }
-            ? db.Incidents.Where(i => db.IncidentReferrals.Any(r => r.IncidentId == i.Id && r.Office == office))
-            : db.Incidents;
+    public static IQueryable<Case> Cases(EvidenceDbContext db, Actor actor) =>
+        actor.Role is Role.Investigator
+            ? db.Cases.Where(c => db.CaseMembers.Any(m => m.CaseId == c.Id && m.Member == actor.Name))
+            : db.Cases;
 
-    public static IQueryable<EvidenceItem> Evidence(EvidenceDbContext db, Actor actor) =>
-        actor is { Role: Role.Prosecutor, Office: { } office }
-            ? db.EvidenceItems.Where(e => db.EvidenceTags.Any(t => t.EvidenceId == e.Id && t.RemovedAtUtc == null
-                && db.IncidentReferrals.Any(r => r.IncidentId == t.IncidentId && r.Office == office)))
-            : db.EvidenceItems;
+    public static IQueryable<Incident> Incidents(EvidenceDbContext db, Actor actor) => actor switch
+    {
+        { Role: Role.Prosecutor, Office: { } office } =>
+            db.Incidents.Where(i => db.IncidentReferrals.Any(r => r.IncidentId == i.Id && r.Office == office)),
+        { Role: Role.Investigator } =>
+            db.Incidents.Where(i => i.CreatedBy == actor.Name
+                || db.CaseMembers.Any(m => m.CaseId == i.CaseId && m.Member == actor.Name)),
+        _ => db.Incidents,
+    };
 
-    public static IQueryable<ReferralPackage> Packages(EvidenceDbContext db, Actor actor) =>
-        actor is { Role: Role.Prosecutor, Office: { } office }
-            ? db.ReferralPackages.Where(p => p.Recipient == office)
-            : db.ReferralPackages;
+    public static IQueryable<EvidenceItem> Evidence(EvidenceDbContext db, Actor actor)
+    {
+        if (actor is { Role: Role.Prosecutor, Office: { } office })
+        {
+            return db.EvidenceItems.Where(e => db.EvidenceTags.Any(t => t.EvidenceId == e.Id && t.RemovedAtUtc == null
+                && db.IncidentReferrals.Any(r => r.IncidentId == t.IncidentId && r.Office == office)));
+        }
+        if (actor.Role is Role.Investigator)
+        {
+            var incidents = Incidents(db, actor).Select(i => (Guid?)i.Id);
+            return db.EvidenceItems.Where(e => e.IngestedBy == actor.Name
+                || db.CaseMembers.Any(m => m.CaseId == e.CaseId && m.Member == actor.Name)
+                || db.EvidenceTags.Any(t => t.EvidenceId == e.Id && t.RemovedAtUtc == null && incidents.Contains(t.IncidentId)));
+        }
+        return db.EvidenceItems;
+    }
+
+    public static IQueryable<ReferralPackage> Packages(EvidenceDbContext db, Actor actor) => actor switch
+    {
+        { Role: Role.Prosecutor, Office: { } office } => db.ReferralPackages.Where(p => p.Recipient == office),
+        { Role: Role.Investigator } => db.ReferralPackages.Where(p => Incidents(db, actor).Any(i => i.Id == p.IncidentId)),
+        _ => db.ReferralPackages,
+    };
 }

@@ -6,6 +6,7 @@ namespace Evidence.Data;
 public sealed class EvidenceDbContext(DbContextOptions<EvidenceDbContext> options) : DbContext(options)
 {
     public DbSet<Case> Cases => Set<Case>();
+    public DbSet<CaseMember> CaseMembers => Set<CaseMember>();
     public DbSet<EvidenceItem> EvidenceItems => Set<EvidenceItem>();
     public DbSet<CustodyEvent> CustodyEvents => Set<CustodyEvent>();
     public DbSet<MerkleNode> MerkleNodes => Set<MerkleNode>();

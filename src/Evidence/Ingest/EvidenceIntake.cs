@@ -45,14 +45,14 @@ internal sealed class EvidenceIntake(
     TimeProvider clock,
     ILogger<EvidenceIntake> log)
 {
-    /// <summary>Checks what depends on stored data (the case exists, the capture date is not in the future) before any byte is read.</summary>
+    /// <summary>Checks what depends on stored data (the case exists and the actor works it, the capture date is not in the future) before any byte is read.</summary>
     public async Task CheckAsync(IntakeFields fields, CancellationToken cancellationToken)
     {
         if (fields.CapturedAt is not null && CapturedAt.Normalize(fields.CapturedAt, clock.GetUtcNow(), out var problem) is null)
         {
             throw new InvalidRequestException(problem!);
         }
-        if (fields.CaseId is { } caseId && !await db.Cases.AnyAsync(c => c.Id == caseId, cancellationToken))
+        if (fields.CaseId is { } caseId && !await Cases.Visibility.Cases(db, actor.Value).AnyAsync(c => c.Id == caseId, cancellationToken))
         {
             throw new NotFoundException($"There is no case {caseId}; create it first.");
         }

@@ -45,12 +45,12 @@ internal sealed class TagEvidenceHandler(EvidenceDbContext db, UnitOfWork unitOf
 {
     public async Task<Guid> Handle(TagEvidence request, CancellationToken cancellationToken)
     {
-        var item = await db.EvidenceItems.AsNoTracking().Where(e => e.Id == request.EvidenceId).Select(e => new { e.Id, e.Sha256 }).SingleOrDefaultAsync(cancellationToken)
+        var item = await Visibility.Evidence(db, actor.Value).AsNoTracking().Where(e => e.Id == request.EvidenceId).Select(e => new { e.Id, e.Sha256 }).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException($"There is no evidence item {request.EvidenceId}.");
         var elements = new List<string>();
         if (request.IncidentId is { } incidentId)
         {
-            var articles = await db.Incidents.AsNoTracking().Where(i => i.Id == incidentId).Select(i => i.Articles).SingleOrDefaultAsync(cancellationToken)
+            var articles = await Visibility.Incidents(db, actor.Value).AsNoTracking().Where(i => i.Id == incidentId).Select(i => i.Articles).SingleOrDefaultAsync(cancellationToken)
                 ?? throw new NotFoundException($"There is no incident {incidentId}.");
             foreach (var text in request.Elements ?? [])
             {

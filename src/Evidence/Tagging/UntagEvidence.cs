@@ -1,3 +1,4 @@
+using Evidence.Cases;
 using Evidence.Data;
 using Evidence.Pipeline;
 using MediatR;
@@ -23,7 +24,8 @@ internal sealed class UntagEvidenceHandler(EvidenceDbContext db, UnitOfWork unit
 {
     public async Task<Unit> Handle(UntagEvidence request, CancellationToken cancellationToken)
     {
-        var tag = await db.EvidenceTags.SingleOrDefaultAsync(t => t.Id == request.TagId, cancellationToken)
+        var visible = Visibility.Evidence(db, actor.Value).Select(e => e.Id);
+        var tag = await db.EvidenceTags.SingleOrDefaultAsync(t => t.Id == request.TagId && visible.Contains(t.EvidenceId), cancellationToken)
             ?? throw new NotFoundException($"There is no tag {request.TagId}.");
         if (tag.RemovedAtUtc is not null)
         {

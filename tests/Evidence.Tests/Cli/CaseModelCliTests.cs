@@ -102,4 +102,25 @@ public sealed class CaseModelCliTests : IDisposable
         Assert.StartsWith("evidence: ", stderr);
         Assert.Equal(2, (await Run.CliAsync(Home, "log", "checkpoint")).Exit); // still nothing in the ledger
     }
+
+    [Fact]
+    public async Task CaseMember_LetsAnotherInvestigatorSeeTheCase()
+    {
+        var caseId = (await JsonAsync("--as", "anna", "case", "add", "--title", "Kherson")).GetProperty("id").GetString()!;
+        var file = home.File("list.txt", "Bus list"u8.ToArray());
+        await JsonAsync("--as", "anna", "ingest", file, "--collector", "Anna", "--case", caseId);
+
+        var before = await JsonAsync("--as", "boris", "search");
+        var refused = await Run.CliAsync(Home, "--as", "boris", "case", "member", caseId, "boris");
+        var added = await JsonAsync("--as", "anna", "case", "member", caseId, "boris");
+        var after = await JsonAsync("--as", "boris", "search");
+        var malformed = await Run.CliAsync(Home, "--as", "anna", "case", "member", "not-a-case", "boris");
+
+        Assert.Equal(0, before.GetArrayLength());
+        Assert.NotEqual(0, refused.Exit);
+        Assert.True(added.GetProperty("added").GetBoolean());
+        Assert.Equal(1, after.GetArrayLength());
+        Assert.NotEqual(0, malformed.Exit);
+        Assert.Contains("not a case id", malformed.Err);
+    }
 }

@@ -28,6 +28,8 @@ public sealed class RoleMatrixTests
         new("ingest", HttpMethod.Post, _ => "/api/evidence", _ => NewFile(), 200, 403, 403, 403, 403),
         new("tag", HttpMethod.Post, s => $"/api/evidence/{s.Item}/tags", s => Json(new { incidentId = s.Incident, note = "matrix" }), 201, 403, 403, 403, 403),
         new("begin upload", HttpMethod.Post, _ => "/api/uploads", _ => Json(new { fileName = "v.mp4", size = 10, collector = "O" }), 200, 403, 403, 403, 403),
+        new("open case", HttpMethod.Post, _ => "/api/cases", _ => Json(new { title = "Matrix case" }), 200, 403, 403, 403, 200),
+        new("add case member", HttpMethod.Post, s => $"/api/cases/{s.Case}/members", _ => Json(new { member = "nadia" }), 200, 403, 403, 403, 200),
         new("list incidents", HttpMethod.Get, _ => "/api/incidents", null, 200, 200, 200, 403, 403),
         new("create incident", HttpMethod.Post, _ => "/api/incidents", _ => Json(new { title = "Camp", kind = "Camp", periodFrom = "2023", place = "Artek", articles = new[] { "8(2)(a)(vii)-1" } }), 200, 403, 403, 403, 403),
         new("elements matrix", HttpMethod.Get, s => $"/api/incidents/{s.Incident}/matrix", null, 200, 200, 404, 403, 403),
@@ -112,5 +114,35 @@ public sealed class RoleMatrixTests
         // The same answer for a package that exists and one that never did.
         Assert.Equal(HttpStatusCode.NotFound, download.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, random.StatusCode);
+    }
+
+    [Fact]
+    public async Task InvestigatorOutsideTheCase_LearnsNothing_UntilMadeAMember()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        var nadia = await scenario.Server.AddUserAsync("nadia", Evidence.Pipeline.Role.Investigator);
+        using var outsider = scenario.Server.Client(nadia);
+        using var olena = scenario.Server.Client(scenario.Investigator);
+        var filed = (await WebScenario.UploadAsync(olena, "list.txt", "Bus list, 14 October"u8.ToArray(), contentType: "text/plain"))[0].GetProperty("id").GetGuid();
+        // One item filed into the case, one not: only the first is shared by membership.
+        using var intoCase = WebScenario.Multipart("filed.txt", "Filed into the case"u8.ToArray());
+        intoCase.Add(new StringContent(scenario.Case.ToString()), "caseId");
+        var inCase = (await (await olena.PostAsync("/api/evidence", intoCase)).Content.ReadFromJsonAsync<JsonElement[]>())![0].GetProperty("id").GetGuid();
+
+        Assert.Empty((await outsider.GetFromJsonAsync<JsonElement[]>("/api/evidence"))!);
+        Assert.Empty((await outsider.GetFromJsonAsync<JsonElement[]>("/api/incidents"))!);
+        Assert.Empty((await outsider.GetFromJsonAsync<JsonElement[]>("/api/packages"))!);
+        using var detail = await outsider.GetAsync($"/api/evidence/{scenario.Item}");
+        using var package = await outsider.GetAsync($"/api/packages/{scenario.Package}/download");
+        using var join = await outsider.PostAsJsonAsync($"/api/cases/{scenario.Case}/members", new { member = "nadia" });
+        Assert.Equal(HttpStatusCode.NotFound, detail.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, package.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, join.StatusCode);
+
+        (await olena.PostAsJsonAsync($"/api/cases/{scenario.Case}/members", new { member = "nadia" })).EnsureSuccessStatusCode();
+
+        var visible = (await outsider.GetFromJsonAsync<JsonElement[]>("/api/evidence"))!.Select(e => e.GetProperty("id").GetGuid());
+        Assert.Equal([inCase], visible);
+        Assert.NotEqual(filed, inCase);
     }
 }

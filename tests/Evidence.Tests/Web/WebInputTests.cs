@@ -93,6 +93,23 @@ public sealed partial class WebInputTests
         Assert.Contains("sandbox", content.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("not-a-guid", HttpStatusCode.BadRequest)]
+    [InlineData("00000000-0000-0000-0000-000000000001", HttpStatusCode.NotFound)]
+    public async Task Multipart_MistypedOrUnknownCase_RecordsNothing(string caseId, HttpStatusCode expected)
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var client = scenario.Server.Client(scenario.Investigator);
+        var before = (await client.GetFromJsonAsync<JsonElement[]>("/api/evidence"))!.Length;
+        using var form = WebScenario.Multipart("statement.txt", "A statement for a case that is not there"u8.ToArray());
+        form.Add(new StringContent(caseId), "caseId");
+
+        using var response = await client.PostAsync("/api/evidence", form);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement[]>("/api/evidence"))!.Length);
+    }
+
     [Fact]
     public async Task CookieSession_ApiWriteWithoutAntiforgeryToken_IsRefused_AndFormsNeedTheirToken()
     {

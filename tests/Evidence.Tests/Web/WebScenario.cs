@@ -8,7 +8,7 @@ namespace Evidence.Tests.Web;
 
 /// <summary>
 /// A server with one user per role (prosecutors of both offices) and a little evidence: an incident referred to the
-/// ICC, one tagged item, and one ICC package, all made through the API as an investigator or ICC prosecutor.
+/// ICC, one tagged item, one ICC package and a case of the investigator's, all made through the API as an investigator or ICC prosecutor.
 /// </summary>
 public sealed class WebScenario : IAsyncDisposable
 {
@@ -20,6 +20,7 @@ public sealed class WebScenario : IAsyncDisposable
     public TestUser NationalProsecutor { get; private set; } = null!;
     public TestUser Auditor { get; private set; } = null!;
     public TestUser Admin { get; private set; } = null!;
+    public Guid Case { get; private set; }
     public Guid Incident { get; private set; }
     public Guid Item { get; private set; }
     public Guid Package { get; private set; }
@@ -37,6 +38,7 @@ public sealed class WebScenario : IAsyncDisposable
         scenario.Admin = await server.AddUserAsync("root", Role.Admin);
 
         using var investigator = server.Client(scenario.Investigator);
+        scenario.Case = await IdOf(await investigator.PostAsJsonAsync("/api/cases", new { title = "Kherson regional children's home" }));
         scenario.Incident = await IdOf(await investigator.PostAsJsonAsync("/api/incidents", new
         {
             title = "Transfer of children from the Kherson regional children's home", kind = "Deportation", periodFrom = "2022-10",

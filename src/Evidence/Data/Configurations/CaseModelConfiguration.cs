@@ -18,6 +18,18 @@ internal sealed class IncidentConfiguration : IEntityTypeConfiguration<Incident>
     }
 }
 
+internal sealed class CaseMemberConfiguration : IEntityTypeConfiguration<CaseMember>
+{
+    public void Configure(EntityTypeBuilder<CaseMember> builder)
+    {
+        builder.ToTable("case_members");
+        builder.HasKey(m => new { m.CaseId, m.Member });
+        builder.Property(m => m.Member).HasMaxLength(200);
+        builder.HasIndex(m => m.Member);
+        builder.HasOne<Case>().WithMany().HasForeignKey(m => m.CaseId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
 internal sealed class PerpetratorConfiguration : IEntityTypeConfiguration<Perpetrator>
 {
     public void Configure(EntityTypeBuilder<Perpetrator> builder)

@@ -41,6 +41,29 @@ namespace Evidence.Data.Migrations
                     b.ToTable("cases", (string)null);
                 });
 
+            modelBuilder.Entity("Evidence.Domain.CaseMember", b =>
+                {
+                    b.Property<Guid>("CaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Member")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AddedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CaseId", "Member");
+
+                    b.HasIndex("Member");
+
+                    b.ToTable("case_members", (string)null);
+                });
+
             modelBuilder.Entity("Evidence.Domain.CheckpointRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -563,6 +586,15 @@ namespace Evidence.Data.Migrations
                     b.HasKey("Code");
 
                     b.ToTable("victims", (string)null);
+                });
+
+            modelBuilder.Entity("Evidence.Domain.CaseMember", b =>
+                {
+                    b.HasOne("Evidence.Domain.Case", null)
+                        .WithMany()
+                        .HasForeignKey("CaseId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Evidence.Domain.EvidenceItem", b =>

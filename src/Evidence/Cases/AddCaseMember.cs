@@ -1,0 +1,44 @@
+using Evidence.Data;
+using Evidence.Domain;
+using Evidence.Pipeline;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Cases;
+
+/// <summary>
+/// Lets another investigator work a case: from then on they see its evidence and incidents. A member or an
+/// admin adds members; the ledger records who let whom in. Adding a member twice changes nothing.
+/// </summary>
+[AllowedRoles(Role.Investigator, Role.Admin)]
+public sealed record AddCaseMember(Guid CaseId, string Member) : IRequest<bool>, IValidatedRequest
+{
+    public IEnumerable<string> Validate()
+    {
+        if (Fields.Required("the member's user name", Member, 200) is { } problem)
+        {
+            yield return problem;
+        }
+    }
+}
+
+internal sealed class AddCaseMemberHandler(EvidenceDbContext db, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock)
+    : IRequestHandler<AddCaseMember, bool>
+{
+    /// <returns>True when the member was added, false when they already were one.</returns>
+    public async Task<bool> Handle(AddCaseMember request, CancellationToken cancellationToken)
+    {
+        if (!await Visibility.Cases(db, actor.Value).AnyAsync(c => c.Id == request.CaseId, cancellationToken))
+        {
+            throw new NotFoundException($"There is no case {request.CaseId}.");
+        }
+        var member = request.Member.Trim();
+        if (await db.CaseMembers.AnyAsync(m => m.CaseId == request.CaseId && m.Member == member, cancellationToken))
+        {
+            return false;
+        }
+        db.CaseMembers.Add(new CaseMember { CaseId = request.CaseId, Member = member, AddedAtUtc = clock.GetUtcNow().UtcDateTime, AddedBy = actor.Value.Name });
+        unitOfWork.Record("CaseMemberAdded", null, null, [new("case", request.CaseId.ToString()), new("member", member)]);
+        return true;
+    }
+}
