@@ -17,6 +17,11 @@ using Microsoft.Extensions.DependencyInjection;
 //   ledger-proofs <home> <samples>
 //   verify <home>                                           "seconds blobs"
 //   package-setup | package-build | package-verify          see PackageBench.cs
+//   load | load-baseline                                    see LoadBench.cs
+if (args.FirstOrDefault()?.StartsWith("load", StringComparison.Ordinal) == true)
+{
+    return await Evidence.Bench.LoadBench.RunAsync(args);
+}
 if (args.FirstOrDefault()?.StartsWith("package-", StringComparison.Ordinal) == true)
 {
     return await Evidence.Bench.PackageBench.RunAsync(args);

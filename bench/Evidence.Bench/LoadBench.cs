@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Evidence.Bench;
+
+/// <summary>
+/// Issue 6's load: many clients on loopback each uploading files of one size, one after another, for a bounded time.
+/// Prints "requests seconds requests_per_second p50_ms p99_ms errors".
+///   load URL TOKEN CLIENTS SECONDS BYTES           against a running `evidence serve` (POST /api/evidence, multipart)
+///   load-baseline DIR CLIENTS SECONDS BYTES        against a bare Kestrel endpoint in this process that only hashes
+///                                                  the same multipart file and writes it to DIR with fsync: what any
+///                                                  upload server must do, without custody, database or signatures
+/// </summary>
+internal static class LoadBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (args[0] == "load" && args.Length == 6)
+        {
+            return await DriveAsync(new Uri(args[1]), args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv));
+        }
+        if (args[0] == "load-baseline" && args.Length == 5)
+        {
+            await using var server = await StartBaselineAsync(args[1]);
+            var address = server.Urls.First();
+            return await DriveAsync(new Uri(address), null, int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv));
+        }
+        Console.Error.WriteLine("usage: load URL TOKEN CLIENTS SECONDS BYTES | load-baseline DIR CLIENTS SECONDS BYTES");
+        return 2;
+    }
+
+    private static async Task<int> DriveAsync(Uri server, string? token, int clients, int seconds, int bytes)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = server,
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        var path = token is null ? "/upload" : "/api/evidence";
+        var latencies = new List<double>[clients];
+        var errors = 0;
+        var firstErrors = new List<string>();
+        var watch = Stopwatch.StartNew();
+        var until = TimeSpan.FromSeconds(seconds);
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            latencies[client] = [];
+            var content = RandomNumberGenerator.GetBytes(bytes);
+            for (var n = 0; watch.Elapsed < until; n++)
+            {
+                // Every file differs, so none is recorded as a duplicate of another.
+                BitConverter.TryWriteBytes(content.AsSpan(0, 4), client);
+                BitConverter.TryWriteBytes(content.AsSpan(4, 4), n);
+                using var form = new MultipartFormDataContent
+                {
+                    { new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } }, "file", $"load-{client}-{n}.bin" },
+                    { new StringContent("load bench"), "collector" },
+                };
+                var started = watch.Elapsed;
+                try
+                {
+                    using var response = await http.PostAsync(path, form);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        Failed($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                        continue;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    Failed(e.Message);
+                    continue;
+                }
+                latencies[client].Add((watch.Elapsed - started).TotalMilliseconds);
+            }
+        })));
+        watch.Stop();
+
+        void Failed(string why)
+        {
+            Interlocked.Increment(ref errors);
+            lock (firstErrors)
+            {
+                if (firstErrors.Count < 5)
+                {
+                    firstErrors.Add(why);
+                }
+            }
+        }
+
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        foreach (var error in firstErrors)
+        {
+            Console.Error.WriteLine($"error: {error}");
+        }
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv,
+            $"{all.Length} {watch.Elapsed.TotalSeconds:F2} {all.Length / watch.Elapsed.TotalSeconds:F1} {Percentile(all, 0.50):F0} {Percentile(all, 0.99):F0} {errors}"));
+        return 0;
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static async Task<WebApplication> StartBaselineAsync(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapPost("/upload", async (HttpRequest request) =>
+        {
+            var form = await request.ReadFormAsync();
+            var file = form.Files.GetFile("file")!;
+            using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[81920];
+            await using (var target = new FileStream(Path.Combine(folder, Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true))
+            await using (var source = file.OpenReadStream())
+            {
+                int read;
+                while ((read = await source.ReadAsync(buffer)) > 0)
+                {
+                    sha256.AppendData(buffer, 0, read);
+                    await target.WriteAsync(buffer.AsMemory(0, read));
+                }
+                target.Flush(flushToDisk: true);
+            }
+            return Results.Ok(new { sha256 = Convert.ToHexStringLower(sha256.GetHashAndReset()) });
+        });
+        await app.StartAsync();
+        return app;
+    }
+}
