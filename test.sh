@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Azurite, pinned in azurite.json, via npm; Chromium and ChromeDriver via apt), runs every test, and ends with
-# one line "N passed, N failed[, N skipped]" so that a run that executed no test is visible.
+# Installs what the tests need (Azurite, pinned in azurite.json, via npm; Chromium, ChromeDriver and PostgreSQL via apt), starts a
+# throw-away PostgreSQL cluster on loopback, runs every test, and ends with one line "N passed, N failed[, N skipped]" so that a run
+# that executed no test is visible. EVIDENCE_SKIP_POSTGRES=1 skips the PostgreSQL tests, each reported as skipped with the reason.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -20,6 +21,31 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver; } >&2 \
     || { echo "test.sh: could not install chromium and chromium-driver"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+# PostgreSQL: Debian's server, a private cluster in a temporary folder, trust on loopback only, stopped on exit.
+# The tests create and drop one database each as role "evidence" (CREATEDB, not a superuser).
+if [ "${EVIDENCE_SKIP_POSTGRES:-}" = "1" ]; then
+  echo "test.sh: EVIDENCE_SKIP_POSTGRES=1: the PostgreSQL tests will be skipped" >&2
+else
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if ! ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then
+    echo "test.sh: installing postgresql (apt)" >&2
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql postgresql-contrib; } >&2 \
+      || { echo "test.sh: could not install postgresql"; echo "0 passed, 1 failed"; exit 1; }
+  fi
+  pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  pgdata="$(mktemp -d /tmp/evidence-pg.XXXXXX)"
+  # The server refuses to run as root; as root it runs as Debian's "postgres" user.
+  as_pg=""; if [ "$(id -u)" -eq 0 ]; then chown postgres "$pgdata"; as_pg="runuser -u postgres --"; fi
+  pgport="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})')"
+  $as_pg "$pgbin/initdb" -D "$pgdata/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 > "$pgdata/initdb.log" 2>&1 \
+    && $as_pg "$pgbin/pg_ctl" -D "$pgdata/data" -l "$pgdata/server.log" -w -o "-h 127.0.0.1 -p $pgport -k $pgdata -c fsync=on -c max_connections=200" start > /dev/null \
+    && "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -q -c "CREATE ROLE evidence LOGIN CREATEDB" \
+    || { echo "test.sh: could not start PostgreSQL (see $pgdata)"; echo "0 passed, 1 failed"; exit 1; }
+  trap '$as_pg "$pgbin/pg_ctl" -D "$pgdata/data" -m immediate stop > /dev/null 2>&1; rm -rf "$pgdata"' EXIT
+  export EVIDENCE_TEST_POSTGRES="postgres://evidence@127.0.0.1:$pgport/postgres"
+  export EVIDENCE_TEST_PG_CTL="$as_pg $pgbin/pg_ctl -D $pgdata/data"
 fi
 
 results="$root/TestResults"

@@ -28,7 +28,7 @@ public static class WebApp
 
         var services = builder.Services;
         services.AddEvidence(settings);
-        services.AddDbContext<AccountsDbContext>(options => AccountsDbContext.Configure(options, settings));
+        AccountsDbContext.Register(services, settings);
         services.AddIdentityCore<EvidenceUser>(options =>
             {
                 options.Password.RequiredLength = 12;

@@ -17,7 +17,14 @@ public static class EvidenceServices
     {
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
-        services.AddDbContext<EvidenceDbContext>(options => options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout));
+        if (settings.PostgresDatabase is { } postgres)
+        {
+            services.AddDbContext<EvidenceDbContext, PostgresEvidenceDbContext>(options => options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout));
+        }
+        else
+        {
+            services.AddDbContext<EvidenceDbContext>(options => options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout));
+        }
         services.AddSingleton<IBlobStore>(provider => settings.AzureBlobConnectionString is { } connection
             ? new AzureBlobStore(connection, settings.AzureBlobContainer, settings.BlobRetries, settings.StagingMaxAge, provider.GetRequiredService<TimeProvider>())
             : new FolderBlobStore(settings.BlobFolder));
@@ -74,6 +81,11 @@ public static class EvidenceServices
         {
             await provider.DisposeAsync();
             throw new UnavailableException("The evidence database is locked by another process; try again.", e);
+        }
+        catch (Exception e) when (Postgres.IsUnavailable(e))
+        {
+            await provider.DisposeAsync();
+            throw new UnavailableException($"The PostgreSQL server could not be reached ({e.Message}); try again.", e);
         }
         catch
         {

@@ -14,6 +14,12 @@ public sealed record EvidenceSettings
 
     public string AzureBlobContainer { get; init; } = "evidence";
 
+    /// <summary>
+    /// When set (<c>postgres://user:password@host:5432/database</c> or an Npgsql connection string), the records live
+    /// in PostgreSQL instead of the home's SQLite file: the way to several app servers.
+    /// </summary>
+    public string? PostgresDatabase { get; init; }
+
     /// <summary>How long a request waits for another writer's database lock before it gives up cleanly.</summary>
     public TimeSpan DatabaseBusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -68,7 +74,7 @@ public sealed record EvidenceSettings
     /// <summary>Chunks of resumable uploads until they are complete; never evidence until then.</summary>
     public string UploadFolder => Path.Combine(Home, "uploads");
 
-    /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
+    /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_DB, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
     /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT, EVIDENCE_ORG_NAME, EVIDENCE_ORG_CONTACT, EVIDENCE_ERN_PREFIX, EVIDENCE_NATIONAL_NAME,
     /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA, EVIDENCE_MAX_UPLOAD_MB.</summary>
     public static EvidenceSettings FromEnvironment(string? home = null)
@@ -77,6 +83,7 @@ public sealed record EvidenceSettings
         {
             Home = Path.GetFullPath(home ?? Environment.GetEnvironmentVariable("EVIDENCE_HOME") ?? ".evidence"),
             AzureBlobConnectionString = NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_AZURE_BLOB")),
+            PostgresDatabase = DatabaseFrom(Variable("EVIDENCE_DB")),
         };
         if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_AZURE_CONTAINER")) is { } container)
         {
@@ -119,6 +126,14 @@ public sealed record EvidenceSettings
         }
         return settings;
     }
+
+    /// <summary>EVIDENCE_DB: unset or <c>sqlite</c> for the home's SQLite file, else a PostgreSQL URL or connection string.</summary>
+    private static string? DatabaseFrom(string? value) => value switch
+    {
+        null or "sqlite" => null,
+        _ when Data.Postgres.IsUrl(value) || value.Contains("Host=", StringComparison.OrdinalIgnoreCase) => value,
+        _ => throw new Pipeline.InvalidRequestException("EVIDENCE_DB must be 'sqlite', a postgres://user:password@host:5432/database URL or an Npgsql connection string."),
+    };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

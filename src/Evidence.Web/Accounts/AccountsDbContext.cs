@@ -9,9 +9,17 @@ namespace Evidence.Web.Accounts;
 /// Users and API tokens, in the installation's own database file beside the evidence, with their own migrations
 /// (history table <c>__AccountsMigrationsHistory</c>) so the core library knows nothing of ASP.NET Core.
 /// </summary>
-public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> options) : IdentityUserContext<EvidenceUser>(options)
+public class AccountsDbContext : IdentityUserContext<EvidenceUser>
 {
     public const string HistoryTable = "__AccountsMigrationsHistory";
+
+    public AccountsDbContext(DbContextOptions<AccountsDbContext> options) : base(options)
+    {
+    }
+
+    protected AccountsDbContext(DbContextOptions options) : base(options)
+    {
+    }
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
@@ -34,8 +42,44 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
         });
     }
 
-    public static void Configure(DbContextOptionsBuilder options, EvidenceSettings settings) =>
-        options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable);
+    public static void Configure(DbContextOptionsBuilder options, EvidenceSettings settings)
+    {
+        if (settings.PostgresDatabase is { } postgres)
+        {
+            options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable);
+        }
+        else
+        {
+            options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable);
+        }
+    }
+
+    /// <summary>Registers the accounts context for the installation's database (on PostgreSQL, with its own migrations).</summary>
+    public static void Register(Microsoft.Extensions.DependencyInjection.IServiceCollection services, EvidenceSettings settings)
+    {
+        if (settings.PostgresDatabase is null)
+        {
+            services.AddDbContext<AccountsDbContext>(options => Configure(options, settings));
+        }
+        else
+        {
+            services.AddDbContext<AccountsDbContext, PostgresAccountsDbContext>(options => Configure(options, settings));
+        }
+    }
+}
+
+/// <summary>The accounts context on PostgreSQL; it exists so that its migrations (<c>Accounts/PostgresMigrations</c>) are a set of their own.</summary>
+public sealed class PostgresAccountsDbContext(DbContextOptions<PostgresAccountsDbContext> options) : AccountsDbContext(options);
+
+/// <summary>Lets `dotnet ef migrations add --context PostgresAccountsDbContext` build the model; it connects to nothing.</summary>
+internal sealed class PostgresAccountsDesignTimeFactory : IDesignTimeDbContextFactory<PostgresAccountsDbContext>
+{
+    public PostgresAccountsDbContext CreateDbContext(string[] args)
+    {
+        var options = new DbContextOptionsBuilder<PostgresAccountsDbContext>();
+        AccountsDbContext.Configure(options, new EvidenceSettings { Home = Path.GetTempPath(), PostgresDatabase = "postgres://evidence@localhost/evidence_design" });
+        return new PostgresAccountsDbContext(options.Options);
+    }
 }
 
 /// <summary>Lets `dotnet ef migrations add` build the accounts model.</summary>

@@ -3,8 +3,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Evidence.Data;
 
-public sealed class EvidenceDbContext(DbContextOptions<EvidenceDbContext> options) : DbContext(options)
+/// <summary>The installation's records. On PostgreSQL the context is <see cref="PostgresEvidenceDbContext"/>, which only
+/// exists so that the PostgreSQL migrations are a set of their own.</summary>
+public class EvidenceDbContext : DbContext
 {
+    public EvidenceDbContext(DbContextOptions<EvidenceDbContext> options) : base(options)
+    {
+    }
+
+    protected EvidenceDbContext(DbContextOptions options) : base(options)
+    {
+    }
+
     public DbSet<Case> Cases => Set<Case>();
     public DbSet<CaseMember> CaseMembers => Set<CaseMember>();
     public DbSet<EvidenceItem> EvidenceItems => Set<EvidenceItem>();

@@ -12,8 +12,9 @@ namespace Evidence.Pipeline;
 /// DbContext, the blobs it staged and the custody events it recorded.
 /// <para>
 /// Handlers do the slow work (reading, hashing, uploading to a staging name) before the commit; the commit
-/// then takes the database write lock (SQLite's BEGIN IMMEDIATE), promotes the staged blobs, numbers the
-/// custody events and saves. Because every promotion happens under that lock, a blob this request created
+/// then takes the database write lock (SQLite's BEGIN IMMEDIATE; on PostgreSQL, an advisory lock held to the end
+/// of the transaction, which every app server takes), promotes the staged blobs, numbers the custody events and
+/// saves. Because every promotion happens under that lock, a blob this request created
 /// can be deleted again on failure without any other request having recorded it in the meantime.
 /// </para>
 /// </summary>
@@ -62,6 +63,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             try
             {
+                if (db.Database.IsNpgsql())
+                {
+                    await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({Postgres.LedgerLock})", cancellationToken);
+                }
                 foreach (var blob in staged)
                 {
                     if (await blobs.PromoteAsync(blob, cancellationToken))
@@ -96,6 +101,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
         catch (Exception e) when (Sqlite.IsBusy(e))
         {
             throw new UnavailableException("The evidence database is locked by another writer and the wait ran out; nothing was recorded. Try again.", e);
+        }
+        catch (Exception e) when (Postgres.IsUnavailable(e))
+        {
+            throw new UnavailableException($"The database could not be reached or broke off ({e.Message}); nothing was recorded. Try again.", e);
         }
         catch (DbUpdateException e)
         {

@@ -65,9 +65,9 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
     {
         var activeTags = db.EvidenceTags.Where(t => t.RemovedAtUtc == null);
         var items = Cases.Visibility.Evidence(db, actor.Value).AsNoTracking();
-        if (FullTextQuery(request.Text) is { } match)
+        if (FullTextQuery(request.Text) is not null)
         {
-            var matched = await MatchAsync(match, cancellationToken);
+            var matched = await MatchAsync(request.Text!, cancellationToken);
             items = items.Where(e => matched.Contains(e.Id));
         }
         if (request.IncidentId is { } incident)
@@ -136,19 +136,58 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
         return terms.Count == 0 ? null : string.Join(" ", terms);
     }
 
+    /// <summary>
+    /// The same words for PostgreSQL: each word is cut into its letters-and-digits tokens, lower-cased and without
+    /// diacritics (as the stored text was, by unaccent), the tokens of one word must follow each other, a trailing *
+    /// keeps its prefix meaning, and every word must match. Only letters and digits reach the query, so tsquery syntax
+    /// typed by the user (&amp;, |, !, :, quotes) is never obeyed. Null when no word has a letter or digit.
+    /// </summary>
+    internal static string? PostgresTextQuery(string text)
+    {
+        var terms = new List<string>();
+        foreach (var word in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var prefix = word.Length > 1 && word.EndsWith('*');
+            var folded = new string(word.Normalize(System.Text.NormalizationForm.FormD)
+                .Where(c => char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark).ToArray()).ToLowerInvariant();
+            var tokens = System.Text.RegularExpressions.Regex.Split(folded, @"[^\p{L}\p{N}]+").Where(t => t.Length > 0).Select(t => $"'{t}'").ToList();
+            if (tokens.Count == 0)
+            {
+                continue;
+            }
+            if (prefix)
+            {
+                tokens[^1] += ":*";
+            }
+            terms.Add(tokens.Count == 1 ? tokens[0] : "(" + string.Join(" <-> ", tokens) + ")");
+        }
+        return terms.Count == 0 ? null : string.Join(" & ", terms);
+    }
+
     private sealed record SearchHit(string Kind, string Ref);
 
     /// <summary>The evidence the words match: directly (its text, name, source, a tag's note) or through an incident it is tagged to.</summary>
-    private async Task<HashSet<Guid>> MatchAsync(string match, CancellationToken cancellationToken)
+    private async Task<HashSet<Guid>> MatchAsync(string text, CancellationToken cancellationToken)
     {
         List<SearchHit> rows;
-        try
+        if (db.Database.IsNpgsql())
         {
-            rows = await db.Database.SqlQuery<SearchHit>($"SELECT kind AS Kind, ref AS Ref FROM search_text WHERE search_text MATCH {match}").ToListAsync(cancellationToken);
+            if (PostgresTextQuery(text) is not { } query)
+            {
+                return [];
+            }
+            rows = await db.Database.SqlQuery<SearchHit>($"SELECT kind AS \"Kind\", ref::text AS \"Ref\" FROM search_text WHERE body @@ to_tsquery('simple', {query})").ToListAsync(cancellationToken);
         }
-        catch (SqliteException e)
+        else
         {
-            throw new InvalidRequestException($"The search text could not be searched: {e.Message}.");
+            try
+            {
+                rows = await db.Database.SqlQuery<SearchHit>($"SELECT kind AS Kind, ref AS Ref FROM search_text WHERE search_text MATCH {FullTextQuery(text)}").ToListAsync(cancellationToken);
+            }
+            catch (SqliteException e)
+            {
+                throw new InvalidRequestException($"The search text could not be searched: {e.Message}.");
+            }
         }
         var matched = rows.Where(r => r.Kind == "item").Select(r => Guid.Parse(r.Ref)).ToHashSet();
         var tagIds = rows.Where(r => r.Kind == "tag").Select(r => Guid.Parse(r.Ref)).ToList();

@@ -43,6 +43,10 @@ public sealed class Slice : IAsyncDisposable
             BlobRetries = 1,
         }));
 
+    /// <summary>The records in <paramref name="database"/> instead of the home's SQLite file.</summary>
+    public static Task<Slice> StartOnPostgresAsync(PostgresDatabase database, Func<EvidenceSettings, EvidenceSettings>? configure = null) =>
+        StartAsync(s => (configure ?? (x => x))(s with { PostgresDatabase = database.Url }));
+
     /// <summary>A file in the test's own folder, outside the Evidence home.</summary>
     public string File(string name, byte[] bytes) => home.File(Path.Combine("input", name), bytes);
 
