@@ -12,7 +12,8 @@ namespace Evidence.Bench;
 /// <summary>
 /// Issue 6's load: many clients on loopback each uploading files of one size, one after another, for a bounded time.
 /// Prints "requests seconds requests_per_second p50_ms p99_ms errors".
-///   load URL TOKEN CLIENTS SECONDS BYTES           against a running `evidence serve` (POST /api/evidence, multipart)
+///   load URL[,URL…] TOKEN CLIENTS SECONDS BYTES    against running `evidence serve`s (POST /api/evidence, multipart);
+///                                                  with several URLs the clients are dealt out among them in turn
 ///   load-baseline DIR CLIENTS SECONDS BYTES        against a bare Kestrel endpoint in this process that only hashes
 ///                                                  the same multipart file and writes it to DIR with fsync: what any
 ///                                                  upload server must do, without custody, database or signatures
@@ -24,30 +25,29 @@ internal static class LoadBench
         var inv = CultureInfo.InvariantCulture;
         if (args[0] == "load" && args.Length == 6)
         {
-            return await DriveAsync(new Uri(args[1]), args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv));
+            return await DriveAsync(args[1].Split(',').Select(u => new Uri(u)).ToArray(), args[2], int.Parse(args[3], inv), int.Parse(args[4], inv), int.Parse(args[5], inv));
         }
         if (args[0] == "load-baseline" && args.Length == 5)
         {
             await using var server = await StartBaselineAsync(args[1]);
             var address = server.Urls.First();
-            return await DriveAsync(new Uri(address), null, int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv));
+            return await DriveAsync([new Uri(address)], null, int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv));
         }
         Console.Error.WriteLine("usage: load URL TOKEN CLIENTS SECONDS BYTES | load-baseline DIR CLIENTS SECONDS BYTES");
         return 2;
     }
 
-    private static async Task<int> DriveAsync(Uri server, string? token, int clients, int seconds, int bytes)
+    private static async Task<int> DriveAsync(Uri[] servers, string? token, int clients, int seconds, int bytes)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
-            BaseAddress = server,
             Timeout = TimeSpan.FromMinutes(2),
         };
         if (token is not null)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
-        var path = token is null ? "/upload" : "/api/evidence";
+        var path = token is null ? "upload" : "api/evidence";
         var latencies = new List<double>[clients];
         var errors = 0;
         var firstErrors = new List<string>();
@@ -70,7 +70,7 @@ internal static class LoadBench
                 var started = watch.Elapsed;
                 try
                 {
-                    using var response = await http.PostAsync(path, form);
+                    using var response = await http.PostAsync(new Uri(servers[client % servers.Length], path), form);
                     if (!response.IsSuccessStatusCode)
                     {
                         Failed($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

@@ -103,11 +103,17 @@ public static class EvidenceServices
         await using var scope = provider.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
         await db.Database.MigrateAsync(cancellationToken);
-        var removed = await provider.GetRequiredService<IBlobStore>().PrepareAsync(cancellationToken);
+        var blobs = provider.GetRequiredService<IBlobStore>();
+        var removed = await blobs.PrepareAsync(cancellationToken);
         var log = provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EvidenceServices));
         if (removed > 0)
         {
             log.LogWarning("Removed {Count} staged blobs left behind by an interrupted ingest", removed);
+        }
+        if (await WriteLock.RemoveUnrecordedBlobsAsync(db, blobs,
+                provider.GetRequiredService<TimeProvider>().GetUtcNow() - provider.GetRequiredService<EvidenceSettings>().StagingMaxAge, log, cancellationToken) is > 0 and var unrecorded)
+        {
+            log.LogWarning("Removed {Count} blobs that no evidence item records: a process stopped between storing a file and recording it", unrecorded);
         }
         if (provider.GetRequiredService<Ingest.UploadStaging>().RemoveAbandoned(TimeSpan.FromDays(7)) is > 0 and var uploads)
         {

@@ -60,13 +60,9 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
         var published = new List<string>();
         try
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
             try
             {
-                if (db.Database.IsNpgsql())
-                {
-                    await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({Postgres.LedgerLock})", cancellationToken);
-                }
                 foreach (var blob in staged)
                 {
                     if (await blobs.PromoteAsync(blob, cancellationToken))

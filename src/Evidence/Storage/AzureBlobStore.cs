@@ -126,7 +126,7 @@ public sealed class AzureBlobStore : IBlobStore
             var name = blob.Name[(blob.Name.LastIndexOf('/') + 1)..];
             if (BlobKey.IsSha256Hex(name))
             {
-                yield return new StoredBlob(name, blob.Properties.ContentLength ?? -1);
+                yield return new StoredBlob(name, blob.Properties.ContentLength ?? -1, blob.Properties.LastModified ?? DateTimeOffset.MinValue);
             }
         }
     }

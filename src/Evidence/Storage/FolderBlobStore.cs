@@ -117,7 +117,7 @@ public sealed class FolderBlobStore(string root) : IBlobStore
             cancellationToken.ThrowIfCancellationRequested();
             if (BlobKey.IsSha256Hex(file.Name))
             {
-                yield return new StoredBlob(file.Name, file.Length);
+                yield return new StoredBlob(file.Name, file.Length, file.LastWriteTimeUtc);
             }
         }
         await Task.CompletedTask;

@@ -52,7 +52,7 @@ public interface IStagingWriter : IAsyncDisposable
 /// <summary>Bytes written to a staging name, hashed, not yet at their content address.</summary>
 public sealed record StagedBlob(string StagingName, string Sha256, long Size);
 
-public sealed record StoredBlob(string Sha256, long Size);
+public sealed record StoredBlob(string Sha256, long Size, DateTimeOffset StoredAt);
 
 /// <summary>The content address of a blob.</summary>
 public static class BlobKey

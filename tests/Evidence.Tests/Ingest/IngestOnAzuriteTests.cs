@@ -20,7 +20,7 @@ public sealed class IngestOnAzuriteTests(AzuriteFixture azurite)
 
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), result.Sha256);
         Assert.Equal(result.Id, again.DuplicateOf);
-        Assert.Equal([new Evidence.Storage.StoredBlob(result.Sha256, bytes.Length)], await slice.ListBlobsAsync());
+        Assert.Equal([(result.Sha256, (long)bytes.Length)], (await slice.ListBlobsAsync()).Select(b => (b.Sha256, b.Size)));
         await using var stored = await slice.Blobs.OpenReadAsync(result.Sha256, CancellationToken.None);
         Assert.Equal(SHA256.HashData(bytes), await SHA256.HashDataAsync(stored));
     }

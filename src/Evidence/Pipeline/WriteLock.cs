@@ -1,0 +1,58 @@
+using Evidence.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Evidence.Storage;
+
+namespace Evidence.Pipeline;
+
+/// <summary>
+/// The installation's one write lock, held to the end of a transaction: SQLite's BEGIN IMMEDIATE, or on PostgreSQL an
+/// advisory lock that every app server takes. Whoever holds it is the only one promoting blobs and appending to the
+/// ledger.
+/// </summary>
+internal static class WriteLock
+{
+    public static async Task<IDbContextTransaction> BeginAsync(EvidenceDbContext db, CancellationToken cancellationToken)
+    {
+        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({Postgres.LedgerLock})", cancellationToken);
+        }
+        return transaction;
+    }
+
+    /// <summary>
+    /// Removes recent blobs that no evidence item records. A commit promotes its blob and then saves its record; a
+    /// process killed between the two leaves the blob behind. Under the write lock no commit is in flight on any
+    /// server, so such a blob is a crash's leftover. Only blobs stored since <paramref name="since"/> are touched: an
+    /// older unrecorded blob is not a crash just before this start, and is left for verify to report, never erased.
+    /// Run at start-up; it lists the whole store.
+    /// </summary>
+    public static async Task<int> RemoveUnrecordedBlobsAsync(EvidenceDbContext db, IBlobStore blobs, DateTimeOffset since, ILogger log, CancellationToken cancellationToken)
+    {
+        await using var transaction = await BeginAsync(db, cancellationToken);
+        var recorded = (await db.EvidenceItems.AsNoTracking().Select(e => e.Sha256).Distinct().ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var removed = 0;
+        await foreach (var stored in blobs.ListAsync(cancellationToken))
+        {
+            if (recorded.Contains(stored.Sha256) || stored.StoredAt < since)
+            {
+                continue;
+            }
+            try
+            {
+                await blobs.DeleteAsync(stored.Sha256, cancellationToken);
+                removed++;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // An immutable container keeps it; verify will name it.
+                log.LogWarning(e, "Could not remove blob {Sha256}, which no evidence item records", stored.Sha256);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return removed;
+    }
+}
