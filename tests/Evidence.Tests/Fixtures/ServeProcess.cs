@@ -86,6 +86,14 @@ public sealed class ServeProcess : IAsyncDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Adds a web user through `evidence user add` and returns their API token.</summary>
+    public static async Task<string> AddUserAsync(string home, IReadOnlyDictionary<string, string> environment, string name, string role)
+    {
+        var added = await CliAsync(home, environment, "user", "add", name, "--role", role, "--json");
+        Assert.True(added.Exit == 0, added.Err);
+        return System.Text.Json.JsonDocument.Parse(added.Out).RootElement.GetProperty("token").GetString()!;
+    }
+
     /// <summary>Kills the server at once, as a power cut or the OOM killer would: no shutdown code runs.</summary>
     public void Kill()
     {

@@ -22,9 +22,7 @@ public sealed class CrashTests
             ["EVIDENCE_DB"] = database.Url,
             ["EVIDENCE_AZURE_BLOB"] = azurite.ConnectionString,
         };
-        var added = await ServeProcess.CliAsync(home.Path, environment, "user", "add", "olena", "--role", "investigator", "--json");
-        Assert.True(added.Exit == 0, added.Err);
-        var token = JsonDocument.Parse(added.Out).RootElement.GetProperty("token").GetString()!;
+        var token = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         var answered = new System.Collections.Concurrent.ConcurrentBag<Guid>();
 
         await using (var server = await ServeProcess.StartAsync(home.Path, environment))

@@ -27,9 +27,7 @@ public sealed class TwoServersTests
             ["EVIDENCE_AZURE_BLOB"] = azurite.ConnectionString,
             ["EVIDENCE_AZURE_CONTAINER"] = "evidence",
         };
-        var added = await ServeProcess.CliAsync(home.Path, environment, "user", "add", "olena", "--role", "investigator", "--json");
-        Assert.True(added.Exit == 0, added.Err);
-        var token = JsonDocument.Parse(added.Out).RootElement.GetProperty("token").GetString()!;
+        var token = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         await using var first = await ServeProcess.StartAsync(home.Path, environment);
         await using var second = await ServeProcess.StartAsync(home.Path, environment);
 
