@@ -95,7 +95,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         process = null;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

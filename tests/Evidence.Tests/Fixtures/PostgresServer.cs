@@ -44,13 +44,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
-    public async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Data.Postgres.ConnectionString(Url, TimeSpan.FromSeconds(30)));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string sql) => ScalarAsync<object>(sql);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Evidence.Tests.Fixtures;
@@ -43,7 +42,7 @@ public sealed class ServeProcess : IAsyncDisposable
 
     public static async Task<ServeProcess> StartAsync(string home, IReadOnlyDictionary<string, string> environment)
     {
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var url = new Uri($"http://127.0.0.1:{AzuriteServer.FreePort()}");
         var start = Command(home, environment, "serve", "--urls", url.ToString().TrimEnd('/'));
         var process = Process.Start(start)!;
         var served = new ServeProcess(process, url);
@@ -138,12 +137,5 @@ public sealed class ServeProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
         return start;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
