@@ -96,7 +96,8 @@ public static class EvidenceServices
 
     /// <summary>
     /// Makes an installation ready in a container built elsewhere (the web app's): the database at the latest
-    /// migration, the blob store, and staged blobs left by a crash removed.
+    /// migration, the blob store, and what a crash left behind removed (staged blobs, unrecorded blobs and package files,
+    /// abandoned uploads).
     /// </summary>
     public static async Task PrepareAsync(IServiceProvider provider, CancellationToken cancellationToken)
     {
@@ -114,6 +115,10 @@ public static class EvidenceServices
                 provider.GetRequiredService<TimeProvider>().GetUtcNow() - provider.GetRequiredService<EvidenceSettings>().StagingMaxAge, log, cancellationToken) is > 0 and var unrecorded)
         {
             log.LogWarning("Removed {Count} blobs that no evidence item records: a process stopped between storing a file and recording it", unrecorded);
+        }
+        if (await Referrals.UnrecordedPackages.RemoveAsync(db, provider.GetRequiredService<EvidenceSettings>().PackageFolder, log, cancellationToken) is > 0 and var packages)
+        {
+            log.LogWarning("Removed {Count} package files that no referral package records: a process stopped while building or publishing them", packages);
         }
         if (provider.GetRequiredService<Ingest.UploadStaging>().RemoveAbandoned(TimeSpan.FromDays(7)) is > 0 and var uploads)
         {

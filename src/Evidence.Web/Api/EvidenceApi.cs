@@ -21,8 +21,8 @@ internal static class EvidenceApi
         evidence.MapGet("", SearchAsync);
         evidence.MapGet("/{id:guid}", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new GetEvidence(id), ct));
         evidence.MapGet("/{id:guid}/content", ContentAsync);
-        evidence.MapPost("/{id:guid}/tags", async (Guid id, TagEvidence tag, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Created($"/api/evidence/{id}", new { id = await mediator.Send(tag with { EvidenceId = id }, ct) }));
+        evidence.MapPost("/{id:guid}/tags", async (Guid id, Tag tag, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Created($"/api/evidence/{id}", new { id = await mediator.Send(new TagEvidence(id, tag.IncidentId, tag.PerpetratorId, tag.VictimCode, tag.Elements, tag.Note), ct) }));
         evidence.MapPost("/{id:guid}/tags/{tagId:guid}/removal", async (Guid id, Guid tagId, TagRemoval removal, IMediator mediator, CancellationToken ct) =>
         {
             await mediator.Send(new UntagEvidence(tagId, removal.Reason), ct);
@@ -35,6 +35,9 @@ internal static class EvidenceApi
         LedgerApi.Map(api);
         UsersApi.Map(api.MapGroup("/users").WithTags("Users").RequireAuthorization("Admin"));
     }
+
+    /// <summary>The body of a tag: <see cref="TagEvidence"/> without the item, which the path names.</summary>
+    public sealed record Tag(Guid? IncidentId = null, Guid? PerpetratorId = null, string? VictimCode = null, IReadOnlyList<string>? Elements = null, string? Note = null);
 
     public sealed record TagRemoval(string Reason);
 

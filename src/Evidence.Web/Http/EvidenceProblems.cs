@@ -22,7 +22,9 @@ internal sealed class EvidenceProblems(IProblemDetailsService problems, ILogger<
             log.LogWarning("Denied {Method} {Path} to {User}", context.Request.Method, context.Request.Path, context.User.Identity?.Name);
         }
         context.Response.StatusCode = status;
-        var details = new ProblemDetails { Status = status, Title = title, Detail = exception.Message };
+        // A body that is not the JSON asked for: the serializer's message says which field and where.
+        var detail = exception is BadHttpRequestException { InnerException: System.Text.Json.JsonException json } ? $"{exception.Message} {json.Message}" : exception.Message;
+        var details = new ProblemDetails { Status = status, Title = title, Detail = detail };
         if (exception is InvalidRequestException { Problems.Count: > 0 } invalid)
         {
             details.Extensions["problems"] = invalid.Problems;

@@ -43,7 +43,8 @@ public sealed record CreateIncident(
         {
             yield return $"at least one article is required (one of {string.Join(", ", ElementsOfCrimes.Catalogue.Articles.Select(a => a.Key))}).";
         }
-        foreach (var article in Articles.Where(a => ElementsOfCrimes.Catalogue.Find(a) is null))
+        // JSON can carry a null inside the list even though the type says it cannot.
+        foreach (var article in Articles.Where(a => a is null || ElementsOfCrimes.Catalogue.Find(a) is null))
         {
             yield return $"'{article}' is not an article of the catalogue (known: {string.Join(", ", ElementsOfCrimes.Catalogue.Articles.Select(a => a.Key))}).";
         }

@@ -38,12 +38,13 @@ public sealed class ElementsOfCrimes
     /// <summary>Parses and checks "ARTICLE:N"; the article must exist and have an element N.</summary>
     public ElementRef ParseElement(string text)
     {
-        var colon = text.LastIndexOf(':');
+        // JSON can carry a null inside a list even though the type says it cannot.
+        var colon = text?.LastIndexOf(':') ?? -1;
         if (colon < 1 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
         {
             throw new InvalidRequestException($"'{text}' is not an element: write ARTICLE:N, for example 8(2)(a)(vii)-1:2.");
         }
-        var article = Get(text[..colon]);
+        var article = Get(text![..colon]);
         if (number < 1 || number > article.Elements.Count)
         {
             throw new InvalidRequestException($"Article {article.Key} has elements 1 to {article.Elements.Count}, not {number}.");

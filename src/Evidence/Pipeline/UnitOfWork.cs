@@ -22,16 +22,17 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
 {
     private readonly List<StagedBlob> staged = [];
     private readonly List<Ledger.NewEvent> events = [];
-    private readonly List<(string Partial, string Final)> files = [];
+    private readonly List<(FileStream Partial, string Final)> files = [];
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
     public void PromoteOnCommit(StagedBlob blob) => staged.Add(blob);
 
     /// <summary>
-    /// The file written at <paramref name="partial"/> (in the same folder) is renamed to <paramref name="final"/> when
-    /// the request commits, and deleted otherwise: a referral package exists only together with its custody record.
+    /// The file being written through <paramref name="partial"/> (in the same folder) is renamed to <paramref name="final"/>
+    /// when the request commits, and deleted otherwise: a referral package exists only together with its custody record.
+    /// The unit of work closes it when the request ends; until then the open file stays locked.
     /// </summary>
-    public void PublishOnCommit(string partial, string final) => files.Add((partial, final));
+    public void PublishOnCommit(FileStream partial, string final) => files.Add((partial, final));
 
     /// <summary>Appends a custody event to the log when the request commits.</summary>
     public void Record(string action, Guid? evidenceId, string? sha256, IEnumerable<KeyValuePair<string, string?>>? details = null)
@@ -73,7 +74,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
                 var checkpoint = events.Count > 0 ? await ledger.AppendAsync(events, cancellationToken) : null;
                 foreach (var (partial, final) in files)
                 {
-                    Publish(partial, final);
+                    Publish(partial.Name, final);
                     published.Add(final);
                 }
                 await db.SaveChangesAsync(cancellationToken);
@@ -124,7 +125,8 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
         }
         foreach (var (partial, _) in files)
         {
-            DeleteFileQuietly(partial);
+            await partial.DisposeAsync();
+            DeleteFileQuietly(partial.Name); // after a commit it has been renamed, and nothing is there
         }
         staged.Clear();
         events.Clear();

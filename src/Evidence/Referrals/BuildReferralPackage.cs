@@ -125,10 +125,12 @@ internal sealed class BuildReferralPackageHandler(
 
         var final = Path.GetFullPath(request.OutputPath);
         var partial = $"{final}.partial-{packageId:N}";
-        unitOfWork.PublishOnCommit(partial, final); // from here, a failure removes the partial file
-        await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+        // Held open, and so locked against start-up clean-up in another process, until the commit renames it; from here
+        // a failure removes it.
+        var file = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        unitOfWork.PublishOnCommit(file, final);
+        using (var bag = new BagWriter(file, $"referral-{packageId:N}", now))
         {
-            using var bag = new BagWriter(file, $"referral-{packageId:N}", now);
             foreach (var item in items)
             {
                 await using var content = await blobs.OpenReadAsync(item.Sha256, cancellationToken);
@@ -169,7 +171,12 @@ internal sealed class BuildReferralPackageHandler(
             ], organisation.SignDetached, tagManifest => noteSigner.SignatureLine(tagManifest));
         }
 
-        var (packageSha256, bytes) = await HashFileAsync(partial, cancellationToken);
+        // On disk before it is recorded: a power cut must not leave a recorded package with missing bytes.
+        await file.FlushAsync(cancellationToken);
+        file.Flush(flushToDisk: true);
+        file.Position = 0;
+        var packageSha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
+        var bytes = file.Length;
         db.ReferralPackages.Add(new ReferralPackage
         {
             Id = packageId,
@@ -273,12 +280,6 @@ internal sealed class BuildReferralPackageHandler(
             lines.Append(JsonSerializer.Serialize(new ProofLine(e.Sequence, size, e.LeafHash, proof.Select(Convert.ToHexStringLower).ToList()), ProofLine.Json)).Append('\n');
         }
         return lines.ToString();
-    }
-
-    private static async Task<(string Sha256, long Bytes)> HashFileAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return (Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken)), file.Length);
     }
 }
 

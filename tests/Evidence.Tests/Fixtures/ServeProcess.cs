@@ -86,9 +86,9 @@ public sealed class ServeProcess : IAsyncDisposable
     }
 
     /// <summary>Adds a web user through `evidence user add` and returns their API token.</summary>
-    public static async Task<string> AddUserAsync(string home, IReadOnlyDictionary<string, string> environment, string name, string role)
+    public static async Task<string> AddUserAsync(string home, IReadOnlyDictionary<string, string> environment, string name, string role, string? office = null)
     {
-        var added = await CliAsync(home, environment, "user", "add", name, "--role", role, "--json");
+        var added = await CliAsync(home, environment, ["user", "add", name, "--role", role, "--json", .. office is null ? Array.Empty<string>() : ["--office", office]]);
         Assert.True(added.Exit == 0, added.Err);
         return System.Text.Json.JsonDocument.Parse(added.Out).RootElement.GetProperty("token").GetString()!;
     }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Evidence.Tests.Fixtures;
 using Evidence.Tests.Web;
@@ -69,5 +71,95 @@ public sealed class CrashTests
         Assert.Equal(0, missing);
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);
         Assert.NotEqual(Guid.Empty, after[0].GetProperty("id").GetGuid());
+    }
+
+    [PostgresFact]
+    public async Task ServeKilledMidPackage_RestartsWithEveryPackageRecordedAndOnDisk_NoStrayFile_AndVerifyClean()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+        await using var azurite = await AzuriteServer.StartNewAsync();
+        using var home = new TestHome();
+        var environment = new Dictionary<string, string>
+        {
+            ["EVIDENCE_DB"] = database.Url,
+            ["EVIDENCE_AZURE_BLOB"] = azurite.ConnectionString,
+        };
+        var investigatorToken = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
+        var prosecutorToken = await ServeProcess.AddUserAsync(home.Path, environment, "icc-prosecutor", "prosecutor", "icc");
+        var answered = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        Guid incident;
+
+        await using (var server = await ServeProcess.StartAsync(home.Path, environment))
+        {
+            // Enough bytes that a build takes a while: most kills land while a package is being written.
+            using var investigator = server.Client(investigatorToken);
+            incident = await WebScenario.IdOf(await investigator.PostAsJsonAsync("/api/incidents", new
+            {
+                title = "Transfer from the Kherson children's home", kind = "Deportation", periodFrom = "2022-10", place = "Kherson", articles = new[] { "8(2)(a)(vii)-1" },
+            }));
+            for (var n = 0; n < 8; n++)
+            {
+                var item = (await WebScenario.UploadAsync(investigator, $"video-{n}.bin", System.Security.Cryptography.RandomNumberGenerator.GetBytes(2 << 20)))[0].GetProperty("id").GetGuid();
+                (await investigator.PostAsJsonAsync($"/api/evidence/{item}/tags", new { incidentId = incident })).EnsureSuccessStatusCode();
+            }
+            (await investigator.PostAsJsonAsync($"/api/incidents/{incident}/referrals", new { office = "Icc" })).EnsureSuccessStatusCode();
+
+            using var stop = new CancellationTokenSource();
+            var clients = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+            {
+                using var prosecutor = server.Client(prosecutorToken);
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        using var response = await prosecutor.PostAsJsonAsync("/api/packages", new { incidentId = incident, recipient = "Icc" });
+                        if (response.IsSuccessStatusCode)
+                        {
+                            answered.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid());
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return; // the server is gone
+                    }
+                }
+            })).ToList();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (answered.IsEmpty && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(700));
+            server.Kill();
+            stop.Cancel();
+            await Task.WhenAll(clients);
+        }
+        Assert.NotEmpty(answered);
+        var packageFolder = Path.Combine(home.Path, "packages");
+        var leftBehind = Directory.GetFiles(packageFolder).Length;
+
+        await using var restarted = await ServeProcess.StartAsync(home.Path, environment);
+        var rows = await database.ScalarAsync<long>("SELECT count(*) FROM referral_packages");
+        var built = await database.ScalarAsync<long>("SELECT count(*) FROM custody_events WHERE \"Action\" = 'PackageBuilt'");
+        var files = Directory.GetFiles(packageFolder).Select(path => Path.GetFileName(path)).Order().ToList();
+        var recordedFiles = (await database.ScalarAsync<string>("SELECT coalesce(string_agg(\"FileName\", '/' ORDER BY \"FileName\" COLLATE \"C\"), '') FROM referral_packages"))
+            .Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
+        using var prosecutorAfter = restarted.Client(prosecutorToken);
+        var downloads = new List<HttpStatusCode>();
+        foreach (var id in answered)
+        {
+            using var download = await prosecutorAfter.GetAsync($"/api/packages/{id}/download");
+            downloads.Add(download.StatusCode);
+        }
+        var verify = await ServeProcess.CliAsync(home.Path, environment, "--role", "auditor", "verify", "--json");
+        using var after = await prosecutorAfter.PostAsJsonAsync("/api/packages", new { incidentId = incident, recipient = "Icc" });
+
+        Assert.Equal(rows, built);
+        Assert.True(rows >= answered.Count);
+        Assert.Equal(recordedFiles, files); // every record has its file, and no file is without a record
+        Assert.True(leftBehind >= files.Count, "the restart removed recorded package files");
+        Assert.All(downloads, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.True(verify.Exit == 0, verify.Out + verify.Err);
+        Assert.True(after.IsSuccessStatusCode, await after.Content.ReadAsStringAsync());
     }
 }

@@ -212,4 +212,30 @@ public sealed class ReferralPackageTests : IAsyncLifetime
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(Path.GetFullPath(Out()))!, "package.zip*"));
         Assert.Empty(await slice.QueryAsync(db => db.ReferralPackages.ToListAsync()));
     }
+
+    [Fact]
+    public async Task Start_PackageFilesACrashLeftUnrecorded_AreRemoved_RecordedAndInProgressOnesKept()
+    {
+        var folder = slice.Settings.PackageFolder;
+        Directory.CreateDirectory(folder);
+        var recorded = await BuildAsync(Path.Combine(folder, $"{Guid.NewGuid()}.zip"));
+        // Renamed but never recorded (killed between the rename and the commit), and never finished (killed while writing).
+        var renamed = Path.Combine(folder, $"{Guid.NewGuid()}.zip");
+        File.Copy(recorded.Path, renamed);
+        var abandoned = Path.Combine(folder, $"{Guid.NewGuid()}.zip.partial-{Guid.NewGuid():N}");
+        File.WriteAllBytes(abandoned, [0x50, 0x4b]);
+        var notAPackage = Path.Combine(folder, "notes.txt");
+        File.WriteAllText(notAPackage, "kept: not a package file");
+        // Another process still writing its package holds the file open.
+        var building = Path.Combine(folder, $"{Guid.NewGuid()}.zip.partial-{Guid.NewGuid():N}");
+        await using var writer = new FileStream(building, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+
+        await EvidenceServices.PrepareAsync(slice.Services, CancellationToken.None);
+
+        Assert.True(File.Exists(recorded.Path));
+        Assert.False(File.Exists(renamed));
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(notAPackage));
+        Assert.True(File.Exists(building));
+    }
 }

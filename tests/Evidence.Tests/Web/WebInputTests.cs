@@ -94,6 +94,39 @@ public sealed partial class WebInputTests
     }
 
     [Theory]
+    [InlineData("""{"title":"Transfer","kind":"Deportation","periodFrom":"2022-10","place":"Kherson"}""", "articles")]
+    [InlineData("""{"title":null,"kind":"Deportation","periodFrom":"2022-10","place":"Kherson","articles":["8(2)(a)(vii)-1"]}""", "title")]
+    [InlineData("""{"kind":"Deportation","periodFrom":"2022-10","place":"Kherson","articles":["8(2)(a)(vii)-1"]}""", "title")]
+    [InlineData("""{"title":"Transfer","kind":"Deportation","periodFrom":"2022-10","place":"Kherson","articles":[null]}""", "not an article")]
+    public async Task Json_RequiredFieldMissingOrNull_400NamingIt_NothingRecorded(string body, string field)
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var client = scenario.Server.Client(scenario.Investigator);
+        var before = (await client.GetFromJsonAsync<JsonElement[]>("/api/incidents"))!.Length;
+
+        using var response = await client.PostAsync("/api/incidents", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadAsStringAsync();
+        Assert.True(problem.Contains(field, StringComparison.OrdinalIgnoreCase), problem);
+        Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement[]>("/api/incidents"))!.Length);
+    }
+
+    [Fact]
+    public async Task Json_TagWithANullElement_400_NothingRecorded()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var client = scenario.Server.Client(scenario.Investigator);
+        var before = (await client.GetFromJsonAsync<JsonElement>($"/api/evidence/{scenario.Item}")).ToString();
+
+        using var response = await client.PostAsync($"/api/evidence/{scenario.Item}/tags",
+            new StringContent($$"""{"incidentId":"{{scenario.Incident}}","elements":[null]}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement>($"/api/evidence/{scenario.Item}")).ToString());
+    }
+
+    [Theory]
     [InlineData("not-a-guid", HttpStatusCode.BadRequest)]
     [InlineData("00000000-0000-0000-0000-000000000001", HttpStatusCode.NotFound)]
     public async Task Multipart_MistypedOrUnknownCase_RecordsNothing(string caseId, HttpStatusCode expected)
