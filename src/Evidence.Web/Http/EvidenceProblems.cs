@@ -12,6 +12,11 @@ internal sealed class EvidenceProblems(IProblemDetailsService problems, ILogger<
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is not UnavailableException && (Data.Postgres.IsUnavailable(exception) || Data.Sqlite.IsBusy(exception)))
+        {
+            // Outside the request pipeline (signing in): nothing was written.
+            exception = UnavailableException.DatabaseUnreachable(exception);
+        }
         var (status, title) = Describe(exception);
         if (status == 0)
         {

@@ -23,4 +23,11 @@ public sealed class ForbiddenException(string message) : EvidenceException(messa
 /// <summary>
 /// The database or the blob store could not be used (locked, stopped, full). The request can be retried as it is.
 /// </summary>
-public sealed class UnavailableException(string message, Exception? inner = null) : EvidenceException(message, inner);
+public sealed class UnavailableException(string message, Exception? inner = null) : EvidenceException(message, inner)
+{
+    /// <summary>The database was locked, unreachable or broke off before anything was committed.</summary>
+    public static UnavailableException DatabaseUnreachable(Exception e) =>
+        new($"The database could not be used ({Innermost(e).Message}); nothing was recorded. Try again.", e);
+
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
+}

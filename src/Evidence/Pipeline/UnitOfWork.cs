@@ -59,6 +59,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
         }
         var created = new List<string>();
         var published = new List<string>();
+        var committing = false;
         try
         {
             await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
@@ -78,8 +79,19 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
                     published.Add(final);
                 }
                 await db.SaveChangesAsync(cancellationToken);
+                committing = true;
                 await transaction.CommitAsync(cancellationToken);
                 Checkpoint = checkpoint;
+            }
+            catch (Exception e) when (committing && Postgres.IsUnavailable(e))
+            {
+                // The connection to PostgreSQL broke after COMMIT was sent: the database may have recorded everything. Deleting the
+                // blobs could leave records without their bytes, so they stay; if the commit did not happen, the next
+                // start-up removes them as recent unrecorded blobs (and verify names them until then).
+                log.LogError(e, "The database broke off during COMMIT; kept blobs {Blobs} and files {Files} in case it was recorded",
+                    string.Join(", ", created), string.Join(", ", published));
+                throw new UnavailableException($"The database broke off while this request was being committed ({e.Message}): it may or may not " +
+                                               "have been recorded. Look it up before sending it again.", e);
             }
             catch
             {
@@ -95,13 +107,13 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
                 throw;
             }
         }
-        catch (Exception e) when (Sqlite.IsBusy(e))
+        catch (Exception e) when (e is not EvidenceException && Sqlite.IsBusy(e))
         {
             throw new UnavailableException("The evidence database is locked by another writer and the wait ran out; nothing was recorded. Try again.", e);
         }
-        catch (Exception e) when (Postgres.IsUnavailable(e))
+        catch (Exception e) when (e is not EvidenceException && Postgres.IsUnavailable(e))
         {
-            throw new UnavailableException($"The database could not be reached or broke off ({e.Message}); nothing was recorded. Try again.", e);
+            throw UnavailableException.DatabaseUnreachable(e);
         }
         catch (DbUpdateException e)
         {

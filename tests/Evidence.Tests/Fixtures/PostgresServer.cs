@@ -36,9 +36,11 @@ public sealed class PostgresDatabase : IAsyncDisposable
         return new PostgresDatabase(name, $"{server.Scheme}://{server.UserInfo}@{server.Host}:{server.Port}/{name}");
     }
 
-    public async Task<T> ScalarAsync<T>(string sql)
+    public Task<T> ScalarAsync<T>(string sql) => ScalarAsync<T>(Url, sql);
+
+    public static async Task<T> ScalarAsync<T>(string url, string sql)
     {
-        await using var connection = new NpgsqlConnection(Data.Postgres.ConnectionString(Url, TimeSpan.FromSeconds(30)));
+        await using var connection = new NpgsqlConnection(Data.Postgres.ConnectionString(url, TimeSpan.FromSeconds(30)));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
@@ -53,6 +55,77 @@ public sealed class PostgresDatabase : IAsyncDisposable
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>
+/// A PostgreSQL server of the test's own (initdb in a temp folder, loopback, trust), for tests that stop and restart
+/// it, which the shared cluster of ./test.sh must never be. Runs as Debian's "postgres" user when the tests run as root.
+/// </summary>
+public sealed class PostgresCluster : IAsyncDisposable
+{
+    private readonly TestHome folder = new();
+    private readonly string bin;
+
+    private PostgresCluster(string bin)
+    {
+        this.bin = bin;
+        Port = AzuriteServer.FreePort();
+    }
+
+    public int Port { get; }
+
+    /// <summary>postgres://… of a database "evidence" owned by role "evidence".</summary>
+    public string Url => $"postgres://evidence@127.0.0.1:{Port}/evidence";
+
+    private string Data => Path.Combine(folder.Path, "data");
+
+    public Task<T> ScalarAsync<T>(string sql) => PostgresDatabase.ScalarAsync<T>(Url, sql);
+
+    public static async Task<PostgresCluster> StartNewAsync()
+    {
+        var bin = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb")))
+                .OrderBy(b => int.TryParse(Path.GetFileName(Path.GetDirectoryName(b)), out var major) ? major : 0).LastOrDefault()
+            : null;
+        var cluster = new PostgresCluster(bin ?? throw new InvalidOperationException(
+            "PostgreSQL's server is not installed (/usr/lib/postgresql/*/bin/initdb): run ./test.sh, which installs it, or set EVIDENCE_SKIP_POSTGRES=1."));
+        if (Environment.UserName == "root")
+        {
+            Must(await Run.ProcessAsync("chown", "postgres", cluster.folder.Path));
+        }
+        Must(await cluster.AsPostgresAsync("initdb", "-D", cluster.Data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"));
+        await cluster.StartAsync();
+        Must(await Run.ProcessAsync(Path.Combine(bin, "psql"), "-h", "127.0.0.1", "-p", cluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-U", "postgres", "-q", "-c", "CREATE ROLE evidence LOGIN CREATEDB", "-c", "CREATE DATABASE evidence OWNER evidence"));
+        return cluster;
+    }
+
+    public async Task StartAsync() =>
+        Must(await AsPostgresAsync("pg_ctl", "-D", Data, "-l", Path.Combine(folder.Path, "server.log"), "-w",
+            "-o", $"-h 127.0.0.1 -p {Port} -k {folder.Path}", "start"));
+
+    /// <summary>Stops the server as a crash would (immediate: no checkpoint, connections cut).</summary>
+    public async Task CrashAsync() => Must(await AsPostgresAsync("pg_ctl", "-D", Data, "-m", "immediate", "-w", "stop"));
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await AsPostgresAsync("pg_ctl", "-D", Data, "-m", "immediate", "-w", "stop");
+        folder.Dispose();
+    }
+
+    private Task<(int Exit, string Out, string Err)> AsPostgresAsync(string program, params string[] args) =>
+        Environment.UserName == "root"
+            ? Run.ProcessAsync("runuser", ["-u", "postgres", "--", Path.Combine(bin, program), .. args])
+            : Run.ProcessAsync(Path.Combine(bin, program), args);
+
+    private static void Must((int Exit, string Out, string Err) result)
+    {
+        if (result.Exit != 0)
+        {
+            throw new InvalidOperationException($"PostgreSQL tool failed ({result.Exit}): {result.Out}{result.Err}");
+        }
     }
 }
 
