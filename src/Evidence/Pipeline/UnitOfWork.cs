@@ -137,7 +137,14 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
         }
         foreach (var (partial, _) in files)
         {
-            await partial.DisposeAsync();
+            try
+            {
+                await partial.DisposeAsync();
+            }
+            catch (IOException)
+            {
+                // Bytes still buffered for a full disk: the file is being deleted anyway.
+            }
             DeleteFileQuietly(partial.Name); // after a commit it has been renamed, and nothing is there
         }
         staged.Clear();

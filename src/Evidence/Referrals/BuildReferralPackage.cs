@@ -129,54 +129,64 @@ internal sealed class BuildReferralPackageHandler(
         // a failure removes it.
         var file = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         unitOfWork.PublishOnCommit(file, final);
-        using (var bag = new BagWriter(file, $"referral-{packageId:N}", now))
+        string packageSha256;
+        long bytes;
+        try
         {
-            foreach (var item in items)
+            using (var bag = new BagWriter(file, $"referral-{packageId:N}", now))
             {
-                await using var content = await blobs.OpenReadAsync(item.Sha256, cancellationToken);
-                var (sha256, size) = await bag.AddPayloadAsync(metadata.FileOf(item.Id), content, cancellationToken);
-                if (sha256 != item.Sha256 || size != item.Size)
+                foreach (var item in items)
                 {
-                    throw new UnavailableException($"The stored bytes of evidence item {item.Id} no longer match the SHA-256 recorded when it was collected; " +
-                                                   "nothing was exported. Run `evidence verify` and report it.");
+                    await using var content = await blobs.OpenReadAsync(item.Sha256, cancellationToken);
+                    var (sha256, size) = await bag.AddPayloadAsync(metadata.FileOf(item.Id), content, cancellationToken);
+                    if (sha256 != item.Sha256 || size != item.Size)
+                    {
+                        throw new UnavailableException($"The stored bytes of evidence item {item.Id} no longer match the SHA-256 recorded when it was collected; " +
+                                                       "nothing was exported. Run `evidence verify` and report it.");
+                    }
                 }
+                await bag.AddPayloadAsync("data/metadata/items.csv", metadata.ItemsCsv(), cancellationToken);
+                await bag.AddPayloadAsync("data/metadata/items.json", metadata.ItemsJson(), cancellationToken);
+                await bag.AddPayloadAsync("data/metadata/case.json", metadata.CaseJson(), cancellationToken);
+                if (identities is not null)
+                {
+                    await bag.AddPayloadAsync("data/metadata/identities.json", metadata.IdentitiesJson(), cancellationToken);
+                }
+                await bag.AddPayloadAsync("data/custody/events.jsonl", string.Concat(events.Select(e => e.Leaf + "\n")), cancellationToken);
+                await bag.AddPayloadAsync("data/custody/proofs.jsonl", Proofs(events, checkpoint.Size), cancellationToken);
+                await bag.AddPayloadAsync("data/custody/checkpoint.txt", checkpoint.Text, cancellationToken);
+                if (checkpoint.TimestampToken is { } token)
+                {
+                    await bag.AddPayloadAsync("data/custody/checkpoint.tsr", token, cancellationToken);
+                }
+                await bag.AddPayloadAsync("data/custody/ledger-key.txt", noteSigner.Verifier.VerifierKey + "\n", cancellationToken);
+                await bag.AddPayloadAsync("data/custody/organisation.pem", organisation.CertificatePem, cancellationToken);
+                await bag.AddPayloadAsync("data/custody/organisation-ca.pem", organisation.IssuerPem, cancellationToken);
+                await bag.AddPayloadAsync("data/README.html", CoverReport.Html(metadata, noteSigner.Verifier.VerifierKey, checkpoint.TimestampToken is not null), cancellationToken);
+                bag.Finish(
+                [
+                    new("Source-Organization", settings.OrganisationName),
+                    new("Contact-Name", settings.OrganisationContact),
+                    new("External-Identifier", packageId.ToString()),
+                    new("Bagging-Date", now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                    new("Bag-Count", "1 of 1"),
+                    new("Internal-Sender-Identifier", request.RecipientReference?.Trim() ?? packageId.ToString()),
+                    new("Internal-Sender-Description", metadata.Description),
+                ], organisation.SignDetached, tagManifest => noteSigner.SignatureLine(tagManifest));
             }
-            await bag.AddPayloadAsync("data/metadata/items.csv", metadata.ItemsCsv(), cancellationToken);
-            await bag.AddPayloadAsync("data/metadata/items.json", metadata.ItemsJson(), cancellationToken);
-            await bag.AddPayloadAsync("data/metadata/case.json", metadata.CaseJson(), cancellationToken);
-            if (identities is not null)
-            {
-                await bag.AddPayloadAsync("data/metadata/identities.json", metadata.IdentitiesJson(), cancellationToken);
-            }
-            await bag.AddPayloadAsync("data/custody/events.jsonl", string.Concat(events.Select(e => e.Leaf + "\n")), cancellationToken);
-            await bag.AddPayloadAsync("data/custody/proofs.jsonl", Proofs(events, checkpoint.Size), cancellationToken);
-            await bag.AddPayloadAsync("data/custody/checkpoint.txt", checkpoint.Text, cancellationToken);
-            if (checkpoint.TimestampToken is { } token)
-            {
-                await bag.AddPayloadAsync("data/custody/checkpoint.tsr", token, cancellationToken);
-            }
-            await bag.AddPayloadAsync("data/custody/ledger-key.txt", noteSigner.Verifier.VerifierKey + "\n", cancellationToken);
-            await bag.AddPayloadAsync("data/custody/organisation.pem", organisation.CertificatePem, cancellationToken);
-            await bag.AddPayloadAsync("data/custody/organisation-ca.pem", organisation.IssuerPem, cancellationToken);
-            await bag.AddPayloadAsync("data/README.html", CoverReport.Html(metadata, noteSigner.Verifier.VerifierKey, checkpoint.TimestampToken is not null), cancellationToken);
-            bag.Finish(
-            [
-                new("Source-Organization", settings.OrganisationName),
-                new("Contact-Name", settings.OrganisationContact),
-                new("External-Identifier", packageId.ToString()),
-                new("Bagging-Date", now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
-                new("Bag-Count", "1 of 1"),
-                new("Internal-Sender-Identifier", request.RecipientReference?.Trim() ?? packageId.ToString()),
-                new("Internal-Sender-Description", metadata.Description),
-            ], organisation.SignDetached, tagManifest => noteSigner.SignatureLine(tagManifest));
-        }
 
-        // On disk before it is recorded: a power cut must not leave a recorded package with missing bytes.
-        await file.FlushAsync(cancellationToken);
-        file.Flush(flushToDisk: true);
-        file.Position = 0;
-        var packageSha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
-        var bytes = file.Length;
+            // On disk before it is recorded: a power cut must not leave a recorded package with missing bytes.
+            await file.FlushAsync(cancellationToken);
+            file.Flush(flushToDisk: true);
+            file.Position = 0;
+            packageSha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
+            bytes = file.Length;
+        }
+        catch (IOException e)
+        {
+            // A full or failing disk: the unit of work removes the partial file, and nothing is recorded.
+            throw new UnavailableException($"Could not write the package {final} ({e.Message}); nothing was recorded.", e);
+        }
         db.ReferralPackages.Add(new ReferralPackage
         {
             Id = packageId,
