@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Azurite, pinned in azurite.json, via npm; Chromium, ChromeDriver and PostgreSQL via apt), starts a
-# throw-away PostgreSQL cluster on loopback, runs every test, and ends with one line "N passed, N failed[, N skipped]" so that a run
-# that executed no test is visible. EVIDENCE_SKIP_POSTGRES=1 skips the PostgreSQL tests, each reported as skipped with the reason.
+# throw-away PostgreSQL cluster on loopback, runs every test on SQLite and then again on PostgreSQL, and ends with one line
+# "N passed, N failed[, N skipped]" (both passes) so that a run that executed no test is visible. EVIDENCE_SKIP_POSTGRES=1 skips
+# the PostgreSQL tests (each reported as skipped with the reason) and the PostgreSQL pass.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -38,9 +39,10 @@ else
   pgdata="$(mktemp -d /tmp/evidence-pg.XXXXXX)"
   # The server refuses to run as root; as root it runs as Debian's "postgres" user.
   as_pg=""; if [ "$(id -u)" -eq 0 ]; then chown postgres "$pgdata"; as_pg="runuser -u postgres --"; fi
+  # autovacuum is off: the test databases live for seconds, and a worker inside one delays dropping it.
   pgport="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})')"
   $as_pg "$pgbin/initdb" -D "$pgdata/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 > "$pgdata/initdb.log" 2>&1 \
-    && $as_pg "$pgbin/pg_ctl" -D "$pgdata/data" -l "$pgdata/server.log" -w -o "-h 127.0.0.1 -p $pgport -k $pgdata -c fsync=on -c max_connections=200" start > /dev/null \
+    && $as_pg "$pgbin/pg_ctl" -D "$pgdata/data" -l "$pgdata/server.log" -w -o "-h 127.0.0.1 -p $pgport -k $pgdata -c fsync=on -c max_connections=200 -c autovacuum=off" start > /dev/null \
     && "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -q -c "CREATE ROLE evidence LOGIN CREATEDB" \
     || { echo "test.sh: could not start PostgreSQL (see $pgdata)"; echo "0 passed, 1 failed"; exit 1; }
   trap '$as_pg "$pgbin/pg_ctl" -D "$pgdata/data" -m immediate stop > /dev/null 2>&1; rm -rf "$pgdata"' EXIT
@@ -50,8 +52,17 @@ fi
 
 results="$root/TestResults"
 rm -rf "$results"
-dotnet test "$root/Evidence.sln" --nologo --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
+dotnet test "$root/Evidence.sln" --nologo --logger "trx;LogFileName=sqlite.trx" --results-directory "$results" "$@"
 status=$?
+if [ "${EVIDENCE_SKIP_POSTGRES:-}" = "1" ]; then
+  echo "test.sh: EVIDENCE_SKIP_POSTGRES=1: the suite's PostgreSQL pass is skipped" >&2
+else
+  # The same suite again with every test home's records in a PostgreSQL database of its own (tests of what only the
+  # SQLite file has are skipped there, with the reason); the PostgreSQL-only tests already ran in the first pass.
+  EVIDENCE_TEST_DB=postgres dotnet test "$root/Evidence.sln" --nologo --no-build --logger "trx;LogFileName=postgres.trx" --results-directory "$results" \
+    --filter "FullyQualifiedName!~Evidence.Tests.Postgres." "$@"
+  [ $? -eq 0 ] || status=1
+fi
 
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
@@ -60,6 +71,7 @@ for trx in "$results"/*.trx; do
   p=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p'); f=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
   e=$(echo "$counters" | sed -n 's/.* error="\([0-9]*\)".*/\1/p'); t=$(echo "$counters" | sed -n 's/.* total="\([0-9]*\)".*/\1/p'); x=$(echo "$counters" | sed -n 's/.* executed="\([0-9]*\)".*/\1/p')
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0})); skipped=$((skipped + ${t:-0} - ${x:-0}))
+  echo "test.sh: $(basename "$trx" .trx) pass: ${p:-0} passed, $((${f:-0} + ${e:-0})) failed, $((${t:-0} - ${x:-0})) skipped" >&2
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi

@@ -15,7 +15,7 @@ internal static class CaseCommand
         {
             case [_, "add"]:
             {
-                await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+                await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
                 var id = await session.SendAsync(new CreateCase(line.Required("--title")), cancellationToken);
                 if (line.Has("--json"))
                 {
@@ -33,7 +33,7 @@ internal static class CaseCommand
                 {
                     throw new UsageException($"'{caseText}' is not a case id.\n{Usage}");
                 }
-                await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+                await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
                 var added = await session.SendAsync(new AddCaseMember(caseId, member), cancellationToken);
                 if (line.Has("--json"))
                 {

@@ -16,7 +16,7 @@ internal static class CaseModelCommands
     public static async Task<int> IncidentAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--title", "--kind", "--from", "--to", "--place", "--region", "--country", "--coordinates", "--article", "--children", "--description", "--case"], []);
-        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         switch (line.Positionals)
         {
             case [_, "add"]:
@@ -75,7 +75,7 @@ internal static class CaseModelCommands
     public static async Task<int> PerpetratorAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--name", "--kind", "--position", "--affiliation", "--alias", "--commands", "--member-of"], []);
-        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         switch (line.Positionals)
         {
             case [_, "add"]:
@@ -114,7 +114,7 @@ internal static class CaseModelCommands
     public static async Task<int> VictimAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--age", "--sex", "--origin", "--status", "--name", "--born", "--documents", "--family", "--purpose"], []);
-        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         switch (line.Positionals)
         {
             case [_, "add"]:
@@ -162,7 +162,7 @@ internal static class CaseModelCommands
         {
             throw new UsageException("usage: evidence tag <evidence-id> [--incident ID] [--perpetrator ID] [--victim CODE] [--element ART:N]... [--note TEXT]");
         }
-        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var id = await session.SendAsync(new TagEvidence(
             Id(evidence, "the evidence id"),
             line.Value("--incident") is { } incident ? Id(incident, "--incident") : null,
@@ -181,7 +181,7 @@ internal static class CaseModelCommands
         {
             throw new UsageException("usage: evidence untag <tag-id> --reason TEXT");
         }
-        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var id = Id(tag, "the tag id");
         await session.SendAsync(new UntagEvidence(id, line.Required("--reason")), cancellationToken);
         await WriteIdAsync(app, line, id);
@@ -191,7 +191,7 @@ internal static class CaseModelCommands
     public static async Task<int> SearchAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--incident", "--perpetrator", "--victim", "--media-type", "--from", "--to", "--collector", "--sha256", "--limit"], []);
-        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var records = await session.SendAsync(new SearchEvidence(
             line.Positionals.Count > 1 ? string.Join(" ", line.Positionals.Skip(1)) : null,
             line.Value("--incident") is { } incident ? Id(incident, "--incident") : null,

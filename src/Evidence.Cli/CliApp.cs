@@ -9,7 +9,8 @@ namespace Evidence.Cli;
 /// results; no business rule lives here. Exit codes: 0 success, 1 verification found a problem,
 /// 2 bad input or usage (including a refused or failed request: nothing was recorded for it).
 /// </summary>
-internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interactive)
+/// <param name="environment">Where EVIDENCE_* variables are read: the process environment unless a test gives its own.</param>
+internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interactive, Func<string, string?>? environment = null)
 {
     public const int Ok = 0;
     public const int Problem = 1;
@@ -25,6 +26,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
     public TextWriter Out => stdout;
     public TextWriter Error => stderr;
     public bool Interactive => interactive;
+
+    /// <summary>The installation the command works on: --home, and the EVIDENCE_* variables.</summary>
+    public EvidenceSettings Settings(CommandLine line) => EvidenceSettings.FromEnvironment(line.Value("--home"), environment);
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {

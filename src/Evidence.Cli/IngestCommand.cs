@@ -29,7 +29,7 @@ internal static class IngestCommand
             throw new UsageException("nothing to ingest: the folders named hold no files.");
         }
 
-        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var totalBytes = expansion.Files.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0);
         var progress = new ProgressBar(app.Error, app.Interactive && (expansion.Files.Count > 1 || totalBytes > 64L << 20), expansion.Files.Count, totalBytes);
         var ingested = new List<IngestedEvidence>();

@@ -12,7 +12,7 @@ internal static class LogCommand
         var line = CommandLine.Parse(args, ["--index", "--size", "--from", "--to"], []);
         var json = line.Has("--json");
         var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp");
-        await using var session = await Session.OpenAsync(line, Role.Auditor, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Auditor, cancellationToken);
         switch (verb)
         {
             case "key":

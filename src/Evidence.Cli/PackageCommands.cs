@@ -26,7 +26,7 @@ internal static class PackageCommands
             line.Value("--recipient-name"),
             line.Value("--recipient-address"),
             line.Value("--reference"));
-        await using var session = await Session.OpenAsync(line, Role.Investigator, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var package = await session.SendAsync(request, cancellationToken);
         if (line.Has("--json"))
         {

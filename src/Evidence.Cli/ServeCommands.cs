@@ -17,7 +17,7 @@ internal static class ServeCommands
     public static async Task<int> ServeAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--home", "--urls"], ["--verbose"]);
-        var settings = EvidenceSettings.FromEnvironment(line.Value("--home"));
+        var settings = app.Settings(line);
         var urls = line.Value("--urls") ?? DefaultUrls;
         await using var web = await WebApp.BuildAsync(settings, urls, logging => Logging(logging, line.Has("--verbose")), cancellationToken);
         if (await WebApp.EnsureFirstAdminAsync(web, cancellationToken) is { } admin)
@@ -36,7 +36,7 @@ internal static class ServeCommands
     {
         var line = CommandLine.Parse(args, ["--home", "--role", "--office"], ["--json"]);
         var verb = line.Positionals.ElementAtOrDefault(1) ?? throw new UsageException("user needs add, list or remove.");
-        var settings = EvidenceSettings.FromEnvironment(line.Value("--home"));
+        var settings = app.Settings(line);
         await using var web = await WebApp.BuildAsync(settings, DefaultUrls, logging => Logging(logging, verbose: false), cancellationToken);
         await using var scope = web.Services.CreateAsyncScope();
         var accounts = scope.ServiceProvider.GetRequiredService<UserAccounts>();

@@ -22,9 +22,9 @@ internal sealed class Session : IAsyncDisposable
 
     public EvidenceSettings Settings => provider.GetRequiredService<EvidenceSettings>();
 
-    public static async Task<Session> OpenAsync(CommandLine line, Role defaultRole, CancellationToken cancellationToken)
+    public static async Task<Session> OpenAsync(CliApp app, CommandLine line, Role defaultRole, CancellationToken cancellationToken)
     {
-        var settings = EvidenceSettings.FromEnvironment(line.Value("--home"));
+        var settings = app.Settings(line);
         var actor = new Actor(line.Value("--as") ?? Environment.UserName, ParseRole(line.Value("--role")) ?? defaultRole);
         var level = line.Has("--verbose") ? LogLevel.Information : LogLevel.Warning;
         var provider = await EvidenceServices.StartAsync(settings, logging => logging

@@ -77,29 +77,33 @@ public sealed record EvidenceSettings
     /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_DB, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
     /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT, EVIDENCE_ORG_NAME, EVIDENCE_ORG_CONTACT, EVIDENCE_ERN_PREFIX, EVIDENCE_NATIONAL_NAME,
     /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA, EVIDENCE_MAX_UPLOAD_MB.</summary>
-    public static EvidenceSettings FromEnvironment(string? home = null)
+    /// <param name="home">--home, which wins over EVIDENCE_HOME.</param>
+    /// <param name="environment">Where the variables are read: the process environment unless a test gives its own.</param>
+    public static EvidenceSettings FromEnvironment(string? home = null, Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
+        string? Variable(string name) => NullIfBlank(environment(name))?.Trim();
         var settings = new EvidenceSettings
         {
-            Home = Path.GetFullPath(home ?? Environment.GetEnvironmentVariable("EVIDENCE_HOME") ?? ".evidence"),
-            AzureBlobConnectionString = NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_AZURE_BLOB")),
+            Home = Path.GetFullPath(home ?? environment("EVIDENCE_HOME") ?? ".evidence"),
+            AzureBlobConnectionString = NullIfBlank(environment("EVIDENCE_AZURE_BLOB")),
             PostgresDatabase = DatabaseFrom(Variable("EVIDENCE_DB")),
         };
-        if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_AZURE_CONTAINER")) is { } container)
+        if (NullIfBlank(environment("EVIDENCE_AZURE_CONTAINER")) is { } container)
         {
             settings = settings with { AzureBlobContainer = container };
         }
-        if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_LEDGER_NAME")) is { } ledgerName)
+        if (NullIfBlank(environment("EVIDENCE_LEDGER_NAME")) is { } ledgerName)
         {
             settings = settings with { LedgerName = ledgerName };
         }
-        if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_TSA_URL")) is { } tsa)
+        if (NullIfBlank(environment("EVIDENCE_TSA_URL")) is { } tsa)
         {
             settings = settings with { TimestampAuthorityUrl = Uri.TryCreate(tsa, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
                 ? url
                 : throw new Pipeline.InvalidRequestException($"EVIDENCE_TSA_URL must be an http or https URL, not '{tsa}'.") };
         }
-        if (NullIfBlank(Environment.GetEnvironmentVariable("EVIDENCE_TSA_CERT")) is { } tsaCertificate)
+        if (NullIfBlank(environment("EVIDENCE_TSA_CERT")) is { } tsaCertificate)
         {
             settings = settings with { TimestampAuthorityCertificate = Path.GetFullPath(tsaCertificate) };
         }
@@ -116,11 +120,11 @@ public sealed record EvidenceSettings
             OrganisationKey = Variable("EVIDENCE_ORG_KEY") is { } key ? Path.GetFullPath(key) : null,
             OrganisationCa = Variable("EVIDENCE_ORG_CA") is { } ca ? Path.GetFullPath(ca) : null,
         };
-        if (int.TryParse(Environment.GetEnvironmentVariable("EVIDENCE_DB_TIMEOUT"), out var seconds) && seconds > 0)
+        if (int.TryParse(environment("EVIDENCE_DB_TIMEOUT"), out var seconds) && seconds > 0)
         {
             settings = settings with { DatabaseBusyTimeout = TimeSpan.FromSeconds(seconds) };
         }
-        if (long.TryParse(Environment.GetEnvironmentVariable("EVIDENCE_MAX_UPLOAD_MB"), out var megabytes) && megabytes > 0)
+        if (long.TryParse(environment("EVIDENCE_MAX_UPLOAD_MB"), out var megabytes) && megabytes > 0)
         {
             settings = settings with { MaxUploadBytes = megabytes << 20 };
         }
@@ -136,6 +140,4 @@ public sealed record EvidenceSettings
     };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    private static string? Variable(string name) => NullIfBlank(Environment.GetEnvironmentVariable(name))?.Trim();
 }

@@ -32,7 +32,7 @@ internal static class DemoCommand
         var files = SyntheticFiles.WriteTo(filesFolder);
         await say.WriteLineAsync($"Wrote {files.Count} synthetic evidence files (no real people) to {filesFolder}");
 
-        await using var session = await Session.OpenAsync(parsed, Role.Investigator, cancellationToken);
+        await using var session = await Session.OpenAsync(app, parsed, Role.Investigator, cancellationToken);
         var caseId = await session.SendAsync(new CreateCase("DEMO: transfer of children from a children's home (synthetic)"), cancellationToken);
         await say.WriteLineAsync($"Opened case {caseId}");
 

@@ -62,7 +62,8 @@ public sealed class CheckpointTimestamps(EvidenceDbContext db, ILogger<Checkpoin
     {
         var token = await tsa.StampAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
         // "IS NULL": two processes stamping the same checkpoint keep the first token; the trigger enforces the same.
-        await db.Database.ExecuteSqlAsync($"UPDATE checkpoints SET TimestampToken = {token} WHERE Id = {id} AND TimestampToken IS NULL", cancellationToken);
+        await db.Checkpoints.Where(c => c.Id == id && c.TimestampToken == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.TimestampToken, token), cancellationToken);
     }
 }
 

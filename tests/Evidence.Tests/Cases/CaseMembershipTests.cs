@@ -107,7 +107,7 @@ public sealed class CaseMembershipTests : IAsyncLifetime
         Assert.Equal(["anna"], await slice.QueryAsync(db => db.CaseMembers.Select(m => m.Member).ToListAsync()));
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Membership_CannotBeRewrittenOrRemoved()
     {
         var update = await Assert.ThrowsAsync<SqliteException>(() => slice.SqlAsync("UPDATE case_members SET Member = 'mallory'"));

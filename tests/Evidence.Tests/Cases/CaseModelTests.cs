@@ -93,7 +93,7 @@ public sealed class CaseModelTests : IAsyncLifetime
         Assert.Equal(1, await slice.QueryAsync(db => db.PerpetratorLinks.CountAsync()));
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task AddVictim_Identity_UnreadableInTheDatabaseFiles()
     {
         var code = await slice.SendAsync(new AddVictim(9, "F", "Kherson", Identity: new VictimIdentity("Олена Синтетична", "2013-04-02", "Birth certificate I-КГ 000000", "Aunt, +380 00 000 0000")));
@@ -156,7 +156,7 @@ public sealed class CaseModelTests : IAsyncLifetime
         Assert.True((await slice.SendAsync(new Evidence.Custody.VerifyCustody(), Role.Auditor)).Clean);
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task RevealVictimIdentity_SealedIdentityMovedToAnotherChild_DoesNotOpen()
     {
         await slice.SendAsync(new AddVictim(9, Identity: new VictimIdentity("Child One")));
@@ -243,7 +243,16 @@ public sealed class CaseModelTests : IAsyncLifetime
         Assert.Equal("wrong incident", row.RemovalReason);
         Assert.Contains("Untagged", await ActionsAsync());
         await Assert.ThrowsAsync<InvalidRequestException>(() => slice.SendAsync(new UntagEvidence(tag, "again")));
+    }
+
+    [SqliteFact]
+    public async Task Tags_CannotBeDeletedInTheDatabaseFile()
+    {
+        var item = await IngestAsync("a.txt", "a");
+        await slice.SendAsync(new TagEvidence(item.Id, await IncidentAsync(), Elements: [$"{Deportation}:2"]));
+
         var error = await Assert.ThrowsAsync<SqliteException>(() => slice.SqlAsync("DELETE FROM evidence_tags"));
+
         Assert.Contains("append-only", error.Message);
     }
 

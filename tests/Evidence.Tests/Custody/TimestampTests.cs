@@ -132,7 +132,7 @@ public sealed class TimestampTests : IAsyncLifetime
         await Assert.ThrowsAsync<ForbiddenException>(() => slice.SendAsync(new StampCheckpoints()));
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Database_TokenAlreadySet_RefusesToReplaceIt()
     {
         await IngestAsync("x");
@@ -143,7 +143,7 @@ public sealed class TimestampTests : IAsyncLifetime
         Assert.Contains("keeps its first timestamp token", error.Message);
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_TokenForOtherBytes_Finding()
     {
         await IngestAsync("x");
@@ -159,7 +159,7 @@ public sealed class TimestampTests : IAsyncLifetime
         Assert.Contains("a token for other bytes", finding.Found);
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_TokenNotATimestamp_Finding()
     {
         await IngestAsync("x");
@@ -187,7 +187,7 @@ public sealed class TimestampTests : IAsyncLifetime
         Assert.All(report.Findings, f => Assert.Contains("which the trusted TSA certificate", f.Found));
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_CheckpointTimeAfterItsStamp_Finding()
     {
         await IngestAsync("x");

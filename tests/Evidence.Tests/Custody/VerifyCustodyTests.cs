@@ -95,7 +95,7 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
         Assert.Equal(("blob", stray), (finding.Kind, finding.Subject));
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_EditedEventRow_IsFoundAtTheEventAndAgainstTheCheckpoints()
     {
         await TamperAsync("UPDATE custody_events SET Actor = 'someone-else' WHERE Sequence = 1;");
@@ -106,7 +106,7 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
         Assert.Contains(findings, f => f.Kind == "checkpoint" && f.Found.Contains("rebuilt from the events", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_EventRewrittenConsistently_IsFoundAgainstTheSignedCheckpoints()
     {
         // The insider rewrites the fields, the leaf and the leaf hash together: only the signed roots remain.
@@ -122,7 +122,7 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
         Assert.Equal(4, findings.Count(f => f.Kind == "checkpoint" && f.Found.Contains("rebuilt from the events", StringComparison.Ordinal)));
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_DeletedEventRow_IsFound()
     {
         await TamperAsync("DELETE FROM custody_events WHERE Sequence = 2;");
@@ -133,7 +133,7 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
         Assert.Contains(findings, f => f.Kind == "item" && f.Subject == items[2].Id.ToString());
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_LastEventsDeleted_IsFoundAgainstTheLatestCheckpoint()
     {
         await TamperAsync("DELETE FROM custody_events WHERE Sequence = 4;");
@@ -146,7 +146,7 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
         Assert.Contains("ledger is damaged", refused.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_EventInsertedInTheMiddle_IsFound()
     {
         await TamperAsync("""
@@ -163,7 +163,7 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
         Assert.Contains(findings, f => f.Kind == "checkpoint" && f.Found.Contains("rebuilt from the events", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_CheckpointResignedWithAnotherKey_IsFound()
     {
         var latest = await slice.QueryAsync(db => db.Checkpoints.OrderByDescending(c => c.Id).FirstAsync());
@@ -179,7 +179,7 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
         Assert.Contains(findings, f => f.Found.Contains("later events have no checkpoint", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Verify_CheckpointWithItsRootChanged_IsFound()
     {
         var latest = await slice.QueryAsync(db => db.Checkpoints.OrderByDescending(c => c.Id).FirstAsync());

@@ -10,7 +10,10 @@ public static class Run
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = await new CliApp(stdout, stderr, interactive: false).RunAsync(["--home", home, .. args], CancellationToken.None);
+        // On the PostgreSQL pass the home's records are in its own database, as EVIDENCE_DB would say.
+        var database = await TestDatabase.ForHomeAsync(home);
+        var cli = new CliApp(stdout, stderr, interactive: false, name => name == "EVIDENCE_DB" && database is not null ? database : Environment.GetEnvironmentVariable(name));
+        var exit = await cli.RunAsync(["--home", home, .. args], CancellationToken.None);
         return (exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -32,6 +32,7 @@ public sealed class Slice : IAsyncDisposable
         home ??= new TestHome();
         var settings = new EvidenceSettings { Home = Path.Combine(home.Path, "home"), DatabaseBusyTimeout = TimeSpan.FromSeconds(5) };
         settings = configure?.Invoke(settings) ?? settings;
+        settings = settings with { PostgresDatabase = settings.PostgresDatabase ?? await TestDatabase.ForHomeAsync(settings.Home) };
         return new Slice(home, settings, await EvidenceServices.StartAsync(settings));
     }
 
@@ -66,6 +67,7 @@ public sealed class Slice : IAsyncDisposable
     /// <summary>Runs SQL on the database file directly, as an insider with file access would, outside the application.</summary>
     public async Task SqlAsync(string sql)
     {
+        Assert.Null(Settings.PostgresDatabase); // SQLite's SQL: a test that uses it is a [SqliteFact]
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Settings.DatabasePath};Pooling=False");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -93,6 +95,7 @@ public sealed class Slice : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
+        await TestDatabase.ReleaseAsync(Settings.Home);
         home.Dispose();
     }
 }

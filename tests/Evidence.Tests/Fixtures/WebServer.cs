@@ -36,6 +36,7 @@ public sealed class WebServer : IAsyncDisposable
         var home = new TestHome();
         var settings = new EvidenceSettings { Home = System.IO.Path.Combine(home.Path, "home") };
         settings = configure?.Invoke(settings) ?? settings;
+        settings = settings with { PostgresDatabase = settings.PostgresDatabase ?? await TestDatabase.ForHomeAsync(settings.Home) };
         var logFile = Environment.GetEnvironmentVariable("EVIDENCE_TEST_WEB_LOG");
         var app = await WebApp.BuildAsync(settings, "http://127.0.0.1:0", logFile is null ? null : logging => logging.AddSimpleConsole());
         await app.StartAsync();
@@ -65,6 +66,7 @@ public sealed class WebServer : IAsyncDisposable
     {
         await app.StopAsync();
         await app.DisposeAsync();
+        await TestDatabase.ReleaseAsync(Settings.Home);
         home.Dispose();
     }
 }

@@ -192,7 +192,7 @@ public sealed class IngestEvidenceTests : IAsyncLifetime
         await AssertNothingRecordedAsync();
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Ingest_WhileAnotherWriterHoldsTheDatabase_FailsCleanlyThenSucceeds()
     {
         await using var locked = await Slice.StartAsync(s => s with { DatabaseBusyTimeout = TimeSpan.FromSeconds(1) });
@@ -213,7 +213,7 @@ public sealed class IngestEvidenceTests : IAsyncLifetime
         Assert.Single(await locked.ListBlobsAsync());
     }
 
-    [Fact]
+    [SqliteFact]
     public async Task Ingest_CommitFailsAfterTheBlobWasPromoted_RemovesTheNewBlob()
     {
         // A real failure inside the transaction, after promotion: the database refuses the row.

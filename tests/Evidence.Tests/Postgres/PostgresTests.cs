@@ -66,6 +66,31 @@ public sealed class PostgresTests
     }
 
     /// <summary>
+    /// An insider who owns the tables can switch the triggers off and rewrite the log; verify still finds it, because
+    /// the signed checkpoints do not match what the rows now say.
+    /// </summary>
+    [PostgresFact]
+    public async Task LedgerRewrittenByTheTablesOwner_TriggersOff_VerifyFindsItOnPostgres()
+    {
+        await using var database = await PostgresDatabase.CreateAsync();
+        await using var slice = await Slice.StartOnPostgresAsync(database);
+        for (var i = 0; i < 4; i++)
+        {
+            await slice.SendAsync(new IngestEvidence(slice.File($"{i}.txt", [(byte)i, 1, 2]), "Olena"));
+        }
+
+        await database.ExecuteAsync("""
+            ALTER TABLE custody_events DISABLE TRIGGER USER;
+            UPDATE custody_events SET "Actor" = 'someone-else' WHERE "Sequence" = 1;
+            DELETE FROM custody_events WHERE "Sequence" = 2;
+            """);
+        var findings = (await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Findings;
+
+        Assert.Contains(findings, f => f.Kind == "event" && f.Subject == "#1" && f.Found.Contains("someone-else", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Kind == "checkpoint" && f.Found.Contains("rebuilt from the events", StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// Two installations' worth of services (as two app servers would have) on one database, each ingesting 20 files
     /// at once: the ledger stays one gap-free sequence, and every checkpoint extends the one before.
     /// </summary>
