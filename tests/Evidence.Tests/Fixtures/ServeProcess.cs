@@ -75,6 +75,13 @@ public sealed class ServeProcess : IAsyncDisposable
         throw new TimeoutException($"evidence serve did not answer at {url} within 60 s: {served.Output}");
     }
 
+    /// <summary>The environment of a server on this PostgreSQL database and this Azurite.</summary>
+    public static Dictionary<string, string> Environment(string database, AzuriteServer azurite) => new()
+    {
+        ["EVIDENCE_DB"] = database,
+        ["EVIDENCE_AZURE_BLOB"] = azurite.ConnectionString,
+    };
+
     /// <summary>The command line as a process, with the same environment: for `user add`, `verify` and the like.</summary>
     public static async Task<(int Exit, string Out, string Err)> CliAsync(string home, IReadOnlyDictionary<string, string> environment, params string[] args)
     {

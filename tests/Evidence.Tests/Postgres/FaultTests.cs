@@ -19,7 +19,7 @@ public sealed class FaultTests
         await using var database = await PostgresDatabase.CreateAsync();
         await using var azurite = await AzuriteServer.StartNewAsync();
         using var home = new TestHome();
-        var environment = new Dictionary<string, string> { ["EVIDENCE_DB"] = database.Url, ["EVIDENCE_AZURE_BLOB"] = azurite.ConnectionString };
+        var environment = ServeProcess.Environment(database.Url, azurite);
         var token = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         await using var server = await ServeProcess.StartAsync(home.Path, environment);
         using var http = server.Client(token);
@@ -61,7 +61,7 @@ public sealed class FaultTests
         await using var cluster = await PostgresCluster.StartNewAsync();
         await using var azurite = await AzuriteServer.StartNewAsync();
         using var home = new TestHome();
-        var environment = new Dictionary<string, string> { ["EVIDENCE_DB"] = cluster.Url, ["EVIDENCE_AZURE_BLOB"] = azurite.ConnectionString };
+        var environment = ServeProcess.Environment(cluster.Url, azurite);
         var token = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         await using var server = await ServeProcess.StartAsync(home.Path, environment);
         var answered = new System.Collections.Concurrent.ConcurrentBag<Guid>();

@@ -21,12 +21,8 @@ public sealed class TwoServersTests
         await using var database = await PostgresDatabase.CreateAsync();
         await using var azurite = await AzuriteServer.StartNewAsync();
         using var home = new TestHome();
-        var environment = new Dictionary<string, string>
-        {
-            ["EVIDENCE_DB"] = database.Url,
-            ["EVIDENCE_AZURE_BLOB"] = azurite.ConnectionString,
-            ["EVIDENCE_AZURE_CONTAINER"] = "evidence",
-        };
+        var environment = ServeProcess.Environment(database.Url, azurite);
+        environment["EVIDENCE_AZURE_CONTAINER"] = "evidence";
         var token = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         await using var first = await ServeProcess.StartAsync(home.Path, environment);
         await using var second = await ServeProcess.StartAsync(home.Path, environment);
