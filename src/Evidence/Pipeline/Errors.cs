@@ -2,7 +2,8 @@ namespace Evidence.Pipeline;
 
 /// <summary>
 /// A request that Evidence refused or could not carry out, with a message meant for the person who sent it.
-/// Every subclass means "nothing was recorded": the unit of work rolled back and staged blobs were discarded.
+/// Every subclass means "nothing was recorded": the unit of work rolled back and staged blobs were discarded. The one
+/// exception says so in its message: a PostgreSQL connection lost after COMMIT was sent, when the outcome is unknown.
 /// The CLI maps all of them to exit code 2; the web app maps each to its HTTP status.
 /// </summary>
 public abstract class EvidenceException(string message, Exception? inner = null) : Exception(message, inner);

@@ -85,9 +85,9 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
             }
             catch (Exception e) when (committing && Postgres.IsUnavailable(e))
             {
-                // The connection to PostgreSQL broke after COMMIT was sent: the database may have recorded everything. Deleting the
-                // blobs could leave records without their bytes, so they stay; if the commit did not happen, the next
-                // start-up removes them as recent unrecorded blobs (and verify names them until then).
+                // The connection to PostgreSQL broke after COMMIT was sent: the database may have recorded everything.
+                // Deleting the blobs could leave records without their bytes, so they stay; if the commit did not happen,
+                // the next start-up removes them as recent unrecorded blobs (and verify names them until then).
                 log.LogError(e, "The database broke off during COMMIT; kept blobs {Blobs} and files {Files} in case it was recorded",
                     string.Join(", ", created), string.Join(", ", published));
                 throw new UnavailableException($"The database broke off while this request was being committed ({e.Message}): it may or may not " +
