@@ -76,7 +76,7 @@ public sealed class ServeProcess : IAsyncDisposable
     }
 
     /// <summary>The environment of a server on this PostgreSQL database and this Azurite.</summary>
-    public static Dictionary<string, string> Environment(string database, AzuriteServer azurite) => new()
+    public static Dictionary<string, string> EnvironmentFor(string database, AzuriteServer azurite) => new()
     {
         ["EVIDENCE_DB"] = database,
         ["EVIDENCE_AZURE_BLOB"] = azurite.ConnectionString,

@@ -19,7 +19,7 @@ public sealed class CrashTests
         await using var database = await PostgresDatabase.CreateAsync();
         await using var azurite = await AzuriteServer.StartNewAsync();
         using var home = new TestHome();
-        var environment = ServeProcess.Environment(database.Url, azurite);
+        var environment = ServeProcess.EnvironmentFor(database.Url, azurite);
         var token = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         var answered = new System.Collections.Concurrent.ConcurrentBag<Guid>();
 
@@ -75,7 +75,7 @@ public sealed class CrashTests
         await using var database = await PostgresDatabase.CreateAsync();
         await using var azurite = await AzuriteServer.StartNewAsync();
         using var home = new TestHome();
-        var environment = ServeProcess.Environment(database.Url, azurite);
+        var environment = ServeProcess.EnvironmentFor(database.Url, azurite);
         var investigatorToken = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         var prosecutorToken = await ServeProcess.AddUserAsync(home.Path, environment, "icc-prosecutor", "prosecutor", "icc");
         var answered = new System.Collections.Concurrent.ConcurrentBag<Guid>();

@@ -19,7 +19,7 @@ public sealed class FaultTests
         await using var database = await PostgresDatabase.CreateAsync();
         await using var azurite = await AzuriteServer.StartNewAsync();
         using var home = new TestHome();
-        var environment = ServeProcess.Environment(database.Url, azurite);
+        var environment = ServeProcess.EnvironmentFor(database.Url, azurite);
         var token = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         await using var server = await ServeProcess.StartAsync(home.Path, environment);
         using var http = server.Client(token);
@@ -31,7 +31,7 @@ public sealed class FaultTests
         var video = RandomNumberGenerator.GetBytes(20 << 20);
         var paused = new TaskCompletionSource();
         var resume = new TaskCompletionSource();
-        var upload = http.PostAsync("/api/evidence", Multipart("video.mp4", new PausingContent(video, 10 << 20, paused, resume.Task)));
+        var upload = http.PostAsync("/api/evidence", WebScenario.Multipart("video.mp4", new PausingContent(video, 10 << 20, paused, resume.Task), contentType: "video/mp4"));
         await paused.Task;
         await Task.Delay(TimeSpan.FromSeconds(1)); // the first 8 MiB block is staged in Azurite by now
         azurite.Stop();
@@ -61,7 +61,7 @@ public sealed class FaultTests
         await using var cluster = await PostgresCluster.StartNewAsync();
         await using var azurite = await AzuriteServer.StartNewAsync();
         using var home = new TestHome();
-        var environment = ServeProcess.Environment(cluster.Url, azurite);
+        var environment = ServeProcess.EnvironmentFor(cluster.Url, azurite);
         var token = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         await using var server = await ServeProcess.StartAsync(home.Path, environment);
         var answered = new System.Collections.Concurrent.ConcurrentBag<Guid>();
@@ -117,12 +117,6 @@ public sealed class FaultTests
         Assert.Equal(items, ingested);
         Assert.Equal(0, missing);
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);
-    }
-
-    private static MultipartFormDataContent Multipart(string name, HttpContent file)
-    {
-        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("video/mp4");
-        return new MultipartFormDataContent { { file, "file", name }, { new StringContent("Olena K."), "collector" } };
     }
 
     /// <summary>Sends the first <paramref name="pauseAt"/> bytes, says so, and sends the rest when told.</summary>

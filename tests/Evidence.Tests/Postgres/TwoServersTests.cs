@@ -21,7 +21,7 @@ public sealed class TwoServersTests
         await using var database = await PostgresDatabase.CreateAsync();
         await using var azurite = await AzuriteServer.StartNewAsync();
         using var home = new TestHome();
-        var environment = ServeProcess.Environment(database.Url, azurite);
+        var environment = ServeProcess.EnvironmentFor(database.Url, azurite);
         environment["EVIDENCE_AZURE_CONTAINER"] = "evidence";
         var token = await ServeProcess.AddUserAsync(home.Path, environment, "olena", "investigator");
         await using var first = await ServeProcess.StartAsync(home.Path, environment);

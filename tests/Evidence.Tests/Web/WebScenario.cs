@@ -60,9 +60,12 @@ public sealed class WebScenario : IAsyncDisposable
         return JsonSerializer.Deserialize<JsonElement[]>(body)!;
     }
 
-    public static MultipartFormDataContent Multipart(string name, byte[] bytes, string collector = "Olena K.", string? contentType = null)
+    public static MultipartFormDataContent Multipart(string name, byte[] bytes, string collector = "Olena K.", string? contentType = null) =>
+        Multipart(name, new ByteArrayContent(bytes), collector, contentType);
+
+    /// <summary>The upload form around any content, for example one that pauses half-way.</summary>
+    public static MultipartFormDataContent Multipart(string name, HttpContent file, string collector = "Olena K.", string? contentType = null)
     {
-        var file = new ByteArrayContent(bytes);
         file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType ?? "application/octet-stream");
         return new MultipartFormDataContent { { file, "file", name }, { new StringContent(collector), "collector" } };
     }
