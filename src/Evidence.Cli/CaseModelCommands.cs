@@ -113,7 +113,7 @@ internal static class CaseModelCommands
 
     public static async Task<int> VictimAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, ["--age", "--sex", "--origin", "--status", "--name", "--born", "--documents", "--family", "--purpose"], []);
+        var line = CommandLine.Parse(args, ["--age", "--sex", "--origin", "--status", "--name", "--born", "--documents", "--family", "--purpose", "--case"], []);
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         switch (line.Positionals)
         {
@@ -128,7 +128,8 @@ internal static class CaseModelCommands
                     line.Value("--sex"),
                     line.Value("--origin"),
                     line.Value("--status") is { } status ? Parse<VictimStatus>(status, "--status") : VictimStatus.Deported,
-                    hasIdentity ? new VictimIdentity(line.Required("--name"), line.Value("--born"), line.Value("--documents"), line.Value("--family")) : null), cancellationToken);
+                    hasIdentity ? new VictimIdentity(line.Required("--name"), line.Value("--born"), line.Value("--documents"), line.Value("--family")) : null,
+                    line.Value("--case") is { } caseId ? Id(caseId, "--case") : null), cancellationToken);
                 if (line.Has("--json"))
                 {
                     app.WriteJson(new { code });
@@ -150,7 +151,7 @@ internal static class CaseModelCommands
                 }
                 return CliApp.Ok;
             default:
-                throw new UsageException("usage: evidence victim add [--age N] [--sex S] [--origin TEXT] [--status deported|located|returned] " +
+                throw new UsageException("usage: evidence victim add [--case ID] [--age N] [--sex S] [--origin TEXT] [--status deported|located|returned] " +
                                          "[--name NAME [--born DATE] [--documents TEXT] [--family TEXT]] | victim reveal <code> --purpose TEXT");
         }
     }

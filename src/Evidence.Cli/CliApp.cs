@@ -119,7 +119,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   Every element of the incident's articles with the evidence supporting it; gaps shown.
               perpetrator add --name N --kind person|unit|organisation [--position T] [--affiliation T] [--alias A]...
               perpetrator link ID --commands ID | --member-of ID
-              victim add [--age N] [--sex S] [--origin TEXT] [--name NAME [--born DATE] [--documents T] [--family T]]
+              victim add [--case ID] [--age N] [--sex S] [--origin TEXT] [--name NAME [--born DATE] [--documents T] [--family T]]
                   Record a child under the next pseudonym code (V-0001); the identity is sealed (AES-GCM).
               victim reveal CODE --purpose TEXT
                   Open a sealed identity (Investigator, Prosecutor); recorded in the ledger, as is a refusal.

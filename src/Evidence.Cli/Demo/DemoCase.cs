@@ -29,7 +29,7 @@ internal static class DemoCase
         var victims = new List<string>();
         foreach (var (age, sex, name, born) in new[] { (9, "F", "Demo Child One", "2013-04-02"), (12, "M", "Demo Child Two", "2010-01-19"), (6, "F", "Demo Child Three", "2016-07"), (15, "M", "Demo Child Four", "2007-11-30") })
         {
-            victims.Add(await session.SendAsync(new AddVictim(age, sex, "Kherson oblast", VictimStatus.Deported, new VictimIdentity(name, born, "Synthetic birth certificate", "Synthetic relative")), cancellationToken));
+            victims.Add(await session.SendAsync(new AddVictim(age, sex, "Kherson oblast", VictimStatus.Deported, new VictimIdentity(name, born, "Synthetic birth certificate", "Synthetic relative"), caseId), cancellationToken));
         }
         await say.WriteLineAsync($"Recorded incident {incident}, perpetrators {official.Id} and {unit.Id}, victims {string.Join(", ", victims)} (identities sealed)");
 

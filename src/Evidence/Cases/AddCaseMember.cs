@@ -1,3 +1,4 @@
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Pipeline;
@@ -37,8 +38,9 @@ internal sealed class AddCaseMemberHandler(EvidenceDbContext db, UnitOfWork unit
         {
             return false;
         }
-        db.CaseMembers.Add(new CaseMember { CaseId = request.CaseId, Member = member, AddedAtUtc = clock.GetUtcNow().UtcDateTime, AddedBy = actor.Value.Name });
-        unitOfWork.Record("CaseMemberAdded", null, null, [new("case", request.CaseId.ToString()), new("member", member)]);
+        var added = new CaseMember { CaseId = request.CaseId, Member = member, AddedAtUtc = clock.GetUtcNow().UtcDateTime, AddedBy = actor.Value.Name };
+        db.CaseMembers.Add(added);
+        unitOfWork.Record("CaseMemberAdded", null, null, Projections.CaseMembers.Details("CaseMemberAdded", added));
         return true;
     }
 }

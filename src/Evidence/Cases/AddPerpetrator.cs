@@ -1,3 +1,4 @@
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Pipeline;
@@ -56,7 +57,7 @@ internal sealed class AddPerpetratorHandler(EvidenceDbContext db, UnitOfWork uni
         var known = await db.Perpetrators.AsNoTracking().Select(p => new { p.Id, p.Name, p.Aliases }).ToListAsync(cancellationToken);
         var sameName = known.Where(p => p.Aliases.Append(p.Name).Any(n => names.Contains(n.ToUpperInvariant()))).Select(p => p.Id).ToList();
         db.Perpetrators.Add(perpetrator);
-        unitOfWork.Record("PerpetratorAdded", null, null, [new("perpetrator", perpetrator.Id.ToString()), new("kind", perpetrator.Kind.ToString())]);
+        unitOfWork.Record("PerpetratorAdded", null, null, Projections.Perpetrators.Details("PerpetratorAdded", perpetrator));
         return new AddedPerpetrator(perpetrator.Id, sameName);
     }
 }
@@ -93,8 +94,7 @@ internal sealed class LinkPerpetratorsHandler(EvidenceDbContext db, UnitOfWork u
         var now = clock.GetUtcNow();
         var link = new PerpetratorLink { Id = Guid.CreateVersion7(now), FromId = request.From, Relation = request.Relation, ToId = request.To, CreatedAtUtc = now.UtcDateTime, CreatedBy = actor.Value.Name };
         db.PerpetratorLinks.Add(link);
-        unitOfWork.Record("PerpetratorsLinked", null, null,
-            [new("from", request.From.ToString()), new("relation", request.Relation.ToString()), new("to", request.To.ToString())]);
+        unitOfWork.Record("PerpetratorsLinked", null, null, Projections.PerpetratorLinks.Details("PerpetratorsLinked", link));
         return link.Id;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Evidence.Crypto;
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Ingest;
@@ -23,7 +24,8 @@ public sealed record AddVictim(
     string? Sex = null,
     string? Origin = null,
     VictimStatus Status = VictimStatus.Deported,
-    VictimIdentity? Identity = null) : IRequest<string>, IValidatedRequest
+    VictimIdentity? Identity = null,
+    Guid? CaseId = null) : IRequest<string>, IValidatedRequest
 {
     public IEnumerable<string> Validate()
     {
@@ -52,13 +54,18 @@ internal sealed class AddVictimHandler(EvidenceDbContext db, UnitOfWork unitOfWo
         {
             identity = identity with { BornOn = CapturedAt.Normalize(born, now, out var problem) ?? throw new InvalidRequestException("The date of birth: " + problem?.Replace("captured-at", "date", StringComparison.Ordinal)) };
         }
+        if (request.CaseId is { } caseId && !await Visibility.Cases(db, actor.Value).AnyAsync(c => c.Id == caseId, cancellationToken))
+        {
+            throw new NotFoundException($"There is no case {caseId}.");
+        }
         // Codes are numbered in order; two investigators adding at once collide on the key and one is told to retry.
         var codes = await db.Victims.Select(v => v.Code).ToListAsync(cancellationToken);
         var next = codes.Select(c => int.Parse(c.AsSpan(2), CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max() + 1;
         var code = $"V-{next:0000}";
-        db.Victims.Add(new Victim
+        var victim = new Victim
         {
             Code = code,
+            CaseId = request.CaseId,
             AgeAtIncident = request.AgeAtIncident,
             Sex = Fields.Trimmed(request.Sex),
             Origin = Fields.Trimmed(request.Origin),
@@ -66,8 +73,9 @@ internal sealed class AddVictimHandler(EvidenceDbContext db, UnitOfWork unitOfWo
             ProtectedIdentity = identity is null ? null : protectedFields.Seal(code, JsonSerializer.SerializeToUtf8Bytes(identity)),
             CreatedAtUtc = now.UtcDateTime,
             CreatedBy = actor.Value.Name,
-        });
-        unitOfWork.Record("VictimAdded", null, null, [new("victim", code), new("identity", identity is null ? "none" : "sealed")]);
+        };
+        db.Victims.Add(victim);
+        unitOfWork.Record("VictimAdded", null, null, Projections.Victims.Details("VictimAdded", victim));
         return code;
     }
 }

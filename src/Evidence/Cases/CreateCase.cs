@@ -1,3 +1,4 @@
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Pipeline;
@@ -27,7 +28,8 @@ internal sealed class CreateCaseHandler(EvidenceDbContext db, UnitOfWork unitOfW
         var created = new Case { Id = Guid.CreateVersion7(now), Title = request.Title.Trim(), CreatedAtUtc = now.UtcDateTime, CreatedBy = actor.Value.Name };
         db.Cases.Add(created);
         db.CaseMembers.Add(new CaseMember { CaseId = created.Id, Member = actor.Value.Name, AddedAtUtc = created.CreatedAtUtc, AddedBy = actor.Value.Name });
-        unitOfWork.Record("CaseOpened", null, null, [new("case", created.Id.ToString())]);
+        // The opener's membership is part of the same event: its time is the case's.
+        unitOfWork.Record("CaseOpened", null, null, Projections.Cases.Details("CaseOpened", created));
         return Task.FromResult(created.Id);
     }
 }

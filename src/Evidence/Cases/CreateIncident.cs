@@ -1,4 +1,5 @@
 using System.Globalization;
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Ingest;
@@ -95,13 +96,7 @@ internal sealed class CreateIncidentHandler(EvidenceDbContext db, UnitOfWork uni
             CreatedBy = actor.Value.Name,
         };
         db.Incidents.Add(incident);
-        unitOfWork.Record("IncidentCreated", null, null,
-        [
-            new("incident", incident.Id.ToString()),
-            new("kind", incident.Kind.ToString()),
-            new("articles", string.Join(" ", incident.Articles)),
-            new("children", incident.ChildrenAffected?.ToString(CultureInfo.InvariantCulture)),
-        ]);
+        unitOfWork.Record("IncidentCreated", null, null, Projections.Incidents.Details("IncidentCreated", incident));
         return incident.Id;
     }
 

@@ -1,3 +1,4 @@
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Pipeline;
@@ -45,8 +46,7 @@ internal sealed class ReferIncidentHandler(EvidenceDbContext db, UnitOfWork unit
             ReferredBy = actor.Value.Name,
         };
         db.IncidentReferrals.Add(referral);
-        unitOfWork.Record("Referred", null, null,
-            [new("incident", request.IncidentId.ToString()), new("office", request.Office.ToString().ToLowerInvariant()), new("referral", referral.Id.ToString())]);
+        unitOfWork.Record("Referred", null, null, Projections.Referrals.Details("Referred", referral));
         return referral.Id;
     }
 }

@@ -32,11 +32,7 @@ internal sealed class RevealVictimIdentityHandler(EvidenceDbContext db, UnitOfWo
 {
     public async Task<VictimIdentity> Handle(RevealVictimIdentity request, CancellationToken cancellationToken)
     {
-        var visibleEvidence = Visibility.Evidence(db, actor.Value).Select(e => e.Id);
-        var victims = actor.Value is { Role: Role.Prosecutor, Office: not null }
-            ? db.Victims.Where(v => db.EvidenceTags.Any(t => t.VictimCode == v.Code && t.RemovedAtUtc == null && visibleEvidence.Contains(t.EvidenceId)))
-            : db.Victims;
-        var victim = await victims.AsNoTracking().SingleOrDefaultAsync(v => v.Code == request.Code, cancellationToken)
+        var victim = await Visibility.Victims(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(v => v.Code == request.Code, cancellationToken)
             ?? throw new NotFoundException($"There is no victim {request.Code}.");
         if (victim.ProtectedIdentity is null)
         {

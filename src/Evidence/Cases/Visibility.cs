@@ -51,6 +51,23 @@ internal static class Visibility
         return db.EvidenceItems;
     }
 
+    /// <summary>
+    /// The children an actor may name in a tag or whose identity they may ask for: for an investigator, those recorded in
+    /// a case they work and those they recorded; for a prosecutor, those tagged to evidence they see. Victim codes are
+    /// sequential, so an unseen code must answer exactly as a code that does not exist.
+    /// </summary>
+    public static IQueryable<Victim> Victims(EvidenceDbContext db, Actor actor)
+    {
+        if (actor is { Role: Role.Prosecutor, Office: not null })
+        {
+            var visible = Evidence(db, actor).Select(e => e.Id);
+            return db.Victims.Where(v => db.EvidenceTags.Any(t => t.VictimCode == v.Code && t.RemovedAtUtc == null && visible.Contains(t.EvidenceId)));
+        }
+        return actor.Role is Role.Investigator
+            ? db.Victims.Where(v => v.CreatedBy == actor.Name || db.CaseMembers.Any(m => m.CaseId == v.CaseId && m.Member == actor.Name))
+            : db.Victims;
+    }
+
     public static IQueryable<ReferralPackage> Packages(EvidenceDbContext db, Actor actor) => actor switch
     {
         { Role: Role.Prosecutor, Office: { } office } => db.ReferralPackages.Where(p => p.Recipient == office),

@@ -1,3 +1,4 @@
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Pipeline;
@@ -100,14 +101,9 @@ internal sealed class EvidenceIntake(
             DuplicateOf = duplicateOf,
         };
         db.EvidenceItems.Add(item);
-        // The original name stays out of the custody log: names of files often name the child.
-        unitOfWork.Record("Ingested", item.Id, item.Sha256,
-        [
-            new("size", item.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("mediaType", item.MediaType),
-            new("case", item.CaseId?.ToString()),
-            new("duplicateOf", item.DuplicateOf?.ToString()),
-        ]);
+        // The original name, the source and the text stay out of the custody log (names of files often name the child);
+        // their hashes pin them.
+        unitOfWork.Record("Ingested", item.Id, item.Sha256, Projections.Items.Details("Ingested", item));
         log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
         return new IngestedEvidence(item.Id, item.Sha256, item.Size, item.DuplicateOf, item.MediaType, item.OriginalName);
     }

@@ -24,16 +24,19 @@ internal static class WriteLock
     }
 
     /// <summary>
-    /// Removes recent blobs that no evidence item records. A commit promotes its blob and then saves its record; a
+    /// Removes recent blobs that no custody event names. A commit promotes its blob and then saves its record; a
     /// process killed between the two leaves the blob behind. Under the write lock no commit is in flight on any
     /// server, so such a blob is a crash's leftover. Only blobs stored since <paramref name="since"/> are touched: an
     /// older unrecorded blob is not a crash just before this start, and is left for verify to report, never erased.
-    /// Run at start-up; it lists the whole store.
+    /// The ledger decides, not the evidence table: a row an insider deleted or re-pointed must not turn the bytes it
+    /// named into "unrecorded" ones (verify reports the row; the bytes stay). Run at start-up; it lists the whole store.
     /// </summary>
     public static async Task<int> RemoveUnrecordedBlobsAsync(EvidenceDbContext db, IBlobStore blobs, DateTimeOffset since, ILogger log, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginAsync(db, cancellationToken);
-        var recorded = (await db.EvidenceItems.AsNoTracking().Select(e => e.Sha256).Distinct().ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var recorded = (await db.CustodyEvents.AsNoTracking().Where(e => e.Sha256 != null).Select(e => e.Sha256!).Distinct().ToListAsync(cancellationToken))
+            .Concat(await db.EvidenceItems.AsNoTracking().Select(e => e.Sha256).Distinct().ToListAsync(cancellationToken))
+            .ToHashSet(StringComparer.Ordinal);
         var removed = 0;
         await foreach (var stored in blobs.ListAsync(cancellationToken))
         {
@@ -49,7 +52,7 @@ internal static class WriteLock
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // An immutable container keeps it; verify will name it.
-                log.LogWarning(e, "Could not remove blob {Sha256}, which no evidence item records", stored.Sha256);
+                log.LogWarning(e, "Could not remove blob {Sha256}, which no custody event names", stored.Sha256);
             }
         }
         await transaction.CommitAsync(cancellationToken);

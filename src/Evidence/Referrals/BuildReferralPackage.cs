@@ -119,7 +119,13 @@ internal sealed class BuildReferralPackageHandler(
         }
 
         var erns = await RegistrationNumbers.AssignAsync(db, ids, packageId, settings.ErnPrefix, now.UtcDateTime, cancellationToken);
-        var identities = request.IncludeIdentities ? OpenIdentities(victims, packageId, recipient) : null;
+        Dictionary<string, VictimIdentity>? identities = null;
+        if (request.IncludeIdentities)
+        {
+            // Only children the requester may see: a tag naming another case's child must not be a way to its identity.
+            var allowed = (await Cases.Visibility.Victims(db, actor.Value).Where(v => victimCodes.Contains(v.Code)).Select(v => v.Code).ToListAsync(cancellationToken)).ToHashSet();
+            identities = OpenIdentities(victims.Where(v => allowed.Contains(v.Code)).ToList(), packageId, recipient);
+        }
         var metadata = new PackageMetadata(packageId, now, recipient, settings.OrganisationName, incident, items, erns, tags, perpetrators, links, victims,
             checkpoint.Size, identities);
 
@@ -187,7 +193,7 @@ internal sealed class BuildReferralPackageHandler(
             // A full or failing disk: the unit of work removes the partial file, and nothing is recorded.
             throw new UnavailableException($"Could not write the package {final} ({e.Message}); nothing was recorded.", e);
         }
-        db.ReferralPackages.Add(new ReferralPackage
+        var package = new ReferralPackage
         {
             Id = packageId,
             IncidentId = incident.Id,
@@ -204,22 +210,15 @@ internal sealed class BuildReferralPackageHandler(
             FileName = Path.GetFileName(final),
             CreatedAtUtc = now.UtcDateTime,
             CreatedBy = actor.Value.Name,
-        });
+        };
+        db.ReferralPackages.Add(package);
         foreach (var item in items)
         {
+            // The first export of an item gives its registration number: this event is what vouches for that row.
             unitOfWork.Record("Exported", item.Id, item.Sha256,
-                [new("package", packageId.ToString()), new("recipient", recipient.Name), new("ern", erns[item.Id])]);
+                [new("package", packageId.ToString()), new("recipient", recipient.Name), new("ern", erns[item.Id]), new("at", Fact.Time(package.CreatedAtUtc))]);
         }
-        unitOfWork.Record("PackageBuilt", null, packageSha256,
-        [
-            new("package", packageId.ToString()),
-            new("recipient", recipient.Name),
-            new("reference", recipient.Reference),
-            new("items", items.Count.ToString(CultureInfo.InvariantCulture)),
-            new("bytes", bytes.ToString(CultureInfo.InvariantCulture)),
-            new("checkpoint", checkpoint.Size.ToString(CultureInfo.InvariantCulture)),
-            new("identities", identities is not null ? "included" : "pseudonyms only"),
-        ]);
+        unitOfWork.Record("PackageBuilt", null, packageSha256, Projections.Packages.Details("PackageBuilt", package));
         return new PackageRecord(packageId, final, packageSha256, items.Count, bytes);
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Evidence.Data;
 using Evidence.Pipeline;
 using Microsoft.EntityFrameworkCore;
@@ -10,7 +11,8 @@ namespace Evidence.Referrals;
 /// commit renames it to <c>NAME</c> and then records it; a process killed in between leaves a package file that no
 /// custody event accounts for. It may carry children's identities, so it must not stay: any package file no referral
 /// package record names is removed. A partial file another process still holds open (locked) is a build in progress,
-/// and is left alone.
+/// and is left alone. A package file that a <c>PackageBuilt</c> event names is never removed, whatever the table says:
+/// the ledger is the record, and a deleted row must not make start-up destroy the package it described.
 /// </summary>
 internal static class UnrecordedPackages
 {
@@ -23,6 +25,13 @@ internal static class UnrecordedPackages
         // Under the write lock no commit is renaming a package anywhere, so a renamed file without a record is a leftover.
         await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
         var recorded = (await db.ReferralPackages.AsNoTracking().Select(p => p.FileName).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        foreach (var details in await db.CustodyEvents.AsNoTracking().Where(e => e.Action == "PackageBuilt").Select(e => e.Details).ToListAsync(cancellationToken))
+        {
+            if (JsonSerializer.Deserialize<Dictionary<string, string>>(details)?.GetValueOrDefault("file") is { Length: > 0 } file)
+            {
+                recorded.Add(file);
+            }
+        }
         var removed = 0;
         foreach (var path in Directory.EnumerateFiles(folder))
         {

@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Evidence.Cases;
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Pipeline;
@@ -66,7 +65,7 @@ internal sealed class TagEvidenceHandler(EvidenceDbContext db, UnitOfWork unitOf
         {
             throw new NotFoundException($"There is no perpetrator {perpetratorId}.");
         }
-        if (request.VictimCode is { } code && !await db.Victims.AnyAsync(v => v.Code == code, cancellationToken))
+        if (request.VictimCode is { } code && !await Visibility.Victims(db, actor.Value).AnyAsync(v => v.Code == code, cancellationToken))
         {
             throw new NotFoundException($"There is no victim {code}.");
         }
@@ -85,15 +84,7 @@ internal sealed class TagEvidenceHandler(EvidenceDbContext db, UnitOfWork unitOf
         };
         db.EvidenceTags.Add(tag);
         // The note stays out of the custody log (it travels in referral packages); its hash pins it.
-        unitOfWork.Record("Tagged", item.Id, item.Sha256,
-        [
-            new("tag", tag.Id.ToString()),
-            new("incident", tag.IncidentId?.ToString()),
-            new("perpetrator", tag.PerpetratorId?.ToString()),
-            new("victim", tag.VictimCode),
-            new("elements", tag.Elements.Count == 0 ? null : string.Join(" ", tag.Elements)),
-            new("noteSha256", tag.Note is null ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tag.Note)))),
-        ]);
+        unitOfWork.Record("Tagged", item.Id, item.Sha256, Projections.Tags.Details("Tagged", tag));
         return tag.Id;
     }
 }

@@ -1,3 +1,4 @@
+using Evidence.Custody;
 using Evidence.Cases;
 using Evidence.Data;
 using Evidence.Pipeline;
@@ -35,7 +36,7 @@ internal sealed class UntagEvidenceHandler(EvidenceDbContext db, UnitOfWork unit
         tag.RemovedBy = actor.Value.Name;
         tag.RemovalReason = request.Reason.Trim();
         var sha256 = await db.EvidenceItems.Where(e => e.Id == tag.EvidenceId).Select(e => e.Sha256).SingleAsync(cancellationToken);
-        unitOfWork.Record("Untagged", tag.EvidenceId, sha256, [new("tag", tag.Id.ToString())]);
+        unitOfWork.Record("Untagged", tag.EvidenceId, sha256, [new("tag", tag.Id.ToString()), .. Projections.Tags.Details("Untagged", tag)]);
         return Unit.Value;
     }
 }

@@ -127,7 +127,10 @@ public sealed class CaseModelTests : IAsyncLifetime
     [InlineData(Role.Prosecutor)]
     public async Task RevealVictimIdentity_AllowedRole_OpensAndRecordsTheReveal(Role role)
     {
-        var code = await slice.SendAsync(new AddVictim(9, Identity: new VictimIdentity("Synthetic Child", "2013-04")));
+        // The reader works the child's case (an investigator), or the child is tagged to evidence referred to their office.
+        var caseId = await slice.SendAsync(new CreateCase("Tracing"));
+        await slice.SendAsync(new AddCaseMember(caseId, "reader"));
+        var code = await slice.SendAsync(new AddVictim(9, Identity: new VictimIdentity("Synthetic Child", "2013-04"), CaseId: caseId));
 
         var identity = await slice.SendAsync(new RevealVictimIdentity(code, "family tracing request 12"), role, "reader");
 

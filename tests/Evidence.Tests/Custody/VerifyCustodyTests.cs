@@ -130,7 +130,7 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
         var findings = (await VerifyAsync(slice)).Findings;
 
         Assert.Contains(findings, f => f.Kind == "event" && f.Subject == "#2" && f.Found.Contains("missing", StringComparison.Ordinal));
-        Assert.Contains(findings, f => f.Kind == "item" && f.Subject == items[2].Id.ToString());
+        Assert.Contains(findings, f => f.Kind == "record" && f.Subject == $"evidence_items {items[2].Id}" && f.Found.Contains("no custody event", StringComparison.Ordinal));
     }
 
     [SqliteFact]

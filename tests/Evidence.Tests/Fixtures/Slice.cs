@@ -75,6 +75,36 @@ public sealed class Slice : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Runs SQL as a database administrator would, on SQLite or PostgreSQL alike, after switching off every append-only
+    /// trigger (any administrator can): what the application's rules no longer stop, verify must still find. The SQL
+    /// quotes its column names ("OriginalName") and writes ids with <see cref="SqlId"/>, so it runs on both.
+    /// </summary>
+    public async Task TamperAsync(string sql)
+    {
+        if (Settings.PostgresDatabase is { } postgres)
+        {
+            await PostgresDatabase.ScalarAsync<object?>(postgres, """
+                DO $$ DECLARE t text; BEGIN
+                  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+                    EXECUTE format('ALTER TABLE %I DISABLE TRIGGER USER', t);
+                  END LOOP;
+                END $$;
+                """ + sql);
+            return;
+        }
+        var triggers = await QueryAsync(db => db.Database.SqlQueryRaw<string>("SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'trigger'").ToListAsync());
+        await SqlAsync(string.Concat(triggers.Select(t => $"DROP TRIGGER \"{t}\";")) + sql);
+    }
+
+    /// <summary>An id as a SQL literal that matches the stored column: upper-case text on SQLite, a uuid on PostgreSQL.</summary>
+    public string SqlId(Guid id) => Settings.PostgresDatabase is null ? $"'{id.ToString().ToUpperInvariant()}'" : $"'{id}'";
+
+    /// <summary>A list column's value as a SQL literal: JSON text on SQLite, a text array on PostgreSQL.</summary>
+    public string SqlList(params string[] values) => Settings.PostgresDatabase is null
+        ? $"'{System.Text.Json.JsonSerializer.Serialize(values)}'"
+        : $"ARRAY[{string.Join(", ", values.Select(v => $"'{v}'"))}]::text[]";
+
     public Task<int> CountEvidenceAsync() => QueryAsync(db => db.EvidenceItems.CountAsync());
 
     public Task<int> CountCustodyEventsAsync() => QueryAsync(db => db.CustodyEvents.CountAsync());

@@ -58,6 +58,9 @@ internal sealed class VictimConfiguration : IEntityTypeConfiguration<Victim>
 {
     public void Configure(EntityTypeBuilder<Victim> builder)
     {
+        // No foreign key: SQLite could add one only by rebuilding the table, which would drop its append-only triggers.
+        // The handler checks that the case exists and that the actor works it.
+        builder.HasIndex(v => v.CaseId);
         builder.ToTable("victims");
         builder.HasKey(v => v.Code);
         builder.Property(v => v.Code).HasMaxLength(16);

@@ -562,6 +562,9 @@ namespace Evidence.Data.Migrations
                     b.Property<int?>("AgeAtIncident")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("CaseId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("TEXT");
 
@@ -584,6 +587,8 @@ namespace Evidence.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Code");
+
+                    b.HasIndex("CaseId");
 
                     b.ToTable("victims", (string)null);
                 });

@@ -570,6 +570,9 @@ namespace Evidence.Data.PostgresMigrations
                     b.Property<int?>("AgeAtIncident")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("CaseId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("timestamp with time zone");
 
@@ -592,6 +595,8 @@ namespace Evidence.Data.PostgresMigrations
                         .HasColumnType("character varying(20)");
 
                     b.HasKey("Code");
+
+                    b.HasIndex("CaseId");
 
                     b.ToTable("victims", (string)null);
                 });

@@ -1,0 +1,198 @@
+using System.Globalization;
+using Evidence.Domain;
+using static Evidence.Custody.Fact;
+
+namespace Evidence.Custody;
+
+/// <summary>
+/// The one place that says which custody event vouches for which column of which table (ARCHITECTURE §4, "the ledger
+/// is the record"). Every fact a page, an API answer or a package shows is here, carried in an event's leaf or bound to
+/// it by a hash; handlers record their events' details from these definitions, and verify rebuilds every table from
+/// the ledger with them. A column added to a table and not added here is a column an insider can forge unseen.
+/// docs/ledger.md lists the same, for readers without our code.
+/// </summary>
+internal static class Projections
+{
+    public static readonly Projection<EvidenceItem> Items = new("evidence_items", db => db.EvidenceItems, i => Id(i.Id)!,
+        new Writer<EvidenceItem>("Ingested", (e, _) => Id(e.EvidenceId), Creates: true,
+        [
+            EvidenceId<EvidenceItem>("Id", i => Id(i.Id)),
+            Sha256Field<EvidenceItem>("Sha256", i => i.Sha256),
+            Actor<EvidenceItem>("IngestedBy", i => i.IngestedBy),
+            Value<EvidenceItem>("IngestedAtUtc", "at", i => Time(i.IngestedAtUtc)),
+            Value<EvidenceItem>("Size", "size", i => Number(i.Size)),
+            Value<EvidenceItem>("MediaType", "mediaType", i => i.MediaType),
+            Value<EvidenceItem>("CaseId", "case", i => Id(i.CaseId)),
+            Value<EvidenceItem>("DuplicateOf", "duplicateOf", i => Id(i.DuplicateOf)),
+            Value<EvidenceItem>("CapturedAt", "capturedAt", i => i.CapturedAt),
+            Hashed<EvidenceItem>("OriginalName", "nameSha256", i => i.OriginalName),
+            Hashed<EvidenceItem>("Collector", "collectorSha256", i => i.Collector),
+            Hashed<EvidenceItem>("Source", "sourceSha256", i => i.Source),
+            // What full-text search finds an item by; derived from the bytes, and bound so that it cannot be planted.
+            Hashed<EvidenceItem>("ExtractedText", "textSha256", i => i.ExtractedText),
+        ]));
+
+    public static readonly Projection<EvidenceTag> Tags = new("evidence_tags", db => db.EvidenceTags, t => Id(t.Id)!,
+        new Writer<EvidenceTag>("Tagged", (_, d) => d.GetValueOrDefault("tag"), Creates: true,
+        [
+            Value<EvidenceTag>("Id", "tag", t => Id(t.Id)),
+            EvidenceId<EvidenceTag>("EvidenceId", t => Id(t.EvidenceId)),
+            Actor<EvidenceTag>("TaggedBy", t => t.TaggedBy),
+            Value<EvidenceTag>("TaggedAtUtc", "at", t => Time(t.TaggedAtUtc)),
+            Value<EvidenceTag>("IncidentId", "incident", t => Id(t.IncidentId)),
+            Value<EvidenceTag>("PerpetratorId", "perpetrator", t => Id(t.PerpetratorId)),
+            Value<EvidenceTag>("VictimCode", "victim", t => t.VictimCode),
+            Value<EvidenceTag>("Elements", "elements", t => string.Join(" ", t.Elements)),
+            Hashed<EvidenceTag>("Note", "noteSha256", t => t.Note),
+        ]),
+        new Writer<EvidenceTag>("Untagged", (_, d) => d.GetValueOrDefault("tag"), Creates: false,
+        [
+            Actor<EvidenceTag>("RemovedBy", t => t.RemovedBy),
+            Value<EvidenceTag>("RemovedAtUtc", "at", t => Time(t.RemovedAtUtc)),
+            Hashed<EvidenceTag>("RemovalReason", "reasonSha256", t => t.RemovalReason),
+        ]));
+
+    public static readonly Projection<Case> Cases = new("cases", db => db.Cases, c => Id(c.Id)!,
+        new Writer<Case>("CaseOpened", (_, d) => d.GetValueOrDefault("case"), Creates: true,
+        [
+            Value<Case>("Id", "case", c => Id(c.Id)),
+            Actor<Case>("CreatedBy", c => c.CreatedBy),
+            Value<Case>("CreatedAtUtc", "at", c => Time(c.CreatedAtUtc)),
+            Hashed<Case>("Title", "titleSha256", c => c.Title),
+        ]));
+
+    // The one who opens a case is its first member, recorded by the CaseOpened event itself.
+    public static readonly Projection<CaseMember> CaseMembers = new("case_members", db => db.CaseMembers, m => MemberKey(Id(m.CaseId), m.Member)!,
+        new Writer<CaseMember>("CaseOpened", (e, d) => MemberKey(d.GetValueOrDefault("case"), e.Actor), Creates: true,
+        [
+            Value<CaseMember>("CaseId", "case", m => Id(m.CaseId)),
+            new("Member", m => m.Member, null, (e, _) => e.Actor),
+            Actor<CaseMember>("AddedBy", m => m.AddedBy),
+            Value<CaseMember>("AddedAtUtc", "at", m => Time(m.AddedAtUtc)),
+        ]),
+        new Writer<CaseMember>("CaseMemberAdded", (_, d) => MemberKey(d.GetValueOrDefault("case"), d.GetValueOrDefault("member")), Creates: true,
+        [
+            Value<CaseMember>("CaseId", "case", m => Id(m.CaseId)),
+            Value<CaseMember>("Member", "member", m => m.Member),
+            Actor<CaseMember>("AddedBy", m => m.AddedBy),
+            Value<CaseMember>("AddedAtUtc", "at", m => Time(m.AddedAtUtc)),
+        ]));
+
+    public static readonly Projection<Incident> Incidents = new("incidents", db => db.Incidents, i => Id(i.Id)!,
+        new Writer<Incident>("IncidentCreated", (_, d) => d.GetValueOrDefault("incident"), Creates: true,
+        [
+            Value<Incident>("Id", "incident", i => Id(i.Id)),
+            Actor<Incident>("CreatedBy", i => i.CreatedBy),
+            Value<Incident>("CreatedAtUtc", "at", i => Time(i.CreatedAtUtc)),
+            Value<Incident>("CaseId", "case", i => Id(i.CaseId)),
+            Value<Incident>("Kind", "kind", i => i.Kind.ToString()),
+            Value<Incident>("Articles", "articles", i => string.Join(" ", i.Articles)),
+            Value<Incident>("ChildrenAffected", "children", i => Number(i.ChildrenAffected)),
+            Value<Incident>("PeriodFrom", "from", i => i.PeriodFrom),
+            Value<Incident>("PeriodTo", "to", i => i.PeriodTo),
+            Value<Incident>("Latitude", "latitude", i => Number(i.Latitude)),
+            Value<Incident>("Longitude", "longitude", i => Number(i.Longitude)),
+            Hashed<Incident>("Title", "titleSha256", i => i.Title),
+            Hashed<Incident>("Description", "descriptionSha256", i => i.Description),
+            Hashed<Incident>("Place", "placeSha256", i => i.Place),
+            Hashed<Incident>("Region", "regionSha256", i => i.Region),
+            Hashed<Incident>("Country", "countrySha256", i => i.Country),
+        ]));
+
+    public static readonly Projection<IncidentReferral> Referrals = new("incident_referrals", db => db.IncidentReferrals, r => Id(r.Id)!,
+        new Writer<IncidentReferral>("Referred", (_, d) => d.GetValueOrDefault("referral"), Creates: true,
+        [
+            Value<IncidentReferral>("Id", "referral", r => Id(r.Id)),
+            Value<IncidentReferral>("IncidentId", "incident", r => Id(r.IncidentId)),
+            Value<IncidentReferral>("Office", "office", r => Office(r.Office)),
+            Actor<IncidentReferral>("ReferredBy", r => r.ReferredBy),
+            Value<IncidentReferral>("ReferredAtUtc", "at", r => Time(r.ReferredAtUtc)),
+        ]));
+
+    public static readonly Projection<Perpetrator> Perpetrators = new("perpetrators", db => db.Perpetrators, p => Id(p.Id)!,
+        new Writer<Perpetrator>("PerpetratorAdded", (_, d) => d.GetValueOrDefault("perpetrator"), Creates: true,
+        [
+            Value<Perpetrator>("Id", "perpetrator", p => Id(p.Id)),
+            Actor<Perpetrator>("CreatedBy", p => p.CreatedBy),
+            Value<Perpetrator>("CreatedAtUtc", "at", p => Time(p.CreatedAtUtc)),
+            Value<Perpetrator>("Kind", "kind", p => p.Kind.ToString()),
+            Hashed<Perpetrator>("Name", "nameSha256", p => p.Name),
+            Hashed<Perpetrator>("Position", "positionSha256", p => p.Position),
+            Hashed<Perpetrator>("Affiliation", "affiliationSha256", p => p.Affiliation),
+            // One alias a line; aliases are single-line fields.
+            Hashed<Perpetrator>("Aliases", "aliasesSha256", p => string.Join("\n", p.Aliases)),
+        ]));
+
+    public static readonly Projection<PerpetratorLink> PerpetratorLinks = new("perpetrator_links", db => db.PerpetratorLinks, l => Id(l.Id)!,
+        new Writer<PerpetratorLink>("PerpetratorsLinked", (_, d) => d.GetValueOrDefault("link"), Creates: true,
+        [
+            Value<PerpetratorLink>("Id", "link", l => Id(l.Id)),
+            Value<PerpetratorLink>("FromId", "from", l => Id(l.FromId)),
+            Value<PerpetratorLink>("Relation", "relation", l => l.Relation.ToString()),
+            Value<PerpetratorLink>("ToId", "to", l => Id(l.ToId)),
+            Actor<PerpetratorLink>("CreatedBy", l => l.CreatedBy),
+            Value<PerpetratorLink>("CreatedAtUtc", "at", l => Time(l.CreatedAtUtc)),
+        ]));
+
+    // The sealed identity is bound by the hash of its ciphertext: the ledger proves it was not swapped or removed
+    // without holding anything that opens it.
+    public static readonly Projection<Victim> Victims = new("victims", db => db.Victims, v => v.Code,
+        new Writer<Victim>("VictimAdded", (_, d) => d.GetValueOrDefault("victim"), Creates: true,
+        [
+            Value<Victim>("Code", "victim", v => v.Code),
+            Value<Victim>("CaseId", "case", v => Id(v.CaseId)),
+            Actor<Victim>("CreatedBy", v => v.CreatedBy),
+            Value<Victim>("CreatedAtUtc", "at", v => Time(v.CreatedAtUtc)),
+            Value<Victim>("AgeAtIncident", "age", v => Number(v.AgeAtIncident)),
+            Value<Victim>("Sex", "sex", v => v.Sex),
+            Value<Victim>("Status", "status", v => v.Status.ToString()),
+            Hashed<Victim>("Origin", "originSha256", v => v.Origin),
+            Value<Victim>("ProtectedIdentity", "identitySha256", v => Sha256(v.ProtectedIdentity)),
+        ]));
+
+    public static readonly Projection<ReferralPackage> Packages = new("referral_packages", db => db.ReferralPackages, p => Id(p.Id)!,
+        new Writer<ReferralPackage>("PackageBuilt", (_, d) => d.GetValueOrDefault("package"), Creates: true,
+        [
+            Value<ReferralPackage>("Id", "package", p => Id(p.Id)),
+            Sha256Field<ReferralPackage>("Sha256", p => p.Sha256),
+            Actor<ReferralPackage>("CreatedBy", p => p.CreatedBy),
+            Value<ReferralPackage>("CreatedAtUtc", "at", p => Time(p.CreatedAtUtc)),
+            Value<ReferralPackage>("IncidentId", "incident", p => Id(p.IncidentId)),
+            Value<ReferralPackage>("PerpetratorId", "perpetrator", p => Id(p.PerpetratorId)),
+            Value<ReferralPackage>("Recipient", "office", p => Office(p.Recipient)),
+            Value<ReferralPackage>("RecipientName", "recipient", p => p.RecipientName),
+            Value<ReferralPackage>("RecipientAddress", "address", p => p.RecipientAddress),
+            Value<ReferralPackage>("RecipientReference", "reference", p => p.RecipientReference),
+            Value<ReferralPackage>("Items", "items", p => Number(p.Items)),
+            Value<ReferralPackage>("Bytes", "bytes", p => Number(p.Bytes)),
+            Value<ReferralPackage>("CheckpointSize", "checkpoint", p => Number(p.CheckpointSize)),
+            Value<ReferralPackage>("IncludesIdentities", "identities", p => p.IncludesIdentities ? "included" : "pseudonyms only"),
+            Value<ReferralPackage>("FileName", "file", p => p.FileName),
+        ]));
+
+    // An item's number is given by the first package that exports it and kept: later exports repeat it.
+    public static readonly Projection<RegistrationNumber> RegistrationNumbers = new("registration_numbers", db => db.RegistrationNumbers, r => Id(r.EvidenceId)!,
+        new Writer<RegistrationNumber>("Exported", (e, _) => Id(e.EvidenceId), Creates: true,
+        [
+            EvidenceId<RegistrationNumber>("EvidenceId", r => Id(r.EvidenceId)),
+            Value<RegistrationNumber>("Ern", "ern", r => r.Ern),
+            new("Batch", r => Number(r.Batch), null, (_, d) => ErnPart(d, 2)),
+            new("Item", r => Number(r.Item), null, (_, d) => ErnPart(d, 1)),
+            Value<RegistrationNumber>("PackageId", "package", r => Id(r.PackageId)),
+            Value<RegistrationNumber>("AssignedAtUtc", "at", r => Time(r.AssignedAtUtc)),
+        ], FirstOnly: true));
+
+    public static readonly IReadOnlyList<IProjection> All =
+        [Items, Tags, Cases, CaseMembers, Incidents, Referrals, Perpetrators, PerpetratorLinks, Victims, Packages, RegistrationNumbers];
+
+    /// <summary>How offices are written in events: "icc", "national".</summary>
+    public static string Office(RecipientKind office) => office.ToString().ToLowerInvariant();
+
+    private static string? MemberKey(string? caseId, string? member) => caseId is null || member is null ? null : $"{caseId}/{member}";
+
+    // UKR-EVD-0003-0012: the batch is the second part from the end, the item the last, both without leading zeros.
+    private static string? ErnPart(IReadOnlyDictionary<string, string> details, int fromEnd) =>
+        details.GetValueOrDefault("ern")?.Split('-') is { Length: >= 2 } parts && int.TryParse(parts[^fromEnd], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? Number(n)
+            : null;
+}
