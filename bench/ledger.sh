@@ -4,7 +4,9 @@
 #   proofs:   median inclusion and consistency proof at 1,000,000 events, against one indexed event read
 #   verify:   `evidence verify` over 1 GiB of blobs (16 files of 64 MiB), against `openssl dgst -sha256` over
 #             the same blob files one after another (median of 3; files in the page cache for both)
-#   bench/ledger.sh [appends|proofs|verify]   one section only
+#   records:  `evidence verify` on 100,000 events that all stand for rows (50,000 items, 50,000 tags), against
+#             reading every leaf, hashing it and building the root in the same process
+#   bench/ledger.sh [appends|proofs|verify|records]   one section only
 set -euo pipefail
 only="${1:-all}"
 run() { [ "$only" = all ] || [ "$only" = "$1" ]; }
@@ -38,4 +40,11 @@ done
 v_m=$(echo "${v_t[*]}" | median); s_m=$(echo "${s_t[*]}" | median)
 echo "verify ${v_m}s, openssl dgst -sha256 one after another ${s_m}s -> ratio $(ratio "$v_m" "$s_m") on $(nproc) cores"
 rm -rf "$work/vhome"
+fi
+if run records; then
+echo "## Verify on 100,000 events"
+rm -rf "$work/records"; read -r n < <(bench ledger-records "$work/records" 50000)
+read -r v t e < <(bench verify-ledger "$work/records")
+echo "$e events: verify ${v}s, rebuilding the tree alone ${t}s -> ratio $(ratio "$v" "$t")"
+rm -rf "$work/records"
 fi

@@ -16,6 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 //   ledger-append <home> <events> <per-checkpoint>          see LedgerBench.cs
 //   ledger-proofs <home> <samples>
 //   verify <home>                                           "seconds blobs"
+//   ledger-records <home> <items> | verify-ledger <home>    see LedgerBench.cs
 //   package-setup | package-build | package-verify          see PackageBench.cs
 //   load | load-baseline                                    see LoadBench.cs
 if (args.FirstOrDefault()?.StartsWith("load", StringComparison.Ordinal) == true)
@@ -26,7 +27,7 @@ if (args.FirstOrDefault()?.StartsWith("package-", StringComparison.Ordinal) == t
 {
     return await Evidence.Bench.PackageBench.RunAsync(args);
 }
-if (args.Length >= 2 && args[0].StartsWith("ledger-", StringComparison.Ordinal) || args.FirstOrDefault() == "verify")
+if (args.Length >= 2 && args[0].StartsWith("ledger-", StringComparison.Ordinal) || args.FirstOrDefault() is "verify" or "verify-ledger")
 {
     return await Evidence.Bench.LedgerBench.RunAsync(args);
 }

@@ -134,11 +134,14 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
               verify-package FILE.zip [--key VERIFIER-KEY] [--ca ORG-CA.pem]
                   Check a package offline: bag, every hash, both signatures, every inclusion proof. Exit 1 on any finding.
               verify [--key VERIFIER-KEY]
-                  Re-hash every blob, rebuild the custody ledger, check every checkpoint. Exit 1 on any finding.
+                  Re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint.
+                  Exit 1 on any finding.
               log key | checkpoint | inclusion --index N [--size M] | consistency --from A --to B
                   The ledger's verifier key, latest signed checkpoint and proofs (JSON with --json).
               log timestamp
                   Get an RFC 3161 timestamp token for every checkpoint that has none.
+              log events
+                  Every custody event's leaf, one a line (events.jsonl): re-derive the tables from it (docs/ledger.md).
               serve [--urls URL]
                   The web app (default http://127.0.0.1:5080). On first start it creates user 'admin' and prints its password once.
               user add NAME --role investigator|prosecutor|auditor|admin [--office icc|national] | list | remove NAME

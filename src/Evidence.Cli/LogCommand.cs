@@ -4,14 +4,14 @@ using Evidence.Pipeline;
 
 namespace Evidence.Cli;
 
-/// <summary>`evidence log key|checkpoint|inclusion|consistency|timestamp`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
+/// <summary>`evidence log key|checkpoint|inclusion|consistency|timestamp|events`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
 internal static class LogCommand
 {
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--index", "--size", "--from", "--to"], []);
         var json = line.Has("--json");
-        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp");
+        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp|events");
         await using var session = await Session.OpenAsync(app, line, Role.Auditor, cancellationToken);
         switch (verb)
         {
@@ -57,8 +57,12 @@ internal static class LogCommand
                     await app.Out.WriteLineAsync($"Stamped {stamped.Stamped} checkpoints; all {stamped.Checkpoints} now carry a timestamp token.");
                 }
                 break;
+            case "events":
+                // The leaves as they are, one a line: what a third party re-derives the tables from (docs/ledger.md).
+                await session.SendAsync(new ExportEvents(app.Out), cancellationToken);
+                break;
             default:
-                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency or timestamp.");
+                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency, timestamp or events.");
         }
         return CliApp.Ok;
     }

@@ -47,6 +47,32 @@ public sealed class CliTests : IDisposable
         Assert.Contains("1 ingested, 2 refused", stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A third party re-derives the evidence table from `log events` alone: each Ingested line carries the item's size,
+    /// media type and capture date as they are, and its original name and collector as SHA-256 of what the table says.
+    /// </summary>
+    [Fact]
+    public async Task LogEvents_EveryLeafOneLine_RederivesTheItemsFromTheLedger()
+    {
+        var file = home.File("звіт свідка.txt", "Witness: the bus left at 08:30."u8.ToArray());
+        Assert.Equal(0, (await RunAsync("ingest", file, "--collector", "Olena K.", "--captured-at", "2022-10-14")).Exit);
+        Assert.Equal(0, (await RunAsync("case", "add", "--title", "Kherson")).Exit);
+
+        var (exit, stdout, stderr) = await RunAsync("log", "events");
+
+        Assert.True(exit == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        var ingested = JsonDocument.Parse(lines[0]).RootElement;
+        Assert.Equal(("Ingested", 0), (ingested.GetProperty("action").GetString(), ingested.GetProperty("index").GetInt32()));
+        var details = ingested.GetProperty("details");
+        Assert.Equal(("31", "text/plain", "2022-10-14"), (details.GetProperty("size").GetString(), details.GetProperty("mediaType").GetString(), details.GetProperty("capturedAt").GetString()));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("звіт свідка.txt"u8)), details.GetProperty("nameSha256").GetString());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("Olena K."u8)), details.GetProperty("collectorSha256").GetString());
+        Assert.DoesNotContain("Olena", stdout, StringComparison.Ordinal);
+        Assert.Equal("CaseOpened", JsonDocument.Parse(lines[1]).RootElement.GetProperty("action").GetString());
+    }
+
     [Theory]
     [InlineData(new[] { "ingest", "x.txt" }, "--collector is required")]
     [InlineData(new[] { "ingest", "--collector", "A" }, "at least one file")]
