@@ -27,6 +27,9 @@ internal interface IProjection
     /// <summary>The actions whose events create or amend this table's rows.</summary>
     IEnumerable<string> Actions { get; }
 
+    /// <summary>The columns an event vouches for.</summary>
+    IEnumerable<string> Columns { get; }
+
     /// <summary>Folds one event into the rows it creates or amends; events come in ledger order.</summary>
     void Apply(ProjectedRows rows, CustodyEvent e, IReadOnlyDictionary<string, string> details);
 
@@ -73,6 +76,8 @@ internal sealed class Projection<TRow>(string table, Func<EvidenceDbContext, IQu
     public string Table => table;
 
     public IEnumerable<string> Actions => writers.Select(w => w.Action).Distinct();
+
+    public IEnumerable<string> Columns => writers.SelectMany(w => w.Columns).Select(c => c.Name).Distinct();
 
     /// <summary>The details the <paramref name="action"/> event of <paramref name="row"/> carries (absent values as "").</summary>
     public IEnumerable<KeyValuePair<string, string?>> Details(string action, TRow row) =>
