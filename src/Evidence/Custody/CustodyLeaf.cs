@@ -23,22 +23,45 @@ public static class CustodyLeaf
 
     public static string Json(long index, DateTime timeUtc, string actor, string role, string action, Guid? evidenceId, string? sha256, IReadOnlyDictionary<string, string> details)
     {
-        var json = new StringBuilder(256);
-        json.Append("{\"action\":").Append(Quote(action));
-        json.Append(",\"actor\":").Append(Quote(actor));
+        var json = new StringBuilder(512);
+        json.Append("{\"action\":");
+        AppendQuoted(json, action);
+        json.Append(",\"actor\":");
+        AppendQuoted(json, actor);
         json.Append(",\"details\":{");
         var first = true;
         foreach (var (key, value) in details.OrderBy(d => d.Key, Utf16Order.Instance))
         {
-            json.Append(first ? "" : ",").Append(Quote(key)).Append(':').Append(Quote(value));
+            json.Append(first ? "" : ",");
+            AppendQuoted(json, key);
+            json.Append(':');
+            AppendQuoted(json, value);
             first = false;
         }
         json.Append('}');
-        json.Append(",\"evidence\":").Append(evidenceId is { } id ? Quote(id.ToString("D")) : "null");
+        json.Append(",\"evidence\":");
+        if (evidenceId is { } id)
+        {
+            AppendQuoted(json, id.ToString("D"));
+        }
+        else
+        {
+            json.Append("null");
+        }
         json.Append(",\"index\":").Append(index.ToString(CultureInfo.InvariantCulture));
-        json.Append(",\"role\":").Append(Quote(role));
-        json.Append(",\"sha256\":").Append(sha256 is { } sha ? Quote(sha) : "null");
-        json.Append(",\"time\":").Append(Quote(timeUtc.ToString(TimeFormat, CultureInfo.InvariantCulture)));
+        json.Append(",\"role\":");
+        AppendQuoted(json, role);
+        json.Append(",\"sha256\":");
+        if (sha256 is { } sha)
+        {
+            AppendQuoted(json, sha);
+        }
+        else
+        {
+            json.Append("null");
+        }
+        json.Append(",\"time\":");
+        AppendQuoted(json, timeUtc.ToString(TimeFormat, CultureInfo.InvariantCulture));
         json.Append('}');
         return json.ToString();
     }
@@ -48,23 +71,31 @@ public static class CustodyLeaf
     /// <summary>RFC 8785 §3.2.2.2: short escapes for \b \t \n \f \r, \u00xx for other controls, \" and \\; all else literal.</summary>
     internal static string Quote(string value)
     {
-        var quoted = new StringBuilder(value.Length + 2).Append('"');
+        var quoted = new StringBuilder(value.Length + 2);
+        AppendQuoted(quoted, value);
+        return quoted.ToString();
+    }
+
+    // verify rebuilds every leaf of the log: characters are appended as they are, never one string each.
+    private static void AppendQuoted(StringBuilder json, string value)
+    {
+        json.Append('"');
         foreach (var c in value)
         {
-            quoted.Append(c switch
+            switch (c)
             {
-                '"' => "\\\"",
-                '\\' => "\\\\",
-                '\b' => "\\b",
-                '\t' => "\\t",
-                '\n' => "\\n",
-                '\f' => "\\f",
-                '\r' => "\\r",
-                < ' ' => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
-                _ => c.ToString(),
-            });
+                case '"': json.Append("\\\""); break;
+                case '\\': json.Append("\\\\"); break;
+                case '\b': json.Append("\\b"); break;
+                case '\t': json.Append("\\t"); break;
+                case '\n': json.Append("\\n"); break;
+                case '\f': json.Append("\\f"); break;
+                case '\r': json.Append("\\r"); break;
+                case < ' ': json.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
+                default: json.Append(c); break;
+            }
         }
-        return quoted.Append('"').ToString();
+        json.Append('"');
     }
 
     /// <summary>JCS sorts keys by their UTF-16 code units, which is .NET's ordinal string order.</summary>

@@ -176,13 +176,13 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             {
                 findings.Add(new Finding("event", subject, $"fields that rebuild the stored leaf {e.Leaf}", $"fields that rebuild {rebuilt}"));
             }
-            var storedLeafHash = Convert.ToHexStringLower(MerkleTree.LeafHash(CustodyLeaf.Bytes(e.Leaf)));
-            if (storedLeafHash != e.LeafHash)
+            var storedLeafHash = MerkleTree.LeafHash(CustodyLeaf.Bytes(e.Leaf));
+            if (Convert.ToHexStringLower(storedLeafHash) != e.LeafHash)
             {
-                findings.Add(new Finding("event", subject, $"leaf hash {storedLeafHash} (of the stored leaf)", $"leaf hash {e.LeafHash}"));
+                findings.Add(new Finding("event", subject, $"leaf hash {Convert.ToHexStringLower(storedLeafHash)} (of the stored leaf)", $"leaf hash {e.LeafHash}"));
             }
             // The tree is rebuilt from what the fields say now, so an edit anywhere shows against the checkpoints.
-            leafHashes.Add(MerkleTree.LeafHash(CustodyLeaf.Bytes(rebuilt)));
+            leafHashes.Add(rebuilt == e.Leaf ? storedLeafHash : MerkleTree.LeafHash(CustodyLeaf.Bytes(rebuilt)));
             next = e.Sequence + 1;
             if (details is null)
             {
