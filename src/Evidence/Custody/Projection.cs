@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Evidence.Data;
 using Evidence.Domain;
 using Microsoft.EntityFrameworkCore;
@@ -73,6 +74,10 @@ internal sealed class Projection<TRow>(string table, Func<EvidenceDbContext, IQu
     // A column's value known to be unset: no event that could set it has happened.
     private const long NoEvent = -1;
 
+    // Each column once, with the amending action that sets it when no creating one does.
+    private readonly List<(Column<TRow> Column, string? AmendedBy)> columns = writers.SelectMany(w => w.Columns.Select(c => (Column: c, Writer: w))).GroupBy(x => x.Column.Name)
+        .Select(g => (g.First().Column, g.All(x => !x.Writer.Creates) ? g.First().Writer.Action : null)).ToList();
+
     public string Table => table;
 
     public IEnumerable<string> Actions => writers.Select(w => w.Action).Distinct();
@@ -128,45 +133,67 @@ internal sealed class Projection<TRow>(string table, Func<EvidenceDbContext, IQu
 
     public async Task CompareAsync(EvidenceDbContext db, ProjectedRows projected, List<Finding> findings, CancellationToken cancellationToken)
     {
-        // Each column once, with the amending action that sets it when no creating one does.
-        var columns = writers.SelectMany(w => w.Columns.Select(c => (Column: c, Writer: w))).GroupBy(x => x.Column.Name)
-            .Select(g => (g.First().Column, AmendedBy: g.All(x => !x.Writer.Creates) ? g.First().Writer.Action : null)).ToList();
         var stored = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var row in rows(db).AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            var rowKey = key(row);
-            stored.Add(rowKey);
-            var subject = $"{table} {rowKey}";
-            if (!projected.TryGetValue(rowKey, out var expected) || expected.CreatedBy is not { } created)
-            {
-                findings.Add(new Finding("record", subject, $"a row that a {string.Join(" or ", writers.Where(w => w.Creates).Select(w => w.Action))} event recorded",
-                    "a row no custody event recorded: it was added or re-keyed outside Evidence"));
-                continue;
-            }
-            foreach (var (column, amendedBy) in columns)
-            {
-                // A column no event has set yet is empty if only an amending event sets it (a tag not withdrawn has no
-                // removal date); a column only another creating event sets does not belong to this row's kind of creation.
-                if (!expected.Columns.TryGetValue(column.Name, out var set) && amendedBy is null)
-                {
-                    continue;
-                }
-                var (value, at) = expected.Columns.TryGetValue(column.Name, out set) ? set : ("", NoEvent);
-                if (value is null)
-                {
-                    continue;
-                }
-                var actual = column.Read(row) ?? "";
-                if (!string.Equals(actual, value, StringComparison.Ordinal))
-                {
-                    var source = at == NoEvent ? $"no {amendedBy} event" : $"event #{at.ToString(CultureInfo.InvariantCulture)}";
-                    findings.Add(new Finding("record", $"{subject} {column.Name}", $"{Shown(value)} ({source})", Shown(actual)));
-                }
-            }
+            stored.Add(key(row));
+            CompareRow(row, projected, findings);
         }
         foreach (var (rowKey, expected) in projected.Where(p => p.Value.CreatedBy is not null && !stored.Contains(p.Key)).OrderBy(p => p.Value.CreatedBy))
         {
             findings.Add(new Finding("record", $"{table} {rowKey}", $"the row that {expected.CreatingAction} event #{expected.CreatedBy} recorded", "no row: it was deleted"));
+        }
+    }
+
+    /// <summary>
+    /// The findings for some rows only, against the events given (which must include every event that writes them): what
+    /// a referral package checks of the rows it is about to export, so that a forged row is refused, not signed.
+    /// </summary>
+    public List<Finding> Check(IEnumerable<TRow> rowsToCheck, IEnumerable<CustodyEvent> events)
+    {
+        var projected = new ProjectedRows();
+        var actions = Actions.ToHashSet(StringComparer.Ordinal);
+        foreach (var e in events.Where(e => actions.Contains(e.Action)).OrderBy(e => e.Sequence))
+        {
+            Apply(projected, e, JsonSerializer.Deserialize<Dictionary<string, string>>(e.Details) ?? []);
+        }
+        var findings = new List<Finding>();
+        foreach (var row in rowsToCheck)
+        {
+            CompareRow(row, projected, findings);
+        }
+        return findings;
+    }
+
+    private void CompareRow(TRow row, ProjectedRows projected, List<Finding> findings)
+    {
+        var rowKey = key(row);
+        var subject = $"{table} {rowKey}";
+        if (!projected.TryGetValue(rowKey, out var expected) || expected.CreatedBy is null)
+        {
+            findings.Add(new Finding("record", subject, $"a row that a {string.Join(" or ", writers.Where(w => w.Creates).Select(w => w.Action))} event recorded",
+                "a row no custody event recorded: it was added or re-keyed outside Evidence"));
+            return;
+        }
+        foreach (var (column, amendedBy) in columns)
+        {
+            // A column no event has set yet is empty if only an amending event sets it (a tag not withdrawn has no
+            // removal date); a column only another creating event sets does not belong to this row's kind of creation.
+            if (!expected.Columns.TryGetValue(column.Name, out var set) && amendedBy is null)
+            {
+                continue;
+            }
+            var (value, at) = expected.Columns.TryGetValue(column.Name, out set) ? set : ("", NoEvent);
+            if (value is null)
+            {
+                continue;
+            }
+            var actual = column.Read(row) ?? "";
+            if (!string.Equals(actual, value, StringComparison.Ordinal))
+            {
+                var source = at == NoEvent ? $"no {amendedBy} event" : $"event #{at.ToString(CultureInfo.InvariantCulture)}";
+                findings.Add(new Finding("record", $"{subject} {column.Name}", $"{Shown(value)} ({source})", Shown(actual)));
+            }
         }
     }
 

@@ -118,6 +118,8 @@ internal sealed class BuildReferralPackageHandler(
             throw new UnavailableException($"Evidence item {late[0]} was recorded after the checkpoint this package was to prove against; nothing was exported. Try again.");
         }
 
+        await RefuseForgedRecordsAsync(incident, items, tags, perpetrators, links, victims, cancellationToken);
+
         var erns = await RegistrationNumbers.AssignAsync(db, ids, packageId, settings.ErnPrefix, now.UtcDateTime, cancellationToken);
         Dictionary<string, VictimIdentity>? identities = null;
         if (request.IncludeIdentities)
@@ -220,6 +222,36 @@ internal sealed class BuildReferralPackageHandler(
         }
         unitOfWork.Record("PackageBuilt", null, packageSha256, Projections.Packages.Details("PackageBuilt", package));
         return new PackageRecord(packageId, final, packageSha256, items.Count, bytes);
+    }
+
+    /// <summary>
+    /// A package states the rows it carries as signed truth, so each must still be what its custody events say
+    /// (ARCHITECTURE §4): a row an insider changed in the database is refused here, before anything is exported or
+    /// signed, and `verify` names it.
+    /// </summary>
+    private async Task RefuseForgedRecordsAsync(Incident incident, List<EvidenceItem> items, List<EvidenceTag> tags, List<Perpetrator> perpetrators,
+        List<PerpetratorLink> links, List<Victim> victims, CancellationToken cancellationToken)
+    {
+        // Read after the rows, and not cut at the package's checkpoint: a row read above has its event by now.
+        var ids = items.Select(i => i.Id).ToList();
+        var itemEvents = await db.CustodyEvents.AsNoTracking().Where(e => e.EvidenceId != null && ids.Contains(e.EvidenceId.Value)).ToListAsync(cancellationToken);
+        string[] caseModel = ["IncidentCreated", "PerpetratorAdded", "PerpetratorsLinked", "VictimAdded"];
+        var caseModelEvents = await db.CustodyEvents.AsNoTracking().Where(e => caseModel.Contains(e.Action)).ToListAsync(cancellationToken);
+        var numbers = await db.RegistrationNumbers.AsNoTracking().Where(r => ids.Contains(r.EvidenceId)).ToListAsync(cancellationToken);
+        var findings = Projections.Items.Check(items, itemEvents)
+            .Concat(Projections.RegistrationNumbers.Check(numbers, itemEvents))
+            .Concat(Projections.Tags.Check(tags, itemEvents))
+            .Concat(Projections.Incidents.Check([incident], caseModelEvents))
+            .Concat(Projections.Perpetrators.Check(perpetrators, caseModelEvents))
+            .Concat(Projections.PerpetratorLinks.Check(links, caseModelEvents))
+            .Concat(Projections.Victims.Check(victims, caseModelEvents))
+            .ToList();
+        if (findings.Count > 0)
+        {
+            throw new UnavailableException($"The records this package would carry no longer match the custody ledger ({findings[0].Subject}" +
+                                           (findings.Count > 1 ? $" and {findings.Count - 1} more" : "") +
+                                           "); nothing was exported. Run `evidence verify` and report it.");
+        }
     }
 
     private Recipient Recipient(BuildReferralPackage request) => request.Recipient switch

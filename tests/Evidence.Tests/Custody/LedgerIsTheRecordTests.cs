@@ -197,6 +197,35 @@ public sealed class LedgerIsTheRecordTests : IAsyncLifetime
         Assert.DoesNotContain(ReferralCase.ChildName, finding.Expected + finding.Found, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 15, case 2: the next package carried forged values as signed truth. It is refused now, with nothing exported.</summary>
+    [Theory]
+    [InlineData("OriginalName")]
+    [InlineData("Note")]
+    [InlineData("Name")]
+    [InlineData("ProtectedIdentity")]
+    [InlineData("Ern")]
+    public async Task Package_OverAForgedRow_Refused_NothingExported(string column)
+    {
+        await slice.TamperAsync(column switch
+        {
+            "OriginalName" => $"""UPDATE evidence_items SET "OriginalName" = 'harmless.txt' WHERE "Id" = {slice.SqlId(@case.Items[1].Id)};""",
+            "Note" => """UPDATE evidence_tags SET "Note" = 'planted' WHERE "RemovedAtUtc" IS NULL;""",
+            "Name" => $"""UPDATE perpetrators SET "Name" = 'Someone innocent' WHERE "Id" = {slice.SqlId(@case.Official)};""",
+            "ProtectedIdentity" => """UPDATE victims SET "ProtectedIdentity" = NULL;""",
+            _ => $"""UPDATE registration_numbers SET "Ern" = 'UKR-EVD-0009-0001' WHERE "EvidenceId" = {slice.SqlId(@case.Items[0].Id)};""",
+        });
+        var events = await slice.CountCustodyEventsAsync();
+        var output = Path.Combine(slice.Home, "second.zip");
+
+        var refused = await Assert.ThrowsAsync<UnavailableException>(() => slice.SendAsync(new BuildReferralPackage(@case.Incident, RecipientKind.Icc, output)));
+
+        Assert.Contains("no longer match the custody ledger", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(column, refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+        Assert.Equal(events, await slice.CountCustodyEventsAsync());
+        Assert.Equal(1, await slice.QueryAsync(db => db.ReferralPackages.CountAsync()));
+    }
+
     [Fact]
     public async Task Verify_TagDeleted_IsFound()
     {
