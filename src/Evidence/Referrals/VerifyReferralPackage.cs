@@ -29,7 +29,8 @@ public sealed record PackageReport(string? PackageId, int Files, int Items, int 
 /// (a line over <see cref="MaxLineBytes"/> is a finding), values shown in findings are cut to
 /// <see cref="MaxShownCharacters"/>, and at most <see cref="MaxFindings"/> findings are listed.
 /// </para>
-/// Tampering is a finding, never an exception; all findings are returned.
+/// Tampering is a finding, never an exception; all findings are returned. Without a pinned key or CA everything
+/// is checked and then "signer not pinned" is a finding: a package can only vouch for itself.
 /// </summary>
 public static class PackageVerifier
 {
@@ -112,6 +113,14 @@ public static class PackageVerifier
             var (events, ingested, timestamped) = CheckCustody(verifier, items?.Select(i => i.EvidenceId.ToString()).ToHashSet());
             CheckItems(manifest, items, ingested);
             var listed = findings.ToList();
+            if (pinnedVerifierKey is null && pinnedCa is null)
+            {
+                // Last, once everything else is checked, and never cut by the limit: a key inside the package can only
+                // vouch for the package itself. (With --ca, the CMS signature pins the tag manifest and so the ledger key.)
+                listed = [.. listed, new Finding("key", "signer not pinned",
+                    "the ledger key the sender published, given with --key (or the organisation's CA, with --ca)",
+                    $"the package claims {(packageKey is null ? "no key" : Shown(packageKey))}; compare it with the key the sender published")];
+            }
             return new PackageReport(bagInfo.GetValueOrDefault("External-Identifier"), files.Count, items?.Count ?? 0, events, timestamped,
                 verifier?.VerifierKey, listed);
         }

@@ -443,4 +443,28 @@ public sealed class VerifyPackageTests : IAsyncLifetime
         Assert.Equal(("limit", "findings"), (report.Findings[^1].Kind, report.Findings[^1].Subject));
         Assert.EndsWith("more, not listed", report.Findings[^1].Found, StringComparison.Ordinal);
     }
+
+    // ---- The signer must be pinned from outside the package (issue 15, point 4) ----
+
+    [Fact]
+    public void Verify_NoPinnedKeyOrCa_SignerNotPinnedAndTheClaimedKeyShown()
+    {
+        var report = PackageVerifier.Verify(package);
+
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(("key", "signer not pinned"), (finding.Kind, finding.Subject));
+        Assert.Contains(key, finding.Found, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_PackageOfAnotherInstallationWithoutPin_NotClean()
+    {
+        // A package built by any other installation signs for itself: only a pinned key or CA tells them apart.
+        await using var stranger = await Slice.StartAsync();
+        var @case = await ReferralCase.CreateAsync(stranger);
+        var foreign = (await stranger.SendAsync(new BuildReferralPackage(@case.Incident, RecipientKind.Icc, Path.Combine(stranger.Home, "f.zip")), Role.Prosecutor)).Path;
+
+        Assert.Contains(PackageVerifier.Verify(foreign).Findings, f => f.Subject == "signer not pinned");
+        Assert.Contains(PackageVerifier.Verify(foreign, key).Findings, f => f.Kind == "key");
+    }
 }
