@@ -431,9 +431,10 @@ public sealed class VerifyPackageTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Verify_ManifestOfAMillionMissingFiles_FindingsCapped()
+    public void Verify_ManifestOfManyMissingFiles_FindingsCapped()
     {
-        var lines = string.Concat(Enumerable.Range(0, 1_000_000).Select(i => $"{new string('0', 64)}  data/evidence/{i}\n"));
+        // 100,000 lines naming files the bag does not have: each used to be a finding, and a line of output.
+        var lines = string.Concat(Enumerable.Range(0, 100_000).Select(i => $"{new string('0', 64)}  data/evidence/{i}\n"));
         var zip = Raw(e => e.Name == $"{root}/manifest-sha256.txt" ? e with { Content = [.. e.Content, .. Encoding.UTF8.GetBytes(lines)] } : e);
 
         var report = PackageVerifier.Verify(zip, key);
