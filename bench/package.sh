@@ -24,7 +24,7 @@ for i in 1 2 3; do
   rm -f "$work/p.zip" "$work/z.zip"; sync
   read -r t bytes r < <(bench package-build "$home" "$incident" "$work/p.zip"); build_t+=("$t"); rss_b=$r
   zip_t+=("$(cd "$src/.." && seconds zip -0 -q -r "$work/z.zip" "$(basename "$src")")")
-  sync; read -r v _ rv < <(bench package-verify "$work/p.zip"); verify_t+=("$v"); rss_v=$rv
+  sync; read -r v _ rv < <(bench package-verify "$work/p.zip" "$home"); verify_t+=("$v"); rss_v=$rv
   rm -rf "$work/unzipped"; unzip -q "$work/p.zip" -d "$work/unzipped"; bag=$(ls -d "$work/unzipped"/*)
   sum_t+=("$(cd "$bag" && seconds sha256sum --quiet -c manifest-sha256.txt)")
 done

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Evidence.Cases;
+using Evidence.Custody;
 using Evidence.Domain;
 using Evidence.Ingest;
 using Evidence.Pipeline;
@@ -14,7 +15,7 @@ namespace Evidence.Bench;
 // Referral package workloads for bench/package.sh:
 //   package-setup <folder> <home>            ingests every file, tags each to one incident; prints the incident id
 //   package-build <home> <incident> <zip>    "seconds bytes peak_rss_bytes" for BuildReferralPackage
-//   package-verify <zip>                     "seconds files peak_rss_bytes" for verify-package
+//   package-verify <zip> <home>              "seconds files peak_rss_bytes" for verify-package, pinned to the home's ledger key
 internal static class PackageBench
 {
     public static async Task<int> RunAsync(string[] args)
@@ -45,8 +46,13 @@ internal static class PackageBench
             }
             case "package-verify":
             {
+                string key;
+                await using (var services = await EvidenceServices.StartAsync(new EvidenceSettings { Home = args[2] }))
+                {
+                    key = await SendAsync(services, new GetVerifierKey(), Role.Auditor);
+                }
                 watch.Start();
-                var report = PackageVerifier.Verify(args[1]);
+                var report = PackageVerifier.Verify(args[1], key);
                 watch.Stop();
                 if (!report.Clean)
                 {

@@ -131,8 +131,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                      [--include-identities] [--recipient-name T] [--recipient-address T] [--reference T]
                   Build a referral package: a signed, zipped BagIt bag of the incident's evidence with metadata,
                   custody proofs and a cover report. Victims by pseudonym unless --include-identities.
-              verify-package FILE.zip [--key VERIFIER-KEY] [--ca ORG-CA.pem]
-                  Check a package offline: bag, every hash, both signatures, every inclusion proof. Exit 1 on any finding.
+              verify-package FILE.zip --key VERIFIER-KEY | --ca ORG-CA.pem
+                  Check a package offline: the zip, bag, every hash, both signatures, every inclusion proof. Exit 1 on
+                  any finding; without --key or --ca, exit 1 with "signer not pinned" and the key the package claims.
               verify [--key VERIFIER-KEY]
                   Re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint.
                   Exit 1 on any finding.

@@ -79,4 +79,42 @@ public sealed class PackageCliTests : IDisposable
         Assert.Contains("may be sent only by Investigator or Prosecutor", auditor.Err, StringComparison.Ordinal);
         Assert.False(File.Exists(zip));
     }
+
+    [Fact]
+    public async Task VerifyPackage_NoKeyOrCa_ExitOneSignerNotPinnedShowingTheClaimedKey()
+    {
+        var incident = await IncidentWithEvidenceAsync();
+        var zip = Path.Combine(home.Path, "icc.zip");
+        await JsonAsync("package", "--incident", incident, "--recipient", "icc", "--out", zip, "--role", "prosecutor");
+        var key = (await Run.CliAsync(Home, "log", "key")).Out.Trim();
+
+        var text = await Run.CliAsync(Home, "verify-package", zip);
+        var json = await Run.CliAsync(Home, "verify-package", zip, "--json");
+        var pinnedCa = await Run.CliAsync(Home, "verify-package", zip, "--ca", Path.Combine(Home, "keys", "organisation-ca.pem"));
+
+        Assert.Equal((1, 1, 0), (text.Exit, json.Exit, pinnedCa.Exit));
+        Assert.Contains($"FINDING key signer not pinned: expected the ledger key the sender published, given with --key (or the organisation's CA, with --ca); found the package claims {key};", text.Out, StringComparison.Ordinal);
+        var report = JsonDocument.Parse(json.Out).RootElement;
+        Assert.False(report.GetProperty("clean").GetBoolean());
+        Assert.Equal(key, report.GetProperty("key").GetString());
+        Assert.Equal("signer not pinned", Assert.Single(report.GetProperty("findings").EnumerateArray()).GetProperty("subject").GetString());
+    }
+
+    [Fact]
+    public async Task VerifyPackage_ManifestLineOf64MiB_ShortOutputExitOne()
+    {
+        var incident = await IncidentWithEvidenceAsync();
+        var zip = Path.Combine(home.Path, "icc.zip");
+        await JsonAsync("package", "--incident", incident, "--recipient", "icc", "--out", zip, "--role", "prosecutor");
+        var key = (await Run.CliAsync(Home, "log", "key")).Out.Trim();
+        var hostile = Referrals.RawZip.Write(Path.Combine(home.Path, "hostile.zip"), Referrals.RawZip.FromPackage(zip).Select(e => e.Name.EndsWith("/manifest-sha256.txt", StringComparison.Ordinal)
+            ? e with { Content = [.. e.Content, .. Enumerable.Repeat((byte)'a', 64 << 20), (byte)'\n'] }
+            : e));
+
+        var (exit, stdout, _) = await Run.CliAsync(Home, "verify-package", hostile, "--key", key);
+
+        Assert.Equal(1, exit);
+        Assert.Matches("FINDING bag manifest-sha256.txt line [0-9]+: expected lines of at most 65,536 bytes; found 67,108,864 bytes, starting a{200}…\n", stdout);
+        Assert.True(stdout.Length < 10_000, $"{stdout.Length:N0} characters of output");
+    }
 }

@@ -119,7 +119,7 @@ public sealed class ReferralPackageTests : IAsyncLifetime
         var reveal = await slice.QueryAsync(db => db.CustodyEvents.SingleAsync(e => e.Action == "IdentityRevealed"));
         Assert.Contains(package.Id.ToString(), reveal.Details, StringComparison.Ordinal);
         Assert.Equal("test-prosecutor", reveal.Actor);
-        Assert.True(PackageVerifier.Verify(package.Path).Clean);
+        Assert.True(PackageVerifier.Verify(package.Path, await KeyAsync()).Clean);
     }
 
     [Fact]

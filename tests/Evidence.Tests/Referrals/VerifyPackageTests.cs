@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 using Evidence.Custody;
 using Evidence.Domain;
@@ -191,5 +193,279 @@ public sealed class VerifyPackageTests : IAsyncLifetime
         var report = PackageVerifier.Verify(PackageZip.Write(Path.Combine(slice.Home, "empty.zip"), []));
 
         Assert.Contains(report.Findings, f => f.Subject == "layout");
+    }
+
+    // ---- The zip itself: verify-package must hash exactly what a standard unzip produces (issue 15, point 3) ----
+
+    private const string Evidence1 = "/data/evidence/UKR-EVD-0001-0001";
+
+    private string Raw(Func<RawZip.Entry, RawZip.Entry> change, params RawZip.Entry[] extra) =>
+        RawZip.Write(Path.Combine(slice.Home, $"r-{Guid.NewGuid():N}.zip"), RawZip.FromPackage(package).Select(change).Concat(extra));
+
+    private static bool IsEvidence1(RawZip.Entry e) => e.Name.Contains(Evidence1, StringComparison.Ordinal);
+
+    private static bool Refused(PackageReport report, string name) =>
+        report.Findings.Any(f => f.Kind == "zip" && f.Subject.Contains(name, StringComparison.Ordinal) && f.Found.Contains("not read", StringComparison.Ordinal)) ||
+        report.Findings.Any(f => f.Kind == "zip" && f.Subject.Contains(name, StringComparison.Ordinal) && f.Expected.Contains("not read", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Verify_PackageRewrittenHeaderByHeader_CleanForUsAndForStandardTools()
+    {
+        // The control for the tests below: the raw writer alone changes nothing that matters to any reader.
+        var zip = Raw(e => e);
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        Assert.True(report.Clean, string.Join("\n", report.Findings));
+        Assert.Equal(0, (await StandardTools.UnzipTestAsync(zip)).Exit);
+        Assert.Equal(0, (await StandardTools.PythonZipTestAsync(zip)).Exit);
+        Assert.Equal(0, (await StandardTools.UnzipAndBagCheckAsync(zip, Path.Combine(slice.Home, "control"))).Exit);
+    }
+
+    [Theory]
+    [InlineData("python")]
+    [InlineData("zip -fd")]
+    public async Task Verify_PackageRezippedByAStandardWriter_Clean(string writer)
+    {
+        // Strict is not narrow: Python's Zip64 headers and end record, and Info-ZIP's data descriptors, are standard zips.
+        var zip = Path.Combine(slice.Home, "rezipped.zip");
+        var python = """
+            import sys, zipfile
+            source = zipfile.ZipFile(sys.argv[1])
+            root = source.namelist()[0].split("/")[0]
+            with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
+                for info in source.infolist():
+                    with z.open(info.filename, "w", force_zip64=True) as f:
+                        f.write(source.read(info))
+                for i in range(65536):  # more entries than 16 bits count: a Zip64 end record
+                    z.writestr(f"{root}/folder-{i}/", b"")
+            """;
+        var unzipped = Path.Combine(slice.Home, "unzipped");
+        var made = writer == "python"
+            ? await Run.ProcessAsync("python3", "-c", python, package, zip)
+            : await Run.ProcessAsync("bash", "-c", $"mkdir -p '{unzipped}' && cd '{unzipped}' && unzip -q '{package}' && zip -q -r -fd '{zip}' .");
+        Assert.True(made.Exit == 0, made.Err);
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        Assert.True(report.Clean, string.Join("\n", report.Findings));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Verify_EntryLongerThanItsDeclaredSize_RefusedAsPythonAndTheUnzippedBagShow(bool deflate)
+    {
+        // The attack of issue 15: text appended to an item, the old uncompressed size written back into both headers,
+        // the CRC-32 of what unzip will extract. The old zip reader stopped at the declared size and saw the original.
+        var zip = Raw(e => IsEvidence1(e)
+            ? e with { Content = [.. e.Content, .. "\nALTERED: the child was never here.\n"u8], DeclaredSize = e.Content.Length, Deflate = deflate }
+            : e);
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        Assert.True(Refused(report, Evidence1), string.Join("\n", report.Findings));
+        Assert.Contains(report.Findings, f => f.Kind == "missing" && f.Subject.Contains(Evidence1[1..], StringComparison.Ordinal));
+        Assert.NotEqual(0, (await StandardTools.PythonZipTestAsync(zip)).Exit);
+        // unzip extracts the longer file (and `unzip -t` alone passes the deflated one): the bag it produces fails sha256sum -c.
+        Assert.NotEqual(0, (await StandardTools.UnzipAndBagCheckAsync(zip, Path.Combine(slice.Home, "unzipped"))).Exit);
+    }
+
+    [Theory]
+    [InlineData("name")]
+    [InlineData("crc")]
+    [InlineData("size")]
+    [InlineData("method")]
+    [InlineData("flags")]
+    public void Verify_LocalHeaderDisagreesWithCentralDirectory_Refused(string field)
+    {
+        var zip = Raw(e => !IsEvidence1(e) ? e : field switch
+        {
+            "name" => e with { LocalName = e.Name.Replace("UKR-EVD-0001-0001", "UKR-EVD-0001-0009", StringComparison.Ordinal) },
+            "crc" => e with { PatchLocalHeader = h => h[14] ^= 0x01 },
+            "size" => e with { PatchLocalHeader = h => h[22] ^= 0x01 },
+            "method" => e with { PatchLocalHeader = h => h[8] = 8 },
+            _ => e with { PatchLocalHeader = h => h[6] |= 0x01 }, // "encrypted" in the local header only
+        });
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        Assert.True(Refused(report, Evidence1), string.Join("\n", report.Findings));
+    }
+
+    [Fact]
+    public async Task Verify_LocalNameDiffers_PythonAgrees()
+    {
+        var zip = Raw(e => IsEvidence1(e) ? e with { LocalName = e.Name + "x" } : e);
+
+        Assert.False(PackageVerifier.Verify(zip, key).Clean);
+        Assert.NotEqual(0, (await StandardTools.PythonZipTestAsync(zip)).Exit);
+    }
+
+    [Fact]
+    public void Verify_BytesBetweenEntriesThatNoHeaderAccountsFor_Found()
+    {
+        // A whole hidden file after an entry's data: a reader that walks local headers (a streaming unzip) would find it.
+        var hidden = "PK\u0003\u0004 a local header no central record names"u8.ToArray();
+        var zip = Raw(e => IsEvidence1(e) ? e with { After = hidden } : e);
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        Assert.Contains(report.Findings, f => f.Kind == "zip" && f.Found == $"{hidden.Length} bytes before it that no header accounts for");
+    }
+
+    [Fact]
+    public void Verify_TwoCentralRecordsShareOneLocalHeader_OverlapFound()
+    {
+        var first = RawZip.FromPackage(package).First(IsEvidence1);
+        var zip = Raw(e => e, new RawZip.Entry($"{root}/data/evidence/copy.txt", []) { SharesLocalHeaderOf = first.Name });
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        Assert.Contains(report.Findings, f => f.Kind == "zip" && f.Found.StartsWith("one that overlaps it", StringComparison.Ordinal));
+        Assert.True(Refused(report, "data/evidence/copy.txt"), string.Join("\n", report.Findings)); // its local header names another file
+    }
+
+    [Fact]
+    public async Task Verify_SymbolicLinkEntry_RefusedAsTheUnzippedBagShows()
+    {
+        // unzip would create a link whose target is the entry's bytes, so sha256sum -c would hash another file.
+        var zip = Raw(e => IsEvidence1(e) ? e with { ExternalAttributes = 0xA1FFu << 16 } : e);
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        Assert.True(Refused(report, Evidence1), string.Join("\n", report.Findings));
+        Assert.NotEqual(0, (await StandardTools.UnzipAndBagCheckAsync(zip, Path.Combine(slice.Home, "unzipped"))).Exit);
+    }
+
+    [Fact]
+    public async Task Verify_UnicodePathFieldGivesUnzipAnotherName_RefusedAsTheUnzippedBagShows()
+    {
+        // Info-ZIP's Unicode path field (0x7075): version 1, the CRC-32 of the header's name, then the name unzip uses.
+        var zip = Raw(e =>
+        {
+            if (!IsEvidence1(e))
+            {
+                return e;
+            }
+            var other = Encoding.UTF8.GetBytes(e.Name.Replace("UKR-EVD-0001-0001", "UKR-EVD-0001-0099", StringComparison.Ordinal));
+            var field = new byte[4 + 5 + other.Length];
+            BitConverter.TryWriteBytes(field.AsSpan(0), (ushort)0x7075);
+            BitConverter.TryWriteBytes(field.AsSpan(2), (ushort)(5 + other.Length));
+            field[4] = 1;
+            BitConverter.TryWriteBytes(field.AsSpan(5), Crc32.HashToUInt32(Encoding.UTF8.GetBytes(e.Name)));
+            other.CopyTo(field, 9);
+            return e with { Extra = field };
+        });
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        Assert.True(Refused(report, Evidence1), string.Join("\n", report.Findings));
+        Assert.NotEqual(0, (await StandardTools.UnzipAndBagCheckAsync(zip, Path.Combine(slice.Home, "unzipped"))).Exit);
+    }
+
+    [Fact]
+    public void Verify_NamesThatDifferOnlyInCase_Found()
+    {
+        // On Windows or macOS the second overwrites the first when the bag is unzipped.
+        var first = RawZip.FromPackage(package).First(IsEvidence1);
+        var zip = Raw(e => e, new RawZip.Entry(first.Name.Replace("/data/", "/DATA/", StringComparison.Ordinal), "other bytes"u8.ToArray()));
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        Assert.Contains(report.Findings, f => f.Kind == "zip" && f.Found == "two entries whose names differ only in case");
+    }
+
+    // ---- Hostile input: bounded memory and output (issue 15, point 7) ----
+
+    [Theory]
+    [InlineData("manifest-sha256.txt")]
+    [InlineData("data/custody/events.jsonl")]
+    [InlineData("bag-info.txt")]
+    public void Verify_OneLineOf64MiB_CutFindingAndBoundedMemory(string file)
+    {
+        // 64 MiB of 'a' deflate to some 64 KiB. The old reader held the file, a copy, its text and its lines, and printed the line.
+        var zip = Raw(e => e.Name == $"{root}/{file}" ? e with { Content = [.. e.Content, .. Enumerable.Repeat((byte)'a', 64 << 20), (byte)'\n'] } : e);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var report = PackageVerifier.Verify(zip, key);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains(report.Findings, f => f.Subject.StartsWith(file, StringComparison.Ordinal) || f.Subject.Contains(file + " line", StringComparison.Ordinal));
+        Assert.All(report.Findings, f => Assert.True($"{f.Subject} {f.Expected} {f.Found}".Length < 1000, $"a finding of {f.Subject.Length + f.Expected.Length + f.Found.Length:N0} characters"));
+        Assert.True(allocated < 32 << 20, $"{allocated >> 20} MiB allocated");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Verify_ZipBombOf256MiB_BoundedMemory(bool declaredHonestly)
+    {
+        // 256 MiB of zeros deflate to 256 KiB; with honest headers the old reader kept it whole, lying ones it did not check.
+        const long size = 256L << 20;
+        var crc = new Crc32();
+        using var deflated = new MemoryStream();
+        using (var deflate = new DeflateStream(deflated, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            var zeros = new byte[1 << 20];
+            for (var i = 0; i < size >> 20; i++)
+            {
+                deflate.Write(zeros);
+                crc.Append(zeros);
+            }
+        }
+        var bomb = new RawZip.Entry($"{root}/data/metadata/bomb.bin", [])
+        {
+            Deflate = true, Data = deflated.ToArray(), DeclaredSize = declaredHonestly ? size : 1000, DeclaredCrc = crc.GetCurrentHashAsUInt32(),
+        };
+        var zip = Raw(e => e, bomb);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var report = PackageVerifier.Verify(zip, key);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allocated < 32 << 20, $"{allocated >> 20} MiB allocated");
+        Assert.Contains(report.Findings, declaredHonestly
+            ? f => f.Kind == "extra" && f.Subject == "data/metadata/bomb.bin"
+            : f => f.Kind == "zip" && f.Found == "more bytes than that; not read");
+    }
+
+    [Fact]
+    public void Verify_ManifestOfManyMissingFiles_FindingsCapped()
+    {
+        // 100,000 lines naming files the bag does not have: each used to be a finding, and a line of output.
+        var lines = string.Concat(Enumerable.Range(0, 100_000).Select(i => $"{new string('0', 64)}  data/evidence/{i}\n"));
+        var zip = Raw(e => e.Name == $"{root}/manifest-sha256.txt" ? e with { Content = [.. e.Content, .. Encoding.UTF8.GetBytes(lines)] } : e);
+
+        var report = PackageVerifier.Verify(zip, key);
+
+        // At most 1,000 findings are listed (PackageVerifier.MaxFindings), then one that counts the rest.
+        Assert.Equal(1001, report.Findings.Count);
+        Assert.Equal(("limit", "findings"), (report.Findings[^1].Kind, report.Findings[^1].Subject));
+        Assert.EndsWith("more, not listed", report.Findings[^1].Found, StringComparison.Ordinal);
+    }
+
+    // ---- The signer must be pinned from outside the package (issue 15, point 4) ----
+
+    [Fact]
+    public void Verify_NoPinnedKeyOrCa_SignerNotPinnedAndTheClaimedKeyShown()
+    {
+        var report = PackageVerifier.Verify(package);
+
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(("key", "signer not pinned"), (finding.Kind, finding.Subject));
+        Assert.Contains(key, finding.Found, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_PackageOfAnotherInstallationWithoutPin_NotClean()
+    {
+        // A package built by any other installation signs for itself: only a pinned key or CA tells them apart.
+        await using var stranger = await Slice.StartAsync();
+        var @case = await ReferralCase.CreateAsync(stranger);
+        var foreign = (await stranger.SendAsync(new BuildReferralPackage(@case.Incident, RecipientKind.Icc, Path.Combine(stranger.Home, "f.zip")), Role.Prosecutor)).Path;
+
+        Assert.Contains(PackageVerifier.Verify(foreign).Findings, f => f.Subject == "signer not pinned");
+        Assert.Contains(PackageVerifier.Verify(foreign, key).Findings, f => f.Kind == "key");
     }
 }
