@@ -111,12 +111,13 @@ public static class EvidenceServices
         {
             log.LogWarning("Removed {Count} staged blobs left behind by an interrupted ingest", removed);
         }
-        if (await WriteLock.RemoveUnrecordedBlobsAsync(db, blobs,
+        var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
+        if (await WriteLock.RemoveUnrecordedBlobsAsync(db, blobs, ledger,
                 provider.GetRequiredService<TimeProvider>().GetUtcNow() - provider.GetRequiredService<EvidenceSettings>().StagingMaxAge, log, cancellationToken) is > 0 and var unrecorded)
         {
             log.LogWarning("Removed {Count} blobs that no evidence item records: a process stopped between storing a file and recording it", unrecorded);
         }
-        if (await Referrals.UnrecordedPackages.RemoveAsync(db, provider.GetRequiredService<EvidenceSettings>().PackageFolder, log, cancellationToken) is > 0 and var packages)
+        if (await Referrals.UnrecordedPackages.RemoveAsync(db, ledger, provider.GetRequiredService<EvidenceSettings>().PackageFolder, log, cancellationToken) is > 0 and var packages)
         {
             log.LogWarning("Removed {Count} package files that no referral package records: a process stopped while building or publishing them", packages);
         }

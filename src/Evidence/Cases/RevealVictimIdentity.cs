@@ -27,7 +27,7 @@ public sealed record RevealVictimIdentity(string Code, string Purpose) : IReques
     public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("victim", Code)];
 }
 
-internal sealed class RevealVictimIdentityHandler(EvidenceDbContext db, UnitOfWork unitOfWork, ProtectedFields protectedFields, CurrentActor actor)
+internal sealed class RevealVictimIdentityHandler(EvidenceDbContext db, UnitOfWork unitOfWork, ProtectedFields protectedFields, CurrentActor actor, Custody.Ledger ledger)
     : IRequestHandler<RevealVictimIdentity, VictimIdentity>
 {
     public async Task<VictimIdentity> Handle(RevealVictimIdentity request, CancellationToken cancellationToken)
@@ -38,6 +38,7 @@ internal sealed class RevealVictimIdentityHandler(EvidenceDbContext db, UnitOfWo
         {
             throw new NotFoundException($"No identity was recorded for {victim.Code}.");
         }
+        await VictimAccess.RequireRecordedAsync(db, ledger, actor.Value, [victim], cancellationToken);
         var identity = Open(protectedFields, victim);
         unitOfWork.Record("IdentityRevealed", null, null, [new("victim", victim.Code), new("purpose", request.Purpose.Trim())]);
         return identity;

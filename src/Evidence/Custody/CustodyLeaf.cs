@@ -66,6 +66,38 @@ public static class CustodyLeaf
         return json.ToString();
     }
 
+    /// <summary>
+    /// The event a leaf describes, read from the leaf alone (its details re-serialised for <see cref="CustodyEvent.Details"/>),
+    /// or null when the text is not a leaf.
+    /// </summary>
+    public static CustodyEvent? Parse(string leafJson)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(leafJson);
+            var leaf = document.RootElement;
+            var details = leaf.GetProperty("details").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal);
+            return new CustodyEvent
+            {
+                Sequence = leaf.GetProperty("index").GetInt64(),
+                OccurredAtUtc = DateTime.ParseExact(leaf.GetProperty("time").GetString()!, TimeFormat, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
+                Actor = leaf.GetProperty("actor").GetString()!,
+                Role = leaf.GetProperty("role").GetString()!,
+                Action = leaf.GetProperty("action").GetString()!,
+                EvidenceId = leaf.GetProperty("evidence").GetString() is { } id ? Guid.Parse(id) : null,
+                Sha256 = leaf.GetProperty("sha256").GetString(),
+                Details = JsonSerializer.Serialize(details),
+                Leaf = leafJson,
+                LeafHash = Convert.ToHexStringLower(MerkleTree.LeafHash(Bytes(leafJson))),
+            };
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentNullException)
+        {
+            return null;
+        }
+    }
+
     public static byte[] Bytes(string leafJson) => Encoding.UTF8.GetBytes(leafJson);
 
     /// <summary>RFC 8785 §3.2.2.2: short escapes for \b \t \n \f \r, \u00xx for other controls, \" and \\; all else literal.</summary>

@@ -63,16 +63,102 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
 
     /// <summary>
     /// Where the next event goes: the size on which the events, the stored leaf hashes and the latest checkpoint
-    /// all agree, or null when they disagree (rows deleted or inserted behind the application's back). Writing
-    /// onto a damaged log would bury the damage, so appends stop until an auditor has looked.
+    /// all agree, or null when they disagree (rows deleted or inserted behind the application's back), or when the
+    /// stored tree no longer gives the root the latest checkpoint signed. The next checkpoint is signed over the stored
+    /// tree, so signing onto a rewritten one would put our signature on the rewrite: appends stop until an auditor has looked.
     /// </summary>
     public async Task<long?> AppendPointAsync(CancellationToken cancellationToken)
     {
         var events = await SizeAsync(cancellationToken);
         var leaves = (await db.MerkleNodes.Where(n => n.Level == 0).MaxAsync(n => (long?)n.Index, cancellationToken) ?? -1) + 1;
-        var checkpointed = (await LatestCheckpointAsync(cancellationToken))?.Size ?? 0;
+        var latest = await LatestCheckpointAsync(cancellationToken);
         var eventCount = await db.CustodyEvents.LongCountAsync(cancellationToken);
-        return events == leaves && leaves == checkpointed && eventCount == events ? events : null;
+        var agree = events == leaves && leaves == (latest?.Size ?? 0) && eventCount == events;
+        return agree && (latest is null || SignedRoot(latest) is not null) ? events : null;
+    }
+
+    /// <summary>
+    /// The root <paramref name="record"/> carries, when it is signed by this installation's key and the stored subtree
+    /// hashes still give it; null otherwise.
+    /// </summary>
+    public byte[]? SignedRoot(CheckpointRecord record)
+    {
+        if (!signer.Verifier.Verify(record.Text, out var body))
+        {
+            return null;
+        }
+        try
+        {
+            var checkpoint = Checkpoint.Parse(body);
+            return checkpoint.Size == record.Size && Root(checkpoint.Size).AsSpan().SequenceEqual(checkpoint.Root) ? checkpoint.Root : null;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            return null; // not a checkpoint, or a subtree hash is missing
+        }
+    }
+
+    /// <summary>What the signed ledger names: every blob by its SHA-256, and every package file by its name.</summary>
+    public sealed record Names(HashSet<string> Blobs, HashSet<string> PackageFiles);
+
+    /// <summary>
+    /// What the ledger names, read from the leaves themselves after proving that they give the root the latest checkpoint
+    /// signed; null when they do not. Start-up clean-up asks this before it removes anything: a column an insider
+    /// changed (an item's or an event's SHA-256, a file name's case) must not turn recorded bytes into leftovers. One
+    /// pass over the leaves, run only when there is something to remove.
+    /// </summary>
+    public async Task<Names?> NamesAsync(CancellationToken cancellationToken)
+    {
+        var latest = await LatestCheckpointAsync(cancellationToken);
+        var root = latest is null ? MerkleTree.Root([]) : SignedRoot(latest);
+        if (root is null)
+        {
+            return null;
+        }
+        var names = new Names(new HashSet<string>(StringComparer.OrdinalIgnoreCase), new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+        var leafHashes = new List<byte[]>();
+        await foreach (var text in db.CustodyEvents.AsNoTracking().OrderBy(e => e.Sequence).Select(e => e.Leaf).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            leafHashes.Add(MerkleTree.LeafHash(CustodyLeaf.Bytes(text)));
+            if (CustodyLeaf.Parse(text) is not { } leaf)
+            {
+                return null;
+            }
+            if (leaf.Sha256 is { } sha256)
+            {
+                names.Blobs.Add(sha256);
+            }
+            if (leaf.Action == "PackageBuilt" && JsonSerializer.Deserialize<Dictionary<string, string>>(leaf.Details)!.GetValueOrDefault("file") is { Length: > 0 } file)
+            {
+                names.PackageFiles.Add(file);
+            }
+        }
+        return MerkleTree.Root(leafHashes).AsSpan().SequenceEqual(root) ? names : null;
+    }
+
+    /// <summary>
+    /// The events as their stored leaves say, each proven to be in the tree <paramref name="checkpoint"/> signed; events
+    /// after it are left out. Columns beside the leaf are conveniences a database administrator can change unseen until
+    /// verify runs; what is about to be signed again (a package) is read from the proven leaves only.
+    /// </summary>
+    internal List<CustodyEvent> Proven(IReadOnlyCollection<CustodyEvent> events, CheckpointRecord checkpoint)
+    {
+        var root = SignedRoot(checkpoint)
+            ?? throw new UnavailableException("The custody ledger's latest checkpoint is not signed by this installation's key or no longer matches its stored " +
+                                              "tree; nothing was exported. Run `evidence verify` to see what changed.");
+        var inside = events.Where(e => e.Sequence < checkpoint.Size).OrderBy(e => e.Sequence).ToList();
+        var proven = new List<CustodyEvent>(inside.Count);
+        foreach (var (e, proof) in inside.Zip(InclusionProofs(inside.Select(e => e.Sequence), checkpoint.Size)))
+        {
+            if (!MerkleTree.VerifyInclusion(MerkleTree.LeafHash(CustodyLeaf.Bytes(e.Leaf)), e.Sequence, checkpoint.Size, proof, root)
+                || CustodyLeaf.Parse(e.Leaf) is not { } leaf || leaf.Sequence != e.Sequence)
+            {
+                throw new UnavailableException($"Custody event #{e.Sequence} is not the one the ledger's checkpoint signed; nothing was exported. " +
+                                               "Run `evidence verify` to see what changed.");
+            }
+            proven.Add(leaf);
+        }
+        return proven;
     }
 
     /// <summary>The root of the tree of the first <paramref name="size"/> leaves.</summary>

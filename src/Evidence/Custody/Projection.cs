@@ -197,8 +197,7 @@ internal sealed class Projection<TRow>(string table, Func<EvidenceDbContext, IQu
         }
     }
 
-    /// <summary>Values in findings are cut, so that a forged megabyte does not become a megabyte of report.</summary>
-    private static string Shown(string value) => value.Length == 0 ? "(none)" : value.Length <= 120 ? value : value[..120] + $"… ({value.Length} characters)";
+    private static string Shown(string value) => value.Length == 0 ? "(none)" : Finding.Cut(value);
 }
 
 /// <summary>How facts are written in events.</summary>

@@ -42,7 +42,7 @@ internal static class Projections
             Value<EvidenceTag>("IncidentId", "incident", t => Id(t.IncidentId)),
             Value<EvidenceTag>("PerpetratorId", "perpetrator", t => Id(t.PerpetratorId)),
             Value<EvidenceTag>("VictimCode", "victim", t => t.VictimCode),
-            Value<EvidenceTag>("Elements", "elements", t => string.Join(" ", t.Elements)),
+            Value<EvidenceTag>("Elements", "elements", t => Joined(t.Elements, " ")),
             Hashed<EvidenceTag>("Note", "noteSha256", t => t.Note),
         ]),
         new Writer<EvidenceTag>("Untagged", (_, d) => d.GetValueOrDefault("tag"), Creates: false,
@@ -86,7 +86,7 @@ internal static class Projections
             Value<Incident>("CreatedAtUtc", "at", i => Time(i.CreatedAtUtc)),
             Value<Incident>("CaseId", "case", i => Id(i.CaseId)),
             Value<Incident>("Kind", "kind", i => i.Kind.ToString()),
-            Value<Incident>("Articles", "articles", i => string.Join(" ", i.Articles)),
+            Value<Incident>("Articles", "articles", i => Joined(i.Articles, " ")),
             Value<Incident>("ChildrenAffected", "children", i => Number(i.ChildrenAffected)),
             Value<Incident>("PeriodFrom", "from", i => i.PeriodFrom),
             Value<Incident>("PeriodTo", "to", i => i.PeriodTo),
@@ -120,7 +120,7 @@ internal static class Projections
             Hashed<Perpetrator>("Position", "positionSha256", p => p.Position),
             Hashed<Perpetrator>("Affiliation", "affiliationSha256", p => p.Affiliation),
             // One alias a line; aliases are single-line fields.
-            Hashed<Perpetrator>("Aliases", "aliasesSha256", p => string.Join("\n", p.Aliases)),
+            Hashed<Perpetrator>("Aliases", "aliasesSha256", p => Joined(p.Aliases, "\n")),
         ]));
 
     public static readonly Projection<PerpetratorLink> PerpetratorLinks = new("perpetrator_links", db => db.PerpetratorLinks, l => Id(l.Id)!,
@@ -187,6 +187,16 @@ internal static class Projections
 
     /// <summary>How offices are written in events: "icc", "national".</summary>
     public static string Office(RecipientKind office) => office.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// A list as one string. Its values never hold the separator (article and element keys have no spaces, aliases are
+    /// single-line), so a stored list whose values do (two elements merged into one, a list re-split) cannot be written
+    /// the way an event wrote the honest one.
+    /// </summary>
+    private static string Joined(IReadOnlyList<string> values, string separator) =>
+        values.Any(v => v.Length == 0 || v.Contains(separator, StringComparison.Ordinal))
+            ? "not a list an event could record: " + System.Text.Json.JsonSerializer.Serialize(values)
+            : string.Join(separator, values);
 
     private static string? MemberKey(string? caseId, string? member) => caseId is null || member is null ? null : $"{caseId}/{member}";
 

@@ -23,7 +23,11 @@ namespace Evidence.Custody;
 public sealed record VerifyCustody(string? PinnedVerifierKey = null) : IRequest<VerificationReport>;
 
 /// <summary>One thing that is not as recorded: what (an item, an event, a checkpoint, a blob), expected, found.</summary>
-public sealed record Finding(string Kind, string Subject, string Expected, string Found);
+public sealed record Finding(string Kind, string Subject, string Expected, string Found)
+{
+    /// <summary>A stored value as a finding shows it: cut, so that a forged megabyte does not become a megabyte of report.</summary>
+    public static string Cut(string value) => value.Length <= 120 ? value : value[..120] + $"… ({value.Length} characters)";
+}
 
 public sealed record VerificationReport(int ItemsChecked, int BlobsChecked, long EventsChecked, int CheckpointsChecked, int TimestampsChecked, IReadOnlyList<Finding> Findings)
 {
@@ -57,6 +61,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
         {
             await projection.CompareAsync(db, rows, findings, cancellationToken);
         }
+        await CheckStoredIdsAsync(findings, cancellationToken);
         var checkpoints = await CheckCheckpointsAsync(leafHashes, verifier, findings, cancellationToken);
         var timestamps = await CheckTimestampsAsync(findings, cancellationToken);
 
@@ -78,6 +83,33 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
         return new VerificationReport(items, blobsChecked, leafHashes.Count, checkpoints, timestamps, findings);
     }
 
+    /// <summary>
+    /// SQLite keeps an id as the text EF wrote (36 characters, upper case) and compares it as text, while the rows read
+    /// back compare as Guids: a re-cased id in a tag or a membership would hide the row from every query and still look
+    /// equal to its event. Every id column must hold the text EF writes. (PostgreSQL stores uuids, which have one form.)
+    /// </summary>
+    private async Task CheckStoredIdsAsync(List<Finding> findings, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsSqlite())
+        {
+            return;
+        }
+        var tables = Projections.All.Select(p => p.Table).ToHashSet(StringComparer.Ordinal);
+        foreach (var entity in db.Model.GetEntityTypes().Where(t => tables.Contains(t.GetTableName()!)))
+        {
+            foreach (var column in entity.GetProperties().Where(p => p.ClrType == typeof(Guid) || p.ClrType == typeof(Guid?)).Select(p => p.GetColumnName()))
+            {
+                var sql = $"SELECT CAST(\"{column}\" AS TEXT) AS \"Value\" FROM \"{entity.GetTableName()}\" " +
+                          $"WHERE \"{column}\" IS NOT NULL AND (typeof(\"{column}\") <> 'text' OR \"{column}\" <> upper(\"{column}\") OR length(\"{column}\") <> 36) LIMIT 100";
+                foreach (var value in await db.Database.SqlQueryRaw<string>(sql).ToListAsync(cancellationToken))
+                {
+                    findings.Add(new Finding("record", $"{entity.GetTableName()} {column} {Finding.Cut(value)}", "an id as the application writes it (36 upper-case characters)",
+                        "another spelling: the row is hidden from queries that compare ids as text"));
+                }
+            }
+        }
+    }
+
     private static NoteVerifier ParseKey(string key)
     {
         try
@@ -97,10 +129,16 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
     private async Task<(int Items, int Blobs)> CheckBlobsAsync(Dictionary<string, long> ingested, List<Finding> findings, CancellationToken cancellationToken)
     {
         var items = await db.EvidenceItems.AsNoTracking().Select(e => new { e.Sha256, e.Size }).ToListAsync(cancellationToken);
-        var expected = new Dictionary<string, long>(ingested, StringComparer.Ordinal);
-        foreach (var item in items)
+        var expected = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (sha256, size) in ingested.Concat(items.Select(i => KeyValuePair.Create(i.Sha256, i.Size))))
         {
-            expected.TryAdd(item.Sha256, item.Size);
+            // A forged hash is a finding, never a path or a crash: only lower-case hex names a blob.
+            if (!BlobKey.IsSha256Hex(sha256))
+            {
+                findings.Add(new Finding("blob", Finding.Cut(sha256), "a SHA-256 in lower-case hex", "something else: the record was altered"));
+                continue;
+            }
+            expected.TryAdd(sha256, size);
         }
         var found = new ConcurrentBag<Finding>();
         await Parallel.ForEachAsync(expected, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
@@ -174,12 +212,13 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             }
             if (rebuilt != e.Leaf)
             {
-                findings.Add(new Finding("event", subject, $"fields that rebuild the stored leaf {e.Leaf}", $"fields that rebuild {rebuilt}"));
+                findings.Add(new Finding("event", subject, $"fields that rebuild the stored leaf {Finding.Cut(e.Leaf)}",
+                    $"fields that rebuild {Finding.Cut(rebuilt)}"));
             }
             var storedLeafHash = MerkleTree.LeafHash(CustodyLeaf.Bytes(e.Leaf));
             if (Convert.ToHexStringLower(storedLeafHash) != e.LeafHash)
             {
-                findings.Add(new Finding("event", subject, $"leaf hash {Convert.ToHexStringLower(storedLeafHash)} (of the stored leaf)", $"leaf hash {e.LeafHash}"));
+                findings.Add(new Finding("event", subject, $"leaf hash {Convert.ToHexStringLower(storedLeafHash)} (of the stored leaf)", $"leaf hash {Finding.Cut(e.LeafHash)}"));
             }
             // The tree is rebuilt from what the fields say now, so an edit anywhere shows against the checkpoints.
             leafHashes.Add(rebuilt == e.Leaf ? storedLeafHash : MerkleTree.LeafHash(CustodyLeaf.Bytes(rebuilt)));
@@ -239,7 +278,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             }
             if (checkpoint.Size != record.Size || Convert.ToHexStringLower(checkpoint.Root) != record.RootHash)
             {
-                findings.Add(new Finding("checkpoint", subject, $"size {checkpoint.Size}, root {Convert.ToHexStringLower(checkpoint.Root)} (signed)", $"size {record.Size}, root {record.RootHash} in the row"));
+                findings.Add(new Finding("checkpoint", subject, $"size {checkpoint.Size}, root {Convert.ToHexStringLower(checkpoint.Root)} (signed)", $"size {record.Size}, root {Finding.Cut(record.RootHash)} in the row"));
             }
             signed.Add((record, checkpoint));
         }

@@ -1,3 +1,4 @@
+using Evidence.Custody;
 using Evidence.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -28,31 +29,49 @@ internal static class WriteLock
     /// process killed between the two leaves the blob behind. Under the write lock no commit is in flight on any
     /// server, so such a blob is a crash's leftover. Only blobs stored since <paramref name="since"/> are touched: an
     /// older unrecorded blob is not a crash just before this start, and is left for verify to report, never erased.
-    /// The ledger decides, not the evidence table: a row an insider deleted or re-pointed must not turn the bytes it
-    /// named into "unrecorded" ones (verify reports the row; the bytes stay). Run at start-up; it lists the whole store.
+    /// The signed ledger decides, not the tables: a blob is removed only if no leaf names it, after proving the leaves
+    /// are the ones the latest checkpoint signed; a row or a column an insider changed (an item deleted, a hash
+    /// re-cased) must not turn recorded bytes into leftovers, and a damaged ledger stops the clean-up altogether.
+    /// Run at start-up; it lists the whole store, and reads the leaves only when there is a candidate.
     /// </summary>
-    public static async Task<int> RemoveUnrecordedBlobsAsync(EvidenceDbContext db, IBlobStore blobs, DateTimeOffset since, ILogger log, CancellationToken cancellationToken)
+    public static async Task<int> RemoveUnrecordedBlobsAsync(EvidenceDbContext db, IBlobStore blobs, Ledger ledger, DateTimeOffset since, ILogger log, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginAsync(db, cancellationToken);
         var recorded = (await db.CustodyEvents.AsNoTracking().Where(e => e.Sha256 != null).Select(e => e.Sha256!).Distinct().ToListAsync(cancellationToken))
             .Concat(await db.EvidenceItems.AsNoTracking().Select(e => e.Sha256).Distinct().ToListAsync(cancellationToken))
-            .ToHashSet(StringComparer.Ordinal);
-        var removed = 0;
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var candidates = new List<string>();
         await foreach (var stored in blobs.ListAsync(cancellationToken))
         {
-            if (recorded.Contains(stored.Sha256) || stored.StoredAt < since)
+            if (!recorded.Contains(stored.Sha256) && stored.StoredAt >= since)
             {
-                continue;
+                candidates.Add(stored.Sha256);
             }
+        }
+        var removed = 0;
+        if (candidates.Count > 0)
+        {
+            if (await ledger.NamesAsync(cancellationToken) is { } named)
+            {
+                candidates.RemoveAll(named.Blobs.Contains);
+            }
+            else
+            {
+                log.LogWarning("The custody ledger does not match its latest signed checkpoint: no unrecorded blob was removed. Run `evidence verify`.");
+                candidates.Clear();
+            }
+        }
+        foreach (var sha256 in candidates)
+        {
             try
             {
-                await blobs.DeleteAsync(stored.Sha256, cancellationToken);
+                await blobs.DeleteAsync(sha256, cancellationToken);
                 removed++;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // An immutable container keeps it; verify will name it.
-                log.LogWarning(e, "Could not remove blob {Sha256}, which no custody event names", stored.Sha256);
+                log.LogWarning(e, "Could not remove blob {Sha256}, which no custody event names", sha256);
             }
         }
         await transaction.CommitAsync(cancellationToken);

@@ -106,7 +106,8 @@ internal sealed class BuildReferralPackageHandler(
         var links = await db.PerpetratorLinks.AsNoTracking()
             .Where(l => perpetratorIds.Contains(l.FromId) && perpetratorIds.Contains(l.ToId)).ToListAsync(cancellationToken);
         var victimCodes = tags.Where(t => t.VictimCode is not null).Select(t => t.VictimCode!).Distinct().ToList();
-        var victims = await db.Victims.AsNoTracking().Where(v => victimCodes.Contains(v.Code)).OrderBy(v => v.Code).ToListAsync(cancellationToken);
+        // Only children the requester may see travel, even by code: a tag naming another case's child keeps its other facts.
+        var victims = await Cases.Visibility.Victims(db, actor.Value).AsNoTracking().Where(v => victimCodes.Contains(v.Code)).OrderBy(v => v.Code).ToListAsync(cancellationToken);
 
         var events = await db.CustodyEvents.AsNoTracking()
             .Where(e => e.EvidenceId != null && ids.Contains(e.EvidenceId.Value) && e.Sequence < checkpoint.Size)
@@ -118,16 +119,16 @@ internal sealed class BuildReferralPackageHandler(
             throw new UnavailableException($"Evidence item {late[0]} was recorded after the checkpoint this package was to prove against; nothing was exported. Try again.");
         }
 
-        await RefuseForgedRecordsAsync(incident, items, tags, perpetrators, links, victims, cancellationToken);
+        await RefuseForgedRecordsAsync(checkpoint, incident, items, tags, perpetrators, links, victims, cancellationToken);
 
         var erns = await RegistrationNumbers.AssignAsync(db, ids, packageId, settings.ErnPrefix, now.UtcDateTime, cancellationToken);
-        Dictionary<string, VictimIdentity>? identities = null;
         if (request.IncludeIdentities)
         {
-            // Only children the requester may see: a tag naming another case's child must not be a way to its identity.
-            var allowed = (await Cases.Visibility.Victims(db, actor.Value).Where(v => victimCodes.Contains(v.Code)).Select(v => v.Code).ToListAsync(cancellationToken)).ToHashSet();
-            identities = OpenIdentities(victims.Where(v => allowed.Contains(v.Code)).ToList(), packageId, recipient);
+            await VictimAccess.RequireRecordedAsync(db, ledger, actor.Value, victims.Where(v => v.ProtectedIdentity is not null).ToList(), cancellationToken);
         }
+        var identities = request.IncludeIdentities ? OpenIdentities(victims, packageId, recipient) : null;
+        var seen = victims.Select(v => v.Code).ToHashSet(StringComparer.Ordinal);
+        tags = tags.Select(t => t.VictimCode is null || seen.Contains(t.VictimCode) ? t : WithoutVictim(t)).ToList();
         var metadata = new PackageMetadata(packageId, now, recipient, settings.OrganisationName, incident, items, erns, tags, perpetrators, links, victims,
             checkpoint.Size, identities);
 
@@ -224,19 +225,42 @@ internal sealed class BuildReferralPackageHandler(
         return new PackageRecord(packageId, final, packageSha256, items.Count, bytes);
     }
 
+    private static EvidenceTag WithoutVictim(EvidenceTag tag) => new()
+    {
+        Id = tag.Id,
+        EvidenceId = tag.EvidenceId,
+        IncidentId = tag.IncidentId,
+        PerpetratorId = tag.PerpetratorId,
+        VictimCode = null,
+        Elements = tag.Elements,
+        Note = tag.Note,
+        TaggedAtUtc = tag.TaggedAtUtc,
+        TaggedBy = tag.TaggedBy,
+    };
+
     /// <summary>
     /// A package states the rows it carries as signed truth, so each must still be what its custody events say
     /// (ARCHITECTURE §4): a row an insider changed in the database is refused here, before anything is exported or
-    /// signed, and `verify` names it.
+    /// signed, and `verify` names it. The events are read from their leaves, each proven against the signed checkpoint,
+    /// never from the columns beside them.
     /// </summary>
-    private async Task RefuseForgedRecordsAsync(Incident incident, List<EvidenceItem> items, List<EvidenceTag> tags, List<Perpetrator> perpetrators,
-        List<PerpetratorLink> links, List<Victim> victims, CancellationToken cancellationToken)
+    private async Task RefuseForgedRecordsAsync(CheckpointRecord checkpoint, Incident incident, List<EvidenceItem> items, List<EvidenceTag> tags,
+        List<Perpetrator> perpetrators, List<PerpetratorLink> links, List<Victim> victims, CancellationToken cancellationToken)
     {
-        // Read after the rows, and not cut at the package's checkpoint: a row read above has its event by now.
         var ids = items.Select(i => i.Id).ToList();
-        var itemEvents = await db.CustodyEvents.AsNoTracking().Where(e => e.EvidenceId != null && ids.Contains(e.EvidenceId.Value)).ToListAsync(cancellationToken);
+        var itemEvents = ledger.Proven(await db.CustodyEvents.AsNoTracking().Where(e => e.EvidenceId != null && ids.Contains(e.EvidenceId.Value)).ToListAsync(cancellationToken),
+            checkpoint);
         string[] caseModel = ["IncidentCreated", "PerpetratorAdded", "PerpetratorsLinked", "VictimAdded"];
-        var caseModelEvents = await db.CustodyEvents.AsNoTracking().Where(e => caseModel.Contains(e.Action)).ToListAsync(cancellationToken);
+        var keys = new HashSet<string>(StringComparer.Ordinal) { incident.Id.ToString() };
+        keys.UnionWith(perpetrators.Select(p => p.Id.ToString()));
+        keys.UnionWith(links.Select(l => l.Id.ToString()));
+        keys.UnionWith(victims.Select(v => v.Code));
+        // Only the events that name one of these rows are proven; a leaf altered to name none leaves its row unvouched for.
+        var named = (await db.CustodyEvents.AsNoTracking().Where(e => caseModel.Contains(e.Action)).ToListAsync(cancellationToken))
+            .Where(e => CustodyLeaf.Parse(e.Leaf) is { } leaf && JsonSerializer.Deserialize<Dictionary<string, string>>(leaf.Details)!
+                .Any(d => d.Key is "incident" or "perpetrator" or "link" or "victim" && keys.Contains(d.Value)))
+            .ToList();
+        var caseModelEvents = ledger.Proven(named, checkpoint);
         var numbers = await db.RegistrationNumbers.AsNoTracking().Where(r => ids.Contains(r.EvidenceId)).ToListAsync(cancellationToken);
         var findings = Projections.Items.Check(items, itemEvents)
             .Concat(Projections.RegistrationNumbers.Check(numbers, itemEvents))
@@ -248,9 +272,9 @@ internal sealed class BuildReferralPackageHandler(
             .ToList();
         if (findings.Count > 0)
         {
-            throw new UnavailableException($"The records this package would carry no longer match the custody ledger ({findings[0].Subject}" +
+            throw new UnavailableException($"The records this package would carry do not match the custody ledger ({findings[0].Subject}" +
                                            (findings.Count > 1 ? $" and {findings.Count - 1} more" : "") +
-                                           "); nothing was exported. Run `evidence verify` and report it.");
+                                           "); nothing was exported. Try again once; if it persists, run `evidence verify` and report it.");
         }
     }
 

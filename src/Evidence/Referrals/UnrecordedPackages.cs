@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Pipeline;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +16,7 @@ namespace Evidence.Referrals;
 /// </summary>
 internal static class UnrecordedPackages
 {
-    public static async Task<int> RemoveAsync(EvidenceDbContext db, string folder, ILogger log, CancellationToken cancellationToken)
+    public static async Task<int> RemoveAsync(EvidenceDbContext db, Ledger ledger, string folder, ILogger log, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(folder))
         {
@@ -24,14 +24,9 @@ internal static class UnrecordedPackages
         }
         // Under the write lock no commit is renaming a package anywhere, so a renamed file without a record is a leftover.
         await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
-        var recorded = (await db.ReferralPackages.AsNoTracking().Select(p => p.FileName).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        foreach (var details in await db.CustodyEvents.AsNoTracking().Where(e => e.Action == "PackageBuilt").Select(e => e.Details).ToListAsync(cancellationToken))
-        {
-            if (JsonSerializer.Deserialize<Dictionary<string, string>>(details)?.GetValueOrDefault("file") is { Length: > 0 } file)
-            {
-                recorded.Add(file);
-            }
-        }
+        var recorded = (await db.ReferralPackages.AsNoTracking().Select(p => p.FileName).ToListAsync(cancellationToken)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Ledger.Names? named = null;
+        var namesRead = false;
         var removed = 0;
         foreach (var path in Directory.EnumerateFiles(folder))
         {
@@ -40,6 +35,20 @@ internal static class UnrecordedPackages
             if (recorded.Contains(name) || !(partial || name.EndsWith(".zip", StringComparison.Ordinal)))
             {
                 continue;
+            }
+            // A whole package without its row: removed only if no signed leaf names it either (a partial file never was).
+            if (!partial)
+            {
+                if (!namesRead)
+                {
+                    named = await ledger.NamesAsync(cancellationToken);
+                    namesRead = true;
+                }
+                if (named is null || named.PackageFiles.Contains(name))
+                {
+                    log.LogWarning("Kept {Path}: the custody ledger names it, or does not match its signed checkpoint; run `evidence verify`", path);
+                    continue;
+                }
             }
             try
             {

@@ -78,9 +78,11 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
         {
             items = items.Where(e => activeTags.Any(t => t.EvidenceId == e.Id && t.PerpetratorId == perpetrator));
         }
+        // A child the actor may not see is neither a filter nor a result: its code answers as one that does not exist.
+        var seenVictims = Cases.Visibility.Victims(db, actor.Value).Select(v => v.Code);
         if (request.VictimCode is { } victim)
         {
-            items = items.Where(e => activeTags.Any(t => t.EvidenceId == e.Id && t.VictimCode == victim));
+            items = items.Where(e => activeTags.Any(t => t.EvidenceId == e.Id && t.VictimCode == victim && seenVictims.Contains(t.VictimCode)));
         }
         if (request.MediaType is { } mediaType)
         {
@@ -106,7 +108,8 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
         var found = await items.OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id).Take(request.Limit).ToListAsync(cancellationToken);
         var ids = found.Select(e => e.Id).ToList();
         var tags = await activeTags.AsNoTracking().Where(t => ids.Contains(t.EvidenceId))
-            .Select(t => new { t.EvidenceId, t.IncidentId, t.PerpetratorId, t.VictimCode }).ToListAsync(cancellationToken);
+            .Select(t => new { t.EvidenceId, t.IncidentId, t.PerpetratorId, VictimCode = seenVictims.Contains(t.VictimCode) ? t.VictimCode : null })
+            .ToListAsync(cancellationToken);
         var byItem = tags.ToLookup(t => t.EvidenceId);
         return found.Select(e => new EvidenceRecord(e.Id, e.Sha256, e.Size, e.MediaType, e.OriginalName, e.Collector, e.Source, e.CapturedAt, e.IngestedAtUtc,
             byItem[e.Id].Where(t => t.IncidentId != null).Select(t => t.IncidentId!.Value).Distinct().ToList(),

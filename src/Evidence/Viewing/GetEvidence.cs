@@ -47,12 +47,19 @@ internal sealed class GetEvidenceHandler(EvidenceDbContext db, CurrentActor acto
             .OrderBy(t => t.TaggedAtUtc).ToListAsync(cancellationToken);
         var events = await db.CustodyEvents.AsNoTracking().Where(e => e.EvidenceId == item.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
         var ern = await db.RegistrationNumbers.AsNoTracking().Where(r => r.EvidenceId == item.Id).Select(r => r.Ern).SingleOrDefaultAsync(cancellationToken);
+        var details = events.ToDictionary(e => e.Sequence, e => JsonSerializer.Deserialize<Dictionary<string, string?>>(e.Details) ?? []);
+        // A child the reader may not see appears by no code, in the tags or in the history (ARCHITECTURE §7, Visibility.Victims).
+        var codes = tags.Select(t => t.VictimCode).Concat(details.Values.Select(d => d.GetValueOrDefault("victim"))).OfType<string>().Distinct().ToList();
+        var seen = (await Visibility.Victims(db, actor.Value).Where(v => codes.Contains(v.Code)).Select(v => v.Code).ToListAsync(cancellationToken)).ToHashSet();
+        foreach (var d in details.Values.Where(d => d.GetValueOrDefault("victim") is { Length: > 0 } code && !seen.Contains(code)))
+        {
+            d["victim"] = "(not shown)";
+        }
         return new EvidenceDetail(item.Id, item.Sha256, item.Size, item.MediaType,
             auditor ? null : item.OriginalName, item.Collector, auditor ? null : item.Source, item.CapturedAt,
             item.IngestedAtUtc, item.IngestedBy, item.DuplicateOf, ern,
-            tags.Select(t => new TagView(t.Id, t.IncidentId, t.PerpetratorId, t.VictimCode, t.Elements, auditor ? null : t.Note, t.TaggedBy, t.TaggedAtUtc)).ToList(),
+            tags.Select(t => new TagView(t.Id, t.IncidentId, t.PerpetratorId, t.VictimCode is { } code && seen.Contains(code) ? code : null, t.Elements, auditor ? null : t.Note, t.TaggedBy, t.TaggedAtUtc)).ToList(),
             // Event details never hold content or identities (names and notes are recorded by hash), so everyone sees them whole.
-            events.Select(e => new CustodyEventView(e.Sequence, e.OccurredAtUtc, e.Actor, e.Role, e.Action, e.Sha256,
-                JsonSerializer.Deserialize<Dictionary<string, string?>>(e.Details) ?? [])).ToList());
+            events.Select(e => new CustodyEventView(e.Sequence, e.OccurredAtUtc, e.Actor, e.Role, e.Action, e.Sha256, details[e.Sequence])).ToList());
     }
 }

@@ -219,7 +219,7 @@ public sealed class LedgerIsTheRecordTests : IAsyncLifetime
 
         var refused = await Assert.ThrowsAsync<UnavailableException>(() => slice.SendAsync(new BuildReferralPackage(@case.Incident, RecipientKind.Icc, output)));
 
-        Assert.Contains("no longer match the custody ledger", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("do not match the custody ledger", refused.Message, StringComparison.Ordinal);
         Assert.Contains(column, refused.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
         Assert.Equal(events, await slice.CountCustodyEventsAsync());

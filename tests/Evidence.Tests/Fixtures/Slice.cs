@@ -94,7 +94,7 @@ public sealed class Slice : IAsyncDisposable
             return;
         }
         var triggers = await QueryAsync(db => db.Database.SqlQueryRaw<string>("SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'trigger'").ToListAsync());
-        await SqlAsync(string.Concat(triggers.Select(t => $"DROP TRIGGER \"{t}\";")) + sql);
+        await SqlAsync("PRAGMA foreign_keys = OFF;" + string.Concat(triggers.Select(t => $"DROP TRIGGER \"{t}\";")) + sql);
     }
 
     /// <summary>An id as a SQL literal that matches the stored column: upper-case text on SQLite, a uuid on PostgreSQL.</summary>
@@ -104,6 +104,11 @@ public sealed class Slice : IAsyncDisposable
     public string SqlList(params string[] values) => Settings.PostgresDatabase is null
         ? $"'{System.Text.Json.JsonSerializer.Serialize(values)}'"
         : $"ARRAY[{string.Join(", ", values.Select(v => $"'{v}'"))}]::text[]";
+
+    /// <summary>Bytes as a SQL literal: X'..' on SQLite, '\x..'::bytea on PostgreSQL.</summary>
+    public string SqlBytes(byte[] bytes) => Settings.PostgresDatabase is null
+        ? $"X'{Convert.ToHexString(bytes)}'"
+        : $"'\\x{Convert.ToHexStringLower(bytes)}'::bytea";
 
     public Task<int> CountEvidenceAsync() => QueryAsync(db => db.EvidenceItems.CountAsync());
 
