@@ -124,7 +124,8 @@ public sealed class InsiderAttackTests : IAsyncLifetime
 
         var report = await VerifyAsync();
 
-        Assert.Contains(report.Findings, f => f.Kind == "blob" && f.Subject == "../../keys/ledger-ed25519.pem");
+        // (PostgreSQL's fixed-width column pads it with spaces.)
+        Assert.Contains(report.Findings, f => f.Kind == "blob" && f.Subject.TrimEnd() == "../../keys/ledger-ed25519.pem");
         Assert.Contains(report.Findings, f => f.Subject == $"evidence_items {@case.Items[0].Id} Sha256");
     }
 
@@ -153,7 +154,8 @@ public sealed class InsiderAttackTests : IAsyncLifetime
     public async Task Verify_MegabyteInAnEventsLeafAndDetails_FindingsStayShort()
     {
         var padding = new string('x', 1_000_000);
-        await slice.TamperAsync($"""UPDATE custody_events SET "Leaf" = "Leaf" || '{padding}', "LeafHash" = '{padding}' WHERE "Sequence" = 1;""");
+        var details = JsonSerializer.Serialize(new { size = padding });
+        await slice.TamperAsync($"""UPDATE custody_events SET "Leaf" = "Leaf" || '{padding}', "Details" = '{details}' WHERE "Sequence" = 1;""");
 
         var findings = (await VerifyAsync()).Findings;
 
