@@ -67,7 +67,9 @@ public sealed class FolderBlobStore(string root) : IBlobStore
         }
         try
         {
-            // Without overwrite, .NET moves by link-then-unlink on Unix: it fails rather than replace a blob.
+            // Without overwrite, .NET on Unix checks that the target is free and then renames (not link-then-unlink): two
+            // promotions of the same bytes at the same moment could both succeed, the second replacing the first's file
+            // with identical content.
             File.Move(staging, target, overwrite: false);
         }
         catch (IOException) when (File.Exists(target))
