@@ -20,7 +20,7 @@ public static class WebApp
     /// <summary>Builds the app for one installation, its database migrated and its stores ready, listening on <paramref name="urls"/>.</summary>
     public static async Task<WebApplication> BuildAsync(EvidenceSettings settings, string urls, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
-        EvidenceServices.CreatePrivateFolder(settings.Home);
+        Storage.HomeFolder.Prepare(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(WebApp).Assembly.GetName().Name });
         builder.WebHost.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxUploadBytes + (1 << 20)).UseUrls(urls);
         builder.Logging.ClearProviders();

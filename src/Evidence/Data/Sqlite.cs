@@ -46,7 +46,12 @@ internal static class Sqlite
         private void Apply(DbConnection connection)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA synchronous=FULL;";
+            // EF opens a read-only connection to see whether the database exists; it cannot switch a new, empty file
+            // (which the home creates 0600 before SQLite first opens it) to WAL, and has nothing to write.
+            var readOnly = new SqliteConnectionStringBuilder(connection.ConnectionString).Mode == SqliteOpenMode.ReadOnly;
+            command.CommandText = readOnly
+                ? $"PRAGMA busy_timeout={busyTimeoutMs};"
+                : $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA synchronous=FULL;";
             command.ExecuteNonQuery();
         }
     }

@@ -127,7 +127,8 @@ internal sealed class BuildReferralPackageHandler(
         var partial = $"{final}.partial-{packageId:N}";
         // Held open, and so locked against start-up clean-up in another process, until the commit renames it; from here
         // a failure removes it.
-        var file = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        // Owner-only from its first byte: a package may carry children's identities.
+        var file = Storage.OwnerOnly.CreateNew(partial, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         unitOfWork.PublishOnCommit(file, final);
         string packageSha256;
         long bytes;
