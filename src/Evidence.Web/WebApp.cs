@@ -102,10 +102,17 @@ public static class WebApp
         });
 
         var app = builder.Build();
-        await EvidenceServices.PrepareAsync(app.Services, cancellationToken);
-        await using (var scope = app.Services.CreateAsyncScope())
+        try
         {
+            await EvidenceServices.PrepareAsync(app.Services, cancellationToken);
+            await using var scope = app.Services.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.MigrateAsync(cancellationToken);
+        }
+        catch (Exception e) when (Data.Sqlite.IsDamaged(e))
+        {
+            // The server does not start on a damaged file: `serve` says so and exits 2.
+            await app.DisposeAsync();
+            throw UnavailableException.DatabaseDamaged(e, settings.DatabasePath);
         }
 
         app.UseMiddleware<SecurityHeaders>();

@@ -87,6 +87,11 @@ public static class EvidenceServices
             await provider.DisposeAsync();
             throw new UnavailableException($"The PostgreSQL server could not be reached ({e.Message}); try again.", e);
         }
+        catch (Exception e) when (Sqlite.IsDamaged(e))
+        {
+            await provider.DisposeAsync();
+            throw UnavailableException.DatabaseDamaged(e, settings.DatabasePath);
+        }
         catch
         {
             await provider.DisposeAsync();

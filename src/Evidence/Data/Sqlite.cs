@@ -33,6 +33,10 @@ internal static class Sqlite
     public static bool IsBusy(Exception e) =>
         e is SqliteException { SqliteErrorCode: 5 or 6 } || (e.InnerException is not null && IsBusy(e.InnerException));
 
+    /// <summary>True when SQLite found the file damaged: malformed pages (SQLITE_CORRUPT, a truncated file) or not a database at all (SQLITE_NOTADB).</summary>
+    public static bool IsDamaged(Exception e) =>
+        e is SqliteException { SqliteErrorCode: 11 or 26 } || (e.InnerException is not null && IsDamaged(e.InnerException));
+
     private sealed class PragmaInterceptor(int busyTimeoutMs) : DbConnectionInterceptor
     {
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
