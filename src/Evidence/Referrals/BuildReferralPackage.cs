@@ -34,6 +34,10 @@ public sealed record BuildReferralPackage(
 {
     public IEnumerable<string> Validate()
     {
+        if (!Enum.IsDefined(Recipient))
+        {
+            yield return "the recipient must be icc or national.";
+        }
         if (string.IsNullOrWhiteSpace(OutputPath))
         {
             yield return "the output file is required.";
