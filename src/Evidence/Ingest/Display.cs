@@ -1,31 +1,13 @@
-using System.Globalization;
-using System.Text;
-
 namespace Evidence.Ingest;
 
 /// <summary>
-/// Makes names safe to print: control characters and invisible direction overrides (which can make
-/// "gpj.exe" look like "exe.jpg") are shown as \u escapes. The stored value is never changed.
+/// The former home of <see cref="Text.Display"/>, which is shared by every feature that shows a name. Kept only so
+/// that Referrals/VerifyReferralPackage.cs, which another change is rewriting, still compiles; point it at
+/// <see cref="Text.Display"/> and remove this.
 /// </summary>
 public static class Display
 {
-    public static string Path(string value) => Text(value);
+    public static string Text(string value) => Evidence.Text.Display.Text(value);
 
-    public static string Text(string value)
-    {
-        var builder = new StringBuilder(value.Length);
-        foreach (var rune in value.EnumerateRunes())
-        {
-            var category = Rune.GetUnicodeCategory(rune);
-            if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.OtherNotAssigned)
-            {
-                builder.Append(CultureInfo.InvariantCulture, $"\\u{rune.Value:X4}");
-            }
-            else
-            {
-                builder.Append(rune.ToString());
-            }
-        }
-        return builder.ToString();
-    }
+    public static string Path(string value) => Evidence.Text.Display.Path(value);
 }
