@@ -55,7 +55,7 @@ internal static class CaseModelCommands
                     });
                     return CliApp.Ok;
                 }
-                await app.Out.WriteLineAsync($"Elements matrix: {Ingest.Display.Text(matrix.Title)} ({matrix.Gaps} gaps)");
+                await app.Out.WriteLineAsync($"Elements matrix: {Text.Display.Text(matrix.Title)} ({matrix.Gaps} gaps)");
                 foreach (var article in matrix.Articles)
                 {
                     await app.Out.WriteLineAsync($"\nArticle {article.Article}: {article.Title}");
@@ -147,7 +147,7 @@ internal static class CaseModelCommands
                 }
                 else
                 {
-                    await app.Out.WriteLineAsync($"{victim}: {Ingest.Display.Text(identity.Name)}, born {identity.BornOn ?? "unknown"}");
+                    await app.Out.WriteLineAsync($"{victim}: {Text.Display.Text(identity.Name)}, born {identity.BornOn ?? "unknown"}");
                 }
                 return CliApp.Ok;
             default:
@@ -215,7 +215,7 @@ internal static class CaseModelCommands
         }
         foreach (var r in records)
         {
-            await app.Out.WriteLineAsync($"{r.Id}  {r.Sha256[..12]}  {r.MediaType,-16} {r.CapturedAt ?? "-",-20} {Ingest.Display.Text(r.OriginalName)}");
+            await app.Out.WriteLineAsync($"{r.Id}  {r.Sha256[..12]}  {r.MediaType,-16} {r.CapturedAt ?? "-",-20} {Text.Display.Text(r.OriginalName)}");
         }
         await app.Out.WriteLineAsync($"{records.Count} items");
         return CliApp.Ok;
@@ -232,15 +232,15 @@ internal static class CaseModelCommands
     }
 
     internal static Guid Id(string text, string what) =>
-        Guid.TryParse(text, out var id) ? id : throw new UsageException($"{what} must be an id like 0199b1d2-...; '{Ingest.Display.Text(text)}' is not one.");
+        Guid.TryParse(text, out var id) ? id : throw new UsageException($"{what} must be an id like 0199b1d2-...; '{Text.Display.Text(text)}' is not one.");
 
     private static int Int(string text, string option) =>
-        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : throw new UsageException($"{option} takes a whole number, not '{Ingest.Display.Text(text)}'.");
+        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : throw new UsageException($"{option} takes a whole number, not '{Text.Display.Text(text)}'.");
 
     internal static T Parse<T>(string text, string option) where T : struct, Enum =>
         !text.Any(char.IsAsciiDigit) && Enum.TryParse<T>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var value) && Enum.IsDefined(value)
             ? value
-            : throw new UsageException($"{option} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{Ingest.Display.Text(text)}'.");
+            : throw new UsageException($"{option} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{Text.Display.Text(text)}'.");
 
     private static (double?, double?) Coordinates(string? text)
     {
@@ -253,6 +253,6 @@ internal static class CaseModelCommands
             && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var latitude)
             && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var longitude)
             ? (latitude, longitude)
-            : throw new UsageException($"--coordinates takes LAT,LON in decimal degrees, for example 46.6354,32.6169; not '{Ingest.Display.Text(text)}'.");
+            : throw new UsageException($"--coordinates takes LAT,LON in decimal degrees, for example 46.6354,32.6169; not '{Text.Display.Text(text)}'.");
     }
 }

@@ -22,7 +22,7 @@ internal static class IngestCommand
         var expansion = EvidenceFiles.Expand(paths);
         foreach (var skipped in expansion.Skipped)
         {
-            await app.Error.WriteLineAsync($"evidence: skipped {Display.Path(skipped.Path)}: {skipped.Reason}");
+            await app.Error.WriteLineAsync($"evidence: skipped {Text.Display.Path(skipped.Path)}: {skipped.Reason}");
         }
         if (expansion.Files.Count == 0)
         {
@@ -66,7 +66,7 @@ internal static class IngestCommand
             foreach (var i in ingested)
             {
                 var duplicate = i.DuplicateOf is { } first ? $"  duplicate of {first}" : "";
-                await app.Out.WriteLineAsync($"{i.Id}  sha256 {i.Sha256}  {i.Size} bytes  {i.MediaType}  {Display.Path(i.OriginalName)}{duplicate}");
+                await app.Out.WriteLineAsync($"{i.Id}  sha256 {i.Sha256}  {i.Size} bytes  {i.MediaType}  {Text.Display.Path(i.OriginalName)}{duplicate}");
             }
         }
         foreach (var failure in failures)

@@ -35,7 +35,7 @@ internal static class PackageCommands
         else
         {
             await app.Out.WriteLineAsync($"Package {package.Id}: {package.Items} items, {package.Bytes:N0} bytes, SHA-256 {package.Sha256}");
-            await app.Out.WriteLineAsync($"  {Ingest.Display.Path(package.Path)}");
+            await app.Out.WriteLineAsync($"  {Text.Display.Path(package.Path)}");
         }
         return CliApp.Ok;
     }

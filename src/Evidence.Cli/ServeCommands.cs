@@ -25,7 +25,7 @@ internal static class ServeCommands
             await app.Out.WriteLineAsync($"First start: created user '{admin.Name}' (Admin). One-time password, shown only now: {admin.Password}");
             await app.Out.WriteLineAsync($"API token for '{admin.Name}', shown only now: {admin.Token}");
         }
-        await app.Out.WriteLineAsync($"Evidence is serving {Ingest.Display.Path(settings.Home)} at {urls} (Ctrl-C stops it).");
+        await app.Out.WriteLineAsync($"Evidence is serving {Text.Display.Path(settings.Home)} at {urls} (Ctrl-C stops it).");
         await app.Out.FlushAsync(cancellationToken);
         await web.StartAsync(cancellationToken);
         await web.WaitForShutdownAsync(cancellationToken);

@@ -4,6 +4,7 @@ using Evidence.Web.Api;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,7 @@ public static class WebApp
     /// <summary>Builds the app for one installation, its database migrated and its stores ready, listening on <paramref name="urls"/>.</summary>
     public static async Task<WebApplication> BuildAsync(EvidenceSettings settings, string urls, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
-        EvidenceServices.CreatePrivateFolder(settings.Home);
+        Storage.HomeFolder.Prepare(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(WebApp).Assembly.GetName().Name });
         builder.WebHost.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxUploadBytes + (1 << 20)).UseUrls(urls);
         builder.Logging.ClearProviders();
@@ -67,10 +68,15 @@ public static class WebApp
                 // Scripts get status codes, not a sign-in page.
                 cookie.Events.OnRedirectToLogin = context => ApiOr(context, StatusCodes.Status401Unauthorized);
                 cookie.Events.OnRedirectToAccessDenied = context => ApiOr(context, StatusCodes.Status403Forbidden);
-                // A deleted or locked-out user's cookie stops working at the next check.
+                // A deleted user's cookie stops working at their next request (a role change applies at once).
                 cookie.Events.OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync;
-            });
-        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
+            })
+            // Never issued (there is no two-factor sign-in), but the stamp validator signs it out with the rejected
+            // cookie, and without a handler for it that sign-out was a 500 instead of a sign-in page or a 401.
+            .AddCookie(IdentityConstants.TwoFactorRememberMeScheme, cookie => cookie.Cookie.Name = "evidence.2fa");
+        // Every request checks the user still exists and has the same security stamp: one indexed read, as a token costs.
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
+        services.Configure<ForwardedHeadersOptions>(options => TrustProxies(options, settings.TrustedProxies));
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy("Admin", policy => policy.RequireRole(nameof(Role.Admin)));
@@ -80,13 +86,15 @@ public static class WebApp
             options.HeaderName = "X-CSRF-TOKEN";
             options.Cookie.Name = "evidence.antiforgery";
             options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.Configure<FormOptions>(options => options.MultipartBodyLengthLimit = settings.MaxUploadBytes + (1 << 20));
         services.AddProblemDetails();
         services.AddExceptionHandler<EvidenceProblems>();
         services.ConfigureHttpJsonOptions(json =>
         {
-            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            // Enums by name only: "office":7 is refused with 400 naming the field, never stored as an office that does not exist.
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false));
             // A body that leaves out a required field, or sends null for one, is refused with 400 naming it, instead of
             // reaching a handler as a null it never expects.
             json.SerializerOptions.RespectRequiredConstructorParameters = true;
@@ -102,12 +110,21 @@ public static class WebApp
         });
 
         var app = builder.Build();
-        await EvidenceServices.PrepareAsync(app.Services, cancellationToken);
-        await using (var scope = app.Services.CreateAsyncScope())
+        try
         {
+            await EvidenceServices.PrepareAsync(app.Services, cancellationToken);
+            await using var scope = app.Services.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.MigrateAsync(cancellationToken);
         }
+        catch (Exception e) when (Data.Sqlite.IsDamaged(e))
+        {
+            // The server does not start on a damaged file: `serve` says so and exits 2.
+            await app.DisposeAsync();
+            throw UnavailableException.DatabaseDamaged(e, settings.DatabasePath);
+        }
 
+        // First: behind the TLS proxy of docs/deploy.md the request is https, so cookies are Secure (SameAsRequest).
+        app.UseForwardedHeaders();
         app.UseMiddleware<SecurityHeaders>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -128,6 +145,36 @@ public static class WebApp
     {
         await using var scope = app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<UserAccounts>().EnsureFirstAdminAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// X-Forwarded-For and X-Forwarded-Proto are believed from these proxies only (by default, one on this machine), so
+    /// a client cannot claim https or another address for itself.
+    /// </summary>
+    private static void TrustProxies(ForwardedHeadersOptions options, IReadOnlyList<string> proxies)
+    {
+        options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+        if (proxies.Count == 0)
+        {
+            return; // ASP.NET Core's default: loopback only
+        }
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        foreach (var proxy in proxies)
+        {
+            if (System.Net.IPNetwork.TryParse(proxy, out var network))
+            {
+                options.KnownIPNetworks.Add(network);
+            }
+            else if (System.Net.IPAddress.TryParse(proxy, out var address))
+            {
+                options.KnownProxies.Add(address);
+            }
+            else
+            {
+                throw new InvalidRequestException($"EVIDENCE_TRUSTED_PROXIES holds '{proxy}', which is neither an IP address nor a network (10.0.0.0/8).");
+            }
+        }
     }
 
     private static Task ApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)

@@ -64,12 +64,12 @@ public static class EvidenceServices
     }
 
     /// <summary>
-    /// Builds the services for one installation and makes it ready: the home folder (owner-only), the
+    /// Builds the services for one installation and makes it ready: the home folder and its parts (owner-only, see <see cref="HomeFolder"/>), the
     /// database at the latest migration, the blob store, and staged blobs left by a crash removed.
     /// </summary>
     public static async Task<ServiceProvider> StartAsync(EvidenceSettings settings, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
-        CreatePrivateFolder(settings.Home);
+        HomeFolder.Prepare(settings);
         var services = new ServiceCollection().AddLogging(builder => logging?.Invoke(builder)).AddEvidence(settings);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         try
@@ -86,6 +86,11 @@ public static class EvidenceServices
         {
             await provider.DisposeAsync();
             throw new UnavailableException($"The PostgreSQL server could not be reached ({e.Message}); try again.", e);
+        }
+        catch (Exception e) when (Sqlite.IsDamaged(e))
+        {
+            await provider.DisposeAsync();
+            throw UnavailableException.DatabaseDamaged(e, settings.DatabasePath);
         }
         catch
         {
@@ -125,16 +130,5 @@ public static class EvidenceServices
         {
             log.LogWarning("Removed {Count} resumable uploads abandoned for a week or interrupted while completing", uploads);
         }
-    }
-
-    internal static void CreatePrivateFolder(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-            return;
-        }
-        // The home holds keys and evidence: readable by its owner only.
-        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 }

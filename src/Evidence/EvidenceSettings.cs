@@ -71,12 +71,18 @@ public sealed record EvidenceSettings
     /// <summary>Where the web app builds referral packages, and the only folder it serves them from.</summary>
     public string PackageFolder => Path.Combine(Home, "packages");
 
+    /// <summary>
+    /// The reverse proxies (addresses, or networks as ADDRESS/PREFIX) whose X-Forwarded-For and X-Forwarded-Proto the web
+    /// app believes: EVIDENCE_TRUSTED_PROXIES, comma-separated. Empty: only a proxy on the same machine (loopback).
+    /// </summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
     /// <summary>Chunks of resumable uploads until they are complete; never evidence until then.</summary>
     public string UploadFolder => Path.Combine(Home, "uploads");
 
     /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_DB, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
     /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT, EVIDENCE_ORG_NAME, EVIDENCE_ORG_CONTACT, EVIDENCE_ERN_PREFIX, EVIDENCE_NATIONAL_NAME,
-    /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA, EVIDENCE_MAX_UPLOAD_MB.</summary>
+    /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA, EVIDENCE_MAX_UPLOAD_MB, EVIDENCE_TRUSTED_PROXIES.</summary>
     /// <param name="home">--home, which wins over EVIDENCE_HOME.</param>
     /// <param name="environment">Where the variables are read: the process environment unless a test gives its own.</param>
     public static EvidenceSettings FromEnvironment(string? home = null, Func<string, string?>? environment = null)
@@ -123,6 +129,10 @@ public sealed record EvidenceSettings
         if (int.TryParse(environment("EVIDENCE_DB_TIMEOUT"), out var seconds) && seconds > 0)
         {
             settings = settings with { DatabaseBusyTimeout = TimeSpan.FromSeconds(seconds) };
+        }
+        if (Variable("EVIDENCE_TRUSTED_PROXIES") is { } proxies)
+        {
+            settings = settings with { TrustedProxies = proxies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
         }
         if (long.TryParse(environment("EVIDENCE_MAX_UPLOAD_MB"), out var megabytes) && megabytes > 0)
         {

@@ -28,7 +28,11 @@ public sealed class UserAccounts(UserManager<EvidenceUser> users, AccountsDbCont
         {
             problems.Add("the role must be Investigator, Prosecutor, Auditor or Admin.");
         }
-        if (role == Role.Prosecutor && office is null)
+        if (office is { } given && !Enum.IsDefined(given))
+        {
+            problems.Add("the office must be icc or national.");
+        }
+        else if (role == Role.Prosecutor && office is null)
         {
             problems.Add("a prosecutor belongs to an office: give --office icc or --office national.");
         }
@@ -78,8 +82,6 @@ public sealed class UserAccounts(UserManager<EvidenceUser> users, AccountsDbCont
         var userId = await db.ApiTokens.Where(t => t.Sha256 == hash).Select(t => t.UserId).SingleOrDefaultAsync(cancellationToken);
         return userId is null ? null : await users.FindByIdAsync(userId);
     }
-
-    public Task<bool> IsLockedOutAsync(EvidenceUser user) => users.IsLockedOutAsync(user);
 
     public async Task<IReadOnlyList<AccountView>> ListAsync(CancellationToken cancellationToken)
     {

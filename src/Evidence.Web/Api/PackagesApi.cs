@@ -36,7 +36,7 @@ internal static class PackagesApi
 
     public static async Task<PackageBuilt> BuildAsync(PackageRequest request, IMediator mediator, EvidenceSettings settings, CancellationToken ct)
     {
-        Directory.CreateDirectory(settings.PackageFolder);
+        Storage.OwnerOnly.CreateFolder(settings.PackageFolder);
         var path = Path.Combine(settings.PackageFolder, $"{Guid.NewGuid()}.zip");
         var built = await mediator.Send(new BuildReferralPackage(request.IncidentId, request.Recipient, path, request.PerpetratorId,
             request.EvidenceIds, request.IncludeIdentities, RecipientReference: request.RecipientReference), ct);

@@ -12,7 +12,12 @@ internal sealed class EvidenceProblems(IProblemDetailsService problems, ILogger<
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not UnavailableException && (Data.Postgres.IsUnavailable(exception) || Data.Sqlite.IsBusy(exception)))
+        if (exception is not UnavailableException && Data.Sqlite.IsDamaged(exception))
+        {
+            log.LogCritical("The database file is damaged; restore it from a backup: {Message}", exception.Message);
+            exception = UnavailableException.DatabaseDamaged(exception);
+        }
+        else if (exception is not UnavailableException && (Data.Postgres.IsUnavailable(exception) || Data.Sqlite.IsBusy(exception)))
         {
             // Outside the request pipeline (signing in): nothing was written.
             exception = UnavailableException.DatabaseUnreachable(exception);

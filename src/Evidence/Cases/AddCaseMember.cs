@@ -34,6 +34,11 @@ internal sealed class AddCaseMemberHandler(EvidenceDbContext db, UnitOfWork unit
             throw new NotFoundException($"There is no case {request.CaseId}.");
         }
         var member = request.Member.Trim();
+        // Once there are accounts, a member is one of them: a name nobody has yet would let whoever later gets it in.
+        if (await Accounts.AccountNames.ExistsAsync(db, member, cancellationToken) == false)
+        {
+            throw new InvalidRequestException($"There is no account named '{member}'; add the member by the user name they sign in with.");
+        }
         if (await db.CaseMembers.AnyAsync(m => m.CaseId == request.CaseId && m.Member == member, cancellationToken))
         {
             return false;

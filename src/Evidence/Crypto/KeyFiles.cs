@@ -1,27 +1,87 @@
+using System.Diagnostics;
+using Evidence.Storage;
+
 namespace Evidence.Crypto;
 
-/// <summary>Key files in the home's key folder: created once, readable and writable by their owner only.</summary>
+/// <summary>
+/// Key files in the home's key folder (0700): created once, 0600, and never seen half-written. A key is written under a
+/// temporary name, flushed to disk and renamed to its final name, so a reader finds either no file or the whole key.
+/// Creators take the key folder's creation lock and look again before writing, so two processes creating the same key
+/// at once never replace each other's: the second finds the first one's key and loads it.
+/// </summary>
+/// <remarks>
+/// .NET's File.Move without overwrite is not enough on its own: on Unix it checks that the target is free and then
+/// renames, and two creators can both pass the check (the key tests saw several keys for one home).
+/// </remarks>
 internal static class KeyFiles
 {
-    /// <summary>Writes a new key file; false when another process created it first (then load that one).</summary>
-    public static bool TryCreate(string path, ReadOnlySpan<byte> content)
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The key file's bytes; when it does not exist, <paramref name="create"/>'s bytes become it, unless another creator's came first.</summary>
+    public static byte[] ReadOrCreate(string path, Func<byte[]> create)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!File.Exists(path))
+        {
+            UnderCreationLock(Path.GetDirectoryName(path)!, () =>
+            {
+                if (!File.Exists(path))
+                {
+                    Write(path, create());
+                }
+            });
+        }
+        return File.ReadAllBytes(path);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> while holding the key folder's creation lock, which excludes other threads and
+    /// other processes alike (an exclusive lock on <c>.create.lock</c>, released by the kernel if its holder dies).
+    /// Keys made of several files, such as the organisation's certificate, its key and their CA, are created whole under it.
+    /// </summary>
+    public static void UnderCreationLock(string folder, Action action)
+    {
+        OwnerOnly.CreateFolder(folder);
+        var options = OwnerOnly.NewFile(FileMode.OpenOrCreate, FileAccess.ReadWrite);
+        options.Share = FileShare.None; // on Unix, .NET takes an exclusive flock for it
+        var waited = Stopwatch.StartNew();
+        FileStream? held = null;
+        while (held is null)
+        {
+            try
+            {
+                held = new FileStream(Path.Combine(folder, ".create.lock"), options);
+            }
+            catch (IOException) when (waited.Elapsed < LockTimeout)
+            {
+                Thread.Sleep(10);
+            }
+        }
+        using (held)
+        {
+            action();
+        }
+    }
+
+    /// <summary>
+    /// Writes a key file whole: temporary name, fsync, rename. Only under <see cref="UnderCreationLock"/>, after
+    /// looking that the key is not there: a file it replaces is the leftover of a creation that stopped half-way.
+    /// </summary>
+    public static void Write(string path, ReadOnlySpan<byte> content)
+    {
+        var folder = OwnerOnly.CreateFolder(Path.GetDirectoryName(path)!);
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
+            using (var file = new FileStream(temporary, OwnerOnly.NewFile()))
             {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                file.Write(content);
+                file.Flush(flushToDisk: true);
             }
-            using var file = new FileStream(path, options);
-            file.Write(content);
-            file.Flush(flushToDisk: true);
-            return true;
+            File.Move(temporary, path, overwrite: true);
         }
-        catch (IOException) when (File.Exists(path))
+        finally
         {
-            return false;
+            File.Delete(temporary);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Evidence.Pipeline;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.OpenSsl;
@@ -35,25 +36,27 @@ public sealed class NoteSigner
 
     /// <summary>
     /// Loads the key from a PKCS#8 PEM file, or creates it (readable by its owner only) when the file does not
-    /// exist. A second process racing to create it loses cleanly and loads the winner's key.
+    /// exist. A second process racing to create it loads the first one's key (see <see cref="KeyFiles"/>).
     /// </summary>
     public static NoteSigner LoadOrCreate(string path, string name)
     {
-        if (!File.Exists(path))
+        var bytes = KeyFiles.ReadOrCreate(path, () =>
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var generated = new Ed25519PrivateKeyParameters(new SecureRandom());
             var pem = new StringWriter();
             using (var writer = new PemWriter(pem))
             {
                 writer.WriteObject(new Org.BouncyCastle.Utilities.IO.Pem.PemObject("PRIVATE KEY", PrivateKeyInfoFactory.CreatePrivateKeyInfo(generated).GetEncoded()));
             }
-            KeyFiles.TryCreate(path, Encoding.ASCII.GetBytes(pem.ToString())); // a racing process may have won: load its key
-        }
-        using var reader = new StreamReader(path);
-        var pemObject = new PemReader(reader).ReadPemObject();
-        var key = (Ed25519PrivateKeyParameters)PrivateKeyFactory.CreateKey(pemObject.Content);
-        return new NoteSigner(name, key);
+            return Encoding.ASCII.GetBytes(pem.ToString());
+        });
+        using var reader = new StringReader(Encoding.ASCII.GetString(bytes));
+        var pemObject = new PemReader(reader).ReadPemObject()
+            ?? throw new InvalidRequestException($"The ledger key file {path} holds no PEM private key ({bytes.Length} bytes). Restore it from the key backup; " +
+                                                 "only if this installation never signed a checkpoint may it be removed, so that a new key is made.");
+        return PrivateKeyFactory.CreateKey(pemObject.Content) is Ed25519PrivateKeyParameters key
+            ? new NoteSigner(name, key)
+            : throw new InvalidRequestException($"The ledger key file {path} does not hold an Ed25519 private key.");
     }
 
     /// <summary>The signature line for a note body (which must end with a newline).</summary>

@@ -49,7 +49,15 @@ public sealed class OrganisationSigner
         var caPath = Path.Combine(folder, "organisation-ca.pem");
         if (!File.Exists(certificatePath))
         {
-            Create(settings.OrganisationName, folder, clock.GetUtcNow());
+            // Four files from one creator: under the key folder's lock, and the certificate, which the check above
+            // looks for, written last.
+            KeyFiles.UnderCreationLock(folder, () =>
+            {
+                if (!File.Exists(certificatePath))
+                {
+                    Create(settings.OrganisationName, folder, clock.GetUtcNow());
+                }
+            });
         }
         return Load(certificatePath, keyPath, caPath);
     }
@@ -117,14 +125,13 @@ public sealed class OrganisationSigner
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         using var certificate = request.Create(ca, now.AddMinutes(-5), now.AddYears(10), RandomNumberGenerator.GetBytes(16));
 
-        // The private keys first: a certificate file without its key would make the next start fail to load.
-        KeyFiles.TryCreate(Path.Combine(folder, "organisation-ca-key.pem"), Encoding.ASCII.GetBytes(caKey.ExportPkcs8PrivateKeyPem()));
-        if (!KeyFiles.TryCreate(Path.Combine(folder, "organisation-key.pem"), Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem())))
-        {
-            return; // another process is creating them: load what it wrote
-        }
-        KeyFiles.TryCreate(Path.Combine(folder, "organisation-ca.pem"), Encoding.ASCII.GetBytes(ca.ExportCertificatePem() + "\n"));
-        KeyFiles.TryCreate(Path.Combine(folder, "organisation.pem"), Encoding.ASCII.GetBytes(certificate.ExportCertificatePem() + "\n"));
+        // The private keys first and the certificate last: a certificate file always has its key beside it. A file
+        // already there is a leftover of a creation that stopped before the certificate, so nothing was ever signed
+        // with it: it is replaced.
+        KeyFiles.Write(Path.Combine(folder, "organisation-ca-key.pem"), Encoding.ASCII.GetBytes(caKey.ExportPkcs8PrivateKeyPem()));
+        KeyFiles.Write(Path.Combine(folder, "organisation-key.pem"), Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem()));
+        KeyFiles.Write(Path.Combine(folder, "organisation-ca.pem"), Encoding.ASCII.GetBytes(ca.ExportCertificatePem() + "\n"));
+        KeyFiles.Write(Path.Combine(folder, "organisation.pem"), Encoding.ASCII.GetBytes(certificate.ExportCertificatePem() + "\n"));
     }
 
     private static X500DistinguishedName Name(string commonName, string organisation)

@@ -18,12 +18,11 @@ public sealed class ProtectedFields
 
     public static ProtectedFields LoadOrCreate(string path)
     {
-        if (!File.Exists(path))
-        {
-            KeyFiles.TryCreate(path, Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) + "\n"));
-        }
-        var key = Convert.FromBase64String(File.ReadAllText(path).Trim());
-        return key.Length == 32 ? new ProtectedFields(key) : throw new CryptographicException($"{path} does not hold a 256-bit key.");
+        var text = Encoding.ASCII.GetString(KeyFiles.ReadOrCreate(path, () => Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) + "\n")));
+        var key = new byte[32];
+        return Convert.TryFromBase64String(text.Trim(), key, out var length) && length == key.Length
+            ? new ProtectedFields(key)
+            : throw new CryptographicException($"{path} does not hold a 256-bit key.");
     }
 
     public byte[] Seal(string recordKey, ReadOnlySpan<byte> plaintext)

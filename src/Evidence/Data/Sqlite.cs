@@ -33,6 +33,10 @@ internal static class Sqlite
     public static bool IsBusy(Exception e) =>
         e is SqliteException { SqliteErrorCode: 5 or 6 } || (e.InnerException is not null && IsBusy(e.InnerException));
 
+    /// <summary>True when SQLite found the file damaged: malformed pages (SQLITE_CORRUPT, a truncated file) or not a database at all (SQLITE_NOTADB).</summary>
+    public static bool IsDamaged(Exception e) =>
+        e is SqliteException { SqliteErrorCode: 11 or 26 } || (e.InnerException is not null && IsDamaged(e.InnerException));
+
     private sealed class PragmaInterceptor(int busyTimeoutMs) : DbConnectionInterceptor
     {
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
@@ -46,7 +50,12 @@ internal static class Sqlite
         private void Apply(DbConnection connection)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA synchronous=FULL;";
+            // EF opens a read-only connection to see whether the database exists; it cannot switch a new, empty file
+            // (which the home creates 0600 before SQLite first opens it) to WAL, and has nothing to write.
+            var readOnly = new SqliteConnectionStringBuilder(connection.ConnectionString).Mode == SqliteOpenMode.ReadOnly;
+            command.CommandText = readOnly
+                ? $"PRAGMA busy_timeout={busyTimeoutMs};"
+                : $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busyTimeoutMs}; PRAGMA synchronous=FULL;";
             command.ExecuteNonQuery();
         }
     }

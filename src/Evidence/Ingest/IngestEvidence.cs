@@ -49,7 +49,7 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
         await intake.CheckAsync(fields, cancellationToken);
 
         var file = new FileInfo(Path.GetFullPath(request.FilePath));
-        var shown = Display.Path(file.FullName);
+        var shown = Text.Display.Path(file.FullName);
         if (Directory.Exists(file.FullName))
         {
             throw new InvalidRequestException($"{shown} is a folder; name the folder on the command line to ingest every file in it.");

@@ -62,15 +62,15 @@ internal sealed class IngestUploadHandler(EvidenceIntake intake) : IRequestHandl
         {
             if (copied.Size == 0)
             {
-                throw new InvalidRequestException($"{Display.Text(name)} is empty (0 bytes): an empty upload is almost always a failed one; nothing was recorded.");
+                throw new InvalidRequestException($"{Text.Display.Text(name)} is empty (0 bytes): an empty upload is almost always a failed one; nothing was recorded.");
             }
             if (request.ExpectedSize is { } size && size != copied.Size)
             {
-                throw new InvalidRequestException($"{Display.Text(name)} arrived with {copied.Size} bytes, but {size} were sent; nothing was recorded. Upload it again.");
+                throw new InvalidRequestException($"{Text.Display.Text(name)} arrived with {copied.Size} bytes, but {size} were sent; nothing was recorded. Upload it again.");
             }
             if (request.ExpectedSha256 is { } sha256 && !string.Equals(sha256, copied.Sha256, StringComparison.OrdinalIgnoreCase))
             {
-                throw new InvalidRequestException($"{Display.Text(name)} arrived with SHA-256 {copied.Sha256}, but the sender computed {sha256.ToLowerInvariant()}; nothing was recorded. Upload it again.");
+                throw new InvalidRequestException($"{Text.Display.Text(name)} arrived with SHA-256 {copied.Sha256}, but the sender computed {sha256.ToLowerInvariant()}; nothing was recorded. Upload it again.");
             }
         }, cancellationToken);
     }

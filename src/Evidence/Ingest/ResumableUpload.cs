@@ -138,9 +138,12 @@ internal sealed class UploadStaging(string folder, long maxBytes, TimeProvider c
         }
         var id = Guid.NewGuid();
         var path = Path.Combine(folder, id.ToString("N"));
-        Directory.CreateDirectory(path);
+        Storage.OwnerOnly.CreateFolder(path);
         var manifest = new ManifestFile(id, owner, clock.GetUtcNow().UtcDateTime, request);
-        File.WriteAllText(Path.Combine(path, Manifest), JsonSerializer.Serialize(manifest));
+        using (var file = Storage.OwnerOnly.CreateNew(Path.Combine(path, Manifest)))
+        {
+            JsonSerializer.Serialize(file, manifest);
+        }
         return State(new Upload(id, owner, path, request, manifest.StartedAtUtc));
     }
 
@@ -184,7 +187,7 @@ internal sealed class UploadStaging(string folder, long maxBytes, TimeProvider c
         try
         {
             long written = 0;
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            await using (var file = Storage.OwnerOnly.CreateNew(temporary, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
                 var buffer = new byte[1 << 16];
                 int read;

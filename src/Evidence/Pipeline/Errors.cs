@@ -22,13 +22,22 @@ public sealed class NotFoundException(string message) : EvidenceException(messag
 public sealed class ForbiddenException(string message) : EvidenceException(message);
 
 /// <summary>
-/// The database or the blob store could not be used (locked, stopped, full). The request can be retried as it is.
+/// The database or the blob store could not be used (locked, stopped, full). The request can be retried as it is,
+/// except on a damaged database file (<see cref="DatabaseDamaged"/>), which must be restored first.
 /// </summary>
 public sealed class UnavailableException(string message, Exception? inner = null) : EvidenceException(message, inner)
 {
     /// <summary>The database was locked, unreachable or broke off before anything was committed.</summary>
     public static UnavailableException DatabaseUnreachable(Exception e) =>
         new($"The database could not be used ({Innermost(e).Message}); nothing was recorded. Try again.", e);
+
+    /// <summary>
+    /// SQLite found the database file damaged (truncated, overwritten, not a database). Nothing can be read or recorded
+    /// until it is restored; retrying does not help.
+    /// </summary>
+    public static UnavailableException DatabaseDamaged(Exception e, string? path = null) =>
+        new($"The database file {(path is null ? "" : path + " ")}is damaged ({Innermost(e).Message.TrimEnd('.')}); nothing was read or recorded. " +
+            "Stop every process that uses it, restore it from the last backup, then run `evidence verify` and compare its checkpoint with one kept outside the installation.", e);
 
     private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 }

@@ -16,6 +16,11 @@ internal sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork unitOfW
         {
             response = await next();
         }
+        catch (Exception e) when (e is not EvidenceException && Data.Sqlite.IsDamaged(e))
+        {
+            await unitOfWork.AbandonAsync();
+            throw UnavailableException.DatabaseDamaged(e);
+        }
         catch (Exception e) when (e is not EvidenceException && (Data.Postgres.IsUnavailable(e) || Data.Sqlite.IsBusy(e)))
         {
             // A read before the commit: nothing was written, and the caller gets the same clear error as a failed commit.

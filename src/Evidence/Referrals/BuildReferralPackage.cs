@@ -34,6 +34,10 @@ public sealed record BuildReferralPackage(
 {
     public IEnumerable<string> Validate()
     {
+        if (!Enum.IsDefined(Recipient))
+        {
+            yield return "the recipient must be icc or national.";
+        }
         if (string.IsNullOrWhiteSpace(OutputPath))
         {
             yield return "the output file is required.";
@@ -136,7 +140,8 @@ internal sealed class BuildReferralPackageHandler(
         var partial = $"{final}.partial-{packageId:N}";
         // Held open, and so locked against start-up clean-up in another process, until the commit renames it; from here
         // a failure removes it.
-        var file = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        // Owner-only from its first byte: a package may carry children's identities.
+        var file = Storage.OwnerOnly.CreateNew(partial, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         unitOfWork.PublishOnCommit(file, final);
         string packageSha256;
         long bytes;

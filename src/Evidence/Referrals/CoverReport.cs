@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Evidence.Text;
 
 namespace Evidence.Referrals;
 
 /// <summary>
 /// data/README.html: the page a person opens first. What the package is, for whom, what it holds (per incident,
-/// perpetrator and element), and how to check it with standard tools. Plain HTML, no scripts, every value encoded.
+/// perpetrator and element), and how to check it with standard tools. Plain HTML, no scripts, every value encoded and
+/// every recorded name shown through <see cref="Display"/>, so a direction override cannot make "txt.exe" read "exe.txt".
 /// </summary>
 internal static class CoverReport
 {
@@ -24,10 +26,10 @@ internal static class CoverReport
             </head>
             <body>
             <h1>Referral package</h1>
-            <p>{E(m.Description)}</p>
+            <p>{Prose(m.Description)}</p>
             <table>
             <tr><th>Package id</th><td><code>{E(m.PackageId.ToString())}</code></td></tr>
-            <tr><th>For</th><td>{E(m.Recipient.Name)}<br>{E(m.Recipient.Address)}</td></tr>
+            <tr><th>For</th><td>{E(m.Recipient.Name)}<br>{Prose(m.Recipient.Address)}</td></tr>
             <tr><th>Reference</th><td>{E(m.Recipient.Reference ?? "none given")}</td></tr>
             <tr><th>From</th><td>{E(m.Organisation)}</td></tr>
             <tr><th>Assembled</th><td>{E(m.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture))}</td></tr>
@@ -44,7 +46,7 @@ internal static class CoverReport
                                                   $"{E(m.Incident.PeriodFrom)}{(m.Incident.PeriodTo is { } to ? " to " + E(to) : "")}. Qualified under {E(string.Join(", ", m.Incident.Articles))}.</p>\n");
         if (m.Incident.Description is { } description)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<p>{E(description)}</p>\n");
+            html.Append(CultureInfo.InvariantCulture, $"<p>{Prose(description)}</p>\n");
         }
 
         html.Append("<h2>Evidence</h2>\n<table>\n<tr><th>ERN</th><th>Title</th><th>Captured</th><th>Type</th><th>Collector</th><th>Victims</th><th>Elements</th><th>SHA-256</th></tr>\n");
@@ -123,5 +125,9 @@ internal static class CoverReport
         </style>
         """;
 
-    private static string E(string value) => WebUtility.HtmlEncode(value);
+    /// <summary>A recorded value, HTML-encoded, with the characters that would reorder or hide its text shown (<see cref="Display"/>).</summary>
+    private static string E(string value) => WebUtility.HtmlEncode(Display.Text(value));
+
+    /// <summary>As <see cref="E"/>, for text of several lines.</summary>
+    private static string Prose(string value) => WebUtility.HtmlEncode(Display.Lines(value));
 }

@@ -61,7 +61,7 @@ public static class PackageVerifier
 
     /// <summary>A value as a finding shows it: control and format characters made visible, cut to <see cref="MaxShownCharacters"/>.</summary>
     internal static string Shown(string value) =>
-        Ingest.Display.Text(value.Length <= MaxShownCharacters ? value : $"{value[..MaxShownCharacters]}… ({value.Length:N0} characters)");
+        Text.Display.Text(value.Length <= MaxShownCharacters ? value : $"{value[..MaxShownCharacters]}… ({value.Length:N0} characters)");
 
     /// <summary>Keeps the first <see cref="MaxFindings"/> findings and counts the rest, so a hostile package cannot flood memory or output.</summary>
     private sealed class FindingList

@@ -4,13 +4,13 @@ using Evidence.Pipeline;
 namespace Evidence.Storage;
 
 /// <summary>
-/// Blobs as files under one folder: <c>sha256/ab/abcd…</c>, read-only once promoted, and <c>staging/*.part</c>
+/// Blobs as files under one folder (owner-only): <c>sha256/ab/abcd…</c>, read-only (0400) once promoted, and <c>staging/*.part</c>
 /// while being written. A staging file is held open with an exclusive lock, so start-up clean-up removes only
 /// the files no living process is writing.
 /// </summary>
 public sealed class FolderBlobStore(string root) : IBlobStore
 {
-    private const UnixFileMode ReadOnly = UnixFileMode.UserRead | UnixFileMode.GroupRead;
+    private const UnixFileMode ReadOnly = UnixFileMode.UserRead;
 
     internal string Root => root;
 
@@ -20,8 +20,9 @@ public sealed class FolderBlobStore(string root) : IBlobStore
 
     public Task<int> PrepareAsync(CancellationToken cancellationToken) => Guard(() =>
     {
-        Directory.CreateDirectory(Path.Combine(root, "sha256"));
-        Directory.CreateDirectory(StagingFolder);
+        OwnerOnly.CreateFolder(root);
+        OwnerOnly.CreateFolder(Path.Combine(root, "sha256"));
+        OwnerOnly.CreateFolder(StagingFolder);
         var removed = 0;
         foreach (var path in Directory.EnumerateFiles(StagingFolder))
         {
@@ -44,14 +45,9 @@ public sealed class FolderBlobStore(string root) : IBlobStore
 
     public Task<IStagingWriter> BeginStagingAsync(CancellationToken cancellationToken) => Guard(() =>
     {
-        Directory.CreateDirectory(StagingFolder);
+        OwnerOnly.CreateFolder(StagingFolder);
         var name = $"{Guid.NewGuid():N}.part";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        var stream = new FileStream(Path.Combine(StagingFolder, name), options);
+        var stream = OwnerOnly.CreateNew(Path.Combine(StagingFolder, name), FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
         return (IStagingWriter)new Writer(this, name, stream);
     });
 
@@ -59,7 +55,7 @@ public sealed class FolderBlobStore(string root) : IBlobStore
     {
         var staging = Path.Combine(StagingFolder, staged.StagingName);
         var target = PathOf(staged.Sha256);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        OwnerOnly.CreateFolder(Path.GetDirectoryName(target)!);
         if (File.Exists(target))
         {
             File.Delete(staging);
@@ -67,7 +63,9 @@ public sealed class FolderBlobStore(string root) : IBlobStore
         }
         try
         {
-            // Without overwrite, .NET moves by link-then-unlink on Unix: it fails rather than replace a blob.
+            // Without overwrite, .NET on Unix checks that the target is free and then renames (not link-then-unlink): two
+            // promotions of the same bytes at the same moment could both succeed, the second replacing the first's file
+            // with identical content.
             File.Move(staging, target, overwrite: false);
         }
         catch (IOException) when (File.Exists(target))

@@ -198,14 +198,14 @@ public sealed class FolderBlobStoreTests : BlobStoreContractTests, IDisposable
     }
 
     [Fact]
-    public async Task Promote_StoredFile_IsReadOnlyAndInsideTheRoot()
+    public async Task Promote_StoredFile_IsReadOnlyForItsOwnerAndInsideTheRoot()
     {
         var staged = await StageAsync([42]);
         await Store.PromoteAsync(staged, CancellationToken.None);
 
         var path = Path.Combine(Root, "sha256", staged.Sha256[..2], staged.Sha256);
         Assert.True(File.Exists(path));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead, File.GetUnixFileMode(path));
+        Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(path));
     }
 
     public void Dispose() => home.Dispose();

@@ -29,7 +29,7 @@ public sealed class RoleMatrixTests
         new("tag", HttpMethod.Post, s => $"/api/evidence/{s.Item}/tags", s => Json(new { incidentId = s.Incident, note = "matrix" }), 201, 403, 403, 403, 403),
         new("begin upload", HttpMethod.Post, _ => "/api/uploads", _ => Json(new { fileName = "v.mp4", size = 10, collector = "O" }), 200, 403, 403, 403, 403),
         new("open case", HttpMethod.Post, _ => "/api/cases", _ => Json(new { title = "Matrix case" }), 200, 403, 403, 403, 200),
-        new("add case member", HttpMethod.Post, s => $"/api/cases/{s.Case}/members", _ => Json(new { member = "nadia" }), 200, 403, 403, 403, 200),
+        new("add case member", HttpMethod.Post, s => $"/api/cases/{s.Case}/members", _ => Json(new { member = "olena" }), 200, 403, 403, 403, 200), // a member must be an account: olena, who already is one
         new("list incidents", HttpMethod.Get, _ => "/api/incidents", null, 200, 200, 200, 403, 403),
         new("create incident", HttpMethod.Post, _ => "/api/incidents", _ => Json(new { title = "Camp", kind = "Camp", periodFrom = "2023", place = "Artek", articles = new[] { "8(2)(a)(vii)-1" } }), 200, 403, 403, 403, 403),
         new("elements matrix", HttpMethod.Get, s => $"/api/incidents/{s.Incident}/matrix", null, 200, 200, 404, 403, 403),
