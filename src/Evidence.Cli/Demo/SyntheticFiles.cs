@@ -13,7 +13,12 @@ internal static class SyntheticFiles
 {
     public static IReadOnlyList<string> WriteTo(string folder)
     {
-        Directory.CreateDirectory(folder);
+        // The folder sits in the home, which this may be the first to create: owner-only, as the home would be.
+        if (Path.GetDirectoryName(Path.GetFullPath(folder)) is { } home && !Directory.Exists(home))
+        {
+            Storage.OwnerOnly.CreateFolder(home);
+        }
+        Storage.OwnerOnly.CreateFolder(folder);
         var photo = Png(320, 200);
         var files = new (string Name, byte[] Bytes)[]
         {

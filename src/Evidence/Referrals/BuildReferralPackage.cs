@@ -359,5 +359,6 @@ public sealed record Recipient(RecipientKind Kind, string Name, string Address, 
 /// <summary>One line of data/custody/proofs.jsonl: the audit path of one event's leaf to the package checkpoint's root.</summary>
 public sealed record ProofLine(long Index, long Size, string LeafHash, IReadOnlyList<string> Proof)
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Read back by verify-package from a package that may be hostile: a missing or null field is malformed JSON, not a null.
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
 }

@@ -171,20 +171,19 @@ internal sealed class StrictZip : IDisposable
     /// <summary>The end-of-central-directory record (and its Zip64 twin, when present), which must end the file.</summary>
     private (long DirectoryOffset, long DirectorySize, long Count, long DirectoryEnd) ReadEnd()
     {
-        // The end record is 22 bytes plus a comment of at most 65,535; it must end exactly at the end of the file.
-        var tailLength = (int)Math.Min(length, 22 + 65535);
+        // The end record is the last 22 bytes, with no comment. A comment could hide a second directory and end record,
+        // and unzip and Python's zipfile take the last end record in the file, whatever the first one's comment length
+        // says: they would read another zip than this one. Packages carry no comment, and no standard writer adds one.
+        var tailLength = (int)Math.Min(length, 22);
         var tail = ReadAt(length - tailLength, tailLength);
-        var at = -1;
-        for (var i = tailLength - 22; i >= 0 && at < 0; i--)
+        const int at = 0;
+        if (tailLength < 22 || U32(tail, 0) != EndSignature)
         {
-            if (U32(tail, i) == EndSignature && i + 22 + U16(tail, i + 20) == tailLength)
-            {
-                at = i;
-            }
+            throw new InvalidDataException("no end-of-central-directory record in the last 22 bytes of the file (a zip comment, or bytes after the end record)");
         }
-        if (at < 0)
+        if (U16(tail, 20) != 0)
         {
-            throw new InvalidDataException("no end-of-central-directory record at the end of the file");
+            throw new InvalidDataException("a zip comment, where unzip tools may find another directory than this one");
         }
         var end = tail.AsSpan(at);
         var endOffset = length - tailLength + at;
@@ -423,10 +422,16 @@ internal sealed class StrictZip : IDisposable
         return null;
     }
 
-    /// <summary>Every byte belongs to one entry, in order from offset 0, and the central directory follows the last.</summary>
+    /// <summary>
+    /// Every byte belongs to one entry, in order from offset 0, and the central directory follows the last. Entries that
+    /// overlap are reported and never read: overlapping entries are how a zip bomb makes a small file inflate the same
+    /// bytes once for every name that points into them.
+    /// </summary>
     private void CheckLayout(List<(long Start, long End, string Name)> spans, long directoryOffset)
     {
         long expected = 0;
+        (long Start, long End) previous = (0, 0);
+        var overlapping = new List<(long Start, long End)>();
         foreach (var (start, end, name) in spans.OrderBy(s => s.Start).ThenBy(s => s.End))
         {
             if (start > expected)
@@ -436,9 +441,16 @@ internal sealed class StrictZip : IDisposable
             else if (start < expected)
             {
                 report(new Finding("zip", name, $"an entry that starts after the previous one ends (offset {expected})", $"one that overlaps it from offset {start}"));
+                overlapping.Add((start, end));
+                overlapping.Add(previous);
+            }
+            if (end > expected)
+            {
+                previous = (start, end);
             }
             expected = Math.Max(expected, end);
         }
+        Entries.RemoveAll(e => overlapping.Any(s => e.DataOffset >= s.Start && e.DataOffset < s.End));
         if (expected != directoryOffset)
         {
             report(new Finding("zip", "central directory", $"the central directory right after the last entry (offset {expected})",

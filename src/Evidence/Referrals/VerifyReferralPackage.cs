@@ -131,6 +131,7 @@ public static class PackageVerifier
             var roots = new HashSet<string>(StringComparer.Ordinal);
             // Two names that differ only in case become one file when unzipped on Windows or macOS: the second overwrites the first.
             var folded = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var folders = new List<string>();
             foreach (var entry in zip.Entries)
             {
                 var name = entry.Name;
@@ -145,6 +146,7 @@ public static class PackageVerifier
                     {
                         findings.Add(new Finding("zip", Shown(name), "a folder entry without content", $"{entry.Size} bytes"));
                     }
+                    folders.Add(name);
                     continue;
                 }
                 var slash = name.IndexOf('/');
@@ -171,6 +173,17 @@ public static class PackageVerifier
                 return roots.Count == 1;
             }
             root = roots.Single();
+            // A folder entry is harmless only inside the bag and where no file is: a folder named like a file makes unzip
+            // create the folder and never write the file (a testimony that is "verified" but never reaches the disk).
+            foreach (var folder in folders)
+            {
+                var inside = folder.StartsWith(root + "/", StringComparison.Ordinal) ? folder[(root.Length + 1)..].TrimEnd('/') : null;
+                if (inside is null || files.Keys.Any(f => inside.Length > 0 && (f == inside || inside.StartsWith(f + "/", StringComparison.Ordinal))))
+                {
+                    findings.Add(new Finding("zip", Shown(folder), "folder entries only inside the bag's folder and never in a file's place",
+                        inside is null ? "a folder outside the bag" : "a folder where a file of the bag is"));
+                }
+            }
             return true;
         }
 
@@ -500,7 +513,7 @@ public static class PackageVerifier
                     ingested.Add((id.GetString()!, sha.GetString()!));
                 }
             }
-            catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+            catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or ArgumentException)
             {
                 findings.Add(new Finding("proof", $"data/custody line {lineNumber}", "a custody event and its proof as JSON", Shown(e.Message)));
             }
@@ -516,7 +529,12 @@ public static class PackageVerifier
             }
             try
             {
-                return JsonSerializer.Deserialize<List<PackageItem>>(json, ProofLine.Json) ?? [];
+                var items = JsonSerializer.Deserialize<List<PackageItem?>>(json, ProofLine.Json) ?? [];
+                if (items.Contains(null))
+                {
+                    findings.Add(new Finding("metadata", "data/metadata/items.json", "an item in every place of the list", "null"));
+                }
+                return items.OfType<PackageItem>().ToList();
             }
             catch (JsonException e)
             {

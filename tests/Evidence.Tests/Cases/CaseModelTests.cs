@@ -168,7 +168,9 @@ public sealed class CaseModelTests : IAsyncLifetime
         await slice.SqlAsync("DROP TRIGGER victims_no_update; UPDATE victims SET ProtectedIdentity = (SELECT ProtectedIdentity FROM victims WHERE Code = 'V-0001') WHERE Code = 'V-0002';");
 
         var error = await Assert.ThrowsAsync<UnavailableException>(() => slice.SendAsync(new RevealVictimIdentity("V-0002", "check")));
-        Assert.Contains("does not open", error.Message);
+        // Refused before any decryption: the row no longer holds the sealed identity its VictimAdded event vouches for.
+        // (Were it let through, the AES-GCM seal, bound to the code, would not open either.)
+        Assert.Contains("victims V-0002 ProtectedIdentity", error.Message);
         Assert.Equal(0, await slice.QueryAsync(db => db.CustodyEvents.CountAsync(e => e.Action == "IdentityRevealed")));
     }
 

@@ -468,4 +468,66 @@ public sealed class VerifyPackageTests : IAsyncLifetime
         Assert.Contains(PackageVerifier.Verify(foreign).Findings, f => f.Subject == "signer not pinned");
         Assert.Contains(PackageVerifier.Verify(foreign, key).Findings, f => f.Kind == "key");
     }
+
+    /// <summary>
+    /// A second directory and end record hidden in the zip comment: unzip and Python's zipfile take the last end record
+    /// in the file, so they would read the hidden one while a reader that honours the first one's comment length reads
+    /// the real one. A package carries no comment; any comment is refused.
+    /// </summary>
+    [Fact]
+    public void Verify_EndRecordHiddenInTheZipComment_Refused()
+    {
+        var bytes = File.ReadAllBytes(package);
+        var end = bytes[^22..];
+        var hidden = bytes[..^2].Concat(BitConverter.GetBytes((ushort)end.Length)).Concat(end).ToArray();
+        var path = Path.Combine(slice.Home, "comment.zip");
+        File.WriteAllBytes(path, hidden);
+
+        var report = PackageVerifier.Verify(path, key);
+
+        // Read as unzip reads it (from the last end record), the first end record is bytes no header accounts for.
+        Assert.False(report.Clean);
+        Assert.Contains(report.Findings, f => f.Kind == "zip" && f.Subject == "central directory");
+    }
+
+    [Fact]
+    public void Verify_ZipComment_Refused()
+    {
+        var bytes = File.ReadAllBytes(package);
+        var commented = bytes[..^2].Concat(BitConverter.GetBytes((ushort)5)).Concat("hello"u8.ToArray()).ToArray();
+        var path = Path.Combine(slice.Home, "commented.zip");
+        File.WriteAllBytes(path, commented);
+
+        var report = PackageVerifier.Verify(path, key);
+
+        Assert.Contains(report.Findings, f => f.Kind == "zip" && f.Found.Contains("zip comment", StringComparison.Ordinal));
+    }
+
+    /// <summary>A folder entry where a file of the bag is: unzip creates the folder and never writes the testimony.</summary>
+    [Fact]
+    public void Verify_FolderEntryInAFilesPlace_OrOutsideTheBag_Found()
+    {
+        var evidence = PackageZip.Read(package).Keys.First(n => n.Contains("/data/evidence/", StringComparison.Ordinal));
+
+        var inPlace = PackageVerifier.Verify(PackageZip.Write(Path.Combine(slice.Home, "folder.zip"),
+            new[] { (evidence + "/", Array.Empty<byte>()) }.Concat(PackageZip.Read(package).Select(e => (e.Key, e.Value)))), key);
+        var outside = PackageVerifier.Verify(Tampered((_, b) => b, ("zzz/", [])), key);
+
+        Assert.Contains(inPlace.Findings, f => f.Kind == "zip" && f.Found == "a folder where a file of the bag is");
+        Assert.Contains(outside.Findings, f => f.Kind == "zip" && f.Found == "a folder outside the bag");
+    }
+
+    /// <summary>Null or missing fields in the package's JSON are findings, not a crash (exit 134).</summary>
+    [Theory]
+    [InlineData("data/custody/proofs.jsonl", "{\"index\":0}\n")]
+    [InlineData("data/custody/proofs.jsonl", "{\"index\":0,\"size\":1,\"leafHash\":\"00\",\"proof\":[null]}\n")]
+    [InlineData("data/metadata/items.json", "[null]")]
+    [InlineData("data/metadata/items.json", "[{}]")]
+    public void Verify_NullsInThePackagesJson_FindingsNotACrash(string file, string content)
+    {
+        var report = PackageVerifier.Verify(Tampered((name, bytes) => name == $"{root}/{file}" ? System.Text.Encoding.UTF8.GetBytes(content) : bytes), key);
+
+        Assert.False(report.Clean);
+        Assert.Contains(report.Findings, f => f.Kind is "proof" or "metadata");
+    }
 }
