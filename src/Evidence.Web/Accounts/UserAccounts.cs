@@ -13,11 +13,14 @@ public sealed record NewAccount(string Name, string Role, string? Office, string
 public sealed record AccountView(string Name, Role Role, RecipientKind? Office, bool LockedOut, DateTime CreatedAtUtc, int Tokens);
 
 /// <summary>Creates, lists and removes user accounts, and resolves API tokens. Used by `evidence user` and the admin page.</summary>
-public sealed class UserAccounts(UserManager<EvidenceUser> users, AccountsDbContext db, TimeProvider clock)
+public sealed class UserAccounts(UserManager<EvidenceUser> users, AccountsDbContext db, Data.EvidenceDbContext records, TimeProvider clock)
 {
     private const string TokenPrefix = "evd_";
 
-    public async Task<NewAccount> AddAsync(string name, Role role, RecipientKind? office, CancellationToken cancellationToken)
+    public Task<NewAccount> AddAsync(string name, Role role, RecipientKind? office, CancellationToken cancellationToken) =>
+        AddAsync(name, role, office, newToTheRecords: true, cancellationToken);
+
+    private async Task<NewAccount> AddAsync(string name, Role role, RecipientKind? office, bool newToTheRecords, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(name) || name.Length is < 2 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@'))
@@ -48,6 +51,14 @@ public sealed class UserAccounts(UserManager<EvidenceUser> users, AccountsDbCont
         {
             throw new InvalidRequestException($"There is already a user named {name}.");
         }
+        // Memberships and what someone recorded are matched by name: a removed account's name given to a new person would
+        // hand them the old one's cases, evidence and children. A name the records know is never given again.
+        if (newToTheRecords && (await records.CaseMembers.AnyAsync(m => m.Member == name, cancellationToken)
+                                || await records.CustodyEvents.AnyAsync(e => e.Actor == name, cancellationToken)))
+        {
+            throw new InvalidRequestException($"The name {name} already acts in the custody records (a removed account's, or a local operator's); " +
+                                              "records are matched by name, so it is never given to another person. Choose another name.");
+        }
         var password = NewPassword();
         var user = new EvidenceUser { UserName = name, Role = role, Office = office, MustChangePassword = true, CreatedAtUtc = clock.GetUtcNow().UtcDateTime };
         var created = await users.CreateAsync(user, password);
@@ -61,7 +72,7 @@ public sealed class UserAccounts(UserManager<EvidenceUser> users, AccountsDbCont
 
     /// <summary>Creates the first admin when the installation has no user at all; null otherwise.</summary>
     public async Task<NewAccount?> EnsureFirstAdminAsync(CancellationToken cancellationToken) =>
-        await db.Users.AnyAsync(cancellationToken) ? null : await AddAsync("admin", Role.Admin, null, cancellationToken);
+        await db.Users.AnyAsync(cancellationToken) ? null : await AddAsync("admin", Role.Admin, null, newToTheRecords: false, cancellationToken);
 
     public async Task<string> IssueTokenAsync(EvidenceUser user, CancellationToken cancellationToken)
     {

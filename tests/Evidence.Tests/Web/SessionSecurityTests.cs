@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.RegularExpressions;
 using Evidence.Tests.Fixtures;
@@ -22,6 +23,24 @@ public sealed partial class SessionSecurityTests
 
         Assert.Contains("locked", locked, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, withToken.StatusCode);
+    }
+
+    /// <summary>A removed account's name, given to a new person, handed them the old one's cases, evidence and children.</summary>
+    [Fact]
+    public async Task AddUser_NameOfARemovedAccountThatActedInTheRecords_400()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var investigator = scenario.Server.Client(scenario.Investigator);
+        (await investigator.PostAsJsonAsync("/api/cases", new { title = "Case of the first person" })).EnsureSuccessStatusCode();
+        using var admin = scenario.Server.Client(scenario.Admin);
+        (await admin.DeleteAsync($"/api/users/{scenario.Investigator.Name}")).EnsureSuccessStatusCode();
+
+        using var again = await admin.PostAsJsonAsync("/api/users", new { name = scenario.Investigator.Name, role = "Investigator" });
+        using var fresh = await admin.PostAsJsonAsync("/api/users", new { name = "someone-new", role = "Investigator" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Contains("never given to another person", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
     }
 
     [Fact]
