@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
@@ -30,11 +29,8 @@ internal static class VictimAccess
             : [];
         var cases = caseIds.Select(c => c.ToString()).ToHashSet(StringComparer.Ordinal);
         string[] actions = ["VictimAdded", "CaseOpened", "CaseMemberAdded"];
-        var named = (await db.CustodyEvents.AsNoTracking().Where(e => actions.Contains(e.Action)).ToListAsync(cancellationToken))
-            .Where(e => CustodyLeaf.Parse(e.Leaf) is { } leaf && JsonSerializer.Deserialize<Dictionary<string, string>>(leaf.Details)!
-                .Any(d => (d.Key == "victim" && codes.Contains(d.Value)) || (d.Key == "case" && cases.Contains(d.Value))))
-            .ToList();
-        var proven = ledger.Proven(named, checkpoint);
+        var proven = await ledger.ProvenNamingAsync(actions, (key, value) => (key == "victim" && codes.Contains(value)) || (key == "case" && cases.Contains(value)),
+            checkpoint, cancellationToken);
         var findings = Projections.Victims.Check(victims, proven).Concat(Projections.CaseMembers.Check(memberships, proven)).ToList();
         if (findings.Count > 0)
         {

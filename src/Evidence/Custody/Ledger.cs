@@ -137,6 +137,19 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
     }
 
     /// <summary>
+    /// The events of <paramref name="actions"/> whose leaf has a detail that <paramref name="names"/> (key, value) accepts,
+    /// proven against <paramref name="checkpoint"/>. Only these are proven; a leaf altered to name none of them leaves
+    /// its row without an event, which the caller's check then reports.
+    /// </summary>
+    internal async Task<List<CustodyEvent>> ProvenNamingAsync(string[] actions, Func<string, string, bool> names, CheckpointRecord checkpoint, CancellationToken cancellationToken)
+    {
+        var named = (await db.CustodyEvents.AsNoTracking().Where(e => actions.Contains(e.Action)).ToListAsync(cancellationToken))
+            .Where(e => CustodyLeaf.Parse(e.Leaf) is { } leaf && JsonSerializer.Deserialize<Dictionary<string, string>>(leaf.Details)!.Any(d => names(d.Key, d.Value)))
+            .ToList();
+        return Proven(named, checkpoint);
+    }
+
+    /// <summary>
     /// The events as their stored leaves say, each proven to be in the tree <paramref name="checkpoint"/> signed; events
     /// after it are left out. Columns beside the leaf are conveniences a database administrator can change unseen until
     /// verify runs; what is about to be signed again (a package) is read from the proven leaves only.

@@ -260,12 +260,8 @@ internal sealed class BuildReferralPackageHandler(
         keys.UnionWith(perpetrators.Select(p => p.Id.ToString()));
         keys.UnionWith(links.Select(l => l.Id.ToString()));
         keys.UnionWith(victims.Select(v => v.Code));
-        // Only the events that name one of these rows are proven; a leaf altered to name none leaves its row unvouched for.
-        var named = (await db.CustodyEvents.AsNoTracking().Where(e => caseModel.Contains(e.Action)).ToListAsync(cancellationToken))
-            .Where(e => CustodyLeaf.Parse(e.Leaf) is { } leaf && JsonSerializer.Deserialize<Dictionary<string, string>>(leaf.Details)!
-                .Any(d => d.Key is "incident" or "perpetrator" or "link" or "victim" && keys.Contains(d.Value)))
-            .ToList();
-        var caseModelEvents = ledger.Proven(named, checkpoint);
+        var caseModelEvents = await ledger.ProvenNamingAsync(caseModel, (key, value) => key is "incident" or "perpetrator" or "link" or "victim" && keys.Contains(value),
+            checkpoint, cancellationToken);
         var numbers = await db.RegistrationNumbers.AsNoTracking().Where(r => ids.Contains(r.EvidenceId)).ToListAsync(cancellationToken);
         var findings = Projections.Items.Check(items, itemEvents)
             .Concat(Projections.RegistrationNumbers.Check(numbers, itemEvents))
