@@ -4,8 +4,8 @@ using Evidence.Crypto;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Ingest;
 using Evidence.Pipeline;
+using Evidence.Text;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 
@@ -52,7 +52,7 @@ internal sealed class AddVictimHandler(EvidenceDbContext db, UnitOfWork unitOfWo
         var identity = request.Identity;
         if (identity?.BornOn is { } born)
         {
-            identity = identity with { BornOn = CapturedAt.Normalize(born, now, out var problem) ?? throw new InvalidRequestException("The date of birth: " + problem?.Replace("captured-at", "date", StringComparison.Ordinal)) };
+            identity = identity with { BornOn = PartialDate.Normalize("The date of birth", born, now, out var problem) ?? throw new InvalidRequestException(problem!) };
         }
         if (request.CaseId is { } caseId && !await Visibility.Cases(db, actor.Value).AnyAsync(c => c.Id == caseId, cancellationToken))
         {

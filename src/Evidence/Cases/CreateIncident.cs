@@ -2,8 +2,8 @@ using System.Globalization;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Ingest;
 using Evidence.Pipeline;
+using Evidence.Text;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 
@@ -101,7 +101,7 @@ internal sealed class CreateIncidentHandler(EvidenceDbContext db, UnitOfWork uni
     }
 
     private static string Date(string which, string value, DateTimeOffset now) =>
-        CapturedAt.Normalize(value, now, out var problem) ?? throw new InvalidRequestException($"The period's {which} date: {problem}".Replace("captured-at", "date", StringComparison.Ordinal));
+        PartialDate.Normalize($"The period's {which} date", value, now, out var problem) ?? throw new InvalidRequestException(problem!);
 
     // "2022-10" and "2022-10-14" compare on what both say.
     private static string Prefix(string value, int length) => value[..Math.Min(value.Length, length)];

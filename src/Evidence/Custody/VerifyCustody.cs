@@ -22,12 +22,6 @@ namespace Evidence.Custody;
 [AllowedRoles(Role.Auditor, Role.Admin)]
 public sealed record VerifyCustody(string? PinnedVerifierKey = null) : IRequest<VerificationReport>;
 
-/// <summary>One thing that is not as recorded: what (an item, an event, a checkpoint, a blob), expected, found.</summary>
-public sealed record Finding(string Kind, string Subject, string Expected, string Found)
-{
-    /// <summary>A stored value as a finding shows it: cut, so that a forged megabyte does not become a megabyte of report.</summary>
-    public static string Cut(string value) => value.Length <= 120 ? value : value[..120] + $"… ({value.Length} characters)";
-}
 
 public sealed record VerificationReport(int ItemsChecked, int BlobsChecked, long EventsChecked, int CheckpointsChecked, int TimestampsChecked, IReadOnlyList<Finding> Findings)
 {

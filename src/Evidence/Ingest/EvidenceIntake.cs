@@ -3,6 +3,7 @@ using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Pipeline;
 using Evidence.Storage;
+using Evidence.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -26,7 +27,7 @@ internal sealed record IntakeFields(string Collector, Guid? CaseId, string? Sour
         {
             yield return "the source description is longer than 4000 characters.";
         }
-        if (capturedAt is not null && Ingest.CapturedAt.Normalize(capturedAt, DateTimeOffset.MaxValue, out var problem) is null)
+        if (capturedAt is not null && PartialDate.Normalize("captured-at", capturedAt, DateTimeOffset.MaxValue, out var problem) is null)
         {
             yield return problem!;
         }
@@ -49,7 +50,7 @@ internal sealed class EvidenceIntake(
     /// <summary>Checks what depends on stored data (the case exists and the actor works it, the capture date is not in the future) before any byte is read.</summary>
     public async Task CheckAsync(IntakeFields fields, CancellationToken cancellationToken)
     {
-        if (fields.CapturedAt is not null && CapturedAt.Normalize(fields.CapturedAt, clock.GetUtcNow(), out var problem) is null)
+        if (fields.CapturedAt is not null && PartialDate.Normalize("captured-at", fields.CapturedAt, clock.GetUtcNow(), out var problem) is null)
         {
             throw new InvalidRequestException(problem!);
         }
@@ -67,7 +68,7 @@ internal sealed class EvidenceIntake(
         Stream source, string originalName, IntakeFields fields, IProgress<long>? progress, Action<HashingCopy.Result>? afterCopy, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var capturedAt = fields.CapturedAt is null ? null : CapturedAt.Normalize(fields.CapturedAt, now, out _);
+        var capturedAt = fields.CapturedAt is null ? null : PartialDate.Normalize("captured-at", fields.CapturedAt, now, out _);
         HashingCopy.Result copied;
         StagedBlob staged;
         await using (var writer = await blobs.BeginStagingAsync(cancellationToken))

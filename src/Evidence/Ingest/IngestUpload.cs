@@ -48,7 +48,7 @@ public sealed record IngestUpload(
     }
 
     /// <summary>The name as kept: only its last segment, so a sender's folder names ("../../x", "C:\x") never travel.</summary>
-    internal static string KeptName(string fileName) => Referrals.BagNames.LastSegment(fileName.Trim());
+    internal static string KeptName(string fileName) => Text.FileNames.LastSegment(fileName.Trim());
 }
 
 internal sealed class IngestUploadHandler(EvidenceIntake intake) : IRequestHandler<IngestUpload, IngestedEvidence>

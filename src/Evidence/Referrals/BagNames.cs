@@ -1,4 +1,5 @@
 using System.Text;
+using Evidence.Text;
 
 namespace Evidence.Referrals;
 
@@ -17,7 +18,7 @@ public static class BagNames
     public static string Safe(string originalName)
     {
         // Only the last segment: the rest is where it was found, which the metadata keeps.
-        var name = LastSegment(originalName).Normalize(NormalizationForm.FormC);
+        var name = FileNames.LastSegment(originalName).Normalize(NormalizationForm.FormC);
         var builder = new StringBuilder(name.Length);
         foreach (var c in name)
         {
@@ -48,13 +49,6 @@ public static class BagNames
             safe = safe[..(MaxSafeLength - extension.Length)].TrimEnd('.', '_', '-') + extension;
         }
         return safe.Length == 0 ? "item" : safe;
-    }
-
-    /// <summary>The file's own name, without the folders it was found in (either slash).</summary>
-    public static string LastSegment(string originalName)
-    {
-        var name = originalName.Replace('\\', '/');
-        return name[(name.LastIndexOf('/') + 1)..];
     }
 
     // Ukrainian national transliteration (2010) for Ukrainian letters, common practice for the Russian ones.

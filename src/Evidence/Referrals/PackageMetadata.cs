@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Evidence.Cases;
 using Evidence.Domain;
+using Evidence.Text;
 
 namespace Evidence.Referrals;
 
@@ -64,7 +65,7 @@ internal sealed class PackageMetadata
             return new PackageItem(
                 erns[item.Id],
                 files[item.Id],
-                BagNames.LastSegment(item.OriginalName),
+                FileNames.LastSegment(item.OriginalName),
                 item.CapturedAt,
                 item.MediaType,
                 item.Collector,
