@@ -23,7 +23,7 @@ internal static class CaseModelCommands
                 var (latitude, longitude) = Coordinates(line.Value("--coordinates"));
                 var id = await session.SendAsync(new CreateIncident(
                     line.Required("--title"),
-                    Parse<IncidentKind>(line.Required("--kind"), "--kind"),
+                    Arguments.Choice<IncidentKind>(line.Required("--kind"), "--kind"),
                     line.Required("--from"),
                     line.Required("--place"),
                     line.Values("--article"),
@@ -33,12 +33,12 @@ internal static class CaseModelCommands
                     line.Value("--country"),
                     latitude,
                     longitude,
-                    line.Value("--children") is { } children ? Int(children, "--children") : null,
-                    line.Value("--case") is { } caseId ? Id(caseId, "--case") : null), cancellationToken);
+                    line.Value("--children") is { } children ? Arguments.Int(children, "--children") : null,
+                    line.Value("--case") is { } caseId ? Arguments.Id(caseId, "--case") : null), cancellationToken);
                 await WriteIdAsync(app, line, id);
                 return CliApp.Ok;
             case [_, "matrix", var incident]:
-                var matrix = await session.SendAsync(new GetElementsMatrix(Id(incident, "the incident id")), cancellationToken);
+                var matrix = await session.SendAsync(new GetElementsMatrix(Arguments.Id(incident, "the incident id")), cancellationToken);
                 if (line.Has("--json"))
                 {
                     app.WriteJson(new
@@ -79,7 +79,7 @@ internal static class CaseModelCommands
         switch (line.Positionals)
         {
             case [_, "add"]:
-                var added = await session.SendAsync(new AddPerpetrator(line.Required("--name"), Parse<PerpetratorKind>(line.Required("--kind"), "--kind"),
+                var added = await session.SendAsync(new AddPerpetrator(line.Required("--name"), Arguments.Choice<PerpetratorKind>(line.Required("--kind"), "--kind"),
                     line.Value("--position"), line.Value("--affiliation"), line.Values("--alias")), cancellationToken);
                 if (added.SameName.Count > 0)
                 {
@@ -102,7 +102,7 @@ internal static class CaseModelCommands
                     (null, { } group) => (PerpetratorRelation.MemberOf, group),
                     _ => throw new UsageException("give exactly one of --commands ID or --member-of ID."),
                 };
-                var link = await session.SendAsync(new LinkPerpetrators(Id(from, "the perpetrator id"), relation, Id(to, "the linked perpetrator id")), cancellationToken);
+                var link = await session.SendAsync(new LinkPerpetrators(Arguments.Id(from, "the perpetrator id"), relation, Arguments.Id(to, "the linked perpetrator id")), cancellationToken);
                 await WriteIdAsync(app, line, link);
                 return CliApp.Ok;
             default:
@@ -124,12 +124,12 @@ internal static class CaseModelCommands
                     throw new UsageException("--born, --documents and --family belong to an identity: give --name too.");
                 }
                 var code = await session.SendAsync(new AddVictim(
-                    line.Value("--age") is { } age ? Int(age, "--age") : null,
+                    line.Value("--age") is { } age ? Arguments.Int(age, "--age") : null,
                     line.Value("--sex"),
                     line.Value("--origin"),
-                    line.Value("--status") is { } status ? Parse<VictimStatus>(status, "--status") : VictimStatus.Deported,
+                    line.Value("--status") is { } status ? Arguments.Choice<VictimStatus>(status, "--status") : VictimStatus.Deported,
                     hasIdentity ? new VictimIdentity(line.Required("--name"), line.Value("--born"), line.Value("--documents"), line.Value("--family")) : null,
-                    line.Value("--case") is { } caseId ? Id(caseId, "--case") : null), cancellationToken);
+                    line.Value("--case") is { } caseId ? Arguments.Id(caseId, "--case") : null), cancellationToken);
                 if (line.Has("--json"))
                 {
                     app.WriteJson(new { code });
@@ -165,9 +165,9 @@ internal static class CaseModelCommands
         }
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var id = await session.SendAsync(new TagEvidence(
-            Id(evidence, "the evidence id"),
-            line.Value("--incident") is { } incident ? Id(incident, "--incident") : null,
-            line.Value("--perpetrator") is { } perpetrator ? Id(perpetrator, "--perpetrator") : null,
+            Arguments.Id(evidence, "the evidence id"),
+            line.Value("--incident") is { } incident ? Arguments.Id(incident, "--incident") : null,
+            line.Value("--perpetrator") is { } perpetrator ? Arguments.Id(perpetrator, "--perpetrator") : null,
             line.Value("--victim"),
             line.Values("--element"),
             line.Value("--note")), cancellationToken);
@@ -183,7 +183,7 @@ internal static class CaseModelCommands
             throw new UsageException("usage: evidence untag <tag-id> --reason TEXT");
         }
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
-        var id = Id(tag, "the tag id");
+        var id = Arguments.Id(tag, "the tag id");
         await session.SendAsync(new UntagEvidence(id, line.Required("--reason")), cancellationToken);
         await WriteIdAsync(app, line, id);
         return CliApp.Ok;
@@ -195,15 +195,15 @@ internal static class CaseModelCommands
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var records = await session.SendAsync(new SearchEvidence(
             line.Positionals.Count > 1 ? string.Join(" ", line.Positionals.Skip(1)) : null,
-            line.Value("--incident") is { } incident ? Id(incident, "--incident") : null,
-            line.Value("--perpetrator") is { } perpetrator ? Id(perpetrator, "--perpetrator") : null,
+            line.Value("--incident") is { } incident ? Arguments.Id(incident, "--incident") : null,
+            line.Value("--perpetrator") is { } perpetrator ? Arguments.Id(perpetrator, "--perpetrator") : null,
             line.Value("--victim"),
             line.Value("--media-type"),
             line.Value("--from"),
             line.Value("--to"),
             line.Value("--collector"),
             line.Value("--sha256"),
-            line.Value("--limit") is { } limit ? Int(limit, "--limit") : 200), cancellationToken);
+            line.Value("--limit") is { } limit ? Arguments.Int(limit, "--limit") : 200), cancellationToken);
         if (line.Has("--json"))
         {
             app.WriteJson(records.Select(r => new
@@ -230,17 +230,6 @@ internal static class CaseModelCommands
         }
         return app.Out.WriteLineAsync(id.ToString());
     }
-
-    internal static Guid Id(string text, string what) =>
-        Guid.TryParse(text, out var id) ? id : throw new UsageException($"{what} must be an id like 0199b1d2-...; '{Text.Display.Text(text)}' is not one.");
-
-    private static int Int(string text, string option) =>
-        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : throw new UsageException($"{option} takes a whole number, not '{Text.Display.Text(text)}'.");
-
-    internal static T Parse<T>(string text, string option) where T : struct, Enum =>
-        !text.Any(char.IsAsciiDigit) && Enum.TryParse<T>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw new UsageException($"{option} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{Text.Display.Text(text)}'.");
 
     private static (double?, double?) Coordinates(string? text)
     {

@@ -17,11 +17,11 @@ internal static class PackageCommands
             throw new UsageException($"package takes no words after it: '{line.Positionals[1]}'.");
         }
         var request = new BuildReferralPackage(
-            CaseModelCommands.Id(line.Required("--incident"), "--incident"),
-            CaseModelCommands.Parse<RecipientKind>(line.Required("--recipient"), "--recipient"),
+            Arguments.Id(line.Required("--incident"), "--incident"),
+            Arguments.Choice<RecipientKind>(line.Required("--recipient"), "--recipient"),
             line.Required("--out"),
-            line.Value("--perpetrator") is { } perpetrator ? CaseModelCommands.Id(perpetrator, "--perpetrator") : null,
-            line.Values("--evidence").Select(id => CaseModelCommands.Id(id, "--evidence")).ToList(),
+            line.Value("--perpetrator") is { } perpetrator ? Arguments.Id(perpetrator, "--perpetrator") : null,
+            line.Values("--evidence").Select(id => Arguments.Id(id, "--evidence")).ToList(),
             line.Has("--include-identities"),
             line.Value("--recipient-name"),
             line.Value("--recipient-address"),

@@ -44,8 +44,8 @@ internal static class ServeCommands
         {
             case "add":
                 var name = line.Positionals.ElementAtOrDefault(2) ?? throw new UsageException("user add needs a NAME.");
-                var role = CaseModelCommands.Parse<Role>(line.Required("--role"), "--role");
-                var office = line.Value("--office") is { } value ? CaseModelCommands.Parse<RecipientKind>(value, "--office") : (RecipientKind?)null;
+                var role = Arguments.Choice<Role>(line.Required("--role"), "--role");
+                var office = line.Value("--office") is { } value ? Arguments.Choice<RecipientKind>(value, "--office") : (RecipientKind?)null;
                 var account = await accounts.AddAsync(name, role, office, cancellationToken);
                 if (line.Has("--json"))
                 {

@@ -28,9 +28,8 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
             return Redirect("/users");
         }
         Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];
-        Items = await TrySendAsync(new SearchEvidence(NullIfBlank(Text), Incident, MediaType: NullIfBlank(MediaType), Sha256: NullIfBlank(Sha256)), cancellationToken) ?? [];
+        Items = await TrySendAsync(new SearchEvidence(Fields.Trimmed(Text), Incident, MediaType: Fields.Trimmed(MediaType), Sha256: Fields.Trimmed(Sha256)), cancellationToken) ?? [];
         return Page();
     }
 
-    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -95,7 +95,7 @@ internal sealed class EvidenceIntake(
             ExtractedText = ExtractedText.FromHead(mediaType, copied.Head),
             OriginalName = originalName,
             Collector = fields.Collector.Trim(),
-            Source = string.IsNullOrWhiteSpace(fields.Source) ? null : fields.Source.Trim(),
+            Source = Fields.Trimmed(fields.Source),
             CapturedAt = capturedAt,
             IngestedAtUtc = now.UtcDateTime,
             IngestedBy = actor.Value.Name,

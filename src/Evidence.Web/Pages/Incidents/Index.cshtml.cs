@@ -24,7 +24,7 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         var articles = (Articles ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var id = await TrySendAsync(new CreateIncident(Title ?? "", Kind, PeriodFrom ?? "", Place ?? "", articles, string.IsNullOrWhiteSpace(PeriodTo) ? null : PeriodTo), cancellationToken);
+        var id = await TrySendAsync(new CreateIncident(Title ?? "", Kind, PeriodFrom ?? "", Place ?? "", articles, Fields.Trimmed(PeriodTo)), cancellationToken);
         if (id != Guid.Empty)
         {
             return Redirect($"/incidents/{id}");

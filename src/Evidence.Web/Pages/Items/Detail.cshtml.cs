@@ -31,8 +31,8 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
     public async Task<IActionResult> OnPostTagAsync(CancellationToken cancellationToken)
     {
         var elements = (TagElements ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (await TrySendAsync(new TagEvidence(Id, TagIncident, TagPerpetrator, string.IsNullOrWhiteSpace(TagVictim) ? null : TagVictim.Trim(), elements,
-                string.IsNullOrWhiteSpace(TagNote) ? null : TagNote), cancellationToken) != Guid.Empty)
+        if (await TrySendAsync(new TagEvidence(Id, TagIncident, TagPerpetrator, Fields.Trimmed(TagVictim), elements,
+                Fields.Trimmed(TagNote)), cancellationToken) != Guid.Empty)
         {
             Done = "Tagged.";
         }
