@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Evidence.Custody;
 using Evidence.Data;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using MediatR;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using Evidence.Ingest;
+using Evidence.Requests;
+using Evidence;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Evidence;
-using Evidence.Ingest;
-using Evidence.Pipeline;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Evidence.Cases;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Search;
 using Evidence.Tagging;
 

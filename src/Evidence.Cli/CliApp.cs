@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Evidence.Pipeline;
+using Evidence.Requests;
 
 namespace Evidence.Cli;
 

@@ -1,5 +1,5 @@
 using Evidence.Ingest;
-using Evidence.Pipeline;
+using Evidence.Requests;
 
 namespace Evidence.Cli;
 

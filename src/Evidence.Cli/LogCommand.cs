@@ -1,6 +1,6 @@
 using System.Globalization;
 using Evidence.Custody;
-using Evidence.Pipeline;
+using Evidence.Requests;
 
 namespace Evidence.Cli;
 

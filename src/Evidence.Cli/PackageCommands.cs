@@ -1,6 +1,6 @@
 using Evidence.Domain;
-using Evidence.Pipeline;
 using Evidence.Referrals;
+using Evidence.Requests;
 
 namespace Evidence.Cli;
 

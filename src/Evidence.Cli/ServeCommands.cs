@@ -1,7 +1,7 @@
 using Evidence.Domain;
-using Evidence.Pipeline;
-using Evidence.Web;
+using Evidence.Requests;
 using Evidence.Web.Accounts;
+using Evidence.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,5 @@
 using Evidence.Custody;
-using Evidence.Pipeline;
+using Evidence.Requests;
 
 namespace Evidence.Cli;
 

@@ -1,4 +1,5 @@
-using Evidence.Pipeline;
+using Evidence.Data;
+using Evidence.Requests;
 using Evidence.Web.Accounts;
 using Evidence.Web.Api;
 using Microsoft.AspNetCore.Antiforgery;
@@ -14,7 +15,7 @@ namespace Evidence.Web;
 /// <summary>
 /// The web app of ARCHITECTURE §8: a JSON API and server-rendered pages over the same MediatR requests the CLI
 /// sends. Authentication decides who the actor is; what each role may do is decided by the requests themselves
-/// (their <see cref="AllowedRolesAttribute"/> and the core's visibility rules), never here.
+/// (their <see cref="Access.AllowedRolesAttribute"/> and the core's visibility rules), never here.
 /// </summary>
 public static class WebApp
 {
@@ -116,11 +117,11 @@ public static class WebApp
             await using var scope = app.Services.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.MigrateAsync(cancellationToken);
         }
-        catch (Exception e) when (Data.Sqlite.IsDamaged(e))
+        catch (Exception e) when (Data.DatabaseFailures.Describe(e, settings.DatabasePath) is { } failure)
         {
-            // The server does not start on a damaged file: `serve` says so and exits 2.
+            // The server does not start on a damaged, locked or unreachable database: `serve` says so and exits 2.
             await app.DisposeAsync();
-            throw UnavailableException.DatabaseDamaged(e, settings.DatabasePath);
+            throw failure;
         }
 
         // First: behind the TLS proxy of docs/deploy.md the request is https, so cookies are Secure (SameAsRequest).

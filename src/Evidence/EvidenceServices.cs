@@ -2,6 +2,7 @@ using Evidence.Crypto;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Storage;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
@@ -42,7 +43,9 @@ public static class EvidenceServices
         services.AddScoped(provider => new CheckpointTimestamps(provider.GetRequiredService<EvidenceDbContext>(),
             provider.GetRequiredService<ILogger<CheckpointTimestamps>>(), provider.GetService<TimestampAuthority>()));
         services.AddScoped<CurrentActor>();
-        services.AddScoped<UnitOfWork>();
+        // The unit of work is given the ledger's append as a step, so that neither knows the other's insides.
+        services.AddScoped(provider => new UnitOfWork(provider.GetRequiredService<EvidenceDbContext>(), provider.GetRequiredService<IBlobStore>(),
+            provider.GetRequiredService<Ledger>().AppendAsync, provider.GetRequiredService<CurrentActor>(), provider.GetRequiredService<ILogger<UnitOfWork>>()));
         services.AddScoped<Ingest.EvidenceIntake>();
         services.AddSingleton(provider => new Ingest.UploadStaging(settings.UploadFolder, settings.MaxUploadBytes, provider.GetRequiredService<TimeProvider>()));
 
@@ -77,24 +80,13 @@ public static class EvidenceServices
             await PrepareAsync(provider, cancellationToken);
             return provider;
         }
-        catch (Exception e) when (Sqlite.IsBusy(e))
+        catch (Exception e)
         {
             await provider.DisposeAsync();
-            throw new UnavailableException("The evidence database is locked by another process; try again.", e);
-        }
-        catch (Exception e) when (Postgres.IsUnavailable(e))
-        {
-            await provider.DisposeAsync();
-            throw new UnavailableException($"The PostgreSQL server could not be reached ({e.Message}); try again.", e);
-        }
-        catch (Exception e) when (Sqlite.IsDamaged(e))
-        {
-            await provider.DisposeAsync();
-            throw UnavailableException.DatabaseDamaged(e, settings.DatabasePath);
-        }
-        catch
-        {
-            await provider.DisposeAsync();
+            if (DatabaseFailures.Describe(e, settings.DatabasePath) is { } failure)
+            {
+                throw failure;
+            }
             throw;
         }
     }
@@ -106,29 +98,10 @@ public static class EvidenceServices
     /// </summary>
     public static async Task PrepareAsync(IServiceProvider provider, CancellationToken cancellationToken)
     {
-        await using var scope = provider.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
-        var blobs = provider.GetRequiredService<IBlobStore>();
-        var removed = await blobs.PrepareAsync(cancellationToken);
-        var log = provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EvidenceServices));
-        if (removed > 0)
+        await using (var scope = provider.CreateAsyncScope())
         {
-            log.LogWarning("Removed {Count} staged blobs left behind by an interrupted ingest", removed);
+            await scope.ServiceProvider.GetRequiredService<EvidenceDbContext>().Database.MigrateAsync(cancellationToken);
         }
-        var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
-        if (await WriteLock.RemoveUnrecordedBlobsAsync(db, blobs, ledger,
-                provider.GetRequiredService<TimeProvider>().GetUtcNow() - provider.GetRequiredService<EvidenceSettings>().StagingMaxAge, log, cancellationToken) is > 0 and var unrecorded)
-        {
-            log.LogWarning("Removed {Count} blobs that no evidence item records: a process stopped between storing a file and recording it", unrecorded);
-        }
-        if (await Referrals.UnrecordedPackages.RemoveAsync(db, ledger, provider.GetRequiredService<EvidenceSettings>().PackageFolder, log, cancellationToken) is > 0 and var packages)
-        {
-            log.LogWarning("Removed {Count} package files that no referral package records: a process stopped while building or publishing them", packages);
-        }
-        if (provider.GetRequiredService<Ingest.UploadStaging>().RemoveAbandoned(TimeSpan.FromDays(7)) is > 0 and var uploads)
-        {
-            log.LogWarning("Removed {Count} resumable uploads abandoned for a week or interrupted while completing", uploads);
-        }
+        await Recovery.StartupRecovery.RunAsync(provider, cancellationToken);
     }
 }

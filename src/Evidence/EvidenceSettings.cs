@@ -1,3 +1,5 @@
+using Evidence.Requests;
+
 namespace Evidence;
 
 /// <summary>
@@ -107,7 +109,7 @@ public sealed record EvidenceSettings
         {
             settings = settings with { TimestampAuthorityUrl = Uri.TryCreate(tsa, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
                 ? url
-                : throw new Pipeline.InvalidRequestException($"EVIDENCE_TSA_URL must be an http or https URL, not '{tsa}'.") };
+                : throw new Requests.InvalidRequestException($"EVIDENCE_TSA_URL must be an http or https URL, not '{tsa}'.") };
         }
         if (NullIfBlank(environment("EVIDENCE_TSA_CERT")) is { } tsaCertificate)
         {
@@ -146,7 +148,7 @@ public sealed record EvidenceSettings
     {
         null or "sqlite" => null,
         _ when Data.Postgres.IsUrl(value) || value.Contains("Host=", StringComparison.OrdinalIgnoreCase) => value,
-        _ => throw new Pipeline.InvalidRequestException("EVIDENCE_DB must be 'sqlite', a postgres://user:password@host:5432/database URL or an Npgsql connection string."),
+        _ => throw new Requests.InvalidRequestException("EVIDENCE_DB must be 'sqlite', a postgres://user:password@host:5432/database URL or an Npgsql connection string."),
     };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -1,8 +1,8 @@
 using Evidence.Cases;
 using Evidence.Domain;
 using Evidence.Ingest;
-using Evidence.Pipeline;
 using Evidence.Referrals;
+using Evidence.Requests;
 
 namespace Evidence.Cli.Demo;
 

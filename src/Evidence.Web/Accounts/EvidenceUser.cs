@@ -1,5 +1,5 @@
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Microsoft.AspNetCore.Identity;
 
 namespace Evidence.Web.Accounts;

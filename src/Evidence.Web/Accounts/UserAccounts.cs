@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 

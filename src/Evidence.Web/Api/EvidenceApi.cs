@@ -76,7 +76,7 @@ internal static class EvidenceApi
                 recorded.Add(await mediator.Send(new IngestUpload(content, file.FileName, form["collector"].ToString(), caseId,
                     NullIfEmpty(form["source"]), NullIfEmpty(form["capturedAt"]), ExpectedSize: file.Length), ct));
             }
-            catch (Pipeline.EvidenceException e) when (recorded.Count > 0)
+            catch (Requests.EvidenceException e) when (recorded.Count > 0)
             {
                 // The caller must learn which files did get in before it retries the rest.
                 return TypedResults.Problem(statusCode: EvidenceProblems.StatusOf(e), title: $"{recorded.Count} file(s) were recorded before this one was refused; the rest were not.",

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Web.Accounts;
 
 namespace Evidence.Web;

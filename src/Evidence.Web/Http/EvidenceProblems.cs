@@ -1,4 +1,5 @@
-using Evidence.Pipeline;
+using Evidence.Data;
+using Evidence.Requests;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -12,15 +13,14 @@ internal sealed class EvidenceProblems(IProblemDetailsService problems, ILogger<
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not UnavailableException && Data.Sqlite.IsDamaged(exception))
-        {
-            log.LogCritical("The database file is damaged; restore it from a backup: {Message}", exception.Message);
-            exception = UnavailableException.DatabaseDamaged(exception);
-        }
-        else if (exception is not UnavailableException && (Data.Postgres.IsUnavailable(exception) || Data.Sqlite.IsBusy(exception)))
+        if (Data.DatabaseFailures.Describe(exception) is { } failure)
         {
             // Outside the request pipeline (signing in): nothing was written.
-            exception = UnavailableException.DatabaseUnreachable(exception);
+            if (Data.Sqlite.IsDamaged(exception))
+            {
+                log.LogCritical("The database file is damaged; restore it from a backup: {Message}", exception.Message);
+            }
+            exception = failure;
         }
         var (status, title) = Describe(exception);
         if (status == 0)

@@ -1,4 +1,4 @@
-using Evidence.Pipeline;
+using Evidence.Requests;
 using MediatR;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

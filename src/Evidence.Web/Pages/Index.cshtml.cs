@@ -1,6 +1,7 @@
 using Evidence.Cases;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Search;
+using Evidence.Text;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,5 +1,5 @@
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Web.Accounts;
 using MediatR;
 using Microsoft.AspNetCore.Authorization;

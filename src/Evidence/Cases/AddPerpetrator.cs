@@ -1,7 +1,9 @@
+using Evidence.Access;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
+using Evidence.Text;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 

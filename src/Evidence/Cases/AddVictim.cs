@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using Evidence.Access;
 using Evidence.Crypto;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Text;
 using MediatR;
 using Microsoft.EntityFrameworkCore;

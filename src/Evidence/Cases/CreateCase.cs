@@ -1,7 +1,8 @@
+using Evidence.Access;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using MediatR;
 
 namespace Evidence.Cases;

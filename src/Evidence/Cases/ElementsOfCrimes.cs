@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Evidence.Pipeline;
+using Evidence.Requests;
 
 namespace Evidence.Cases;
 

@@ -1,6 +1,7 @@
+using Evidence.Access;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Evidence.Access;
 using Evidence.Crypto;
 using Evidence.Data;
-using Evidence.Pipeline;
+using Evidence.Requests;
+using Evidence.Text;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 

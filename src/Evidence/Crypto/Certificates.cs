@@ -1,4 +1,4 @@
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Security.Certificates;
 using Org.BouncyCastle.X509;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.OpenSsl;

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Org.BouncyCastle.Cms;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Security;

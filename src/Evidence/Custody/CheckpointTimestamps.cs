@@ -1,8 +1,9 @@
 using System.Text;
+using Evidence.Access;
 using Evidence.Crypto;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;

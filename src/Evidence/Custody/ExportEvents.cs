@@ -1,5 +1,6 @@
+using Evidence.Access;
 using Evidence.Data;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 

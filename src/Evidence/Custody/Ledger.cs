@@ -2,7 +2,7 @@ using System.Text.Json;
 using Evidence.Crypto;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Microsoft.EntityFrameworkCore;
 
 namespace Evidence.Custody;
@@ -15,13 +15,11 @@ namespace Evidence.Custody;
 public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider clock)
 {
     /// <summary>An event to append; numbered and timed by <see cref="AppendAsync"/>.</summary>
-    public sealed record NewEvent(string Actor, string Role, string Action, Guid? EvidenceId, string? Sha256, SortedDictionary<string, string> Details);
-
     public async Task<long> SizeAsync(CancellationToken cancellationToken) =>
         (await db.CustodyEvents.MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? -1) + 1;
 
     /// <summary>Appends the events, their subtree hashes and a signed checkpoint of the new size.</summary>
-    internal async Task<CheckpointRecord> AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
+    internal async Task<CheckpointRecord> AppendAsync(IReadOnlyList<NewCustodyEvent> events, CancellationToken cancellationToken)
     {
         var size = await AppendPointAsync(cancellationToken)
             ?? throw new UnavailableException("The custody ledger is damaged (its events, subtree hashes and latest checkpoint disagree on its size); " +

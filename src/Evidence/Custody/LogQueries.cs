@@ -1,5 +1,5 @@
 using Evidence.Crypto;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 

@@ -26,3 +26,6 @@ public sealed class CustodyEvent
     /// <summary>Lower-case hex SHA-256(0x00 || leaf).</summary>
     public required string LeafHash { get; init; }
 }
+
+/// <summary>A custody event a request recorded, waiting for its commit to number it and append it to the ledger.</summary>
+public sealed record NewCustodyEvent(string Actor, string Role, string Action, Guid? EvidenceId, string? Sha256, SortedDictionary<string, string> Details);

@@ -1,7 +1,8 @@
+using Evidence.Access;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Storage;
 using Evidence.Text;
 using Microsoft.EntityFrameworkCore;
@@ -54,7 +55,7 @@ internal sealed class EvidenceIntake(
         {
             throw new InvalidRequestException(problem!);
         }
-        if (fields.CaseId is { } caseId && !await Cases.Visibility.Cases(db, actor.Value).AnyAsync(c => c.Id == caseId, cancellationToken))
+        if (fields.CaseId is { } caseId && !await Access.Visibility.Cases(db, actor.Value).AnyAsync(c => c.Id == caseId, cancellationToken))
         {
             throw new NotFoundException($"There is no case {caseId}; create it first.");
         }

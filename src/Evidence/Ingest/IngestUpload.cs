@@ -1,4 +1,5 @@
-using Evidence.Pipeline;
+using Evidence.Access;
+using Evidence.Requests;
 using MediatR;
 
 namespace Evidence.Ingest;

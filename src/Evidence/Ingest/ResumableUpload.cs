@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Evidence.Pipeline;
+using Evidence.Access;
+using Evidence.Requests;
 using MediatR;
 
 namespace Evidence.Ingest;
@@ -119,6 +120,11 @@ internal sealed class UploadStaging(string folder, long maxBytes, TimeProvider c
     public const int ChunkSize = 4 << 20;
     private const string Manifest = "upload.json";
 
+    /// <summary>An upload being completed is renamed with this suffix, so that only one request ingests it.</summary>
+    public const string ClaimedSuffix = ".completing";
+
+    public string Folder => folder;
+
     internal sealed record Upload(Guid Id, string Owner, string Folder, BeginUpload Request, DateTime StartedAtUtc)
     {
         public int Chunks => (int)((Request.Size + ChunkSize - 1) / ChunkSize);
@@ -225,7 +231,7 @@ internal sealed class UploadStaging(string folder, long maxBytes, TimeProvider c
         {
             throw new InvalidRequestException($"The upload is missing {missing.Count} of its {upload.Chunks} chunks ({string.Join(", ", missing.Take(20))}); send them, then complete it. Nothing was recorded.");
         }
-        var claimedFolder = upload.Folder + ".completing";
+        var claimedFolder = upload.Folder + ClaimedSuffix;
         try
         {
             Directory.Move(upload.Folder, claimedFolder);
@@ -238,28 +244,6 @@ internal sealed class UploadStaging(string folder, long maxBytes, TimeProvider c
     }
 
     public void Remove(Upload upload) => Directory.Delete(upload.Folder, recursive: true);
-
-    /// <summary>Removes uploads nobody touched for <paramref name="age"/>: a client that never came back.</summary>
-    public int RemoveAbandoned(TimeSpan age)
-    {
-        if (!Directory.Exists(folder))
-        {
-            return 0;
-        }
-        var removed = 0;
-        var cutoff = clock.GetUtcNow().UtcDateTime - age;
-        foreach (var path in Directory.EnumerateDirectories(folder))
-        {
-            var touched = Directory.EnumerateFiles(path).Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(Directory.GetLastWriteTimeUtc(path)).Max();
-            // A folder still named ".completing" was claimed by a process that died: its ingest never committed.
-            if (touched < cutoff || path.EndsWith(".completing", StringComparison.Ordinal))
-            {
-                Directory.Delete(path, recursive: true);
-                removed++;
-            }
-        }
-        return removed;
-    }
 
     internal sealed class Claimed(Upload upload, string releaseTo) : IAsyncDisposable
     {

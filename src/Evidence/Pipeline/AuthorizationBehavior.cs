@@ -1,4 +1,6 @@
-using System.Reflection;
+using Evidence.Access;
+using Evidence.Data;
+using Evidence.Requests;
 using MediatR;
 using Microsoft.Extensions.Logging;
 
@@ -10,8 +12,7 @@ internal sealed class AuthorizationBehavior<TRequest, TResponse>(CurrentActor ac
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
-        var allowed = typeof(TRequest).GetCustomAttribute<AllowedRolesAttribute>();
-        if (allowed is not null && !allowed.Roles.Contains(actor.Value.Role))
+        if (!actor.Value.May<TRequest>())
         {
             log.LogWarning("Denied {Request} to {Actor} acting as {Role}", typeof(TRequest).Name, actor.Value.Name, actor.Value.Role);
             if (request is IRecordsDenial denial)
@@ -21,7 +22,7 @@ internal sealed class AuthorizationBehavior<TRequest, TResponse>(CurrentActor ac
                 await unitOfWork.CommitAsync(cancellationToken);
             }
             throw new ForbiddenException(
-                $"{typeof(TRequest).Name} may be sent only by {string.Join(" or ", allowed.Roles)}, not by {actor.Value.Role}.");
+                $"{typeof(TRequest).Name} may be sent only by {string.Join(" or ", Policy.RolesAllowed(typeof(TRequest))!)}, not by {actor.Value.Role}.");
         }
         return await next();
     }

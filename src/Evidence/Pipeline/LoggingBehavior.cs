@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Evidence.Requests;
 using MediatR;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,5 @@
 using Evidence.Custody;
+using Evidence.Data;
 using MediatR;
 
 namespace Evidence.Pipeline;
@@ -16,16 +17,11 @@ internal sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork unitOfW
         {
             response = await next();
         }
-        catch (Exception e) when (e is not EvidenceException && Data.Sqlite.IsDamaged(e))
+        catch (Exception e) when (DatabaseFailures.Describe(e) is { } failure)
         {
+            // A read before the commit failed: nothing was written, and the caller gets the same clear error as a failed commit.
             await unitOfWork.AbandonAsync();
-            throw UnavailableException.DatabaseDamaged(e);
-        }
-        catch (Exception e) when (e is not EvidenceException && (Data.Postgres.IsUnavailable(e) || Data.Sqlite.IsBusy(e)))
-        {
-            // A read before the commit: nothing was written, and the caller gets the same clear error as a failed commit.
-            await unitOfWork.AbandonAsync();
-            throw UnavailableException.DatabaseUnreachable(e);
+            throw failure;
         }
         catch
         {

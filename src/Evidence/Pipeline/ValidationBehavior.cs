@@ -1,3 +1,4 @@
+using Evidence.Requests;
 using MediatR;
 
 namespace Evidence.Pipeline;

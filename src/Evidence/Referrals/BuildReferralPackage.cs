@@ -1,14 +1,16 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Evidence.Access;
 using Evidence.Cases;
 using Evidence.Crypto;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Storage;
+using Evidence.Text;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 
@@ -86,10 +88,7 @@ internal sealed class BuildReferralPackageHandler(
 {
     public async Task<PackageRecord> Handle(BuildReferralPackage request, CancellationToken cancellationToken)
     {
-        if (actor.Value is { Role: Role.Prosecutor, Office: { } office } && request.Recipient != office)
-        {
-            throw new ForbiddenException($"A prosecutor of the {office} office may request packages only for that office, not for {request.Recipient}.");
-        }
+        Policy.RequireOwnOffice(actor.Value, request.Recipient);
         var now = clock.GetUtcNow();
         var packageId = Guid.NewGuid();
         var recipient = Recipient(request);
@@ -97,7 +96,7 @@ internal sealed class BuildReferralPackageHandler(
         // The checkpoint first: every event the package proves must be inside it.
         var checkpoint = await ledger.LatestCheckpointAsync(cancellationToken)
             ?? throw new InvalidRequestException("The ledger is empty: there is no evidence to package.");
-        var incident = await Cases.Visibility.Incidents(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
+        var incident = await Access.Visibility.Incidents(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
             ?? throw new NotFoundException($"There is no incident {request.IncidentId}.");
         var items = await SelectAsync(request, incident, cancellationToken);
         var ids = items.Select(i => i.Id).ToList();
@@ -111,7 +110,7 @@ internal sealed class BuildReferralPackageHandler(
             .Where(l => perpetratorIds.Contains(l.FromId) && perpetratorIds.Contains(l.ToId)).ToListAsync(cancellationToken);
         var victimCodes = tags.Where(t => t.VictimCode is not null).Select(t => t.VictimCode!).Distinct().ToList();
         // Only children the requester may see travel, even by code: a tag naming another case's child keeps its other facts.
-        var victims = await Cases.Visibility.Victims(db, actor.Value).AsNoTracking().Where(v => victimCodes.Contains(v.Code)).OrderBy(v => v.Code).ToListAsync(cancellationToken);
+        var victims = await Access.Visibility.Victims(db, actor.Value).AsNoTracking().Where(v => victimCodes.Contains(v.Code)).OrderBy(v => v.Code).ToListAsync(cancellationToken);
 
         var events = await db.CustodyEvents.AsNoTracking()
             .Where(e => e.EvidenceId != null && ids.Contains(e.EvidenceId.Value) && e.Sequence < checkpoint.Size)

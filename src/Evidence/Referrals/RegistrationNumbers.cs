@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Microsoft.EntityFrameworkCore;
 
 namespace Evidence.Referrals;

@@ -1,5 +1,7 @@
+using Evidence.Access;
 using Evidence.Data;
-using Evidence.Pipeline;
+using Evidence.Requests;
+using Evidence.Text;
 using MediatR;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -64,7 +66,7 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
     public async Task<IReadOnlyList<EvidenceRecord>> Handle(SearchEvidence request, CancellationToken cancellationToken)
     {
         var activeTags = db.EvidenceTags.Where(t => t.RemovedAtUtc == null);
-        var items = Cases.Visibility.Evidence(db, actor.Value).AsNoTracking();
+        var items = Access.Visibility.Evidence(db, actor.Value).AsNoTracking();
         if (FullTextQuery(request.Text) is not null)
         {
             var matched = await MatchAsync(request.Text!, cancellationToken);
@@ -79,7 +81,7 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
             items = items.Where(e => activeTags.Any(t => t.EvidenceId == e.Id && t.PerpetratorId == perpetrator));
         }
         // A child the actor may not see is neither a filter nor a result: its code answers as one that does not exist.
-        var seenVictims = Cases.Visibility.Victims(db, actor.Value).Select(v => v.Code);
+        var seenVictims = Access.Visibility.Victims(db, actor.Value).Select(v => v.Code);
         if (request.VictimCode is { } victim)
         {
             items = items.Where(e => activeTags.Any(t => t.EvidenceId == e.Id && t.VictimCode == victim && seenVictims.Contains(t.VictimCode)));

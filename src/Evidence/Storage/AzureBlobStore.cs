@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Evidence.Requests;
 using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Sas;
-using Evidence.Pipeline;
 
 namespace Evidence.Storage;
 

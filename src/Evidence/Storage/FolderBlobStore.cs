@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Evidence.Pipeline;
+using Evidence.Requests;
 
 namespace Evidence.Storage;
 

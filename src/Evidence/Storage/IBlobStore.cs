@@ -4,7 +4,7 @@ namespace Evidence.Storage;
 /// Content-addressed, write-once storage for evidence bytes. Bytes are first written to a staging name,
 /// then promoted to their address <c>sha256/&lt;2 hex&gt;/&lt;hex&gt;</c>; an existing blob is never overwritten.
 /// Two implementations: the home's blob folder (the embedded default) and Azure Blob Storage.
-/// Every failure of the underlying store surfaces as <see cref="Pipeline.UnavailableException"/>.
+/// Every failure of the underlying store surfaces as <see cref="Requests.UnavailableException"/>.
 /// </summary>
 public interface IBlobStore
 {

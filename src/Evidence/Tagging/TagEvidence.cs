@@ -1,8 +1,10 @@
+using Evidence.Access;
 using Evidence.Cases;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
+using Evidence.Text;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 

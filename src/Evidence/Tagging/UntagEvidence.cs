@@ -1,7 +1,9 @@
-using Evidence.Custody;
+using Evidence.Access;
 using Evidence.Cases;
+using Evidence.Custody;
 using Evidence.Data;
-using Evidence.Pipeline;
+using Evidence.Requests;
+using Evidence.Text;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 

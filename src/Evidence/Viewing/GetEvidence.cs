@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Evidence.Access;
 using Evidence.Cases;
 using Evidence.Data;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 

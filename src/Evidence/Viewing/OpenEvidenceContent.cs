@@ -1,6 +1,7 @@
+using Evidence.Access;
 using Evidence.Cases;
 using Evidence.Data;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Storage;
 using MediatR;
 using Microsoft.EntityFrameworkCore;

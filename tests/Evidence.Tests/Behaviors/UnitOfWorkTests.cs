@@ -1,5 +1,5 @@
 using Evidence.Cases;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 using MediatR;
 using Microsoft.EntityFrameworkCore;

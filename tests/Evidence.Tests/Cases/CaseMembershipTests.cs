@@ -2,7 +2,7 @@ using System.Text;
 using Evidence.Cases;
 using Evidence.Domain;
 using Evidence.Ingest;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Search;
 using Evidence.Tagging;
 using Evidence.Tests.Fixtures;

@@ -1,4 +1,4 @@
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 
 namespace Evidence.Tests.Cli;

@@ -1,9 +1,8 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Evidence.Crypto;
 using Evidence.Custody;
 using Evidence.Ingest;
-using Evidence.Pipeline;
 using Evidence.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 

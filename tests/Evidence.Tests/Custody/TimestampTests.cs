@@ -2,7 +2,7 @@ using System.Text;
 using Evidence.Crypto;
 using Evidence.Custody;
 using Evidence.Ingest;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;

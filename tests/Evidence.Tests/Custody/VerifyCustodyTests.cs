@@ -1,10 +1,10 @@
 using System.Text;
-using Azure.Storage.Blobs;
 using Evidence.Crypto;
 using Evidence.Custody;
 using Evidence.Ingest;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
+using Azure.Storage.Blobs;
 using Microsoft.EntityFrameworkCore;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;

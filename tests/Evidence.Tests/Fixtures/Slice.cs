@@ -1,5 +1,5 @@
 using Evidence.Data;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Storage;
 using MediatR;
 using Microsoft.EntityFrameworkCore;

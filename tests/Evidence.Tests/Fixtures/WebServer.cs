@@ -1,8 +1,8 @@
 using System.Net.Http.Headers;
 using Evidence.Domain;
-using Evidence.Pipeline;
-using Evidence.Web;
+using Evidence.Requests;
 using Evidence.Web.Accounts;
+using Evidence.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Evidence.Cases;
 using Evidence.Ingest;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Evidence.Ingest;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 
 namespace Evidence.Tests.Ingest;

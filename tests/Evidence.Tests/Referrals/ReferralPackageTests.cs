@@ -1,13 +1,13 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Evidence.Cases;
 using Evidence.Custody;
 using Evidence.Domain;
 using Evidence.Ingest;
-using Evidence.Pipeline;
 using Evidence.Referrals;
+using Evidence.Requests;
 using Evidence.Tagging;
 using Evidence.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;

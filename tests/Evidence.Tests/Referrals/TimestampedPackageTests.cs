@@ -1,7 +1,7 @@
 using Evidence.Custody;
 using Evidence.Domain;
-using Evidence.Pipeline;
 using Evidence.Referrals;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 
 namespace Evidence.Tests.Referrals;

@@ -3,8 +3,8 @@ using System.IO.Hashing;
 using System.Text;
 using Evidence.Custody;
 using Evidence.Domain;
-using Evidence.Pipeline;
 using Evidence.Referrals;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 
 namespace Evidence.Tests.Referrals;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Storage;
 using Evidence.Tests.Fixtures;
 

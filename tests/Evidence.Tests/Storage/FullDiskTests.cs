@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using Evidence.Domain;
 using Evidence.Ingest;
-using Evidence.Pipeline;
 using Evidence.Referrals;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 using Evidence.Tests.Referrals;
 using Microsoft.EntityFrameworkCore;

@@ -106,7 +106,7 @@ public sealed class BrowserFlowTests
         browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
         browser.FindElement(By.Name("UserName")).SendKeys(user.Name);
         browser.FindElement(By.Name("Password")).SendKeys(user.Password);
-        if (user.Role == Pipeline.Role.Investigator)
+        if (user.Role == Requests.Role.Investigator)
         {
             shot("01-sign-in");
         }

@@ -57,9 +57,9 @@ public sealed class HardenedInputTests
         var item = JsonDocument.Parse(await uploaded.Content.ReadAsStringAsync()).RootElement[0].GetProperty("id").GetGuid();
 
         using var ghost = await investigator.PostAsJsonAsync($"/api/cases/{scenario.Case}/members", new { member = "ghost" });
-        var colleague = await scenario.Server.AddUserAsync("taras", Pipeline.Role.Investigator);
+        var colleague = await scenario.Server.AddUserAsync("taras", Requests.Role.Investigator);
         using var existing = await investigator.PostAsJsonAsync($"/api/cases/{scenario.Case}/members", new { member = colleague.Name });
-        var later = await scenario.Server.AddUserAsync("ghost", Pipeline.Role.Investigator);
+        var later = await scenario.Server.AddUserAsync("ghost", Requests.Role.Investigator);
         using var ghostSees = await scenario.Server.Client(later).GetAsync($"/api/evidence/{item}");
         using var colleagueSees = await scenario.Server.Client(colleague).GetAsync($"/api/evidence/{item}");
 

@@ -120,7 +120,7 @@ public sealed class RoleMatrixTests
     public async Task InvestigatorOutsideTheCase_LearnsNothing_UntilMadeAMember()
     {
         await using var scenario = await WebScenario.StartAsync();
-        var nadia = await scenario.Server.AddUserAsync("nadia", Evidence.Pipeline.Role.Investigator);
+        var nadia = await scenario.Server.AddUserAsync("nadia", Evidence.Requests.Role.Investigator);
         using var outsider = scenario.Server.Client(nadia);
         using var olena = scenario.Server.Client(scenario.Investigator);
         var filed = (await WebScenario.UploadAsync(olena, "list.txt", "Bus list, 14 October"u8.ToArray(), contentType: "text/plain"))[0].GetProperty("id").GetGuid();

@@ -29,7 +29,7 @@ public sealed partial class WebInputTests
             (await client.PutAsync($"/api/uploads/{id}/chunks/{i}", Chunk(i))).EnsureSuccessStatusCode();
         }
         using var outOfRange = await client.PutAsync($"/api/uploads/{id}/chunks/3", new ByteArrayContent([1]));
-        using var stranger = await scenario.Server.Client(await scenario.Server.AddUserAsync("other", Pipeline.Role.Investigator)).GetAsync($"/api/uploads/{id}");
+        using var stranger = await scenario.Server.Client(await scenario.Server.AddUserAsync("other", Requests.Role.Investigator)).GetAsync($"/api/uploads/{id}");
         var recorded = await (await client.PostAsync($"/api/uploads/{id}/complete", null)).Content.ReadFromJsonAsync<JsonElement>();
         using var again = await client.PostAsync($"/api/uploads/{id}/complete", null);
 

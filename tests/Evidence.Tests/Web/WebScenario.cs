@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 
 namespace Evidence.Tests.Web;

@@ -1,7 +1,8 @@
+using Evidence.Access;
 using Evidence.Cases;
 using Evidence.Domain;
-using Evidence.Pipeline;
 using Evidence.Referrals;
+using Evidence.Requests;
 using Evidence.Web.Api;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
@@ -19,7 +20,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     public ElementsMatrix? Matrix { get; private set; }
     public IncidentSummary? Summary { get; private set; }
     public IReadOnlyList<PackageSummary> Packages { get; private set; } = [];
-    public bool MayRefer => Actor.Role is Role.Investigator;
+    public bool MayRefer => Actor.May<ReferIncident>();
 
     /// <summary>A prosecutor can address packages only to their own office; the request would refuse any other.</summary>
     public IReadOnlyList<RecipientKind> Offices => Actor.Office is { } office ? [office] : Enum.GetValues<RecipientKind>();

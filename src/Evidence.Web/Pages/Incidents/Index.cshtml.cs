@@ -1,6 +1,8 @@
+using Evidence.Access;
 using Evidence.Cases;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
+using Evidence.Text;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 
@@ -16,7 +18,7 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
     [BindProperty] public string? Articles { get; set; }
 
     public IReadOnlyList<IncidentSummary> Incidents { get; private set; } = [];
-    public bool MayCreate => Actor.Role is Role.Investigator;
+    public bool MayCreate => Actor.May<CreateIncident>();
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
         Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];

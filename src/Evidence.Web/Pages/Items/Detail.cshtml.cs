@@ -1,6 +1,8 @@
+using Evidence.Access;
 using Evidence.Cases;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Evidence.Tagging;
+using Evidence.Text;
 using Evidence.Viewing;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
@@ -21,8 +23,8 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
     public IReadOnlyList<IncidentSummary> Incidents { get; private set; } = [];
 
     // Links and forms are offered to the roles whose requests would be accepted; the requests still decide.
-    public bool MayViewContent => Actor.Role is Role.Investigator or Role.Prosecutor;
-    public bool MayTag => Actor.Role is Role.Investigator;
+    public bool MayViewContent => Actor.May<OpenEvidenceContent>();
+    public bool MayTag => Actor.May<TagEvidence>();
 
     public string IncidentTitle(Guid id) => Incidents.FirstOrDefault(i => i.Id == id)?.Title ?? id.ToString();
 
@@ -47,7 +49,7 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
         {
             return NotFound();
         }
-        if (Actor.Role is Role.Investigator or Role.Prosecutor)
+        if (Actor.May<ListIncidents>())
         {
             Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];
         }

@@ -1,11 +1,10 @@
-using Evidence.Custody;
-using Evidence.Data;
+using Evidence.Requests;
 using Evidence.Domain;
 using Evidence.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
-namespace Evidence.Pipeline;
+namespace Evidence.Data;
 
 /// <summary>
 /// Everything one request will write, committed together or not at all: the rows it added to the
@@ -17,11 +16,18 @@ namespace Evidence.Pipeline;
 /// saves. Because every promotion happens under that lock, a blob this request created
 /// can be deleted again on failure without any other request having recorded it in the meantime.
 /// </para>
+/// <para>
+/// Numbering and appending the events is the custody ledger's business, not this class's: it is given that step
+/// (<paramref name="appendToLedger"/>, which is <c>Custody.Ledger.AppendAsync</c>) and runs it under the lock.
+/// </para>
 /// </summary>
-public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger ledger, CurrentActor actor, ILogger<UnitOfWork> log)
+public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWork.AppendToLedger appendToLedger, CurrentActor actor, ILogger<UnitOfWork> log)
 {
+    /// <summary>Numbers the events, appends them to the ledger and signs the new checkpoint, inside the open transaction.</summary>
+    public delegate Task<CheckpointRecord> AppendToLedger(IReadOnlyList<NewCustodyEvent> events, CancellationToken cancellationToken);
+
     private readonly List<StagedBlob> staged = [];
-    private readonly List<Ledger.NewEvent> events = [];
+    private readonly List<NewCustodyEvent> events = [];
     private readonly List<(FileStream Partial, string Final)> files = [];
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
@@ -45,7 +51,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
                 sorted[key] = value;
             }
         }
-        events.Add(new Ledger.NewEvent(actor.Value.Name, actor.Value.Role.ToString(), action, evidenceId, sha256, sorted));
+        events.Add(new NewCustodyEvent(actor.Value.Name, actor.Value.Role.ToString(), action, evidenceId, sha256, sorted));
     }
 
     /// <summary>The checkpoint this request's events produced, once it has committed.</summary>
@@ -72,7 +78,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
                         created.Add(blob.Sha256);
                     }
                 }
-                var checkpoint = events.Count > 0 ? await ledger.AppendAsync(events, cancellationToken) : null;
+                var checkpoint = events.Count > 0 ? await appendToLedger(events, cancellationToken) : null;
                 foreach (var (partial, final) in files)
                 {
                     Publish(partial.Name, final);
@@ -107,17 +113,9 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, Ledger le
                 throw;
             }
         }
-        catch (Exception e) when (e is not EvidenceException && Sqlite.IsBusy(e))
+        catch (Exception e) when (DatabaseFailures.Describe(e) is { } failure)
         {
-            throw new UnavailableException("The evidence database is locked by another writer and the wait ran out; nothing was recorded. Try again.", e);
-        }
-        catch (Exception e) when (e is not EvidenceException && Postgres.IsUnavailable(e))
-        {
-            throw UnavailableException.DatabaseUnreachable(e);
-        }
-        catch (DbUpdateException e)
-        {
-            throw new UnavailableException($"The database refused the change ({e.InnerException?.Message ?? e.Message}); nothing was recorded.", e);
+            throw failure;
         }
         finally
         {

@@ -1,8 +1,8 @@
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 
-namespace Evidence.Cases;
+namespace Evidence.Access;
 
 /// <summary>
 /// What an actor may know exists (ARCHITECTURE §7). Whatever is outside it answers "not found", never

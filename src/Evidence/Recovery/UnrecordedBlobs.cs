@@ -1,29 +1,13 @@
 using Evidence.Custody;
 using Evidence.Data;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Extensions.Logging;
 using Evidence.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
-namespace Evidence.Pipeline;
+namespace Evidence.Recovery;
 
-/// <summary>
-/// The installation's one write lock, held to the end of a transaction: SQLite's BEGIN IMMEDIATE, or on PostgreSQL an
-/// advisory lock that every app server takes. Whoever holds it is the only one promoting blobs and appending to the
-/// ledger.
-/// </summary>
-internal static class WriteLock
+internal static class UnrecordedBlobs
 {
-    public static async Task<IDbContextTransaction> BeginAsync(EvidenceDbContext db, CancellationToken cancellationToken)
-    {
-        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (db.Database.IsNpgsql())
-        {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({Postgres.LedgerLock})", cancellationToken);
-        }
-        return transaction;
-    }
-
     /// <summary>
     /// Removes recent blobs that no custody event names. A commit promotes its blob and then saves its record; a
     /// process killed between the two leaves the blob behind. Under the write lock no commit is in flight on any
@@ -34,9 +18,9 @@ internal static class WriteLock
     /// re-cased) must not turn recorded bytes into leftovers, and a damaged ledger stops the clean-up altogether.
     /// Run at start-up; it lists the whole store, and reads the leaves only when there is a candidate.
     /// </summary>
-    public static async Task<int> RemoveUnrecordedBlobsAsync(EvidenceDbContext db, IBlobStore blobs, Ledger ledger, DateTimeOffset since, ILogger log, CancellationToken cancellationToken)
+    public static async Task<int> RemoveAsync(EvidenceDbContext db, IBlobStore blobs, Ledger ledger, DateTimeOffset since, ILogger log, CancellationToken cancellationToken)
     {
-        await using var transaction = await BeginAsync(db, cancellationToken);
+        await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
         var recorded = (await db.CustodyEvents.AsNoTracking().Where(e => e.Sha256 != null).Select(e => e.Sha256!).Distinct().ToListAsync(cancellationToken))
             .Concat(await db.EvidenceItems.AsNoTracking().Select(e => e.Sha256).Distinct().ToListAsync(cancellationToken))
             .ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -1,10 +1,9 @@
 using Evidence.Custody;
 using Evidence.Data;
-using Evidence.Pipeline;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
-namespace Evidence.Referrals;
+namespace Evidence.Recovery;
 
 /// <summary>
 /// Start-up clean-up of the server's package folder after a crash. A build writes <c>NAME.partial-ID</c>, and its

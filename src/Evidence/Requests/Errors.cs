@@ -1,4 +1,4 @@
-namespace Evidence.Pipeline;
+namespace Evidence.Requests;
 
 /// <summary>
 /// A request that Evidence refused or could not carry out, with a message meant for the person who sent it.

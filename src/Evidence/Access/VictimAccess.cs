@@ -1,10 +1,10 @@
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
-using Evidence.Pipeline;
+using Evidence.Requests;
 using Microsoft.EntityFrameworkCore;
 
-namespace Evidence.Cases;
+namespace Evidence.Access;
 
 /// <summary>
 /// Before a child's identity is opened, what lets the reader see the child must be what the custody ledger recorded:

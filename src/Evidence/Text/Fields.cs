@@ -1,4 +1,4 @@
-namespace Evidence.Pipeline;
+namespace Evidence.Text;
 
 /// <summary>The checks every free-text field gets, worded for the person who typed it.</summary>
 public static class Fields

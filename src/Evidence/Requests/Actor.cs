@@ -1,4 +1,4 @@
-namespace Evidence.Pipeline;
+namespace Evidence.Requests;
 
 /// <summary>The roles of ARCHITECTURE §7. Custody events record the role the actor acted in.</summary>
 public enum Role
@@ -29,13 +29,6 @@ public sealed class CurrentActor
         get => actor ?? throw new InvalidOperationException("No actor was set for this scope; the edge must set one before sending requests.");
         set => actor = value;
     }
-}
-
-/// <summary>Names the roles that may send a request. A request without it may be sent by any role.</summary>
-[AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class AllowedRolesAttribute(params Role[] roles) : Attribute
-{
-    public IReadOnlyList<Role> Roles { get; } = roles;
 }
 
 /// <summary>A request that can check its own fields before anything is read or written.</summary>
