@@ -1,5 +1,6 @@
 using Evidence.Data;
 using Evidence.Requests;
+using Evidence.Accounts;
 using Evidence.Web.Accounts;
 using Evidence.Web.Api;
 using Microsoft.AspNetCore.Antiforgery;
@@ -30,7 +31,6 @@ public static class WebApp
 
         var services = builder.Services;
         services.AddEvidence(settings);
-        AccountsDbContext.Register(services, settings);
         services.AddIdentityCore<EvidenceUser>(options =>
             {
                 options.Password.RequiredLength = 12;
@@ -43,7 +43,6 @@ public static class WebApp
             .AddEntityFrameworkStores<AccountsDbContext>()
             .AddSignInManager()
             .AddClaimsPrincipalFactory<EvidenceClaimsFactory>();
-        services.AddScoped<UserAccounts>();
 
         services.AddAuthentication(options =>
             {
@@ -79,8 +78,8 @@ public static class WebApp
         services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
         services.Configure<ForwardedHeadersOptions>(options => TrustProxies(options, settings.TrustedProxies));
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy("Admin", policy => policy.RequireRole(nameof(Role.Admin)));
+            // Signed in is all the web app asks; what each role may do is the requests' own rule (Access/Policy).
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, LoggedAuthorizationResults>();
         services.AddAntiforgery(options =>
         {
@@ -114,8 +113,6 @@ public static class WebApp
         try
         {
             await EvidenceServices.PrepareAsync(app.Services, cancellationToken);
-            await using var scope = app.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.MigrateAsync(cancellationToken);
         }
         catch (Exception e) when (Data.DatabaseFailures.Describe(e, settings.DatabasePath) is { } failure)
         {
@@ -141,11 +138,15 @@ public static class WebApp
         return app;
     }
 
-    /// <summary>Creates the first admin when there is no user yet; the password is shown once, by the caller.</summary>
-    public static async Task<NewAccount?> EnsureFirstAdminAsync(WebApplication app, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the first admin when there is no user yet, on behalf of <paramref name="operatorName"/> (who started the
+    /// server); the password is shown once, by the caller.
+    /// </summary>
+    public static async Task<NewAccount?> EnsureFirstAdminAsync(WebApplication app, string operatorName, CancellationToken cancellationToken)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<UserAccounts>().EnsureFirstAdminAsync(cancellationToken);
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = new Actor(operatorName, Role.Admin);
+        return await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>().Send(new CreateFirstAdmin(), cancellationToken);
     }
 
     /// <summary>
