@@ -49,7 +49,7 @@ internal static class ServeCommands
                 var account = await accounts.AddAsync(name, role, office, cancellationToken);
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new { name = account.Name, role = account.Role, office = account.Office, password = account.Password, token = account.Token });
+                    app.WriteJson(account);
                 }
                 else
                 {
