@@ -9,7 +9,7 @@ namespace Evidence.Cli;
 
 /// <summary>
 /// `incident add|matrix`, `perpetrator add|link`, `victim add|reveal`, `tag`, `untag`, `search` (ARCHITECTURE §6).
-/// Each parses its words, sends one request and prints the result; --json prints the contract's shape.
+/// Each parses its words, sends one request and prints the result; --json prints the request's answer record, as the API does.
 /// </summary>
 internal static class CaseModelCommands
 {
@@ -41,18 +41,7 @@ internal static class CaseModelCommands
                 var matrix = await session.SendAsync(new GetElementsMatrix(Arguments.Id(incident, "the incident id")), cancellationToken);
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new
-                    {
-                        incident = matrix.Incident,
-                        title = matrix.Title,
-                        gaps = matrix.Gaps,
-                        articles = matrix.Articles.Select(a => new
-                        {
-                            article = a.Article,
-                            title = a.Title,
-                            elements = a.Elements.Select(e => new { number = e.Number, text = e.Text, evidence = e.Evidence }),
-                        }),
-                    });
+                    app.WriteJson(matrix);
                     return CliApp.Ok;
                 }
                 await app.Out.WriteLineAsync($"Elements matrix: {Text.Display.Text(matrix.Title)} ({matrix.Gaps} gaps)");
@@ -88,7 +77,7 @@ internal static class CaseModelCommands
                 }
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new { id = added.Id, sameName = added.SameName });
+                    app.WriteJson(added);
                 }
                 else
                 {
@@ -132,7 +121,7 @@ internal static class CaseModelCommands
                     line.Value("--case") is { } caseId ? Arguments.Id(caseId, "--case") : null), cancellationToken);
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new { code });
+                    app.WriteJson(new VictimAdded(code));
                 }
                 else
                 {
@@ -143,7 +132,7 @@ internal static class CaseModelCommands
                 var identity = await session.SendAsync(new RevealVictimIdentity(victim, line.Required("--purpose")), cancellationToken);
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new { code = victim, name = identity.Name, bornOn = identity.BornOn, documents = identity.Documents, familyContacts = identity.FamilyContacts });
+                    app.WriteJson(RevealedIdentity.Of(victim, identity));
                 }
                 else
                 {
@@ -206,11 +195,7 @@ internal static class CaseModelCommands
             line.Value("--limit") is { } limit ? Arguments.Int(limit, "--limit") : 200), cancellationToken);
         if (line.Has("--json"))
         {
-            app.WriteJson(records.Select(r => new
-            {
-                id = r.Id, sha256 = r.Sha256, size = r.Size, mediaType = r.MediaType, originalName = r.OriginalName, collector = r.Collector,
-                source = r.Source, capturedAt = r.CapturedAt, ingestedAt = r.IngestedAtUtc, incidents = r.Incidents, perpetrators = r.Perpetrators, victims = r.Victims,
-            }));
+            app.WriteJson(records);
             return CliApp.Ok;
         }
         foreach (var r in records)
@@ -225,7 +210,7 @@ internal static class CaseModelCommands
     {
         if (line.Has("--json"))
         {
-            app.WriteJson(new { id });
+            app.WriteJson(new Recorded(id));
             return Task.CompletedTask;
         }
         return app.Out.WriteLineAsync(id.ToString());

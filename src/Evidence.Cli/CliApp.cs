@@ -16,7 +16,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
     public const int Problem = 1;
     public const int BadInput = 2;
 
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    /// <summary>The API's contract (<see cref="EvidenceJson"/>), printed for a terminal: same document, other bytes.</summary>
+    internal static readonly JsonSerializerOptions Json = new(EvidenceJson.Options)
     {
         WriteIndented = true,
         // The default encoder escapes every non-ASCII character: odd Unicode in a file name cannot reach a terminal raw.

@@ -91,15 +91,8 @@ public static class WebApp
         services.Configure<FormOptions>(options => options.MultipartBodyLengthLimit = settings.MaxUploadBytes + (1 << 20));
         services.AddProblemDetails();
         services.AddExceptionHandler<EvidenceProblems>();
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            // Enums by name only: "office":7 is refused with 400 naming the field, never stored as an office that does not exist.
-            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false));
-            // A body that leaves out a required field, or sends null for one, is refused with 400 naming it, instead of
-            // reaching a handler as a null it never expects.
-            json.SerializerOptions.RespectRequiredConstructorParameters = true;
-            json.SerializerOptions.RespectNullableAnnotations = true;
-        });
+        // The same contract as the CLI's --json (Requests/EvidenceJson).
+        services.ConfigureHttpJsonOptions(json => EvidenceJson.Configure(json.SerializerOptions));
         // Unreadable bodies reach EvidenceProblems, whose answer says what was wrong; otherwise they get a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();

@@ -26,6 +26,9 @@ public sealed record AddCaseMember(Guid CaseId, string Member) : IRequest<bool>,
     }
 }
 
+/// <summary>The answer of `case member --json` and <c>POST /api/cases/{id}/members</c>: false when they already were a member.</summary>
+public sealed record CaseMemberAdded(bool Added);
+
 internal sealed class AddCaseMemberHandler(EvidenceDbContext db, UserAccounts accounts, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock)
     : IRequestHandler<AddCaseMember, bool>
 {
