@@ -136,7 +136,7 @@ public static class WebApp
 
         app.MapOpenApi().AllowAnonymous();
         Assets.Map(app);
-        EvidenceApi.Map(app.MapGroup("/api"));
+        ApiRoutes.Map(app.MapGroup("/api"));
         app.MapRazorPages();
         return app;
     }
