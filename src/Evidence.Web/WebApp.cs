@@ -2,6 +2,7 @@ using Evidence.Data;
 using Evidence.Requests;
 using Evidence.Web.Accounts;
 using Evidence.Web.Api;
+using Evidence.Web.Http;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;

@@ -2,6 +2,7 @@ using Evidence.Ingest;
 using Evidence.Search;
 using Evidence.Tagging;
 using Evidence.Viewing;
+using Evidence.Web.Http;
 using MediatR;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
