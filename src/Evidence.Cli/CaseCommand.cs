@@ -19,7 +19,7 @@ internal static class CaseCommand
                 var id = await session.SendAsync(new CreateCase(line.Required("--title")), cancellationToken);
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new { id });
+                    app.WriteJson(new Recorded(id));
                 }
                 else
                 {
@@ -37,7 +37,7 @@ internal static class CaseCommand
                 var added = await session.SendAsync(new AddCaseMember(caseId, member), cancellationToken);
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new { caseId, member, added });
+                    app.WriteJson(new CaseMemberAdded(added));
                 }
                 else
                 {

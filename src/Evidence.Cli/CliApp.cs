@@ -16,7 +16,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
     public const int Problem = 1;
     public const int BadInput = 2;
 
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    /// <summary>The API's contract (<see cref="EvidenceJson"/>), printed for a terminal: same document, other bytes.</summary>
+    internal static readonly JsonSerializerOptions Json = new(EvidenceJson.Options)
     {
         WriteIndented = true,
         // The default encoder escapes every non-ASCII character: odd Unicode in a file name cannot reach a terminal raw.
@@ -52,7 +53,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "package" => await PackageCommands.PackageAsync(this, args, cancellationToken),
                 "verify-package" => await PackageCommands.VerifyPackageAsync(this, args),
                 "serve" => await ServeCommands.ServeAsync(this, args, cancellationToken),
-                "user" => await ServeCommands.UserAsync(this, args, cancellationToken),
+                "user" => await UserCommand.RunAsync(this, args, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }
@@ -80,7 +81,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
     {
         if (line.Has("--json"))
         {
-            WriteJson(new { id });
+            WriteJson(new Recorded(id));
             return Task.CompletedTask;
         }
         return stdout.WriteLineAsync(id.ToString());
@@ -156,8 +157,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   Every custody event's leaf, one a line (events.jsonl): re-derive the tables from it (docs/ledger.md).
               serve [--urls URL]
                   The web app (default http://127.0.0.1:5080). On first start it creates user 'admin' and prints its password once.
-              user add NAME --role investigator|prosecutor|auditor|admin [--office icc|national] | list | remove NAME
-                  Accounts for the web app: add prints a one-time password and an API token.
+              user add NAME --role investigator|prosecutor|auditor|admin [--office icc|national] | role NAME --role ROLE [--office O] | list | remove NAME
+                  Accounts for the web app: add prints a one-time password and an API token. Each change is a custody event.
               demo
                   Make synthetic evidence files (no real people), ingest them into a fresh home, verify.
 

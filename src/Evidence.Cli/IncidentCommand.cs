@@ -36,18 +36,7 @@ internal static class IncidentCommand
                 var matrix = await session.SendAsync(new GetElementsMatrix(Arguments.Id(incident, "the incident id")), cancellationToken);
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new
-                    {
-                        incident = matrix.Incident,
-                        title = matrix.Title,
-                        gaps = matrix.Gaps,
-                        articles = matrix.Articles.Select(a => new
-                        {
-                            article = a.Article,
-                            title = a.Title,
-                            elements = a.Elements.Select(e => new { number = e.Number, text = e.Text, evidence = e.Evidence }),
-                        }),
-                    });
+                    app.WriteJson(matrix);
                     return CliApp.Ok;
                 }
                 await app.Out.WriteLineAsync($"Elements matrix: {Text.Display.Text(matrix.Title)} ({matrix.Gaps} gaps)");

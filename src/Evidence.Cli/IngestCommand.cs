@@ -59,7 +59,7 @@ internal static class IngestCommand
 
         if (line.Has("--json"))
         {
-            app.WriteJson(ingested.Select(i => new { i.Id, i.Sha256, i.Size, i.DuplicateOf, i.MediaType, name = i.OriginalName }));
+            app.WriteJson(ingested);
         }
         else
         {

@@ -19,7 +19,7 @@ internal static class LogCommand
                 var key = await session.SendAsync(new GetVerifierKey(), cancellationToken);
                 if (json)
                 {
-                    app.WriteJson(new { key });
+                    app.WriteJson(new VerifierKeyView(key));
                 }
                 else
                 {
@@ -30,7 +30,7 @@ internal static class LogCommand
                 var checkpoint = await session.SendAsync(new GetLatestCheckpoint(), cancellationToken);
                 if (json)
                 {
-                    app.WriteJson(new { size = checkpoint.Size, root = checkpoint.Root, text = checkpoint.Text, timestampToken = checkpoint.TimestampToken });
+                    app.WriteJson(checkpoint);
                 }
                 else
                 {
@@ -40,17 +40,17 @@ internal static class LogCommand
             case "inclusion":
                 var size = line.Value("--size") is { } s ? Number(s, "--size") : (long?)null;
                 var inclusion = await session.SendAsync(new GetInclusionProof(Number(line.Required("--index"), "--index"), size), cancellationToken);
-                app.WriteJson(new { index = inclusion.Index, size = inclusion.Size, leaf = inclusion.Leaf, leafHash = inclusion.LeafHash, root = inclusion.Root, proof = inclusion.Proof });
+                app.WriteJson(inclusion);
                 break;
             case "consistency":
                 var consistency = await session.SendAsync(new GetConsistencyProof(Number(line.Required("--from"), "--from"), Number(line.Required("--to"), "--to")), cancellationToken);
-                app.WriteJson(new { from = consistency.From, to = consistency.To, oldRoot = consistency.OldRoot, newRoot = consistency.NewRoot, proof = consistency.Proof });
+                app.WriteJson(consistency);
                 break;
             case "timestamp":
                 var stamped = await session.SendAsync(new StampCheckpoints(), cancellationToken);
                 if (json)
                 {
-                    app.WriteJson(new { stamped = stamped.Stamped, checkpoints = stamped.Checkpoints });
+                    app.WriteJson(stamped);
                 }
                 else
                 {

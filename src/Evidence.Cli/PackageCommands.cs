@@ -30,7 +30,7 @@ internal static class PackageCommands
         var package = await session.SendAsync(request, cancellationToken);
         if (line.Has("--json"))
         {
-            app.WriteJson(new { id = package.Id, path = package.Path, sha256 = package.Sha256, items = package.Items, bytes = package.Bytes });
+            app.WriteJson(package);
         }
         else
         {
@@ -56,17 +56,7 @@ internal static class PackageCommands
         var report = PackageVerifier.Verify(path, line.Value("--key"), ca);
         if (line.Has("--json"))
         {
-            app.WriteJson(new
-            {
-                clean = report.Clean,
-                package = report.PackageId,
-                files = report.Files,
-                items = report.Items,
-                events = report.Events,
-                timestamped = report.Timestamped,
-                key = report.VerifierKey,
-                findings = VerifyCommand.FindingsJson(report.Findings),
-            });
+            app.WriteJson(report);
         }
         else
         {

@@ -23,7 +23,7 @@ internal static class PerpetratorCommand
                 }
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new { id = added.Id, sameName = added.SameName });
+                    app.WriteJson(added);
                 }
                 else
                 {

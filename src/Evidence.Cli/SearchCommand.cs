@@ -23,11 +23,7 @@ internal static class SearchCommand
             line.Value("--limit") is { } limit ? Arguments.Int(limit, "--limit") : 200), cancellationToken);
         if (line.Has("--json"))
         {
-            app.WriteJson(records.Select(r => new
-            {
-                id = r.Id, sha256 = r.Sha256, size = r.Size, mediaType = r.MediaType, originalName = r.OriginalName, collector = r.Collector,
-                source = r.Source, capturedAt = r.CapturedAt, ingestedAt = r.IngestedAtUtc, incidents = r.Incidents, perpetrators = r.Perpetrators, victims = r.Victims,
-            }));
+            app.WriteJson(records);
             return CliApp.Ok;
         }
         foreach (var r in records)

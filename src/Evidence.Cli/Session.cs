@@ -22,10 +22,16 @@ internal sealed class Session : IAsyncDisposable
 
     public EvidenceSettings Settings => provider.GetRequiredService<EvidenceSettings>();
 
-    public static async Task<Session> OpenAsync(CliApp app, CommandLine line, Role defaultRole, CancellationToken cancellationToken)
+    public static Task<Session> OpenAsync(CliApp app, CommandLine line, Role defaultRole, CancellationToken cancellationToken) =>
+        OpenAsync(app, line, new Actor(line.Value("--as") ?? Environment.UserName, ParseRole(line.Value("--role")) ?? defaultRole), cancellationToken);
+
+    /// <summary>A session whose operator acts in <paramref name="role"/> whatever --role says (`user` reads --role as the account's).</summary>
+    public static Task<Session> OpenActingAsAsync(CliApp app, CommandLine line, Role role, CancellationToken cancellationToken) =>
+        OpenAsync(app, line, new Actor(line.Value("--as") ?? Environment.UserName, role), cancellationToken);
+
+    private static async Task<Session> OpenAsync(CliApp app, CommandLine line, Actor actor, CancellationToken cancellationToken)
     {
         var settings = app.Settings(line);
-        var actor = new Actor(line.Value("--as") ?? Environment.UserName, ParseRole(line.Value("--role")) ?? defaultRole);
         var level = line.Has("--verbose") ? LogLevel.Information : LogLevel.Warning;
         var provider = await EvidenceServices.StartAsync(settings, logging => logging
             .SetMinimumLevel(level)

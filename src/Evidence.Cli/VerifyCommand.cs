@@ -13,7 +13,7 @@ internal static class VerifyCommand
         var report = await session.SendAsync(new VerifyCustody(line.Value("--key")), cancellationToken);
         if (line.Has("--json"))
         {
-            app.WriteJson(report.ToJson());
+            app.WriteJson(report);
         }
         else
         {
@@ -24,7 +24,7 @@ internal static class VerifyCommand
         return report.Clean ? CliApp.Ok : CliApp.Problem;
     }
 
-    /// <summary>Findings as `verify` and `verify-package` print them: one line each, or JSON objects.</summary>
+    /// <summary>Findings as `verify` and `verify-package` print them without --json: one line each.</summary>
     public static async Task WriteFindingsAsync(CliApp app, IEnumerable<Finding> findings)
     {
         foreach (var f in findings)
@@ -32,7 +32,4 @@ internal static class VerifyCommand
             await app.Out.WriteLineAsync($"FINDING {f.Kind} {f.Subject}: expected {f.Expected}; found {f.Found}");
         }
     }
-
-    public static IEnumerable<object> FindingsJson(IEnumerable<Finding> findings) =>
-        findings.Select(f => new { kind = f.Kind, subject = f.Subject, expected = f.Expected, found = f.Found });
 }

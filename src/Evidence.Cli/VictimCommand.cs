@@ -28,7 +28,7 @@ internal static class VictimCommand
                     line.Value("--case") is { } caseId ? Arguments.Id(caseId, "--case") : null), cancellationToken);
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new { code });
+                    app.WriteJson(new VictimAdded(code));
                 }
                 else
                 {
@@ -39,7 +39,7 @@ internal static class VictimCommand
                 var identity = await session.SendAsync(new RevealVictimIdentity(victim, line.Required("--purpose")), cancellationToken);
                 if (line.Has("--json"))
                 {
-                    app.WriteJson(new { code = victim, name = identity.Name, bornOn = identity.BornOn, documents = identity.Documents, familyContacts = identity.FamilyContacts });
+                    app.WriteJson(RevealedIdentity.Of(victim, identity));
                 }
                 else
                 {

@@ -1,5 +1,6 @@
 using Evidence.Data;
 using Evidence.Requests;
+using Evidence.Accounts;
 using Evidence.Web.Accounts;
 using Evidence.Web.Api;
 using Evidence.Web.Http;
@@ -31,7 +32,6 @@ public static class WebApp
 
         var services = builder.Services;
         services.AddEvidence(settings);
-        AccountsDbContext.Register(services, settings);
         services.AddIdentityCore<EvidenceUser>(options =>
             {
                 options.Password.RequiredLength = 12;
@@ -44,7 +44,6 @@ public static class WebApp
             .AddEntityFrameworkStores<AccountsDbContext>()
             .AddSignInManager()
             .AddClaimsPrincipalFactory<EvidenceClaimsFactory>();
-        services.AddScoped<UserAccounts>();
 
         services.AddAuthentication(options =>
             {
@@ -80,8 +79,8 @@ public static class WebApp
         services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
         services.Configure<ForwardedHeadersOptions>(options => TrustProxies(options, settings.TrustedProxies));
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy("Admin", policy => policy.RequireRole(nameof(Role.Admin)));
+            // Signed in is all the web app asks; what each role may do is the requests' own rule (Access/Policy).
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, LoggedAuthorizationResults>();
         services.AddAntiforgery(options =>
         {
@@ -93,15 +92,8 @@ public static class WebApp
         services.Configure<FormOptions>(options => options.MultipartBodyLengthLimit = settings.MaxUploadBytes + (1 << 20));
         services.AddProblemDetails();
         services.AddExceptionHandler<EvidenceProblems>();
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            // Enums by name only: "office":7 is refused with 400 naming the field, never stored as an office that does not exist.
-            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false));
-            // A body that leaves out a required field, or sends null for one, is refused with 400 naming it, instead of
-            // reaching a handler as a null it never expects.
-            json.SerializerOptions.RespectRequiredConstructorParameters = true;
-            json.SerializerOptions.RespectNullableAnnotations = true;
-        });
+        // The same contract as the CLI's --json (Requests/EvidenceJson).
+        services.ConfigureHttpJsonOptions(json => EvidenceJson.Configure(json.SerializerOptions));
         // Unreadable bodies reach EvidenceProblems, whose answer says what was wrong; otherwise they get a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
@@ -115,8 +107,6 @@ public static class WebApp
         try
         {
             await EvidenceServices.PrepareAsync(app.Services, cancellationToken);
-            await using var scope = app.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.MigrateAsync(cancellationToken);
         }
         catch (Exception e) when (Data.DatabaseFailures.Describe(e, settings.DatabasePath) is { } failure)
         {
@@ -142,11 +132,15 @@ public static class WebApp
         return app;
     }
 
-    /// <summary>Creates the first admin when there is no user yet; the password is shown once, by the caller.</summary>
-    public static async Task<NewAccount?> EnsureFirstAdminAsync(WebApplication app, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the first admin when there is no user yet, on behalf of <paramref name="operatorName"/> (who started the
+    /// server); the password is shown once, by the caller.
+    /// </summary>
+    public static async Task<NewAccount?> EnsureFirstAdminAsync(WebApplication app, string operatorName, CancellationToken cancellationToken)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<UserAccounts>().EnsureFirstAdminAsync(cancellationToken);
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = new Actor(operatorName, Role.Admin);
+        return await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>().Send(new CreateFirstAdmin(), cancellationToken);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Evidence.Accounts;
 using Evidence.Crypto;
 using Evidence.Custody;
 using Evidence.Data;
@@ -46,6 +47,8 @@ public static class EvidenceServices
         // The unit of work is given the ledger's append as a step, so that neither knows the other's insides.
         services.AddScoped(provider => new UnitOfWork(provider.GetRequiredService<EvidenceDbContext>(), provider.GetRequiredService<IBlobStore>(),
             provider.GetRequiredService<Ledger>().AppendAsync, provider.GetRequiredService<CurrentActor>(), provider.GetRequiredService<ILogger<UnitOfWork>>()));
+        AccountsDbContext.Register(services, settings);
+        services.AddScoped<UserAccounts>();
         services.AddScoped<Ingest.EvidenceIntake>();
         services.AddSingleton(provider => new Ingest.UploadStaging(settings.UploadFolder, settings.MaxUploadBytes, provider.GetRequiredService<TimeProvider>()));
 
@@ -101,6 +104,9 @@ public static class EvidenceServices
         await using (var scope = provider.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<EvidenceDbContext>().Database.MigrateAsync(cancellationToken);
+            await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.MigrateAsync(cancellationToken);
+            scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = RecordExistingAccounts.Upgrade;
+            await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new RecordExistingAccounts(), cancellationToken);
         }
         await Recovery.StartupRecovery.RunAsync(provider, cancellationToken);
     }

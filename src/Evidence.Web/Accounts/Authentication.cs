@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Evidence.Accounts;
 using Evidence.Domain;
 using Evidence.Requests;
 using Microsoft.AspNetCore.Authentication;

@@ -1,5 +1,6 @@
 using Evidence.Cases;
 using Evidence.Domain;
+using Evidence.Requests;
 using MediatR;
 
 namespace Evidence.Web.Api;
@@ -10,21 +11,21 @@ internal static class CasesApi
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/cases", async (CreateCase request, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(new { id = await mediator.Send(request, ct) })).WithTags("Cases");
+            TypedResults.Ok(new Recorded(await mediator.Send(request, ct)))).WithTags("Cases");
         api.MapPost("/cases/{id:guid}/members", async (Guid id, CaseMembership membership, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(new { added = await mediator.Send(new AddCaseMember(id, membership.Member), ct) })).WithTags("Cases");
+            TypedResults.Ok(new CaseMemberAdded(await mediator.Send(new AddCaseMember(id, membership.Member), ct)))).WithTags("Cases");
 
         var incidents = api.MapGroup("/incidents").WithTags("Incidents");
         incidents.MapGet("", (IMediator mediator, CancellationToken ct) => mediator.Send(new ListIncidents(), ct));
         incidents.MapPost("", async (CreateIncident request, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(new { id = await mediator.Send(request, ct) }));
+            TypedResults.Ok(new Recorded(await mediator.Send(request, ct))));
         incidents.MapGet("/{id:guid}/matrix", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new GetElementsMatrix(id), ct));
         incidents.MapPost("/{id:guid}/referrals", async (Guid id, Referral referral, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(new { id = await mediator.Send(new ReferIncident(id, referral.Office), ct) }));
+            TypedResults.Ok(new Recorded(await mediator.Send(new ReferIncident(id, referral.Office), ct))));
 
         api.MapPost("/perpetrators", (AddPerpetrator request, IMediator mediator, CancellationToken ct) => mediator.Send(request, ct)).WithTags("Perpetrators");
         api.MapPost("/victims", async (AddVictim request, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(new { code = await mediator.Send(request, ct) })).WithTags("Victims");
+            TypedResults.Ok(new VictimAdded(await mediator.Send(request, ct)))).WithTags("Victims");
     }
 
     public sealed record Referral(RecipientKind Office);

@@ -1,4 +1,5 @@
 using Evidence.Ingest;
+using Evidence.Requests;
 using Evidence.Search;
 using Evidence.Tagging;
 using Evidence.Viewing;
@@ -19,7 +20,7 @@ internal static class EvidenceItemsApi
         evidence.MapGet("/{id:guid}", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new GetEvidence(id), ct));
         evidence.MapGet("/{id:guid}/content", ContentAsync);
         evidence.MapPost("/{id:guid}/tags", async (Guid id, Tag tag, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Created($"/api/evidence/{id}", new { id = await mediator.Send(new TagEvidence(id, tag.IncidentId, tag.PerpetratorId, tag.VictimCode, tag.Elements, tag.Note), ct) }));
+            TypedResults.Created($"/api/evidence/{id}", new Recorded(await mediator.Send(new TagEvidence(id, tag.IncidentId, tag.PerpetratorId, tag.VictimCode, tag.Elements, tag.Note), ct))));
         evidence.MapPost("/{id:guid}/tags/{tagId:guid}/removal", async (Guid id, Guid tagId, TagRemoval removal, IMediator mediator, CancellationToken ct) =>
         {
             await mediator.Send(new UntagEvidence(tagId, removal.Reason), ct);

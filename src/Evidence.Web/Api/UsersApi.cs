@@ -1,22 +1,30 @@
+using Evidence.Accounts;
 using Evidence.Domain;
 using Evidence.Requests;
-using Evidence.Web.Accounts;
+using MediatR;
 
 namespace Evidence.Web.Api;
 
-/// <summary>Accounts, for admins only (an endpoint policy: accounts are the web app's own, not a core request).</summary>
+/// <summary>Accounts: core requests like every other, which only admins may send (Access/Policy), each change a custody event.</summary>
 internal static class UsersApi
 {
     public static void Map(RouteGroupBuilder users)
     {
-        users.MapGet("", (UserAccounts accounts, CancellationToken ct) => accounts.ListAsync(ct));
-        users.MapPost("", (NewUser user, UserAccounts accounts, CancellationToken ct) => accounts.AddAsync(user.Name, user.Role, user.Office, ct));
-        users.MapDelete("/{name}", async (string name, UserAccounts accounts, CancellationToken ct) =>
+        users.MapGet("", (IMediator mediator, CancellationToken ct) => mediator.Send(new ListUsers(), ct));
+        users.MapPost("", (NewUser user, IMediator mediator, CancellationToken ct) => mediator.Send(new AddUser(user.Name, user.Role, user.Office), ct));
+        users.MapPut("/{name}/role", async (string name, UserRole role, IMediator mediator, CancellationToken ct) =>
         {
-            await accounts.DeleteAsync(name, ct);
+            await mediator.Send(new ChangeUserRole(name, role.Role, role.Office), ct);
+            return TypedResults.NoContent();
+        });
+        users.MapDelete("/{name}", async (string name, IMediator mediator, CancellationToken ct) =>
+        {
+            await mediator.Send(new RemoveUser(name), ct);
             return TypedResults.NoContent();
         });
     }
 
     public sealed record NewUser(string Name, Role Role, RecipientKind? Office = null);
+
+    public sealed record UserRole(Role Role, RecipientKind? Office = null);
 }

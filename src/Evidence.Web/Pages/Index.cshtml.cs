@@ -1,3 +1,5 @@
+using Evidence.Access;
+using Evidence.Accounts;
 using Evidence.Cases;
 using Evidence.Requests;
 using Evidence.Search;
@@ -20,13 +22,10 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        if (Actor.Role is Role.Auditor)
+        // Roles that may not search evidence start where their work is: accounts for admins, the audit for auditors.
+        if (!Actor.May<SearchEvidence>())
         {
-            return Redirect("/audit");
-        }
-        if (Actor.Role is Role.Admin)
-        {
-            return Redirect("/users");
+            return Redirect(Actor.May<ListUsers>() ? "/users" : "/audit");
         }
         Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];
         Items = await TrySendAsync(new SearchEvidence(Fields.Trimmed(Text), Incident, MediaType: Fields.Trimmed(MediaType), Sha256: Fields.Trimmed(Sha256)), cancellationToken) ?? [];

@@ -1,14 +1,14 @@
+using Evidence.Access;
+using Evidence.Accounts;
 using Evidence.Domain;
 using Evidence.Requests;
-using Evidence.Web.Accounts;
 using MediatR;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Evidence.Web.Pages;
 
-[Authorize(Policy = "Admin")]
-public sealed class UsersModel(IMediator mediator, UserAccounts accounts) : EvidencePage(mediator)
+/// <summary>Accounts for admins: every change is a core request (Accounts/), so it is authorized and recorded like any other.</summary>
+public sealed class UsersModel(IMediator mediator) : EvidencePage(mediator)
 {
     [BindProperty] public string? Name { get; set; }
     [BindProperty] public Role Role { get; set; }
@@ -17,18 +17,39 @@ public sealed class UsersModel(IMediator mediator, UserAccounts accounts) : Evid
     public IReadOnlyList<AccountView> Accounts { get; private set; } = [];
     public NewAccount? Created { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) => Accounts = await accounts.ListAsync(cancellationToken);
-
-    public async Task OnPostAsync(CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        try
+        if (!Actor.May<ListUsers>())
         {
-            Created = await accounts.AddAsync(Name ?? "", Role, Office, cancellationToken);
+            return Forbid();
         }
-        catch (EvidenceException e)
+        Accounts = await TrySendAsync(new ListUsers(), cancellationToken) ?? [];
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        Created = await TrySendAsync(new AddUser(Name ?? "", Role, Office), cancellationToken);
+        return await OnGetAsync(cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostRoleAsync(CancellationToken cancellationToken)
+    {
+        await TrySendAsync(new ChangeUserRole(Name ?? "", Role, Office), cancellationToken);
+        if (Error is null)
         {
-            Error = e.Message;
+            Done = $"{Name} is now {Role}{(Office is { } office ? ", office " + office : "")}.";
         }
-        await OnGetAsync(cancellationToken);
+        return await OnGetAsync(cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostRemoveAsync(CancellationToken cancellationToken)
+    {
+        await TrySendAsync(new RemoveUser(Name ?? ""), cancellationToken);
+        if (Error is null)
+        {
+            Done = $"Removed {Name}.";
+        }
+        return await OnGetAsync(cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using Evidence.Access;
+using Evidence.Accounts;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
@@ -25,7 +26,10 @@ public sealed record AddCaseMember(Guid CaseId, string Member) : IRequest<bool>,
     }
 }
 
-internal sealed class AddCaseMemberHandler(EvidenceDbContext db, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock)
+/// <summary>The answer of `case member --json` and <c>POST /api/cases/{id}/members</c>: false when they already were a member.</summary>
+public sealed record CaseMemberAdded(bool Added);
+
+internal sealed class AddCaseMemberHandler(EvidenceDbContext db, UserAccounts accounts, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock)
     : IRequestHandler<AddCaseMember, bool>
 {
     /// <returns>True when the member was added, false when they already were one.</returns>
@@ -37,7 +41,7 @@ internal sealed class AddCaseMemberHandler(EvidenceDbContext db, UnitOfWork unit
         }
         var member = request.Member.Trim();
         // Once there are accounts, a member is one of them: a name nobody has yet would let whoever later gets it in.
-        if (await Accounts.AccountNames.ExistsAsync(db, member, cancellationToken) == false)
+        if (await accounts.AnyAsync(cancellationToken) && !await accounts.ExistsAsync(member, cancellationToken))
         {
             throw new InvalidRequestException($"There is no account named '{member}'; add the member by the user name they sign in with.");
         }

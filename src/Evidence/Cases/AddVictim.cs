@@ -44,6 +44,9 @@ public sealed record AddVictim(
     }
 }
 
+/// <summary>The answer of `victim add --json` and <c>POST /api/victims</c>: the pseudonym, never the identity.</summary>
+public sealed record VictimAdded(string Code);
+
 internal sealed class AddVictimHandler(EvidenceDbContext db, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock, ProtectedFields protectedFields)
     : IRequestHandler<AddVictim, string>
 {

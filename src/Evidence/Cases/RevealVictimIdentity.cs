@@ -29,6 +29,13 @@ public sealed record RevealVictimIdentity(string Code, string Purpose) : IReques
     public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("victim", Code)];
 }
 
+/// <summary>An opened identity under the code it was asked for, as `victim reveal --json` prints it.</summary>
+public sealed record RevealedIdentity(string Code, string Name, string? BornOn, string? Documents, string? FamilyContacts)
+{
+    public static RevealedIdentity Of(string code, VictimIdentity identity) =>
+        new(code, identity.Name, identity.BornOn, identity.Documents, identity.FamilyContacts);
+}
+
 internal sealed class RevealVictimIdentityHandler(EvidenceDbContext db, UnitOfWork unitOfWork, ProtectedFields protectedFields, CurrentActor actor, Custody.Ledger ledger)
     : IRequestHandler<RevealVictimIdentity, VictimIdentity>
 {

@@ -11,6 +11,9 @@ namespace Evidence.Custody;
 /// <summary>The verifier key string: name+hex key id+base64(0x01 || Ed25519 public key).</summary>
 public sealed record GetVerifierKey : IRequest<string>;
 
+/// <summary>The key as `log key --json` and <c>GET /api/log/key</c> answer it.</summary>
+public sealed record VerifierKeyView(string Key);
+
 /// <summary>The latest signed checkpoint.</summary>
 public sealed record GetLatestCheckpoint : IRequest<CheckpointView>;
 

@@ -48,9 +48,11 @@ internal sealed record Column<TRow>(string Name, Func<TRow, string?> Read, strin
 /// <summary>
 /// An action that writes rows of a table: its key in the event, whether it creates rows, and the columns it vouches for.
 /// With <c>FirstOnly</c>, only the first such event for a key creates the row and later ones repeat it (a registration
-/// number is given once and kept).
+/// number is given once and kept). With <c>Removes</c>, the event deletes the row (an account removed): the row must then
+/// be gone, and one that comes back is a row no event recorded.
 /// </summary>
-internal sealed record Writer<TRow>(string Action, Func<CustodyEvent, IReadOnlyDictionary<string, string>, string?> Key, bool Creates, IReadOnlyList<Column<TRow>> Columns, bool FirstOnly = false);
+internal sealed record Writer<TRow>(string Action, Func<CustodyEvent, IReadOnlyDictionary<string, string>, string?> Key, bool Creates, IReadOnlyList<Column<TRow>> Columns,
+    bool FirstOnly = false, bool Removes = false);
 
 /// <summary>What the events say one row is: the event that created it and each column's value with the event that set it.</summary>
 internal sealed class ProjectedRow
@@ -98,6 +100,11 @@ internal sealed class Projection<TRow>(string table, Func<EvidenceDbContext, IQu
             if (writer.Key(e, details) is not { Length: > 0 } rowKey)
             {
                 continue; // an event from before its key was recorded: it cannot be matched to a row
+            }
+            if (writer.Removes)
+            {
+                projected.Remove(rowKey);
+                continue;
             }
             if (!projected.TryGetValue(rowKey, out var row))
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Evidence.Accounts;
 using Evidence.Domain;
 using static Evidence.Custody.Fact;
 
@@ -182,8 +183,29 @@ internal static class Projections
             Value<RegistrationNumber>("AssignedAtUtc", "at", r => Time(r.AssignedAtUtc)),
         ], FirstOnly: true));
 
+    /// <summary>
+    /// Accounts: who exists, in which role and office, since when; what decides what each person may do and see. Their
+    /// passwords, lockouts and security stamps change at every sign-in and are not facts a court reads; they are not bound
+    /// (docs/threat-model.md says what that leaves to the database's own protection).
+    /// </summary>
+    public static readonly Projection<AccountRow> Accounts = new(AccountRow.Table, AccountRow.Read, a => a.UserName,
+        new Writer<AccountRow>("UserAdded", (_, d) => d.GetValueOrDefault("user"), Creates: true,
+        [
+            Value<AccountRow>("UserName", "user", a => a.UserName),
+            Value<AccountRow>("Role", "role", a => a.Role),
+            Value<AccountRow>("Office", "office", a => a.Office),
+            Value<AccountRow>("CreatedAtUtc", "at", a => Time(a.CreatedAtUtc)),
+        ]),
+        new Writer<AccountRow>("UserRoleChanged", (_, d) => d.GetValueOrDefault("user"), Creates: false,
+        [
+            Value<AccountRow>("UserName", "user", a => a.UserName),
+            Value<AccountRow>("Role", "role", a => a.Role),
+            Value<AccountRow>("Office", "office", a => a.Office),
+        ]),
+        new Writer<AccountRow>("UserRemoved", (_, d) => d.GetValueOrDefault("user"), Creates: false, [], Removes: true));
+
     public static readonly IReadOnlyList<IProjection> All =
-        [Items, Tags, Cases, CaseMembers, Incidents, Referrals, Perpetrators, PerpetratorLinks, Victims, Packages, RegistrationNumbers];
+        [Items, Tags, Cases, CaseMembers, Incidents, Referrals, Perpetrators, PerpetratorLinks, Victims, Packages, RegistrationNumbers, Accounts];
 
     /// <summary>How offices are written in events: "icc", "national".</summary>
     public static string Office(RecipientKind office) => office.ToString().ToLowerInvariant();

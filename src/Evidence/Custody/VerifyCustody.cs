@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Evidence.Access;
 using Evidence.Crypto;
 using Evidence.Data;
@@ -24,21 +25,21 @@ namespace Evidence.Custody;
 public sealed record VerifyCustody(string? PinnedVerifierKey = null) : IRequest<VerificationReport>;
 
 
-public sealed record VerificationReport(int ItemsChecked, int BlobsChecked, long EventsChecked, int CheckpointsChecked, int TimestampsChecked, IReadOnlyList<Finding> Findings)
+/// <summary>
+/// What `verify` checked and every finding: `verify --json` and `POST /api/verify` print this record. The JSON names
+/// are the documented ones (<c>items</c>, <c>blobs</c>, ...), shorter than the properties.
+/// </summary>
+public sealed record VerificationReport(
+    [property: JsonPropertyName("items")] int ItemsChecked,
+    [property: JsonPropertyName("blobs")] int BlobsChecked,
+    [property: JsonPropertyName("events")] long EventsChecked,
+    [property: JsonPropertyName("checkpoints")] int CheckpointsChecked,
+    [property: JsonPropertyName("timestamps")] int TimestampsChecked,
+    IReadOnlyList<Finding> Findings)
 {
+    // First, where a reader of the printed report looks.
+    [JsonPropertyOrder(-1)]
     public bool Clean => Findings.Count == 0;
-
-    /// <summary>The report as `verify --json` and `POST /api/verify` print it.</summary>
-    public object ToJson() => new
-    {
-        clean = Clean,
-        items = ItemsChecked,
-        blobs = BlobsChecked,
-        events = EventsChecked,
-        checkpoints = CheckpointsChecked,
-        timestamps = TimestampsChecked,
-        findings = Findings,
-    };
 }
 
 internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust)

@@ -56,10 +56,13 @@ internal static class Postgres
     }
 
     public static DbContextOptionsBuilder UseEvidencePostgres(this DbContextOptionsBuilder options, string database, TimeSpan commandTimeout,
-        System.Reflection.Assembly? migrations = null, string historyTable = "__EFMigrationsHistory") =>
-        options.UseNpgsql(ConnectionString(database, commandTimeout), npgsql => npgsql
+        System.Reflection.Assembly? migrations = null, string historyTable = "__EFMigrationsHistory", System.Data.Common.DbConnection? connection = null)
+    {
+        Action<Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.NpgsqlDbContextOptionsBuilder> npgsql = npgsql => npgsql
             .MigrationsAssembly((migrations ?? typeof(Postgres).Assembly).FullName)
-            .MigrationsHistoryTable(historyTable));
+            .MigrationsHistoryTable(historyTable);
+        return connection is null ? options.UseNpgsql(ConnectionString(database, commandTimeout), npgsql) : options.UseNpgsql(connection, npgsql);
+    }
 
     /// <summary>True when the server could not be reached or broke off: the request failed, and may be sent again.</summary>
     public static bool IsUnavailable(Exception e) =>

@@ -19,15 +19,18 @@ internal static class Sqlite
     }.ToString();
 
     /// <summary>
-    /// Opens the installation's database. Another context on the same file (the web app's accounts) names its own
+    /// Opens the installation's database. Another context on the same file (the accounts) names its own
     /// migrations assembly and history table, so the two migration sets never see each other's rows.
     /// </summary>
     public static DbContextOptionsBuilder UseEvidenceSqlite(this DbContextOptionsBuilder options, string path, TimeSpan busyTimeout,
-        System.Reflection.Assembly? migrations = null, string historyTable = "__EFMigrationsHistory") =>
-        options.UseSqlite(ConnectionString(path, busyTimeout), sqlite => sqlite
-                .MigrationsAssembly((migrations ?? typeof(Sqlite).Assembly).FullName)
-                .MigrationsHistoryTable(historyTable))
-            .AddInterceptors(new PragmaInterceptor((int)busyTimeout.TotalMilliseconds));
+        System.Reflection.Assembly? migrations = null, string historyTable = "__EFMigrationsHistory", DbConnection? connection = null)
+    {
+        Action<Microsoft.EntityFrameworkCore.Infrastructure.SqliteDbContextOptionsBuilder> sqlite = sqlite => sqlite
+            .MigrationsAssembly((migrations ?? typeof(Sqlite).Assembly).FullName)
+            .MigrationsHistoryTable(historyTable);
+        var opened = connection is null ? options.UseSqlite(ConnectionString(path, busyTimeout), sqlite) : options.UseSqlite(connection, sqlite);
+        return opened.AddInterceptors(new PragmaInterceptor((int)busyTimeout.TotalMilliseconds));
+    }
 
     /// <summary>True when SQLite said another connection holds the lock.</summary>
     public static bool IsBusy(Exception e) =>

@@ -2,6 +2,7 @@ using Evidence.Requests;
 using Evidence.Domain;
 using Evidence.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Evidence.Data;
@@ -29,6 +30,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
     private readonly List<StagedBlob> staged = [];
     private readonly List<NewCustodyEvent> events = [];
     private readonly List<(FileStream Partial, string Final)> files = [];
+    private readonly List<DbContext> alsoSaved = [];
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
     public void PromoteOnCommit(StagedBlob blob) => staged.Add(blob);
@@ -39,6 +41,18 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
     /// The unit of work closes it when the request ends; until then the open file stays locked.
     /// </summary>
     public void PublishOnCommit(FileStream partial, string final) => files.Add((partial, final));
+
+    /// <summary>
+    /// Saves another context's changes (the accounts') in the same transaction, so that they land with their custody
+    /// events or not at all. It must share this request's connection (<c>AccountsDbContext.Register</c> sees to it).
+    /// </summary>
+    public void SaveOnCommit(DbContext other)
+    {
+        if (!alsoSaved.Contains(other))
+        {
+            alsoSaved.Add(other);
+        }
+    }
 
     /// <summary>Appends a custody event to the log when the request commits.</summary>
     public void Record(string action, Guid? evidenceId, string? sha256, IEnumerable<KeyValuePair<string, string?>>? details = null)
@@ -59,7 +73,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
 
     internal async Task CommitAsync(CancellationToken cancellationToken)
     {
-        if (staged.Count == 0 && events.Count == 0 && files.Count == 0 && !db.ChangeTracker.HasChanges())
+        if (staged.Count == 0 && events.Count == 0 && files.Count == 0 && alsoSaved.Count == 0 && !db.ChangeTracker.HasChanges())
         {
             return; // a query: no transaction, no write lock
         }
@@ -85,6 +99,11 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
                     published.Add(final);
                 }
                 await db.SaveChangesAsync(cancellationToken);
+                foreach (var other in alsoSaved)
+                {
+                    await other.Database.UseTransactionAsync(transaction.GetDbTransaction(), cancellationToken);
+                    await other.SaveChangesAsync(cancellationToken);
+                }
                 committing = true;
                 await transaction.CommitAsync(cancellationToken);
                 Checkpoint = checkpoint;
@@ -150,6 +169,15 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
         files.Clear();
         // Rows a failed handler added must not ride along with the next request's save.
         db.ChangeTracker.Clear();
+        foreach (var other in alsoSaved)
+        {
+            other.ChangeTracker.Clear();
+            if (other.Database.CurrentTransaction is not null)
+            {
+                await other.Database.UseTransactionAsync(null);
+            }
+        }
+        alsoSaved.Clear();
     }
 
     private static void Publish(string partial, string final)

@@ -1,11 +1,24 @@
+using System.Text.Json.Serialization;
 using Evidence.Custody;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace Evidence.Referrals;
 
-/// <summary>What <c>verify-package</c> checked and every finding; clean when there is none.</summary>
-public sealed record PackageReport(string? PackageId, int Files, int Items, int Events, bool Timestamped, string? VerifierKey, IReadOnlyList<Finding> Findings)
+/// <summary>
+/// What <c>verify-package</c> checked and every finding; clean when there is none. <c>verify-package --json</c> prints
+/// this record, under the documented names <c>package</c> and <c>key</c> (the ledger key it checked against).
+/// </summary>
+public sealed record PackageReport(
+    [property: JsonPropertyName("package")] string? PackageId,
+    int Files,
+    int Items,
+    int Events,
+    bool Timestamped,
+    [property: JsonPropertyName("key")] string? VerifierKey,
+    IReadOnlyList<Finding> Findings)
 {
+    // First, where a reader of the printed report looks.
+    [JsonPropertyOrder(-1)]
     public bool Clean => Findings.Count == 0;
 }
 

@@ -76,11 +76,14 @@ public sealed class LedgerIsTheRecordTests : IAsyncLifetime
             .Where(t => !ledgerOwn.Contains(t.GetTableName()))
             .ToDictionary(t => t.GetTableName()!, t => t.GetProperties().Select(p => p.Name).Order().ToList())));
 
-        Assert.Equal(tables.Keys.Order(), Projections.All.Select(p => p.Table).Order());
-        foreach (var projection in Projections.All)
+        var records = Projections.All.Where(p => p != Projections.Accounts).ToList();
+        Assert.Equal(tables.Keys.Order(), records.Select(p => p.Table).Order());
+        foreach (var projection in records)
         {
             Assert.Equal(tables[projection.Table], projection.Columns.Order());
         }
+        // Accounts live in Identity's table: what decides who may act and see is bound; passwords and lockouts are not.
+        Assert.Equal(["CreatedAtUtc", "Office", "Role", "UserName"], Projections.Accounts.Columns.Order());
     }
 
     /// <summary>Issue 15, case 1: a deleted item was invisible to verify, and the next start-up erased its bytes.</summary>

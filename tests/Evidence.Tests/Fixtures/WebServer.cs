@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
+using Evidence.Accounts;
 using Evidence.Domain;
 using Evidence.Requests;
-using Evidence.Web.Accounts;
 using Evidence.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,7 +47,9 @@ public sealed class WebServer : IAsyncDisposable
     public async Task<TestUser> AddUserAsync(string name, Role role, RecipientKind? office = null)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        var account = await scope.ServiceProvider.GetRequiredService<UserAccounts>().AddAsync(name, role, office, CancellationToken.None);
+        // As the operator at the server's console would, through the same request as the admin page.
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = new Actor("test-operator", Role.Admin);
+        var account = await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>().Send(new AddUser(name, role, office));
         return new TestUser(name, role, account.Password, account.Token);
     }
 

@@ -1,3 +1,4 @@
+using Evidence.Accounts;
 using Evidence.Web.Accounts;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;

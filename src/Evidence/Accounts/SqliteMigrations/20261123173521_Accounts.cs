@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Evidence.Web.Accounts.Migrations
+namespace Evidence.Accounts.SqliteMigrations
 {
     /// <inheritdoc />
     public partial class Accounts : Migration

@@ -1,13 +1,16 @@
+using System.Data.Common;
 using Evidence.Data;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace Evidence.Web.Accounts;
+namespace Evidence.Accounts;
 
 /// <summary>
-/// Users and API tokens, in the installation's own database file beside the evidence, with their own migrations
-/// (history table <c>__AccountsMigrationsHistory</c>) so the core library knows nothing of ASP.NET Core.
+/// Users and API tokens (ASP.NET Core Identity's tables), in the installation's own database beside the evidence, with
+/// their own migrations (history table <c>__AccountsMigrationsHistory</c>). In a request's scope it shares the evidence
+/// context's connection, so that the unit of work commits an account and its custody event in one transaction.
 /// </summary>
 public class AccountsDbContext : IdentityUserContext<EvidenceUser>
 {
@@ -42,28 +45,33 @@ public class AccountsDbContext : IdentityUserContext<EvidenceUser>
         });
     }
 
-    public static void Configure(DbContextOptionsBuilder options, EvidenceSettings settings)
+    /// <summary>Opens the installation's database; with <paramref name="connection"/>, through that connection (another context's).</summary>
+    public static void Configure(DbContextOptionsBuilder options, EvidenceSettings settings, DbConnection? connection = null)
     {
         if (settings.PostgresDatabase is { } postgres)
         {
-            options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable);
+            options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable, connection);
         }
         else
         {
-            options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable);
+            options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable, connection);
         }
     }
 
-    /// <summary>Registers the accounts context for the installation's database (on PostgreSQL, with its own migrations).</summary>
-    public static void Register(Microsoft.Extensions.DependencyInjection.IServiceCollection services, EvidenceSettings settings)
+    /// <summary>
+    /// Registers the accounts context for the installation's database (on PostgreSQL, with its own migrations), on the
+    /// connection of the scope's evidence context.
+    /// </summary>
+    public static void Register(IServiceCollection services, EvidenceSettings settings)
     {
+        DbConnection Shared(IServiceProvider provider) => provider.GetRequiredService<EvidenceDbContext>().Database.GetDbConnection();
         if (settings.PostgresDatabase is null)
         {
-            services.AddDbContext<AccountsDbContext>(options => Configure(options, settings));
+            services.AddDbContext<AccountsDbContext>((provider, options) => Configure(options, settings, Shared(provider)));
         }
         else
         {
-            services.AddDbContext<AccountsDbContext, PostgresAccountsDbContext>(options => Configure(options, settings));
+            services.AddDbContext<AccountsDbContext, PostgresAccountsDbContext>((provider, options) => Configure(options, settings, Shared(provider)));
         }
     }
 }

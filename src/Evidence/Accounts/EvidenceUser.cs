@@ -2,7 +2,7 @@ using Evidence.Domain;
 using Evidence.Requests;
 using Microsoft.AspNetCore.Identity;
 
-namespace Evidence.Web.Accounts;
+namespace Evidence.Accounts;
 
 /// <summary>
 /// A person who signs in. One role each (ARCHITECTURE §7); a prosecutor also belongs to one office, which decides

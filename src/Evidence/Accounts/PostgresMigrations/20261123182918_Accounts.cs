@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Evidence.Web.Accounts.PostgresMigrations
+namespace Evidence.Accounts.PostgresMigrations
 {
     /// <inheritdoc />
     public partial class Accounts : Migration
