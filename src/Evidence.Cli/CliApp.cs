@@ -41,12 +41,12 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 null or "help" => Help(args.Count == 0 ? BadInput : Ok),
                 "ingest" => await IngestCommand.RunAsync(this, args, cancellationToken),
                 "case" => await CaseCommand.RunAsync(this, args, cancellationToken),
-                "incident" => await CaseModelCommands.IncidentAsync(this, args, cancellationToken),
-                "perpetrator" => await CaseModelCommands.PerpetratorAsync(this, args, cancellationToken),
-                "victim" => await CaseModelCommands.VictimAsync(this, args, cancellationToken),
-                "tag" => await CaseModelCommands.TagAsync(this, args, cancellationToken),
-                "untag" => await CaseModelCommands.UntagAsync(this, args, cancellationToken),
-                "search" => await CaseModelCommands.SearchAsync(this, args, cancellationToken),
+                "incident" => await IncidentCommand.RunAsync(this, args, cancellationToken),
+                "perpetrator" => await PerpetratorCommand.RunAsync(this, args, cancellationToken),
+                "victim" => await VictimCommand.RunAsync(this, args, cancellationToken),
+                "tag" => await TagCommands.TagAsync(this, args, cancellationToken),
+                "untag" => await TagCommands.UntagAsync(this, args, cancellationToken),
+                "search" => await SearchCommand.RunAsync(this, args, cancellationToken),
                 "demo" => await Demo.DemoCommand.RunAsync(this, args, cancellationToken),
                 "log" => await LogCommand.RunAsync(this, args, cancellationToken),
                 "verify" => await VerifyCommand.RunAsync(this, args, cancellationToken),
@@ -75,6 +75,17 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
     }
 
     public void WriteJson<T>(T value) => stdout.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    /// <summary>The id a command recorded: <c>{"id": ...}</c> with --json, else the id alone on a line.</summary>
+    public Task WriteIdAsync(CommandLine line, Guid id)
+    {
+        if (line.Has("--json"))
+        {
+            WriteJson(new Recorded(id));
+            return Task.CompletedTask;
+        }
+        return stdout.WriteLineAsync(id.ToString());
+    }
 
     /// <summary>The first word that is neither an option nor a global option's value.</summary>
     private static string? CommandWord(IReadOnlyList<string> args)

@@ -3,6 +3,7 @@ using Evidence.Requests;
 using Evidence.Accounts;
 using Evidence.Web.Accounts;
 using Evidence.Web.Api;
+using Evidence.Web.Http;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -126,7 +127,7 @@ public static class WebApp
 
         app.MapOpenApi().AllowAnonymous();
         Assets.Map(app);
-        EvidenceApi.Map(app.MapGroup("/api"));
+        ApiRoutes.Map(app.MapGroup("/api"));
         app.MapRazorPages();
         return app;
     }

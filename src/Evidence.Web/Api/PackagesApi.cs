@@ -18,7 +18,7 @@ internal static class PackagesApi
         packages.MapGet("/{id:guid}/download", async (Guid id, IMediator mediator, HttpResponse response, CancellationToken ct) =>
         {
             var package = await mediator.Send(new OpenReferralPackage(id), ct);
-            response.Headers["Repr-Digest"] = EvidenceApi.ReprDigest(package.Sha256);
+            response.Headers["Repr-Digest"] = EvidenceItemsApi.ReprDigest(package.Sha256);
             return TypedResults.Stream(package.Content, "application/zip", package.FileName);
         });
     }

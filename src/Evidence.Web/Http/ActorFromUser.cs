@@ -2,7 +2,7 @@ using System.Security.Claims;
 using Evidence.Requests;
 using Evidence.Web.Accounts;
 
-namespace Evidence.Web;
+namespace Evidence.Web.Http;
 
 /// <summary>
 /// Makes the signed-in user the actor of the request's scope, so every request sent from here records who acted.

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 
-namespace Evidence.Web;
+namespace Evidence.Web.Http;
 
 /// <summary>
 /// Pages' forms carry antiforgery tokens (Razor Pages checks them). The API also accepts the browser's cookie (the

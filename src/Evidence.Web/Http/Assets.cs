@@ -1,4 +1,4 @@
-namespace Evidence.Web;
+namespace Evidence.Web.Http;
 
 /// <summary>The stylesheet and scripts, served from the assembly (no inline code: the CSP forbids it).</summary>
 internal static class Assets

@@ -3,7 +3,7 @@ using Evidence.Requests;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Evidence.Web;
+namespace Evidence.Web.Http;
 
 /// <summary>
 /// Maps the core's typed failures to ProblemDetails, once (STYLE rule 4): bad input 400, not found 404, forbidden

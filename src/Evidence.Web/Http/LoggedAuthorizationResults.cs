@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 
-namespace Evidence.Web;
+namespace Evidence.Web.Http;
 
 /// <summary>Every request refused by authentication or an endpoint policy is logged (ARCHITECTURE §7), then refused as usual.</summary>
 internal sealed class LoggedAuthorizationResults(ILogger<LoggedAuthorizationResults> log) : IAuthorizationMiddlewareResultHandler

@@ -1,4 +1,4 @@
-namespace Evidence.Web;
+namespace Evidence.Web.Http;
 
 /// <summary>
 /// Headers on every response: scripts and styles only from this origin (no inline code, so an injected tag does

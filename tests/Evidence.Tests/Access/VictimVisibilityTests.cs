@@ -8,7 +8,7 @@ using Evidence.Tagging;
 using Evidence.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 
-namespace Evidence.Tests.Cases;
+namespace Evidence.Tests.Access;
 
 /// <summary>
 /// Issue 15, case 5: an investigator outside a case got its children's identities by tagging their own item with the

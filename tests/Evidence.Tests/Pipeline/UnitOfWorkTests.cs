@@ -5,7 +5,7 @@ using MediatR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Evidence.Tests.Behaviors;
+namespace Evidence.Tests.Pipeline;
 
 public sealed class UnitOfWorkTests
 {

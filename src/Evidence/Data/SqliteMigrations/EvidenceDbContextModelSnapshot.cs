@@ -3,19 +3,16 @@ using System;
 using Evidence.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Evidence.Data.Migrations
+namespace Evidence.Data.SqliteMigrations
 {
     [DbContext(typeof(EvidenceDbContext))]
-    [Migration("20261201221847_VictimCase")]
-    partial class VictimCase
+    partial class EvidenceDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");

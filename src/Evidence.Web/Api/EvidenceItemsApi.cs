@@ -3,21 +3,18 @@ using Evidence.Requests;
 using Evidence.Search;
 using Evidence.Tagging;
 using Evidence.Viewing;
+using Evidence.Web.Http;
 using MediatR;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Evidence.Web.Api;
 
-/// <summary>
-/// The JSON API of ARCHITECTURE §8. Each endpoint binds its input, sends one request and renders the result;
-/// every endpoint needs a signed-in caller (cookie or token), and the request decides what the caller's role may do.
-/// </summary>
-internal static class EvidenceApi
+/// <summary>Evidence items (ARCHITECTURE §8): ingest, search, one item's record and content, tags.</summary>
+internal static class EvidenceItemsApi
 {
-    public static void Map(RouteGroupBuilder api)
+    public static void Map(RouteGroupBuilder evidence)
     {
-        var evidence = api.MapGroup("/evidence").WithTags("Evidence");
         evidence.MapPost("", IngestAsync).DisableAntiforgery();
         evidence.MapGet("", SearchAsync);
         evidence.MapGet("/{id:guid}", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new GetEvidence(id), ct));
@@ -29,12 +26,6 @@ internal static class EvidenceApi
             await mediator.Send(new UntagEvidence(tagId, removal.Reason), ct);
             return TypedResults.NoContent();
         });
-
-        UploadApi.Map(api.MapGroup("/uploads").WithTags("Resumable uploads"));
-        CasesApi.Map(api);
-        PackagesApi.Map(api.MapGroup("/packages").WithTags("Referral packages"));
-        LedgerApi.Map(api);
-        UsersApi.Map(api.MapGroup("/users").WithTags("Users"));
     }
 
     /// <summary>The body of a tag: <see cref="TagEvidence"/> without the item, which the path names.</summary>

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Evidence.Data.Migrations
+namespace Evidence.Data.SqliteMigrations
 {
     /// <inheritdoc />
     public partial class CaseMembers : Migration

@@ -3,16 +3,19 @@ using System;
 using Evidence.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Evidence.Data.Migrations
+namespace Evidence.Data.SqliteMigrations
 {
     [DbContext(typeof(EvidenceDbContext))]
-    partial class EvidenceDbContextModelSnapshot : ModelSnapshot
+    [Migration("20261201221847_VictimCase")]
+    partial class VictimCase
     {
-        protected override void BuildModel(ModelBuilder modelBuilder)
+        /// <inheritdoc />
+        protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");

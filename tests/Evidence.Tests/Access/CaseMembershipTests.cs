@@ -11,7 +11,7 @@ using MediatR;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
-namespace Evidence.Tests.Cases;
+namespace Evidence.Tests.Access;
 
 /// <summary>
 /// Investigators see the evidence and incidents of the cases they work, what they recorded themselves, and the

@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Evidence.Data.Migrations
+namespace Evidence.Data.SqliteMigrations
 {
     [DbContext(typeof(EvidenceDbContext))]
-    [Migration("20261123173206_IncidentReferrals")]
-    partial class IncidentReferrals
+    [Migration("20261123165715_ReferralPackages")]
+    partial class ReferralPackages
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -313,35 +313,6 @@ namespace Evidence.Data.Migrations
                     b.ToTable("incidents", (string)null);
                 });
 
-            modelBuilder.Entity("Evidence.Domain.IncidentReferral", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("IncidentId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Office")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("ReferredAtUtc")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ReferredBy")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("IncidentId", "Office")
-                        .IsUnique();
-
-                    b.ToTable("incident_referrals", (string)null);
-                });
-
             modelBuilder.Entity("Evidence.Domain.MerkleNode", b =>
                 {
                     b.Property<int>("Level")
@@ -611,15 +582,6 @@ namespace Evidence.Data.Migrations
                         .WithMany()
                         .HasForeignKey("CaseId")
                         .OnDelete(DeleteBehavior.Restrict);
-                });
-
-            modelBuilder.Entity("Evidence.Domain.IncidentReferral", b =>
-                {
-                    b.HasOne("Evidence.Domain.Incident", null)
-                        .WithMany()
-                        .HasForeignKey("IncidentId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("Evidence.Domain.PerpetratorLink", b =>

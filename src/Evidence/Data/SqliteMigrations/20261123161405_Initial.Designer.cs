@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Evidence.Data.Migrations
+namespace Evidence.Data.SqliteMigrations
 {
     [DbContext(typeof(EvidenceDbContext))]
     [Migration("20261123161405_Initial")]

@@ -1,0 +1,35 @@
+using Evidence.Access;
+using Evidence.Requests;
+using MediatR;
+
+namespace Evidence.Ingest;
+
+/// <summary>Ingests the assembled file and removes the upload; refused, with nothing recorded, while any chunk is missing.</summary>
+[AllowedRoles(Role.Investigator)]
+public sealed record CompleteUpload(Guid Id) : IRequest<IngestedEvidence>;
+
+internal sealed class CompleteUploadHandler(UploadStaging staging, EvidenceIntake intake, CurrentActor actor) : IRequestHandler<CompleteUpload, IngestedEvidence>
+{
+    public async Task<IngestedEvidence> Handle(CompleteUpload request, CancellationToken cancellationToken)
+    {
+        var upload = staging.Find(actor.Value.Name, request.Id);
+        var begun = upload.Request;
+        var fields = new IntakeFields(begun.Collector, begun.CaseId, begun.Source, begun.CapturedAt);
+        await using var claim = staging.Claim(upload);
+        await using var content = claim.OpenAssembled();
+        var recorded = await intake.RecordAsync(content, IngestUpload.KeptName(begun.FileName), fields, progress: null, copied =>
+        {
+            if (copied.Size != begun.Size)
+            {
+                throw new InvalidRequestException($"The upload assembled to {copied.Size} bytes, not the {begun.Size} announced; nothing was recorded.");
+            }
+            if (begun.Sha256 is { } sha256 && !string.Equals(sha256, copied.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidRequestException($"The upload assembled to SHA-256 {copied.Sha256}, but the sender computed {sha256.ToLowerInvariant()}: " +
+                    "a chunk was damaged on the way. Nothing was recorded; cancel the upload and send the file again.");
+            }
+        }, cancellationToken);
+        claim.RemoveOnDispose();
+        return recorded;
+    }
+}
