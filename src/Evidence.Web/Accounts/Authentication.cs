@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Evidence.Accounts;
 using Evidence.Domain;
 using Evidence.Requests;
+using Evidence.Web.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;

@@ -76,7 +76,7 @@ public class AccountsDbContext : IdentityUserContext<EvidenceUser>
     }
 }
 
-/// <summary>The accounts context on PostgreSQL; it exists so that its migrations (<c>Accounts/PostgresMigrations</c>) are a set of their own.</summary>
+/// <summary>The accounts context on PostgreSQL; it exists so that its migrations (<c>Accounts/Migrations/Postgres</c>) are a set of their own.</summary>
 public sealed class PostgresAccountsDbContext(DbContextOptions<PostgresAccountsDbContext> options) : AccountsDbContext(options);
 
 /// <summary>Lets `dotnet ef migrations add --context PostgresAccountsDbContext` build the model; it connects to nothing.</summary>

@@ -5,7 +5,7 @@ using Npgsql;
 namespace Evidence.Data;
 
 /// <summary>
-/// The evidence context on PostgreSQL: the same model, with its own migrations (<c>Data/PostgresMigrations</c>),
+/// The evidence context on PostgreSQL: the same model, with its own migrations (<c>Data/Migrations/Postgres</c>),
 /// because triggers, full-text search and column types are written differently there.
 /// </summary>
 public sealed class PostgresEvidenceDbContext(DbContextOptions<PostgresEvidenceDbContext> options) : EvidenceDbContext(options);

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Evidence.Data.SqliteMigrations
+namespace Evidence.Data.Migrations.Sqlite
 {
     [DbContext(typeof(EvidenceDbContext))]
     partial class EvidenceDbContextModelSnapshot : ModelSnapshot

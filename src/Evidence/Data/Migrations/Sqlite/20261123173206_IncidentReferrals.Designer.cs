@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Evidence.Data.SqliteMigrations
+namespace Evidence.Data.Migrations.Sqlite
 {
     [DbContext(typeof(EvidenceDbContext))]
-    [Migration("20261201221847_VictimCase")]
-    partial class VictimCase
+    [Migration("20261123173206_IncidentReferrals")]
+    partial class IncidentReferrals
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -42,29 +42,6 @@ namespace Evidence.Data.SqliteMigrations
                     b.HasKey("Id");
 
                     b.ToTable("cases", (string)null);
-                });
-
-            modelBuilder.Entity("Evidence.Domain.CaseMember", b =>
-                {
-                    b.Property<Guid>("CaseId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Member")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("AddedAtUtc")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("AddedBy")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("CaseId", "Member");
-
-                    b.HasIndex("Member");
-
-                    b.ToTable("case_members", (string)null);
                 });
 
             modelBuilder.Entity("Evidence.Domain.CheckpointRecord", b =>
@@ -565,9 +542,6 @@ namespace Evidence.Data.SqliteMigrations
                     b.Property<int?>("AgeAtIncident")
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid?>("CaseId")
-                        .HasColumnType("TEXT");
-
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("TEXT");
 
@@ -591,18 +565,7 @@ namespace Evidence.Data.SqliteMigrations
 
                     b.HasKey("Code");
 
-                    b.HasIndex("CaseId");
-
                     b.ToTable("victims", (string)null);
-                });
-
-            modelBuilder.Entity("Evidence.Domain.CaseMember", b =>
-                {
-                    b.HasOne("Evidence.Domain.Case", null)
-                        .WithMany()
-                        .HasForeignKey("CaseId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("Evidence.Domain.EvidenceItem", b =>

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Evidence.Data.SqliteMigrations
+namespace Evidence.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class IncidentReferrals : Migration

@@ -3,20 +3,17 @@ using System;
 using Evidence.Accounts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Evidence.Accounts.PostgresMigrations
+namespace Evidence.Accounts.Migrations.Postgres
 {
     [DbContext(typeof(PostgresAccountsDbContext))]
-    [Migration("20261123182918_Accounts")]
-    partial class Accounts
+    partial class PostgresAccountsDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder

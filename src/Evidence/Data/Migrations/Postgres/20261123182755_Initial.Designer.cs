@@ -10,11 +10,11 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Evidence.Data.PostgresMigrations
+namespace Evidence.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresEvidenceDbContext))]
-    [Migration("20261201221907_VictimCase")]
-    partial class VictimCase
+    [Migration("20261123182755_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -573,9 +573,6 @@ namespace Evidence.Data.PostgresMigrations
                     b.Property<int?>("AgeAtIncident")
                         .HasColumnType("integer");
 
-                    b.Property<Guid?>("CaseId")
-                        .HasColumnType("uuid");
-
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("timestamp with time zone");
 
@@ -598,8 +595,6 @@ namespace Evidence.Data.PostgresMigrations
                         .HasColumnType("character varying(20)");
 
                     b.HasKey("Code");
-
-                    b.HasIndex("CaseId");
 
                     b.ToTable("victims", (string)null);
                 });

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Evidence.Data.PostgresMigrations
+namespace Evidence.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class VictimCase : Migration

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Evidence.Data.SqliteMigrations
+namespace Evidence.Data.Migrations.Sqlite
 {
     [DbContext(typeof(EvidenceDbContext))]
     [Migration("20261123161405_Initial")]

@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Evidence.Data.SqliteMigrations
+namespace Evidence.Data.Migrations.Sqlite
 {
     [DbContext(typeof(EvidenceDbContext))]
-    [Migration("20261123165715_ReferralPackages")]
-    partial class ReferralPackages
+    [Migration("20261201221847_VictimCase")]
+    partial class VictimCase
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -42,6 +42,29 @@ namespace Evidence.Data.SqliteMigrations
                     b.HasKey("Id");
 
                     b.ToTable("cases", (string)null);
+                });
+
+            modelBuilder.Entity("Evidence.Domain.CaseMember", b =>
+                {
+                    b.Property<Guid>("CaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Member")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AddedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CaseId", "Member");
+
+                    b.HasIndex("Member");
+
+                    b.ToTable("case_members", (string)null);
                 });
 
             modelBuilder.Entity("Evidence.Domain.CheckpointRecord", b =>
@@ -313,6 +336,35 @@ namespace Evidence.Data.SqliteMigrations
                     b.ToTable("incidents", (string)null);
                 });
 
+            modelBuilder.Entity("Evidence.Domain.IncidentReferral", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Office")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ReferredAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReferredBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "Office")
+                        .IsUnique();
+
+                    b.ToTable("incident_referrals", (string)null);
+                });
+
             modelBuilder.Entity("Evidence.Domain.MerkleNode", b =>
                 {
                     b.Property<int>("Level")
@@ -513,6 +565,9 @@ namespace Evidence.Data.SqliteMigrations
                     b.Property<int?>("AgeAtIncident")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("CaseId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("TEXT");
 
@@ -536,7 +591,18 @@ namespace Evidence.Data.SqliteMigrations
 
                     b.HasKey("Code");
 
+                    b.HasIndex("CaseId");
+
                     b.ToTable("victims", (string)null);
+                });
+
+            modelBuilder.Entity("Evidence.Domain.CaseMember", b =>
+                {
+                    b.HasOne("Evidence.Domain.Case", null)
+                        .WithMany()
+                        .HasForeignKey("CaseId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Evidence.Domain.EvidenceItem", b =>
@@ -582,6 +648,15 @@ namespace Evidence.Data.SqliteMigrations
                         .WithMany()
                         .HasForeignKey("CaseId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Evidence.Domain.IncidentReferral", b =>
+                {
+                    b.HasOne("Evidence.Domain.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Evidence.Domain.PerpetratorLink", b =>

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Evidence.Accounts.SqliteMigrations
+namespace Evidence.Accounts.Migrations.Sqlite
 {
     [DbContext(typeof(AccountsDbContext))]
     [Migration("20261123173521_Accounts")]

@@ -4,17 +4,20 @@ using System.Collections.Generic;
 using Evidence.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Evidence.Data.PostgresMigrations
+namespace Evidence.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresEvidenceDbContext))]
-    partial class PostgresEvidenceDbContextModelSnapshot : ModelSnapshot
+    [Migration("20261201221907_VictimCase")]
+    partial class VictimCase
     {
-        protected override void BuildModel(ModelBuilder modelBuilder)
+        /// <inheritdoc />
+        protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder

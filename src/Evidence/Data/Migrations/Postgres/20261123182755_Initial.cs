@@ -5,7 +5,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Evidence.Data.PostgresMigrations
+namespace Evidence.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class Initial : Migration
