@@ -90,28 +90,29 @@ public sealed record EvidenceSettings
     public static EvidenceSettings FromEnvironment(string? home = null, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        string? Variable(string name) => NullIfBlank(environment(name))?.Trim();
+        // A variable set to blanks is a variable not set.
+        string? Variable(string name) => Text.Fields.Trimmed(environment(name));
         var settings = new EvidenceSettings
         {
             Home = Path.GetFullPath(home ?? environment("EVIDENCE_HOME") ?? ".evidence"),
-            AzureBlobConnectionString = NullIfBlank(environment("EVIDENCE_AZURE_BLOB")),
+            AzureBlobConnectionString = Variable("EVIDENCE_AZURE_BLOB"),
             PostgresDatabase = DatabaseFrom(Variable("EVIDENCE_DB")),
         };
-        if (NullIfBlank(environment("EVIDENCE_AZURE_CONTAINER")) is { } container)
+        if (Variable("EVIDENCE_AZURE_CONTAINER") is { } container)
         {
             settings = settings with { AzureBlobContainer = container };
         }
-        if (NullIfBlank(environment("EVIDENCE_LEDGER_NAME")) is { } ledgerName)
+        if (Variable("EVIDENCE_LEDGER_NAME") is { } ledgerName)
         {
             settings = settings with { LedgerName = ledgerName };
         }
-        if (NullIfBlank(environment("EVIDENCE_TSA_URL")) is { } tsa)
+        if (Variable("EVIDENCE_TSA_URL") is { } tsa)
         {
             settings = settings with { TimestampAuthorityUrl = Uri.TryCreate(tsa, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
                 ? url
                 : throw new Requests.InvalidRequestException($"EVIDENCE_TSA_URL must be an http or https URL, not '{tsa}'.") };
         }
-        if (NullIfBlank(environment("EVIDENCE_TSA_CERT")) is { } tsaCertificate)
+        if (Variable("EVIDENCE_TSA_CERT") is { } tsaCertificate)
         {
             settings = settings with { TimestampAuthorityCertificate = Path.GetFullPath(tsaCertificate) };
         }
@@ -151,5 +152,4 @@ public sealed record EvidenceSettings
         _ => throw new Requests.InvalidRequestException("EVIDENCE_DB must be 'sqlite', a postgres://user:password@host:5432/database URL or an Npgsql connection string."),
     };
 
-    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

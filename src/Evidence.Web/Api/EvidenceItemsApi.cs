@@ -1,5 +1,6 @@
 using Evidence.Ingest;
 using Evidence.Requests;
+using Evidence.Text;
 using Evidence.Search;
 using Evidence.Tagging;
 using Evidence.Viewing;
@@ -50,7 +51,7 @@ internal static class EvidenceItemsApi
             return TypedResults.Problem(statusCode: 400, title: "No 'file' part: nothing was recorded.");
         }
         Guid? caseId = null;
-        if (NullIfEmpty(form["caseId"]) is { } caseText)
+        if (Fields.Trimmed(form["caseId"]) is { } caseText)
         {
             // A mistyped case id must not quietly file the evidence as unfiled.
             if (!Guid.TryParse(caseText, out var parsed))
@@ -66,7 +67,7 @@ internal static class EvidenceItemsApi
             try
             {
                 recorded.Add(await mediator.Send(new IngestUpload(content, file.FileName, form["collector"].ToString(), caseId,
-                    NullIfEmpty(form["source"]), NullIfEmpty(form["capturedAt"]), ExpectedSize: file.Length), ct));
+                    Fields.Trimmed(form["source"]), Fields.Trimmed(form["capturedAt"]), ExpectedSize: file.Length), ct));
             }
             catch (Requests.EvidenceException e) when (recorded.Count > 0)
             {
@@ -101,5 +102,4 @@ internal static class EvidenceItemsApi
     /// <summary>RFC 9530 <c>Repr-Digest</c>: the recorded SHA-256, so a client can check what it received against the custody record.</summary>
     public static string ReprDigest(string sha256Hex) => $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(sha256Hex))}:";
 
-    private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => string.IsNullOrWhiteSpace(value) ? null : value.ToString();
 }
