@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Evidence.Accounts;
+using Evidence.Custody;
+using Evidence.Domain;
+using Evidence.Requests;
+using Evidence.Tests.Fixtures;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Tests.Accounts;
+
+/// <summary>Hostile review of accounts as ledger events: insiders with the database, non-admins, races.</summary>
+public sealed class AccountAttackTests : IAsyncLifetime
+{
+    private Slice slice = null!;
+
+    public async Task InitializeAsync() => slice = await Slice.StartAsync();
+
+    public async Task DisposeAsync() => await slice.DisposeAsync();
+
+    private Task<T> AsAdminAsync<T>(MediatR.IRequest<T> request, string actor = "operator") => slice.SendAsync(request, Role.Admin, actor);
+
+    private Task<VerificationReport> VerifyAsync() => slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor");
+
+    private Task<List<CustodyEvent>> EventsAsync(string action) =>
+        slice.QueryAsync(db => db.CustodyEvents.AsNoTracking().Where(e => e.Action == action).OrderBy(e => e.Sequence).ToListAsync());
+
+    private static Dictionary<string, string> Details(CustodyEvent e) => JsonSerializer.Deserialize<Dictionary<string, string>>(e.Details)!;
+
+    private const string PlantMallory = """
+        INSERT INTO "AspNetUsers" ("Id", "UserName", "NormalizedUserName", "Role", "Office", "MustChangePassword", "CreatedAtUtc", "EmailConfirmed",
+            "PhoneNumberConfirmed", "TwoFactorEnabled", "LockoutEnabled", "AccessFailedCount")
+        SELECT 'planted', 'mallory', 'MALLORY', 'Admin', NULL, "MustChangePassword", "CreatedAtUtc", "EmailConfirmed",
+            "PhoneNumberConfirmed", "TwoFactorEnabled", "LockoutEnabled", "AccessFailedCount" FROM "AspNetUsers" WHERE "UserName" = 'olena';
+        """;
+
+    /// <summary>
+    /// The one-time adoption asks the Action column (beside the leaf, editable) whether the ledger has an account event.
+    /// An insider renames those columns for one start, plants an admin row, lets any start-up (any CLI command) adopt it as
+    /// "existing", and puts the columns back: the forged admin now has a signed UserAdded event and verify is clean.
+    /// </summary>
+    [SqliteFact]
+    public async Task Adoption_RunAgainByRenamingTheActionColumn_ForgedAdminIsAdopted_VerifyMustNotBeClean()
+    {
+        await AsAdminAsync(new AddUser("olena", Role.Investigator));
+        await slice.TamperAsync(PlantMallory + """
+            UPDATE custody_events SET "Action" = 'Hidden' || "Action" WHERE "Action" IN ('UserAdded', 'UserRoleChanged', 'UserRemoved');
+            """);
+
+        await EvidenceServices.PrepareAsync(slice.Services, CancellationToken.None); // the next start of anything
+        await slice.SqlAsync("""UPDATE custody_events SET "Action" = substr("Action", 7) WHERE "Action" LIKE 'Hidden%';""");
+        var report = await VerifyAsync();
+
+        Assert.Contains(report.Findings, f => f.Subject.StartsWith("AspNetUsers mallory", StringComparison.Ordinal));
+    }
+}
