@@ -52,4 +52,36 @@ public sealed class AccountAttackTests : IAsyncLifetime
 
         Assert.Contains(report.Findings, f => f.Subject.StartsWith("AspNetUsers mallory", StringComparison.Ordinal));
     }
+
+    /// <summary>The last-admin rule is read before the write lock: two demotions at once leave no admin at all.</summary>
+    [Fact]
+    public async Task TwoAdminsDemotedAtOnce_AnAdminRemains()
+    {
+        for (var round = 0; round < 8; round++)
+        {
+            await AsAdminAsync(new AddUser($"a{round}x", Role.Admin));
+            await AsAdminAsync(new AddUser($"a{round}y", Role.Admin));
+            var admins = (await AsAdminAsync(new ListUsers())).Where(u => u.Role == Role.Admin).Select(u => u.Name).ToList();
+            foreach (var keep in admins.Where(a => !a.StartsWith($"a{round}", StringComparison.Ordinal)))
+            {
+                await AsAdminAsync(new ChangeUserRole(keep, Role.Auditor));
+            }
+            await Task.WhenAll(
+                Task.Run(() => Quietly(AsAdminAsync(new ChangeUserRole($"a{round}x", Role.Auditor)))),
+                Task.Run(() => Quietly(AsAdminAsync(new ChangeUserRole($"a{round}y", Role.Auditor)))));
+            var left = (await AsAdminAsync(new ListUsers())).Count(u => u.Role == Role.Admin);
+            Assert.True(left >= 1, $"round {round}: no admin left");
+        }
+
+        static async Task Quietly(Task task)
+        {
+            try
+            {
+                await task;
+            }
+            catch (InvalidRequestException)
+            {
+            }
+        }
+    }
 }
