@@ -84,4 +84,14 @@ public sealed class AccountAttackTests : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>Who holds an account on a war-crimes evidence system is itself sensitive: a refused listing is recorded.</summary>
+    [Fact]
+    public async Task ListUsers_RefusedToAnInvestigator_IsRecorded()
+    {
+        await Assert.ThrowsAsync<ForbiddenException>(() => slice.SendAsync(new ListUsers(), Role.Investigator, "insider"));
+
+        var denied = Assert.Single(await EventsAsync("AccessDenied"));
+        Assert.Equal(("insider", "ListUsers"), (denied.Actor, Details(denied)["request"]));
+    }
 }
