@@ -16,7 +16,7 @@ public sealed record ChangeUserRole(string Name, Role Role, RecipientKind? Offic
 {
     public IEnumerable<string> Validate() => UserAccounts.Problems(Name, Role, Office);
 
-    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", Name), new("role", Role.ToString())];
+    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", UserAccounts.AsDenied(Name)), new("role", Role.ToString())];
 }
 
 internal sealed class ChangeUserRoleHandler(UserAccounts accounts, AccountsDbContext accountsDb, UnitOfWork unitOfWork)

@@ -13,7 +13,7 @@ namespace Evidence.Accounts;
 [AllowedRoles(Role.Admin)]
 public sealed record RemoveUser(string Name) : IRequest<Unit>, IRecordsDenial
 {
-    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", Name)];
+    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", UserAccounts.AsDenied(Name))];
 }
 
 internal sealed class RemoveUserHandler(UserAccounts accounts, AccountsDbContext accountsDb, UnitOfWork unitOfWork) : IRequestHandler<RemoveUser, Unit>

@@ -94,4 +94,19 @@ public sealed class AccountAttackTests : IAsyncLifetime
         var denied = Assert.Single(await EventsAsync("AccessDenied"));
         Assert.Equal(("insider", "ListUsers"), (denied.Actor, Details(denied)["request"]));
     }
+
+    /// <summary>
+    /// A refusal records the name the refused user typed. The ledger carries free text only by its hash (a child's name
+    /// must never be readable there): a non-admin must not be able to write any text they like into it.
+    /// </summary>
+    [Fact]
+    public async Task RefusedRemoveUser_DoesNotWriteTheCallersFreeTextIntoTheLedger()
+    {
+        var text = "Ivanenko Mariia, born 2014, Bucha " + new string('x', 4000);
+
+        await Assert.ThrowsAsync<ForbiddenException>(() => slice.SendAsync(new RemoveUser(text), Role.Investigator, "insider"));
+
+        var denied = Assert.Single(await EventsAsync("AccessDenied"));
+        Assert.DoesNotContain("Mariia", denied.Leaf, StringComparison.Ordinal);
+    }
 }
