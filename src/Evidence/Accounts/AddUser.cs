@@ -17,7 +17,7 @@ public sealed record AddUser(string Name, Role Role, RecipientKind? Office = nul
 {
     public IEnumerable<string> Validate() => UserAccounts.Problems(Name, Role, Office);
 
-    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", Name), new("role", Role.ToString())];
+    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", UserAccounts.AsDenied(Name)), new("role", Role.ToString())];
 }
 
 internal sealed class AddUserHandler(UserAccounts accounts, AccountsDbContext accountsDb, EvidenceDbContext records, UnitOfWork unitOfWork)

@@ -16,7 +16,7 @@ public sealed record ChangeUserRole(string Name, Role Role, RecipientKind? Offic
 {
     public IEnumerable<string> Validate() => UserAccounts.Problems(Name, Role, Office);
 
-    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", Name), new("role", Role.ToString())];
+    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", UserAccounts.AsDenied(Name)), new("role", Role.ToString())];
 }
 
 internal sealed class ChangeUserRoleHandler(UserAccounts accounts, AccountsDbContext accountsDb, UnitOfWork unitOfWork)
@@ -25,9 +25,21 @@ internal sealed class ChangeUserRoleHandler(UserAccounts accounts, AccountsDbCon
     public async Task<Unit> Handle(ChangeUserRole request, CancellationToken cancellationToken)
     {
         var user = await accounts.FindByNameAsync(request.Name, cancellationToken) ?? throw new NotFoundException($"There is no user named {request.Name}.");
-        if (user.Role == Role.Admin && request.Role != Role.Admin && await accounts.AdminsAsync(cancellationToken) == 1)
+        const string lastAdmin = "This is the last admin; make another user admin before changing its role.";
+        if (user.Role == Role.Admin && request.Role != Role.Admin)
         {
-            throw new InvalidRequestException("This is the last admin; make another user admin before changing its role.");
+            if (await accounts.AdminsAsync(cancellationToken) == 1)
+            {
+                throw new InvalidRequestException(lastAdmin);
+            }
+            // Again under the write lock: another admin demoted or removed at the same moment read the same count.
+            unitOfWork.CheckBeforeCommit(async ct =>
+            {
+                if (await accounts.AdminsAsync(ct) == 0)
+                {
+                    throw new InvalidRequestException(lastAdmin);
+                }
+            });
         }
         if (user.Role == request.Role && user.Office == request.Office)
         {

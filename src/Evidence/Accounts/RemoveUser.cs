@@ -13,7 +13,7 @@ namespace Evidence.Accounts;
 [AllowedRoles(Role.Admin)]
 public sealed record RemoveUser(string Name) : IRequest<Unit>, IRecordsDenial
 {
-    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", Name)];
+    public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("user", UserAccounts.AsDenied(Name))];
 }
 
 internal sealed class RemoveUserHandler(UserAccounts accounts, AccountsDbContext accountsDb, UnitOfWork unitOfWork) : IRequestHandler<RemoveUser, Unit>
@@ -21,9 +21,21 @@ internal sealed class RemoveUserHandler(UserAccounts accounts, AccountsDbContext
     public async Task<Unit> Handle(RemoveUser request, CancellationToken cancellationToken)
     {
         var user = await accounts.FindByNameAsync(request.Name, cancellationToken) ?? throw new NotFoundException($"There is no user named {request.Name}.");
-        if (user.Role == Role.Admin && await accounts.AdminsAsync(cancellationToken) == 1)
+        const string lastAdmin = "This is the last admin; add another admin before removing it.";
+        if (user.Role == Role.Admin)
         {
-            throw new InvalidRequestException("This is the last admin; add another admin before removing it.");
+            if (await accounts.AdminsAsync(cancellationToken) == 1)
+            {
+                throw new InvalidRequestException(lastAdmin);
+            }
+            // Again under the write lock: another admin demoted or removed at the same moment read the same count.
+            unitOfWork.CheckBeforeCommit(async ct =>
+            {
+                if (await accounts.AdminsAsync(ct) == 0)
+                {
+                    throw new InvalidRequestException(lastAdmin);
+                }
+            });
         }
         // Tokens go with their user (a cascading foreign key), in the same transaction.
         accountsDb.Users.Remove(user);

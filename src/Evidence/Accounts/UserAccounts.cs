@@ -49,6 +49,13 @@ public sealed class UserAccounts(AccountsDbContext db, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// A name as a refusal records it: as typed when it is a valid user name, otherwise by its SHA-256. Refusals come
+    /// before validation and from anyone signed in, and the ledger carries free text only by its hash.
+    /// </summary>
+    public static string AsDenied(string? name) =>
+        Problems(name, Role.Investigator, null).Any() ? "sha256:" + Custody.Fact.Sha256(name ?? "") : name!;
+
     public Task<EvidenceUser?> FindByNameAsync(string name, CancellationToken cancellationToken)
     {
         var normalized = Normalizer.NormalizeName(name);

@@ -31,6 +31,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
     private readonly List<NewCustodyEvent> events = [];
     private readonly List<(FileStream Partial, string Final)> files = [];
     private readonly List<DbContext> alsoSaved = [];
+    private readonly List<Func<CancellationToken, Task>> checks = [];
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
     public void PromoteOnCommit(StagedBlob blob) => staged.Add(blob);
@@ -53,6 +54,13 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
             alsoSaved.Add(other);
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="check"/> under the write lock, after everything is saved and before COMMIT: a rule over the
+    /// whole table (the last admin) that a handler read before the lock could be broken by another request committed since.
+    /// It throws to refuse, and nothing is recorded.
+    /// </summary>
+    public void CheckBeforeCommit(Func<CancellationToken, Task> check) => checks.Add(check);
 
     /// <summary>Appends a custody event to the log when the request commits.</summary>
     public void Record(string action, Guid? evidenceId, string? sha256, IEnumerable<KeyValuePair<string, string?>>? details = null)
@@ -103,6 +111,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
                 {
                     await other.Database.UseTransactionAsync(transaction.GetDbTransaction(), cancellationToken);
                     await other.SaveChangesAsync(cancellationToken);
+                }
+                foreach (var check in checks)
+                {
+                    await check(cancellationToken);
                 }
                 committing = true;
                 await transaction.CommitAsync(cancellationToken);
@@ -178,6 +190,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
             }
         }
         alsoSaved.Clear();
+        checks.Clear();
     }
 
     private static void Publish(string partial, string final)
