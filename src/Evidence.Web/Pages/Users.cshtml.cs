@@ -1,4 +1,3 @@
-using Evidence.Access;
 using Evidence.Accounts;
 using Evidence.Domain;
 using Evidence.Requests;
@@ -19,11 +18,19 @@ public sealed class UsersModel(IMediator mediator) : EvidencePage(mediator)
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        if (!Actor.May<ListUsers>())
+        try
+        {
+            // Sent even for a role that may not: the refusal is then an AccessDenied custody event, as on the API.
+            Accounts = await Mediator.Send(new ListUsers(), cancellationToken);
+        }
+        catch (ForbiddenException)
         {
             return Forbid();
         }
-        Accounts = await TrySendAsync(new ListUsers(), cancellationToken) ?? [];
+        catch (EvidenceException e)
+        {
+            Error = e.Message;
+        }
         return Page();
     }
 
