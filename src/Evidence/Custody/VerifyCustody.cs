@@ -223,6 +223,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             {
                 continue;
             }
+            CheckAccountChangeByAnAdmin(e, projected[Projections.Accounts], findings);
             foreach (var (projection, rows) in byAction[e.Action])
             {
                 projection.Apply(rows, e, details);
@@ -233,6 +234,25 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             }
         }
         return (leafHashes, ingested);
+    }
+
+    /// <summary>
+    /// An account is changed only by an admin. When the actor of a <c>UserAdded</c>, <c>UserRoleChanged</c> or
+    /// <c>UserRemoved</c> event is itself an account, the ledger must give it the Admin role at that moment: a role raised
+    /// in the database for a moment, used to create an admin and then put back through a request, leaves every row
+    /// matching its events, but not this. (An actor that is no account is an operator at the server's console, who
+    /// holds the database anyway.)
+    /// </summary>
+    private static void CheckAccountChangeByAnAdmin(CustodyEvent e, ProjectedRows accounts, List<Finding> findings)
+    {
+        if (e.Action is not ("UserAdded" or "UserRoleChanged" or "UserRemoved")
+            || !accounts.TryGetValue(e.Actor, out var account) || account.CreatedBy is null
+            || !account.Columns.TryGetValue("Role", out var role) || role.Value is null or nameof(Requests.Role.Admin))
+        {
+            return;
+        }
+        findings.Add(new Finding("event", $"#{e.Sequence}", $"{e.Action} by an admin",
+            $"{e.Actor}, whom the ledger gives the role {role.Value} (event #{role.Event}), acting as {e.Role}"));
     }
 
     private async Task<int> CheckCheckpointsAsync(List<byte[]> leafHashes, NoteVerifier verifier, List<Finding> findings, CancellationToken cancellationToken)

@@ -109,4 +109,24 @@ public sealed class AccountAttackTests : IAsyncLifetime
         var denied = Assert.Single(await EventsAsync("AccessDenied"));
         Assert.DoesNotContain("Mariia", denied.Leaf, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// An insider raises their own role in the database for a moment, acts as admin through the normal requests (adds a
+    /// second admin), then demotes themselves back through a request. Every row now matches its events, and verify was
+    /// clean, though the ledger itself says mallory was an Investigator when mallory, "Admin", added mallory2.
+    /// </summary>
+    [Fact]
+    public async Task RoleForgedForAMoment_ThenLaunderedThroughRequests_VerifyMustNotBeClean()
+    {
+        await AsAdminAsync(new AddUser("mallory", Role.Investigator));
+        await slice.TamperAsync("""UPDATE "AspNetUsers" SET "Role" = 'Admin' WHERE "UserName" = 'mallory';""");
+
+        // What the web app does for mallory's cookie or token now: the role comes from the row.
+        await AsAdminAsync(new AddUser("mallory2", Role.Admin), actor: "mallory");
+        await AsAdminAsync(new ChangeUserRole("mallory", Role.Investigator), actor: "mallory");
+        var report = await VerifyAsync();
+
+        Assert.False(report.Clean, "mallory acted as Admin while the ledger says Investigator; mallory2 is an admin nobody entitled made");
+        Assert.Equal(2, report.Findings.Count(f => f.Kind == "event" && f.Found.StartsWith("mallory, whom the ledger gives the role Investigator", StringComparison.Ordinal)));
+    }
 }
