@@ -40,6 +40,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
             {
                 null or "help" => Help(args.Count == 0 ? BadInput : Ok),
                 "ingest" => await IngestCommand.RunAsync(this, args, cancellationToken),
+                "show" => await ShowCommand.ShowAsync(this, args, cancellationToken),
+                "amend" => await ShowCommand.AmendAsync(this, args, cancellationToken),
                 "case" => await CaseCommand.RunAsync(this, args, cancellationToken),
                 "incident" => await IncidentCommand.RunAsync(this, args, cancellationToken),
                 "perpetrator" => await PerpetratorCommand.RunAsync(this, args, cancellationToken),
@@ -119,6 +121,13 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                      [--captured-at ISO8601] [--allow-empty]
                   Store each file (folders recursively), hash it (SHA-256) and record an Ingested
                   custody event. Prints id, sha256, size and duplicateOf per item.
+                  Court metadata: [--place TEXT] [--coordinates LAT,LON] [--language TAG]... [--original | --copy-of TEXT]
+                     [--source-url URL --retrieved-at DATE] [--device TEXT] [--consent given|refused|not-required|unknown]
+                     [--consent-scope TEXT] [--willing-to-testify yes|no] [--confidentiality public|confidential|strictly-confidential]
+              show ID
+                  The item: hashes, what was stated about it (every version), tags, custody history (--json: GET /api/evidence/ID).
+              amend ID --FIELD VALUE... --reason TEXT
+                  State an item's metadata anew (same options as ingest, '' clears one, --derived-from ID); a MetadataAmended event.
               case add --title TITLE
                   Open a case; prints its id. Its opener is its first member.
               case member CASE-ID NAME

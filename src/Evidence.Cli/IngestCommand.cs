@@ -8,7 +8,7 @@ internal static class IngestCommand
 {
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, ["--collector", "--case", "--source", "--captured-at"], ["--allow-empty"]);
+        var line = CommandLine.Parse(args, ["--collector", "--case", "--source", "--captured-at", .. MetadataOptions.Valued], ["--allow-empty", .. MetadataOptions.Flags]);
         var paths = line.Positionals.Skip(1).ToList();
         if (paths.Count == 0)
         {
@@ -19,6 +19,7 @@ internal static class IngestCommand
             ? Guid.TryParse(text, out var id) ? id : throw new UsageException($"--case '{text}' is not a case id.")
             : null;
 
+        var metadata = MetadataOptions.From(line);
         var expansion = EvidenceFiles.Expand(paths);
         foreach (var skipped in expansion.Skipped)
         {
@@ -36,7 +37,7 @@ internal static class IngestCommand
         var failures = new List<string>();
         foreach (var file in expansion.Files)
         {
-            var request = new IngestEvidence(file, collector, caseId, line.Value("--source"), line.Value("--captured-at"), line.Has("--allow-empty"))
+            var request = new IngestEvidence(file, collector, caseId, line.Value("--source"), line.Value("--captured-at"), line.Has("--allow-empty"), metadata)
             {
                 Progress = progress,
             };

@@ -1,4 +1,5 @@
 using Evidence.Ingest;
+using Evidence.Metadata;
 using Evidence.Requests;
 using Evidence.Text;
 using Evidence.Search;
@@ -22,6 +23,9 @@ internal static class EvidenceItemsApi
         evidence.MapGet("/{id:guid}/content", ContentAsync);
         evidence.MapPost("/{id:guid}/tags", async (Guid id, Tag tag, IMediator mediator, CancellationToken ct) =>
             TypedResults.Created($"/api/evidence/{id}", new Recorded(await mediator.Send(new TagEvidence(id, tag.IncidentId, tag.PerpetratorId, tag.VictimCode, tag.Elements, tag.Note), ct))));
+        // A new statement of the item's court metadata, with its reason; the answer is the version recorded (as `amend --json`).
+        evidence.MapPost("/{id:guid}/metadata", (Guid id, MetadataAmendment amendment, IMediator mediator, CancellationToken ct) =>
+            mediator.Send(new AmendMetadata(id, amendment.Changes, amendment.Reason), ct));
         evidence.MapPost("/{id:guid}/tags/{tagId:guid}/removal", async (Guid id, Guid tagId, TagRemoval removal, IMediator mediator, CancellationToken ct) =>
         {
             await mediator.Send(new UntagEvidence(tagId, removal.Reason), ct);
@@ -33,6 +37,9 @@ internal static class EvidenceItemsApi
     public sealed record Tag(Guid? IncidentId = null, Guid? PerpetratorId = null, string? VictimCode = null, IReadOnlyList<string>? Elements = null, string? Note = null);
 
     public sealed record TagRemoval(string Reason);
+
+    /// <summary>The body of an amendment: the fields to state anew (absent ones keep their value, empty ones are cleared) and why.</summary>
+    public sealed record MetadataAmendment(StatedMetadata Changes, string Reason);
 
     /// <summary>
     /// One or more <c>file</c> parts and the ingest fields (collector, caseId, source, capturedAt). Each file is its

@@ -12,7 +12,7 @@ namespace Evidence.Access;
 /// the packages addressed to the office.</item>
 /// <item>An investigator sees the cases they are a member of; the incidents of those cases and the ones they
 /// recorded; the evidence of those cases, the evidence they ingested and the evidence tagged to an incident they
-/// see; and the packages of the incidents they see.</item>
+/// see unless it is strictly confidential; and the packages of the incidents they see.</item>
 /// <item>Auditors and admins see the installation's records; what they may do with them (never content) is the
 /// request's <see cref="AllowedRolesAttribute"/>.</item>
 /// </list>
@@ -44,9 +44,14 @@ internal static class Visibility
         if (actor.Role is Role.Investigator)
         {
             var incidents = Incidents(db, actor).Select(i => (Guid?)i.Id);
+            // A strictly confidential item is not seen through an incident it is tagged to: only its case's members (and
+            // who ingested it) see it. Its current statement decides (Metadata/).
+            var strictlyConfidential = db.ItemMetadata.Where(m => m.Confidentiality == Confidentiality.StrictlyConfidential
+                && m.Version == db.ItemMetadata.Where(n => n.EvidenceId == m.EvidenceId).Max(n => n.Version)).Select(m => m.EvidenceId);
             return db.EvidenceItems.Where(e => e.IngestedBy == actor.Name
                 || db.CaseMembers.Any(m => m.CaseId == e.CaseId && m.Member == actor.Name)
-                || db.EvidenceTags.Any(t => t.EvidenceId == e.Id && t.RemovedAtUtc == null && incidents.Contains(t.IncidentId)));
+                || (db.EvidenceTags.Any(t => t.EvidenceId == e.Id && t.RemovedAtUtc == null && incidents.Contains(t.IncidentId))
+                    && !strictlyConfidential.Contains(e.Id)));
         }
         return db.EvidenceItems;
     }

@@ -183,6 +183,36 @@ internal static class Projections
             Value<RegistrationNumber>("AssignedAtUtc", "at", r => Time(r.AssignedAtUtc)),
         ], FirstOnly: true));
 
+    // What the investigator stated about an item for a court: one append-only version per statement, the first with the
+    // item's Ingested event (items from before it have none), each later one with its MetadataAmended event.
+    private static readonly Column<ItemMetadata>[] MetadataFacts =
+    [
+        Value<ItemMetadata>("Id", "metadata", m => Id(m.Id)),
+        EvidenceId<ItemMetadata>("EvidenceId", m => Id(m.EvidenceId)),
+        Value<ItemMetadata>("Version", "version", m => Number(m.Version)),
+        Hashed<ItemMetadata>("Place", "placeSha256", m => m.Place),
+        Value<ItemMetadata>("Latitude", "latitude", m => Number(m.Latitude)),
+        Value<ItemMetadata>("Longitude", "longitude", m => Number(m.Longitude)),
+        Value<ItemMetadata>("Languages", "languages", m => m.Languages),
+        Value<ItemMetadata>("Generation", "generation", m => m.Generation?.ToString()),
+        Hashed<ItemMetadata>("OriginalHeldAt", "originalHeldAtSha256", m => m.OriginalHeldAt),
+        Value<ItemMetadata>("DerivedFrom", "derivedFrom", m => Id(m.DerivedFrom)),
+        Hashed<ItemMetadata>("SourceUrl", "sourceUrlSha256", m => m.SourceUrl),
+        Value<ItemMetadata>("RetrievedAt", "retrievedAt", m => m.RetrievedAt),
+        Hashed<ItemMetadata>("Device", "deviceSha256", m => m.Device),
+        Value<ItemMetadata>("Consent", "consent", m => m.Consent?.ToString()),
+        Hashed<ItemMetadata>("ConsentScope", "consentScopeSha256", m => m.ConsentScope),
+        Value<ItemMetadata>("WillingToTestify", "willingToTestify", m => m.WillingToTestify is { } willing ? (willing ? "yes" : "no") : null),
+        Value<ItemMetadata>("Confidentiality", "confidentiality", m => m.Confidentiality.ToString()),
+        Hashed<ItemMetadata>("Reason", "reasonSha256", m => m.Reason),
+        Value<ItemMetadata>("StatedAtUtc", "at", m => Time(m.StatedAtUtc)),
+        Actor<ItemMetadata>("StatedBy", m => m.StatedBy),
+    ];
+
+    public static readonly Projection<ItemMetadata> Metadata = new("item_metadata", db => db.ItemMetadata, m => Id(m.Id)!,
+        new Writer<ItemMetadata>("Ingested", (_, d) => d.GetValueOrDefault("metadata"), Creates: true, MetadataFacts),
+        new Writer<ItemMetadata>("MetadataAmended", (_, d) => d.GetValueOrDefault("metadata"), Creates: true, MetadataFacts));
+
     /// <summary>
     /// Accounts: who exists, in which role and office, since when; what decides what each person may do and see. Their
     /// passwords, lockouts and security stamps change at every sign-in and are not facts a court reads; they are not bound
@@ -205,7 +235,7 @@ internal static class Projections
         new Writer<AccountRow>("UserRemoved", (_, d) => d.GetValueOrDefault("user"), Creates: false, [], Removes: true));
 
     public static readonly IReadOnlyList<IProjection> All =
-        [Items, Tags, Cases, CaseMembers, Incidents, Referrals, Perpetrators, PerpetratorLinks, Victims, Packages, RegistrationNumbers, Accounts];
+        [Items, Metadata, Tags, Cases, CaseMembers, Incidents, Referrals, Perpetrators, PerpetratorLinks, Victims, Packages, RegistrationNumbers, Accounts];
 
     /// <summary>How offices are written in events: "icc", "national".</summary>
     public static string Office(RecipientKind office) => office.ToString().ToLowerInvariant();

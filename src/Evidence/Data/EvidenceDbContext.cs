@@ -29,6 +29,7 @@ public class EvidenceDbContext : DbContext
     public DbSet<ReferralPackage> ReferralPackages => Set<ReferralPackage>();
     public DbSet<RegistrationNumber> RegistrationNumbers => Set<RegistrationNumber>();
     public DbSet<IncidentReferral> IncidentReferrals => Set<IncidentReferral>();
+    public DbSet<ItemMetadata> ItemMetadata => Set<ItemMetadata>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(EvidenceDbContext).Assembly);

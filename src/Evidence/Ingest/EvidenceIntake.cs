@@ -2,6 +2,7 @@ using Evidence.Access;
 using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
+using Evidence.Metadata;
 using Evidence.Requests;
 using Evidence.Storage;
 using Evidence.Text;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Evidence.Ingest;
 
 /// <summary>What the investigator says about an item, whichever way its bytes arrive.</summary>
-internal sealed record IntakeFields(string Collector, Guid? CaseId, string? Source, string? CapturedAt)
+internal sealed record IntakeFields(string Collector, Guid? CaseId, string? Source, string? CapturedAt, StatedMetadata? Metadata = null)
 {
     /// <summary>What is wrong with the fields as typed, before anything is read or stored.</summary>
     public static IEnumerable<string> Problems(string? collector, string? source, string? capturedAt)
@@ -59,6 +60,14 @@ internal sealed class EvidenceIntake(
         {
             throw new NotFoundException($"There is no case {caseId}; create it first.");
         }
+        if (fields.Metadata?.Problems(clock.GetUtcNow()).ToList() is { Count: > 0 } problems)
+        {
+            throw new InvalidRequestException("The metadata was not recorded.", problems);
+        }
+        if (fields.Metadata?.DerivedFrom is { } original && !await Access.Visibility.Evidence(db, actor.Value).AnyAsync(e => e.Id == original, cancellationToken))
+        {
+            throw new NotFoundException($"There is no evidence item {original} to derive from.");
+        }
     }
 
     /// <summary>
@@ -102,10 +111,13 @@ internal sealed class EvidenceIntake(
             IngestedBy = actor.Value.Name,
             DuplicateOf = duplicateOf,
         };
+        // What the investigator states for a court is its first version, recorded by the same event.
+        var metadata = (fields.Metadata ?? new StatedMetadata()).Apply(null, item.Id, null, item.IngestedAtUtc, item.IngestedBy, now, out _);
         db.EvidenceItems.Add(item);
+        db.ItemMetadata.Add(metadata);
         // The original name, the source and the text stay out of the custody log (names of files often name the child);
         // their hashes pin them.
-        unitOfWork.Record("Ingested", item.Id, item.Sha256, Projections.Items.Details("Ingested", item));
+        unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);
         log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
         return new IngestedEvidence(item.Id, item.Sha256, item.Size, item.DuplicateOf, item.MediaType, item.OriginalName);
     }

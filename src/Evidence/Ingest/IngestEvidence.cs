@@ -1,6 +1,7 @@
 using Evidence.Access;
 using Evidence.Data;
 using Evidence.Domain;
+using Evidence.Metadata;
 using Evidence.Requests;
 using Evidence.Storage;
 using MediatR;
@@ -21,7 +22,8 @@ public sealed record IngestEvidence(
     Guid? CaseId = null,
     string? Source = null,
     string? CapturedAt = null,
-    bool AllowEmpty = false) : IRequest<IngestedEvidence>, IValidatedRequest
+    bool AllowEmpty = false,
+    StatedMetadata? Metadata = null) : IRequest<IngestedEvidence>, IValidatedRequest
 {
     /// <summary>Told the number of bytes read after each chunk, for a progress bar.</summary>
     public IProgress<long>? Progress { get; init; }
@@ -32,7 +34,7 @@ public sealed record IngestEvidence(
         {
             yield return "a file path is required.";
         }
-        foreach (var problem in IntakeFields.Problems(Collector, Source, CapturedAt))
+        foreach (var problem in IntakeFields.Problems(Collector, Source, CapturedAt).Concat(Metadata?.Problems(DateTimeOffset.MaxValue) ?? []))
         {
             yield return problem;
         }
@@ -46,7 +48,7 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
 {
     public async Task<IngestedEvidence> Handle(IngestEvidence request, CancellationToken cancellationToken)
     {
-        var fields = new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt);
+        var fields = new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt, request.Metadata);
         await intake.CheckAsync(fields, cancellationToken);
 
         var file = new FileInfo(Path.GetFullPath(request.FilePath));

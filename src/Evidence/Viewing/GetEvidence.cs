@@ -2,6 +2,7 @@ using System.Text.Json;
 using Evidence.Access;
 using Evidence.Cases;
 using Evidence.Data;
+using Evidence.Metadata;
 using Evidence.Requests;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
@@ -29,8 +30,27 @@ public sealed record EvidenceDetail(
     string IngestedBy,
     Guid? DuplicateOf,
     string? Ern,
+    [property: System.Text.Json.Serialization.JsonIgnore] ItemMetadataView? Metadata,
+    IReadOnlyList<ItemMetadataView> MetadataHistory,
     IReadOnlyList<TagView> Tags,
-    IReadOnlyList<CustodyEventView> Custody);
+    IReadOnlyList<CustodyEventView> Custody)
+{
+    // What is stated now, at the top level of the item as courts' metadata lists have it; every version in the history.
+    public string? Place => Metadata?.Place;
+    public double? Latitude => Metadata?.Latitude;
+    public double? Longitude => Metadata?.Longitude;
+    public IReadOnlyList<string> Languages => Metadata?.Languages ?? [];
+    public string? Generation => Metadata?.Generation;
+    public string? OriginalHeldAt => Metadata?.OriginalHeldAt;
+    public Guid? DerivedFrom => Metadata?.DerivedFrom;
+    public string? SourceUrl => Metadata?.SourceUrl;
+    public string? RetrievedAt => Metadata?.RetrievedAt;
+    public string? Device => Metadata?.Device;
+    public string? Consent => Metadata?.Consent;
+    public string? ConsentScope => Metadata?.ConsentScope;
+    public bool? WillingToTestify => Metadata?.WillingToTestify;
+    public string? Confidentiality => Metadata?.Confidentiality;
+}
 
 public sealed record TagView(Guid Id, Guid? IncidentId, Guid? PerpetratorId, string? VictimCode, IReadOnlyList<string> Elements, string? Note, string TaggedBy, DateTime TaggedAtUtc);
 
@@ -56,9 +76,11 @@ internal sealed class GetEvidenceHandler(EvidenceDbContext db, CurrentActor acto
         {
             d["victim"] = "(not shown)";
         }
+        var statements = await db.ItemMetadata.AsNoTracking().Where(m => m.EvidenceId == item.Id).OrderBy(m => m.Version).ToListAsync(cancellationToken);
+        var history = statements.Select(m => ItemMetadataView.Of(m, withText: !auditor)).ToList();
         return new EvidenceDetail(item.Id, item.Sha256, item.Size, item.MediaType,
             auditor ? null : item.OriginalName, item.Collector, auditor ? null : item.Source, item.CapturedAt,
-            item.IngestedAtUtc, item.IngestedBy, item.DuplicateOf, ern,
+            item.IngestedAtUtc, item.IngestedBy, item.DuplicateOf, ern, history.LastOrDefault(), history,
             tags.Select(t => new TagView(t.Id, t.IncidentId, t.PerpetratorId, t.VictimCode is { } code && seen.Contains(code) ? code : null, t.Elements, auditor ? null : t.Note, t.TaggedBy, t.TaggedAtUtc)).ToList(),
             // Event details never hold content or identities (names and notes are recorded by hash), so everyone sees them whole.
             events.Select(e => new CustodyEventView(e.Sequence, e.OccurredAtUtc, e.Actor, e.Role, e.Action, e.Sha256, details[e.Sequence])).ToList());

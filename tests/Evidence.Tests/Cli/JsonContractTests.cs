@@ -65,7 +65,17 @@ public sealed class JsonContractTests
             await ApiJsonAsync(investigator.PostAsJsonAsync($"/api/evidence/{Id(ingestApi[0]!)}/tags", new { incidentId = incident, elements = new[] { "8(2)(a)(vii)-1:2" } })),
             "id");
 
+        // A new statement of an item's court metadata: the same version either way, but for its time.
+        var amendCli = await Cli("amend", item, "--place", "Kherson", "--language", "uk", "--coordinates", "46.6354,32.6169", "--reason", "witness said where");
+        var amendApi = await ApiJsonAsync(investigator.PostAsJsonAsync($"/api/evidence/{Id(ingestApi[0]!)}/metadata", new
+        {
+            changes = new { place = "Kherson", languages = new[] { "uk" }, coordinates = "46.6354,32.6169" }, reason = "witness said where",
+        }));
+        AssertSame(amendCli, amendApi, "statedAtUtc");
+        Assert.Equal("Kherson", amendCli["place"]!.GetValue<string>());
+
         // Reads change nothing, so the documents must be equal whole.
+        AssertSame(await Cli("show", item), await ApiJsonAsync(investigator.GetAsync($"/api/evidence/{item}")));
         var everything = await Cli("search");
         Assert.Equal(2, everything.AsArray().Count);
         AssertSame(everything, await ApiJsonAsync(investigator.GetAsync("/api/evidence")));

@@ -26,6 +26,7 @@ public sealed class RoleMatrixTests
         new("evidence detail", HttpMethod.Get, s => $"/api/evidence/{s.Item}", null, 200, 200, 404, 200, 403),
         new("evidence content", HttpMethod.Get, s => $"/api/evidence/{s.Item}/content", null, 200, 200, 404, 403, 403),
         new("ingest", HttpMethod.Post, _ => "/api/evidence", _ => NewFile(), 200, 403, 403, 403, 403),
+        new("amend metadata", HttpMethod.Post, s => $"/api/evidence/{s.Item}/metadata", _ => Json(new { changes = new { place = "Matrix " + Guid.NewGuid().ToString("N") }, reason = "matrix" }), 200, 403, 403, 403, 403),
         new("tag", HttpMethod.Post, s => $"/api/evidence/{s.Item}/tags", s => Json(new { incidentId = s.Incident, note = "matrix" }), 201, 403, 403, 403, 403),
         new("begin upload", HttpMethod.Post, _ => "/api/uploads", _ => Json(new { fileName = "v.mp4", size = 10, collector = "O" }), 200, 403, 403, 403, 403),
         new("open case", HttpMethod.Post, _ => "/api/cases", _ => Json(new { title = "Matrix case" }), 200, 403, 403, 403, 200),

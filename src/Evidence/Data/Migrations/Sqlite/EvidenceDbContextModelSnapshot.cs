@@ -362,6 +362,93 @@ namespace Evidence.Data.Migrations.Sqlite
                     b.ToTable("incident_referrals", (string)null);
                 });
 
+            modelBuilder.Entity("Evidence.Domain.ItemMetadata", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Confidentiality")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Consent")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConsentScope")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("DerivedFrom")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Device")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("EvidenceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Generation")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Languages")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("Latitude")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("Longitude")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("OriginalHeldAt")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Place")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RetrievedAt")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("WillingToTestify")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DerivedFrom");
+
+                    b.HasIndex("EvidenceId", "Version")
+                        .IsUnique();
+
+                    b.ToTable("item_metadata", (string)null);
+                });
+
             modelBuilder.Entity("Evidence.Domain.MerkleNode", b =>
                 {
                     b.Property<int>("Level")
@@ -652,6 +739,20 @@ namespace Evidence.Data.Migrations.Sqlite
                     b.HasOne("Evidence.Domain.Incident", null)
                         .WithMany()
                         .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Evidence.Domain.ItemMetadata", b =>
+                {
+                    b.HasOne("Evidence.Domain.EvidenceItem", null)
+                        .WithMany()
+                        .HasForeignKey("DerivedFrom")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Evidence.Domain.EvidenceItem", null)
+                        .WithMany()
+                        .HasForeignKey("EvidenceId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

@@ -1,0 +1,49 @@
+using Evidence.Domain;
+
+namespace Evidence.Metadata;
+
+/// <summary>
+/// One version of what was stated about an item, as `show --json` and <c>GET /api/evidence/{id}</c> give it, with words
+/// as the command line writes them. Free text (place, where the original is held, source URL, device, consent scope,
+/// reason) is withheld from auditors, who never see what could reveal content.
+/// </summary>
+public sealed record ItemMetadataView(
+    int Version,
+    string? Place,
+    double? Latitude,
+    double? Longitude,
+    IReadOnlyList<string> Languages,
+    string? Generation,
+    string? OriginalHeldAt,
+    Guid? DerivedFrom,
+    string? SourceUrl,
+    string? RetrievedAt,
+    string? Device,
+    string? Consent,
+    string? ConsentScope,
+    bool? WillingToTestify,
+    string Confidentiality,
+    string? Reason,
+    DateTime StatedAtUtc,
+    string StatedBy)
+{
+    public static ItemMetadataView Of(ItemMetadata m, bool withText) => new(
+        m.Version,
+        withText ? m.Place : null,
+        m.Latitude,
+        m.Longitude,
+        m.Languages?.Split(' ') ?? [],
+        StatedMetadata.Word(m.Generation),
+        withText ? m.OriginalHeldAt : null,
+        m.DerivedFrom,
+        withText ? m.SourceUrl : null,
+        m.RetrievedAt,
+        withText ? m.Device : null,
+        StatedMetadata.Word(m.Consent),
+        withText ? m.ConsentScope : null,
+        m.WillingToTestify,
+        StatedMetadata.Word<Domain.Confidentiality>(m.Confidentiality)!,
+        withText ? m.Reason : null,
+        m.StatedAtUtc,
+        m.StatedBy);
+}
