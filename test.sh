@@ -24,6 +24,14 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     || { echo "test.sh: could not install chromium and chromium-driver"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# exiftool: the independent reader the provenance tests compare with (they write GPS tags with it, then read both ways).
+if [ ! -x /usr/bin/exiftool ]; then
+  echo "test.sh: installing exiftool (apt: libimage-exiftool-perl)" >&2
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl; } >&2 \
+    || { echo "test.sh: could not install exiftool"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 # PostgreSQL: Debian's server, a private cluster in a temporary folder, trust on loopback only, stopped on exit.
 # The tests create and drop one database each as role "evidence" (CREATEDB, not a superuser).
 if [ "${EVIDENCE_SKIP_POSTGRES:-}" = "1" ]; then

@@ -31,6 +31,8 @@ internal static class Projections
             Hashed<EvidenceItem>("Source", "sourceSha256", i => i.Source),
             // What full-text search finds an item by; derived from the bytes, and bound so that it cannot be planted.
             Hashed<EvidenceItem>("ExtractedText", "textSha256", i => i.ExtractedText),
+            // What the file said about itself at intake, so that a verdict cannot be improved afterwards.
+            Hashed<EvidenceItem>("Provenance", "provenanceSha256", i => i.Provenance),
         ]));
 
     public static readonly Projection<EvidenceTag> Tags = new("evidence_tags", db => db.EvidenceTags, t => Id(t.Id)!,

@@ -36,4 +36,7 @@ public sealed class EvidenceItem
 
     /// <summary>The first item ingested with the same bytes, when this one repeats it.</summary>
     public Guid? DuplicateOf { get; init; }
+
+    /// <summary>What the file says about its own origin (EXIF, GPS, device), read at intake as JSON; null before it was read.</summary>
+    public string? Provenance { get; init; }
 }

@@ -3,6 +3,7 @@ using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Metadata;
+using Evidence.Provenance;
 using Evidence.Requests;
 using Evidence.Storage;
 using Evidence.Text;
@@ -95,6 +96,7 @@ internal sealed class EvidenceIntake(
             .Select(e => (Guid?)e.Id)
             .FirstOrDefaultAsync(cancellationToken);
         var mediaType = MediaTypes.Detect(copied.Head);
+        var provenance = await ReadProvenanceAsync(staged, mediaType, cancellationToken);
         var item = new EvidenceItem
         {
             Id = Guid.CreateVersion7(now),
@@ -110,6 +112,7 @@ internal sealed class EvidenceIntake(
             IngestedAtUtc = now.UtcDateTime,
             IngestedBy = actor.Value.Name,
             DuplicateOf = duplicateOf,
+            Provenance = provenance.ToJson(),
         };
         // What the investigator states for a court is its first version, recorded by the same event.
         var metadata = (fields.Metadata ?? new StatedMetadata()).Apply(null, item.Id, null, item.IngestedAtUtc, item.IngestedBy, now, out _);
@@ -120,5 +123,16 @@ internal sealed class EvidenceIntake(
         unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);
         log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
         return new IngestedEvidence(item.Id, item.Sha256, item.Size, item.DuplicateOf, item.MediaType, item.OriginalName);
+    }
+
+    // From the staged copy: exactly the bytes that were hashed, not the source read a second time.
+    private async Task<FileProvenance> ReadProvenanceAsync(StagedBlob staged, string mediaType, CancellationToken cancellationToken)
+    {
+        if (!(mediaType.StartsWith("image/", StringComparison.Ordinal) || mediaType.StartsWith("video/", StringComparison.Ordinal)))
+        {
+            return new FileProvenance(ExifFacts.Absent);
+        }
+        await using var bytes = await blobs.OpenStagedAsync(staged, cancellationToken);
+        return new FileProvenance(ExifReader.Read(bytes, mediaType));
     }
 }

@@ -119,6 +119,9 @@ public sealed class AzureBlobStore : IBlobStore
         }
     });
 
+    public Task<Stream> OpenStagedAsync(StagedBlob staged, CancellationToken cancellationToken) => Guard(async () =>
+        await container.GetBlobClient(StagingKey(staged.StagingName)).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken));
+
     public async IAsyncEnumerable<StoredBlob> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "sha256/" }, cancellationToken))

@@ -103,6 +103,16 @@ public sealed class FolderBlobStore(string root) : IBlobStore
         return (Stream)new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
     });
 
+    public Task<Stream> OpenStagedAsync(StagedBlob staged, CancellationToken cancellationToken) => Guard(() =>
+    {
+        // The name is ours (a fresh GUID and ".part"); never let another one lead out of the staging folder.
+        if (!(staged.StagingName.EndsWith(".part", StringComparison.Ordinal) && Guid.TryParseExact(staged.StagingName[..^5], "N", out _)))
+        {
+            throw new ArgumentException("Not a staging name.", nameof(staged));
+        }
+        return (Stream)new FileStream(Path.Combine(StagingFolder, staged.StagingName), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    });
+
     public async IAsyncEnumerable<StoredBlob> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var folder = Path.Combine(root, "sha256");

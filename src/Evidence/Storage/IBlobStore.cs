@@ -36,6 +36,12 @@ public interface IBlobStore
 
     Task<Stream> OpenReadAsync(string sha256, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads a staged blob back, seekable: what intake reads a file's own provenance from, so that it is read from exactly
+    /// the bytes that were hashed, not from the source again.
+    /// </summary>
+    Task<Stream> OpenStagedAsync(StagedBlob staged, CancellationToken cancellationToken);
+
     /// <summary>Every stored blob (not staged ones) with its size.</summary>
     IAsyncEnumerable<StoredBlob> ListAsync(CancellationToken cancellationToken);
 }

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text.Json;
+using Evidence.Domain;
+using Evidence.Requests;
+
+namespace Evidence.Provenance;
+
+/// <summary>
+/// What a file says about its own origin, read once at intake from exactly the bytes that were hashed, and kept apart
+/// from what the investigator stated. Stored with the item as JSON and bound to its <c>Ingested</c> event by its hash.
+/// </summary>
+public sealed record FileProvenance(ExifFacts Exif)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, EvidenceJson.Options);
+
+    /// <summary>The stored JSON read back; null for an item ingested before provenance was read.</summary>
+    public static FileProvenance? FromJson(string? json) => json is null ? null : JsonSerializer.Deserialize<FileProvenance>(json, EvidenceJson.Options);
+
+    /// <summary>
+    /// Where what the investigator stated and what the file says disagree by more than a court would overlook (a day, a
+    /// kilometre): a warning to look at, never a refusal, since either may be the wrong one.
+    /// </summary>
+    public IReadOnlyList<string> Warnings(string? statedCapturedAt, ItemMetadata? stated)
+    {
+        var warnings = new List<string>();
+        if (Exif.CapturedAt is { } fileTime && statedCapturedAt is { } statedTime
+            && Instant(fileTime) is { } file && Instant(statedTime) is { } said && Math.Abs((file - said).TotalDays) > 1)
+        {
+            warnings.Add($"captured-at {statedTime} as stated, but the file says {fileTime}");
+        }
+        if (Exif is { Latitude: { } lat, Longitude: { } lon } && stated is { Latitude: { } statedLat, Longitude: { } statedLon })
+        {
+            var km = Kilometres(lat, lon, statedLat, statedLon);
+            if (km > 1)
+            {
+                warnings.Add(FormattableString.Invariant($"coordinates {statedLat},{statedLon} as stated, but the file's GPS says {lat},{lon} ({km:0.#} km apart)"));
+            }
+        }
+        return warnings;
+    }
+
+    // A date or time as an instant; a local time (no offset) is taken as UTC, which is within the day's tolerance.
+    private static DateTimeOffset? Instant(string value) =>
+        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant) ? instant : null;
+
+    // Great-circle distance (haversine, mean Earth radius): enough to tell a kilometre from a street.
+    private static double Kilometres(double lat1, double lon1, double lat2, double lon2)
+    {
+        static double Radians(double degrees) => degrees * Math.PI / 180;
+        var dLat = Radians(lat2 - lat1);
+        var dLon = Radians(lon2 - lon1);
+        var a = Math.Pow(Math.Sin(dLat / 2), 2) + (Math.Cos(Radians(lat1)) * Math.Cos(Radians(lat2)) * Math.Pow(Math.Sin(dLon / 2), 2));
+        return 6371.0088 * 2 * Math.Asin(Math.Sqrt(a));
+    }
+}
