@@ -122,7 +122,9 @@ internal sealed class BuildReferralPackageHandler(
             throw new UnavailableException($"Evidence item {late[0]} was recorded after the checkpoint this package was to prove against; nothing was exported. Try again.");
         }
 
-        await RefuseForgedRecordsAsync(checkpoint, incident, items, tags, perpetrators, links, victims, cancellationToken);
+        var ids2 = items.Select(i => i.Id).ToList();
+        var statements = await db.ItemMetadata.AsNoTracking().Where(m => ids2.Contains(m.EvidenceId)).ToListAsync(cancellationToken);
+        await RefuseForgedRecordsAsync(checkpoint, incident, items, statements, tags, perpetrators, links, victims, cancellationToken);
 
         var erns = await RegistrationNumbers.AssignAsync(db, ids, packageId, settings.ErnPrefix, now.UtcDateTime, cancellationToken);
         if (request.IncludeIdentities)
@@ -132,7 +134,8 @@ internal sealed class BuildReferralPackageHandler(
         var identities = request.IncludeIdentities ? OpenIdentities(victims, packageId, recipient) : null;
         var seen = victims.Select(v => v.Code).ToHashSet(StringComparer.Ordinal);
         tags = tags.Select(t => t.VictimCode is null || seen.Contains(t.VictimCode) ? t : WithoutVictim(t)).ToList();
-        var metadata = new PackageMetadata(packageId, now, recipient, settings.OrganisationName, incident, items, erns, tags, perpetrators, links, victims,
+        var current = statements.GroupBy(m => m.EvidenceId).ToDictionary(g => g.Key, g => g.MaxBy(m => m.Version)!);
+        var metadata = new PackageMetadata(packageId, now, recipient, settings.OrganisationName, incident, items, current, erns, tags, perpetrators, links, victims,
             checkpoint.Size, identities);
 
         var final = Path.GetFullPath(request.OutputPath);
@@ -248,7 +251,7 @@ internal sealed class BuildReferralPackageHandler(
     /// signed, and `verify` names it. The events are read from their leaves, each proven against the signed checkpoint,
     /// never from the columns beside them.
     /// </summary>
-    private async Task RefuseForgedRecordsAsync(CheckpointRecord checkpoint, Incident incident, List<EvidenceItem> items, List<EvidenceTag> tags,
+    private async Task RefuseForgedRecordsAsync(CheckpointRecord checkpoint, Incident incident, List<EvidenceItem> items, List<ItemMetadata> statements, List<EvidenceTag> tags,
         List<Perpetrator> perpetrators, List<PerpetratorLink> links, List<Victim> victims, CancellationToken cancellationToken)
     {
         var ids = items.Select(i => i.Id).ToList();
@@ -263,6 +266,7 @@ internal sealed class BuildReferralPackageHandler(
             checkpoint, cancellationToken);
         var numbers = await db.RegistrationNumbers.AsNoTracking().Where(r => ids.Contains(r.EvidenceId)).ToListAsync(cancellationToken);
         var findings = Projections.Items.Check(items, itemEvents)
+            .Concat(Projections.Metadata.Check(statements, itemEvents))
             .Concat(Projections.RegistrationNumbers.Check(numbers, itemEvents))
             .Concat(Projections.Tags.Check(tags, itemEvents))
             .Concat(Projections.Incidents.Check([incident], caseModelEvents))
@@ -270,6 +274,17 @@ internal sealed class BuildReferralPackageHandler(
             .Concat(Projections.PerpetratorLinks.Check(links, caseModelEvents))
             .Concat(Projections.Victims.Check(victims, caseModelEvents))
             .ToList();
+        // A deleted statement would make an older one current (a confidentiality lowered, a place restored): every
+        // statement an event recorded must be there.
+        foreach (var item in items)
+        {
+            var recorded = itemEvents.Count(e => e.EvidenceId == item.Id && (e.Action == "MetadataAmended" || (e.Action == "Ingested" && e.Details.Contains("\"metadata\"", StringComparison.Ordinal))));
+            var stored = statements.Count(m => m.EvidenceId == item.Id);
+            if (recorded != stored)
+            {
+                findings.Add(new Finding("record", $"item_metadata of {item.Id}", $"{recorded} statements recorded", $"{stored} stored"));
+            }
+        }
         if (findings.Count > 0)
         {
             throw new UnavailableException($"The records this package would carry do not match the custody ledger ({findings[0].Subject}" +

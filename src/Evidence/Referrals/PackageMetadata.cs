@@ -26,7 +26,27 @@ public sealed record PackageItem(
     IReadOnlyList<string> Victims,
     IReadOnlyList<string> Elements,
     Guid EvidenceId,
-    string IngestedAt);
+    string IngestedAt,
+    // What the investigator stated for the court (Metadata/) and what the file says about itself (Provenance/); absent in
+    // packages built before they were recorded.
+    string? Place = null,
+    double? Latitude = null,
+    double? Longitude = null,
+    string? Generation = null,
+    string? OriginalHeldAt = null,
+    Guid? DerivedFrom = null,
+    string? SourceUrl = null,
+    string? RetrievedAt = null,
+    string? Device = null,
+    string? Consent = null,
+    string? ConsentScope = null,
+    bool? WillingToTestify = null,
+    string? FileCapturedAt = null,
+    double? FileLatitude = null,
+    double? FileLongitude = null,
+    string? FileDevice = null,
+    string? FileMetadata = null,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>
 /// Everything the package says about its evidence, built once from the database and written as items.csv,
@@ -35,15 +55,15 @@ public sealed record PackageItem(
 /// </summary>
 internal sealed class PackageMetadata
 {
-    // Children are the victims: every item leaves as confidential, and the recipient reclassifies it.
-    private const string Confidentiality = "Confidential";
+    // Children are the victims: an item without a statement leaves as confidential, and the recipient reclassifies it.
+    private const string DefaultConfidentiality = "confidential";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly Dictionary<Guid, string> files;
 
     public PackageMetadata(Guid packageId, DateTimeOffset createdAt, Recipient recipient, string organisation, Incident incident,
-        IReadOnlyList<EvidenceItem> items, IReadOnlyDictionary<Guid, string> erns, IReadOnlyList<EvidenceTag> tags,
+        IReadOnlyList<EvidenceItem> items, IReadOnlyDictionary<Guid, ItemMetadata> statements, IReadOnlyDictionary<Guid, string> erns, IReadOnlyList<EvidenceTag> tags,
         IReadOnlyList<Perpetrator> perpetrators, IReadOnlyList<PerpetratorLink> links, IReadOnlyList<Victim> victims, long checkpointSize,
         IReadOnlyDictionary<string, VictimIdentity>? identities)
     {
@@ -62,6 +82,8 @@ internal sealed class PackageMetadata
         Items = items.Select(item =>
         {
             var own = tags.Where(t => t.EvidenceId == item.Id).ToList();
+            var stated = statements.GetValueOrDefault(item.Id);
+            var file = Provenance.FileProvenance.FromJson(item.Provenance);
             return new PackageItem(
                 erns[item.Id],
                 files[item.Id],
@@ -70,8 +92,8 @@ internal sealed class PackageMetadata
                 item.MediaType,
                 item.Collector,
                 item.Source,
-                null, // not recorded at ingest; the recipient's translation unit fills it
-                Confidentiality,
+                stated?.Languages,
+                Metadata.StatedMetadata.Word<Confidentiality>(stated?.Confidentiality) ?? DefaultConfidentiality,
                 item.Sha256,
                 item.Size,
                 item.OriginalName,
@@ -80,7 +102,25 @@ internal sealed class PackageMetadata
                 own.Where(t => t.VictimCode is not null).Select(t => t.VictimCode!).Distinct().Order(StringComparer.Ordinal).ToList(),
                 own.Where(t => t.IncidentId == incident.Id).SelectMany(t => t.Elements).Distinct().Order(StringComparer.Ordinal).ToList(),
                 item.Id,
-                item.IngestedAtUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+                item.IngestedAtUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                stated?.Place,
+                stated?.Latitude,
+                stated?.Longitude,
+                Metadata.StatedMetadata.Word(stated?.Generation),
+                stated?.OriginalHeldAt,
+                stated?.DerivedFrom,
+                stated?.SourceUrl,
+                stated?.RetrievedAt,
+                stated?.Device,
+                Metadata.StatedMetadata.Word(stated?.Consent),
+                stated?.ConsentScope,
+                stated?.WillingToTestify,
+                file?.Exif.CapturedAt,
+                file?.Exif.Latitude,
+                file?.Exif.Longitude,
+                file?.Exif is { } exif && (exif.Make ?? exif.Model) is not null ? $"{exif.Make} {exif.Model}".Trim() : null,
+                file?.Exif.State,
+                file?.Warnings(item.CapturedAt, stated) ?? []);
         }).ToList();
         var ernOf = Items.ToDictionary(i => i.EvidenceId, i => i.Ern);
         var matrix = ElementsMatrix.For(incident, tags.Where(t => t.IncidentId == incident.Id).Select(t => (t.EvidenceId, (IEnumerable<string>)t.Elements)));
@@ -112,7 +152,9 @@ internal sealed class PackageMetadata
     public byte[] ItemsCsv()
     {
         var csv = new StringBuilder("\uFEFF");
-        csv.Append("ERN,Title,Date,Type,Author,Source,Language,Confidentiality,SHA-256,Size,Original name,Incident,Perpetrators,Victims,Elements,Evidence id,File,Ingested at\r\n");
+        csv.Append("ERN,Title,Date,Type,Author,Source,Language,Confidentiality,SHA-256,Size,Original name,Incident,Perpetrators,Victims,Elements,Evidence id,File,Ingested at," +
+                   "Place,Latitude,Longitude,Generation,Original held at,Derived from,Source URL,Retrieved at,Device,Consent,Consent scope,Willing to testify," +
+                   "File captured at,File latitude,File longitude,File device,File metadata,Warnings\r\n");
         foreach (var i in Items)
         {
             csv.AppendJoin(',', new[]
@@ -120,10 +162,15 @@ internal sealed class PackageMetadata
                 i.Ern, i.Title, i.Date, i.Type, i.Author, i.Source, i.Language, i.Confidentiality, i.Sha256, i.Size.ToString(CultureInfo.InvariantCulture),
                 i.OriginalName, i.Incident, string.Join("; ", i.Perpetrators), string.Join("; ", i.Victims), string.Join("; ", i.Elements),
                 i.EvidenceId.ToString(), i.File, i.IngestedAt,
+                i.Place, Number(i.Latitude), Number(i.Longitude), i.Generation, i.OriginalHeldAt, i.DerivedFrom?.ToString(), i.SourceUrl, i.RetrievedAt, i.Device,
+                i.Consent, i.ConsentScope, i.WillingToTestify is { } willing ? (willing ? "yes" : "no") : null,
+                i.FileCapturedAt, Number(i.FileLatitude), Number(i.FileLongitude), i.FileDevice, i.FileMetadata, string.Join("; ", i.Warnings ?? []),
             }.Select(Cell)).Append("\r\n");
         }
         return Encoding.UTF8.GetBytes(csv.ToString());
     }
+
+    private static string? Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture);
 
     public string CaseJson() => JsonSerializer.Serialize(new
     {

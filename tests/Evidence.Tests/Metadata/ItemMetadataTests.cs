@@ -204,4 +204,81 @@ public sealed class ItemMetadataTests : IAsyncLifetime
 
         Assert.Equal(item.Id, (await slice.SendAsync(new GetEvidence(item.Id), Role.Investigator, "colleague")).Id);
     }
+
+    /// <summary>The package carries what was stated and what the file says, per item, in items.csv and items.json.</summary>
+    [Fact]
+    public async Task Package_CarriesTheStatementAndTheFilesOwnProvenance()
+    {
+        var incident = await slice.SendAsync(new CreateIncident("Transfer", IncidentKind.Deportation, "2022-10", "Kherson", ["8(2)(a)(vii)-1"]));
+        var item = await IngestAsync("w017.txt", Everything with { Confidentiality = "confidential" });
+        await slice.SendAsync(new TagEvidence(item.Id, incident));
+
+        var package = await slice.SendAsync(new Evidence.Referrals.BuildReferralPackage(incident, RecipientKind.Icc, Path.Combine(slice.Home, "p.zip")));
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package.Path);
+        string Read(string suffix)
+        {
+            using var reader = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(suffix, StringComparison.Ordinal)).Open());
+            return reader.ReadToEnd();
+        }
+        var csv = Read("data/metadata/items.csv").Split("\r\n");
+        var json = JsonDocument.Parse(Read("data/metadata/items.json")).RootElement[0];
+
+        var header = Fields(csv[0].TrimStart('\uFEFF'));
+        var row = Fields(csv[1]);
+        string Cell(string column) => row[Array.IndexOf(header, column)];
+        Assert.Equal(("uk ru", "confidential", "46.6354", "32.6169", "copy", "not-required", "yes"),
+            (Cell("Language"), Cell("Confidentiality"), Cell("Latitude"), Cell("Longitude"), Cell("Generation"), Cell("Consent"), Cell("Willing to testify")));
+        Assert.Equal("Samsung SM-A515F", Cell("Device"));
+        Assert.Equal("Kherson, children's home No. 1", json.GetProperty("place").GetString());
+        Assert.Equal("https://t.me/example/1234", json.GetProperty("sourceUrl").GetString());
+        Assert.Equal("absent", json.GetProperty("fileMetadata").GetString());
+    }
+
+    /// <summary>An insider deletes the latest statement (strictly confidential) so that an older one (public) would travel.</summary>
+    [Fact]
+    public async Task Package_OverADeletedStatement_IsRefused()
+    {
+        var incident = await slice.SendAsync(new CreateIncident("Transfer", IncidentKind.Deportation, "2022-10", "Kherson", ["8(2)(a)(vii)-1"]));
+        var item = await IngestAsync("w017.txt", new StatedMetadata { Confidentiality = "public" });
+        await slice.SendAsync(new TagEvidence(item.Id, incident));
+        await slice.SendAsync(new AmendMetadata(item.Id, new StatedMetadata { Confidentiality = "strictly-confidential" }, "a child is recognisable"));
+        await slice.TamperAsync("""DELETE FROM item_metadata WHERE "Version" = 1;""");
+
+        await Assert.ThrowsAsync<UnavailableException>(() =>
+            slice.SendAsync(new Evidence.Referrals.BuildReferralPackage(incident, RecipientKind.Icc, Path.Combine(slice.Home, "p.zip"))));
+
+        Assert.False(File.Exists(Path.Combine(slice.Home, "p.zip")));
+    }
+
+    // RFC 4180 fields of one line: commas inside quotes, doubled quotes.
+    private static string[] Fields(string line)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+            {
+                field.Append('"');
+                i++;
+            }
+            else if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (c == ',' && !quoted)
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+        fields.Add(field.ToString());
+        return fields.ToArray();
+    }
 }
