@@ -124,6 +124,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   Court metadata: [--place TEXT] [--coordinates LAT,LON] [--language TAG]... [--original | --copy-of TEXT]
                      [--source-url URL --retrieved-at DATE] [--device TEXT] [--consent given|refused|not-required|unknown]
                      [--consent-scope TEXT] [--willing-to-testify yes|no] [--confidentiality public|confidential|strictly-confidential]
+                  --metadata SHEET.csv with one FOLDER: a row per file ('file' relative to the folder, then collector, source,
+                     capturedAt, place, coordinates, language, generation, copyOf, derivedFrom, sourceUrl, retrievedAt, device,
+                     consent, consentScope, willingToTestify, confidentiality); a bad row refuses its file, with its line number.
               show ID
                   The item: hashes, what was stated about it (every version), tags, custody history (--json: GET /api/evidence/ID).
               amend ID --FIELD VALUE... --reason TEXT

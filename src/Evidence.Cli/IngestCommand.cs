@@ -8,13 +8,23 @@ internal static class IngestCommand
 {
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, ["--collector", "--case", "--source", "--captured-at", .. MetadataOptions.Valued], ["--allow-empty", .. MetadataOptions.Flags]);
+        var line = CommandLine.Parse(args, ["--collector", "--case", "--source", "--captured-at", "--metadata", .. MetadataOptions.Valued], ["--allow-empty", .. MetadataOptions.Flags]);
         var paths = line.Positionals.Skip(1).ToList();
         if (paths.Count == 0)
         {
             throw new UsageException("ingest needs at least one file or folder.");
         }
-        var collector = line.Required("--collector");
+        // With a sheet, each row may name its own collector; without one, the command line must.
+        var collector = line.Value("--metadata") is null ? line.Required("--collector") : line.Value("--collector");
+        MetadataSheet? sheet = null;
+        if (line.Value("--metadata") is { } sheetPath)
+        {
+            if (paths.Count != 1 || !Directory.Exists(paths[0]))
+            {
+                throw new UsageException("--metadata needs exactly one folder: the sheet names its files relative to it.");
+            }
+            sheet = MetadataSheet.Read(sheetPath, paths[0], DateTimeOffset.UtcNow);
+        }
         Guid? caseId = line.Value("--case") is { } text
             ? Guid.TryParse(text, out var id) ? id : throw new UsageException($"--case '{text}' is not a case id.")
             : null;
@@ -35,9 +45,20 @@ internal static class IngestCommand
         var progress = new ProgressBar(app.Error, app.Interactive && (expansion.Files.Count > 1 || totalBytes > 64L << 20), expansion.Files.Count, totalBytes);
         var ingested = new List<IngestedEvidence>();
         var failures = new List<string>();
+        foreach (var refusal in sheet?.Refusals ?? [])
+        {
+            failures.Add($"{Text.Display.Path(line.Value("--metadata")!)} {refusal}");
+        }
         foreach (var file in expansion.Files)
         {
-            var request = new IngestEvidence(file, collector, caseId, line.Value("--source"), line.Value("--captured-at"), line.Has("--allow-empty"), metadata)
+            if (sheet is not null && sheet.Refuses(paths[0], file))
+            {
+                progress.FileDone();
+                continue; // its row was refused above, with its line number
+            }
+            var row = sheet?.For(paths[0], file);
+            var request = new IngestEvidence(file, row?.Collector ?? collector ?? "", caseId, row?.Source ?? line.Value("--source"), row?.CapturedAt ?? line.Value("--captured-at"),
+                line.Has("--allow-empty"), row is null ? metadata : row.Metadata.Over(metadata))
             {
                 Progress = progress,
             };
@@ -47,8 +68,8 @@ internal static class IngestCommand
             }
             catch (EvidenceException e)
             {
-                failures.Add(e.Message);
-                if (e is InvalidRequestException { Problems.Count: > 0 })
+                failures.Add(row is null ? e.Message : $"{Text.Display.Path(file)} (line {row.Line}): {e.Message}");
+                if (e is InvalidRequestException { Problems.Count: > 0 } && sheet is null)
                 {
                     // Field problems are the same for every file: say them once.
                     break;

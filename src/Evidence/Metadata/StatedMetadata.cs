@@ -44,6 +44,24 @@ public sealed partial record StatedMetadata
 
     public bool IsEmpty => this == new StatedMetadata();
 
+    /// <summary>This statement, with <paramref name="under"/>'s values where it says nothing (a sheet's row over the command line).</summary>
+    public StatedMetadata Over(StatedMetadata under) => new()
+    {
+        Place = Place ?? under.Place,
+        Coordinates = Coordinates ?? under.Coordinates,
+        Languages = Languages ?? under.Languages,
+        Generation = Generation ?? under.Generation,
+        OriginalHeldAt = OriginalHeldAt ?? (Generation is null ? under.OriginalHeldAt : null),
+        DerivedFrom = DerivedFrom ?? (Generation is null ? under.DerivedFrom : null),
+        SourceUrl = SourceUrl ?? under.SourceUrl,
+        RetrievedAt = RetrievedAt ?? under.RetrievedAt,
+        Device = Device ?? under.Device,
+        Consent = Consent ?? under.Consent,
+        ConsentScope = ConsentScope ?? under.ConsentScope,
+        WillingToTestify = WillingToTestify ?? under.WillingToTestify,
+        Confidentiality = Confidentiality ?? under.Confidentiality,
+    };
+
     /// <summary>What is wrong with the fields as typed, each naming the field as the command line does.</summary>
     public IEnumerable<string> Problems(DateTimeOffset now)
     {

@@ -1,0 +1,172 @@
+using Evidence.Metadata;
+using Evidence.Requests;
+using Evidence.Text;
+using nietras.SeparatedValues;
+
+namespace Evidence.Ingest;
+
+/// <summary>
+/// A spreadsheet sidecar for bulk intake (`ingest FOLDER --metadata sheet.csv`): one row per file, <c>file</c> relative to
+/// the folder, then any of the court metadata fields plus <c>capturedAt</c>, <c>source</c> and <c>collector</c>. A row's
+/// values override the command line's. Rows are checked here, before any byte is read: a row naming a file outside the
+/// folder, a file that is not there, or a bad value refuses that file with the sheet's line number.
+/// </summary>
+public sealed class MetadataSheet
+{
+    /// <summary>The columns a sheet may have, as spreadsheet users write them (case does not matter).</summary>
+    public static readonly IReadOnlyList<string> Columns =
+    [
+        "file", "collector", "source", "capturedAt", "place", "coordinates", "language", "generation", "copyOf", "derivedFrom", "sourceUrl",
+        "retrievedAt", "device", "consent", "consentScope", "willingToTestify", "confidentiality",
+    ];
+
+    /// <summary>What one row says about one file, and the line it is on.</summary>
+    public sealed record Row(int Line, string File, string? Collector, string? Source, string? CapturedAt, StatedMetadata Metadata);
+
+    private readonly Dictionary<string, Row> rows;
+    private readonly HashSet<string> refused;
+
+    private MetadataSheet(Dictionary<string, Row> rows, HashSet<string> refused, IReadOnlyList<string> refusals)
+    {
+        this.rows = rows;
+        this.refused = refused;
+        Refusals = refusals;
+    }
+
+    /// <summary>Whether a row about this file was refused: the file is then not ingested at all, not even with the command line's values.</summary>
+    public bool Refuses(string folder, string file) => refused.Contains(Path.GetRelativePath(folder, file).Replace('\\', '/'));
+
+    /// <summary>Rows refused as a whole, each with its line number, in words for the person who made the sheet.</summary>
+    public IReadOnlyList<string> Refusals { get; }
+
+    /// <summary>The row for a file (its full path), or null when the sheet says nothing about it.</summary>
+    public Row? For(string folder, string file) =>
+        rows.GetValueOrDefault(Path.GetRelativePath(folder, file).Replace('\\', '/'));
+
+    /// <summary>The files the sheet names, by their path relative to the folder.</summary>
+    public IEnumerable<string> Files => rows.Keys;
+
+    /// <summary>
+    /// Reads the sheet. An unknown or repeated column refuses the whole sheet (every row would be read wrongly); everything
+    /// else refuses only its row.
+    /// </summary>
+    public static MetadataSheet Read(string sheetPath, string folder, DateTimeOffset now)
+    {
+        if (!System.IO.File.Exists(sheetPath))
+        {
+            throw new InvalidRequestException($"There is no sheet {Display.Path(sheetPath)}. Nothing was ingested.");
+        }
+        var full = Path.GetFullPath(folder);
+        var byFile = new Dictionary<string, Row>(StringComparer.Ordinal);
+        var refusals = new List<string>();
+        var refused = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            using var reader = Sep.New(',').Reader(o => o with { Unescape = true, ColNameComparer = StringComparer.OrdinalIgnoreCase }).FromFile(sheetPath);
+            var names = reader.Header.ColNames;
+            var unknown = names.Where(n => !Columns.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (unknown.Count > 0 || names.Count != names.Distinct(StringComparer.OrdinalIgnoreCase).Count() || !names.Contains("file", StringComparer.OrdinalIgnoreCase))
+            {
+                throw new InvalidRequestException($"The sheet {Display.Path(sheetPath)} was not used: its first line must name a 'file' column and only these, once each: " +
+                                                  $"{string.Join(", ", Columns)}{(unknown.Count > 0 ? $" (not: {string.Join(", ", unknown.Select(Display.Text))})" : "")}. Nothing was ingested.");
+            }
+            string? Get(SepReader.Row row, string column) => names.Contains(column, StringComparer.OrdinalIgnoreCase) && row[column].ToString() is { Length: > 0 } value ? value : null;
+            foreach (var row in reader)
+            {
+                var line = row.LineNumberFrom;
+                var file = Get(row, "file")?.Replace('\\', '/');
+                var problems = new List<string>();
+                if (file is null)
+                {
+                    problems.Add("no file named");
+                }
+                else if (Path.IsPathRooted(file) || !Path.GetFullPath(Path.Combine(full, file)).StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                {
+                    problems.Add($"{Display.Text(file)} is not inside the folder");
+                }
+                else if (!System.IO.File.Exists(Path.Combine(full, file)))
+                {
+                    problems.Add($"{Display.Text(file)} is not in the folder");
+                }
+                else if (byFile.ContainsKey(file))
+                {
+                    problems.Add($"{Display.Text(file)} has another row above");
+                }
+                var metadata = Metadata(row, Get, problems);
+                problems.AddRange(metadata.Problems(now));
+                if (Get(row, "capturedAt") is { } captured && PartialDate.Normalize("capturedAt", captured, now, out var problem) is null)
+                {
+                    problems.Add(problem!);
+                }
+                if (problems.Count > 0)
+                {
+                    refusals.Add($"line {line}: {string.Join("; ", problems.Select(p => p.TrimEnd('.')))}; nothing was recorded for it.");
+                    if (file is not null)
+                    {
+                        refused.Add(file);
+                        byFile.Remove(file);
+                    }
+                    continue;
+                }
+                byFile[file!] = new Row(line, file!, Get(row, "collector"), Get(row, "source"), Get(row, "capturedAt"), metadata);
+            }
+        }
+        catch (ArgumentException e) when (e is not ArgumentNullException)
+        {
+            // Sep refuses a header that names a column twice before we see it.
+            throw new InvalidRequestException($"The sheet {Display.Path(sheetPath)} was not used: its first line must name each column once each ({e.Message}). Nothing was ingested.");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidRequestException($"The sheet {Display.Path(sheetPath)} could not be read as CSV ({e.Message}). Nothing was ingested.");
+        }
+        return new MetadataSheet(byFile, refused, refusals);
+    }
+
+    private static StatedMetadata Metadata(SepReader.Row row, Func<SepReader.Row, string, string?> get, List<string> problems)
+    {
+        var copyOf = get(row, "copyOf");
+        var derivedFrom = get(row, "derivedFrom");
+        Guid? derived = null;
+        if (derivedFrom is not null)
+        {
+            if (Guid.TryParse(derivedFrom, out var id))
+            {
+                derived = id;
+            }
+            else
+            {
+                problems.Add("derivedFrom must be an evidence ID");
+            }
+        }
+        bool? willing = get(row, "willingToTestify") switch
+        {
+            null => null,
+            "yes" => true,
+            "no" => false,
+            _ => Problem(problems, "willingToTestify must be yes or no"),
+        };
+        return new StatedMetadata
+        {
+            Place = get(row, "place"),
+            Coordinates = get(row, "coordinates"),
+            Languages = get(row, "language")?.Split([' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Generation = get(row, "generation") ?? (copyOf is not null ? "copy" : derived is not null ? "derived" : null),
+            OriginalHeldAt = copyOf,
+            DerivedFrom = derived,
+            SourceUrl = get(row, "sourceUrl"),
+            RetrievedAt = get(row, "retrievedAt"),
+            Device = get(row, "device"),
+            Consent = get(row, "consent"),
+            ConsentScope = get(row, "consentScope"),
+            WillingToTestify = willing,
+            Confidentiality = get(row, "confidentiality"),
+        };
+    }
+
+    private static bool? Problem(List<string> problems, string problem)
+    {
+        problems.Add(problem);
+        return null;
+    }
+}
