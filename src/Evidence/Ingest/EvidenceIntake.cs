@@ -97,6 +97,12 @@ internal sealed class EvidenceIntake(
             .FirstOrDefaultAsync(cancellationToken);
         var mediaType = MediaTypes.Detect(copied.Head);
         var provenance = await ReadProvenanceAsync(staged, mediaType, cancellationToken);
+        var text = ExtractedText.FromHead(mediaType, copied.Head);
+        if (mediaType == "application/pdf")
+        {
+            await using var pdf = await blobs.OpenStagedAsync(staged, cancellationToken);
+            text = ExtractedText.FromPdf(pdf);
+        }
         var item = new EvidenceItem
         {
             Id = Guid.CreateVersion7(now),
@@ -104,7 +110,7 @@ internal sealed class EvidenceIntake(
             Sha256 = copied.Sha256,
             Size = copied.Size,
             MediaType = mediaType,
-            ExtractedText = ExtractedText.FromHead(mediaType, copied.Head),
+            ExtractedText = text,
             OriginalName = originalName,
             Collector = fields.Collector.Trim(),
             Source = Fields.Trimmed(fields.Source),

@@ -4,18 +4,51 @@ namespace Evidence.Ingest;
 
 /// <summary>
 /// The text search indexes for an item: the start (64 KiB) of a plain-text, HTML or JSON document, as read while
-/// hashing. Binary formats (PDF, images, video) are not opened here; their text comes from transcripts, which
-/// are ingested as items of their own.
+/// hashing, or of a PDF's text layer (PdfPig). Images, audio, video and scanned pages without a text layer have no text
+/// here; their words come from transcripts and translations, ingested as items of their own.
 /// </summary>
 internal static class ExtractedText
 {
+    private const int MaxChars = 64 * 1024;
+
+    // A hostile PDF can hold thousands of pages; the index needs the start, not the whole.
+    private const int MaxPages = 200;
+
+    /// <summary>The start of a PDF's text, read from the staged copy; null when it has none or cannot be read.</summary>
+    public static string? FromPdf(Stream pdf)
+    {
+        try
+        {
+            using var document = UglyToad.PdfPig.PdfDocument.Open(pdf, new UglyToad.PdfPig.ParsingOptions { UseLenientParsing = true });
+            var text = new StringBuilder();
+            foreach (var page in document.GetPages().Take(MaxPages))
+            {
+                text.Append(page.Text).Append(' ');
+                if (text.Length >= MaxChars)
+                {
+                    break;
+                }
+            }
+            return Clean(text.Length > MaxChars ? text.ToString(0, MaxChars) : text.ToString());
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // A damaged or hostile PDF is still evidence; it is only not searchable by its words.
+            return null;
+        }
+    }
+
     public static string? FromHead(string mediaType, byte[] head)
     {
         if (mediaType is not ("text/plain" or "text/html" or "application/json") || head.Length == 0)
         {
             return null;
         }
-        var text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(head);
+        return Clean(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(head));
+    }
+
+    private static string? Clean(string text)
+    {
         // Control and format characters carry no words and can hide text from a reader of the index.
         var clean = new StringBuilder(text.Length);
         foreach (var c in text)
