@@ -1,8 +1,19 @@
 using System.Buffers.Binary;
+using System.Formats.Cbor;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Evidence.Provenance;
 using Evidence.Tests.Fixtures;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Operators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
 
 namespace Evidence.Tests.Provenance;
 
@@ -107,6 +118,33 @@ public sealed class C2paReaderTests
 
         Assert.Equal(C2paStates.Invalid, verdict.State);
         Assert.Equal([C2paFailures.ClaimSignatureMismatch], verdict.Failures);
+    }
+
+    [Theory]
+    [InlineData(-7)]
+    [InlineData(-8)]
+    public void Read_ClaimResignedByAnotherKey_ValidAndNamesThatSigner(long algorithm)
+    {
+        // Anyone can sign anyone's claim: C.jpg's own claim, signed again with a fresh key (ES256 or EdDSA) and put back
+        // in place of its signature, is "valid" and names the new signer. This is why validity is not trust.
+        var bytes = File.ReadAllBytes(Path.Combine(Folder, "C.jpg"));
+        var (claimStart, claimEnd) = ContentBoxAfterLabel(bytes, "c2pa.claim");
+        var (signatureStart, signatureEnd) = ContentBoxAfterLabel(bytes, "c2pa.signature");
+        var claim = bytes[(claimStart + 8)..claimEnd];
+        var cose = algorithm == -7 ? SignEs256(claim, signatureEnd - signatureStart - 8) : SignEd25519(claim, signatureEnd - signatureStart - 8);
+        cose.CopyTo(bytes, signatureStart + 8);
+
+        var verdict = Read(bytes);
+
+        Assert.Equal(C2paStates.Valid, verdict.State);
+        Assert.Empty(verdict.Failures);
+        Assert.Equal("CN=Someone Else,O=Not The Photographer", verdict.Signer);
+        Assert.Equal("make_test_images/0.33.1 c2pa-rs/0.33.1", verdict.ClaimGenerator);
+        Assert.False(verdict.Trusted);
+
+        // And one changed byte of that new signature is caught the same way.
+        bytes[signatureEnd - 1] ^= 0x01;
+        Assert.Equal([C2paFailures.ClaimSignatureMismatch], Read(bytes).Failures);
     }
 
     [Fact]
@@ -324,6 +362,84 @@ public sealed class C2paReaderTests
         cancelled.Cancel();
 
         Assert.ThrowsAny<OperationCanceledException>(() => C2paReader.Read(Path.Combine(Folder, "C.jpg"), cancelled.Token));
+    }
+
+    private static byte[] SignEs256(byte[] claim, int size)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=Someone Else, O=Not The Photographer", key, HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // .NET signs ECDSA as IEEE P1363 (r||s), the form COSE uses (RFC 9053 §2.1).
+        return CoseSign1(-7, certificate.RawData, claim, size, toBeSigned => key.SignData(toBeSigned, HashAlgorithmName.SHA256));
+    }
+
+    private static byte[] SignEd25519(byte[] claim, int size)
+    {
+        var generator = new Ed25519KeyPairGenerator();
+        generator.Init(new Ed25519KeyGenerationParameters(new SecureRandom()));
+        var keys = generator.GenerateKeyPair();
+        var certificateGenerator = new X509V3CertificateGenerator();
+        var name = new X509Name("O=Not The Photographer, CN=Someone Else");
+        certificateGenerator.SetSerialNumber(BigInteger.One);
+        certificateGenerator.SetIssuerDN(name);
+        certificateGenerator.SetSubjectDN(name);
+        certificateGenerator.SetNotBefore(DateTime.UtcNow.AddDays(-1));
+        certificateGenerator.SetNotAfter(DateTime.UtcNow.AddDays(1));
+        certificateGenerator.SetPublicKey(keys.Public);
+        var certificate = certificateGenerator.Generate(new Asn1SignatureFactory("Ed25519", keys.Private));
+        return CoseSign1(-8, certificate.GetEncoded(), claim, size, toBeSigned =>
+        {
+            var signer = new Ed25519Signer();
+            signer.Init(true, keys.Private);
+            signer.BlockUpdate(toBeSigned, 0, toBeSigned.Length);
+            return signer.GenerateSignature();
+        });
+    }
+
+    /// <summary>
+    /// A tagged COSE_Sign1 with a detached payload (RFC 9052 §4.2), written here independently of the reader, padded
+    /// (unprotected "pad", as C2PA signers do) to exactly <paramref name="size"/> bytes so it fits the original box.
+    /// </summary>
+    private static byte[] CoseSign1(long algorithm, byte[] certificate, byte[] claim, int size, Func<byte[], byte[]> sign)
+    {
+        var header = new CborWriter();
+        header.WriteStartMap(2);
+        header.WriteInt64(1);
+        header.WriteInt64(algorithm);
+        header.WriteInt64(33);
+        header.WriteByteString(certificate);
+        header.WriteEndMap();
+        var protectedHeader = header.Encode();
+
+        var structure = new CborWriter();
+        structure.WriteStartArray(4);
+        structure.WriteTextString("Signature1");
+        structure.WriteByteString(protectedHeader);
+        structure.WriteByteString([]);
+        structure.WriteByteString(claim);
+        structure.WriteEndArray();
+        var signature = sign(structure.Encode());
+
+        for (var pad = size; pad >= 0; pad--)
+        {
+            var cose = new CborWriter();
+            cose.WriteTag((CborTag)18);
+            cose.WriteStartArray(4);
+            cose.WriteByteString(protectedHeader);
+            cose.WriteStartMap(1);
+            cose.WriteTextString("pad");
+            cose.WriteByteString(new byte[pad]);
+            cose.WriteEndMap();
+            cose.WriteNull();
+            cose.WriteByteString(signature);
+            cose.WriteEndArray();
+            var encoded = cose.Encode();
+            if (encoded.Length == size)
+            {
+                return encoded;
+            }
+        }
+        throw new InvalidOperationException("the signature does not fit the original box");
     }
 
     private static C2paVerdict Read(byte[] bytes)
