@@ -9,7 +9,7 @@ namespace Evidence.Provenance;
 /// </summary>
 /// <param name="State">valid, invalid, absent or unreadable.</param>
 /// <param name="Failures">C2PA failure codes, e.g. <c>claimSignature.mismatch</c>, <c>assertion.dataHash.mismatch</c>.</param>
-/// <param name="Signer">Subject of the signing certificate (the first in <c>x5chain</c>), as the file states it.</param>
+/// <param name="Signer">Subject of the signing certificate (the first in <c>x5chain</c>), most specific part first ("CN=..., O=..."), as the file states it.</param>
 /// <param name="ClaimGenerator">The software that made the claim, as the claim states it.</param>
 /// <param name="Actions">The <c>action</c> of each entry of the <c>c2pa.actions</c> assertion, in order.</param>
 /// <param name="Trusted">

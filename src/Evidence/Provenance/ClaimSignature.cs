@@ -1,8 +1,8 @@
 using System.Formats.Cbor;
-using Org.BouncyCastle.Asn1.X509;
-using Org.BouncyCastle.Security;
-using Org.BouncyCastle.Security.Certificates;
-using X509Certificate = Org.BouncyCastle.X509.X509Certificate;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
 using X509CertificateParser = Org.BouncyCastle.X509.X509CertificateParser;
 
 namespace Evidence.Provenance;
@@ -21,21 +21,23 @@ internal static class ClaimSignature
     private const ulong CoseSign1Tag = 18;
     private const long AlgorithmLabel = 1;
     private const long X5ChainLabel = 33;
+    private const string RsaEncryptionOid = "1.2.840.113549.1.1.1";
+    private const string RsassaPssOid = "1.2.840.113549.1.1.10";
 
     /// <summary>
-    /// COSE algorithm identifiers allowed by C2PA 2.1 §13.2.1, with the BouncyCastle signer that checks each.
-    /// ECDSA in COSE is the raw r||s concatenation (RFC 9053 §2.1), hence PLAIN-ECDSA rather than DER;
-    /// PSS uses MGF1 with the same hash and a salt as long as the hash (RFC 8230 §2).
+    /// COSE algorithm identifiers allowed by C2PA 2.1 §13.2.1, with the hash each uses. ECDSA signatures in COSE are the
+    /// raw r||s concatenation (RFC 9053 §2.1), not DER; PSS uses MGF1 with the same hash and a salt as long as the hash
+    /// (RFC 8230 §2), which is what .NET's <see cref="RSASignaturePadding.Pss"/> does.
     /// </summary>
-    private static readonly Dictionary<long, string> Signers = new()
+    private static readonly Dictionary<long, (string Kind, HashAlgorithmName Hash)> Algorithms = new()
     {
-        [-7] = "SHA-256withPLAIN-ECDSA",
-        [-35] = "SHA-384withPLAIN-ECDSA",
-        [-36] = "SHA-512withPLAIN-ECDSA",
-        [-37] = "SHA-256withRSAandMGF1",
-        [-38] = "SHA-384withRSAandMGF1",
-        [-39] = "SHA-512withRSAandMGF1",
-        [-8] = "Ed25519",
+        [-7] = ("ECDSA", HashAlgorithmName.SHA256),
+        [-35] = ("ECDSA", HashAlgorithmName.SHA384),
+        [-36] = ("ECDSA", HashAlgorithmName.SHA512),
+        [-37] = ("PSS", HashAlgorithmName.SHA256),
+        [-38] = ("PSS", HashAlgorithmName.SHA384),
+        [-39] = ("PSS", HashAlgorithmName.SHA512),
+        [-8] = ("EdDSA", default),
     };
 
     public static ClaimSignatureResult Verify(ReadOnlyMemory<byte> coseBytes, ReadOnlyMemory<byte> claimBytes)
@@ -95,21 +97,15 @@ internal static class ClaimSignature
         {
             return Failed(C2paFailures.SigningCredentialInvalid);
         }
-        X509Certificate certificate;
-        try
+        using var certificate = LoadCertificate(chain[0]);
+        if (certificate is null)
         {
-            certificate = new X509CertificateParser().ReadCertificate(chain[0])
-                ?? throw new CertificateException("no certificate");
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // DER from the file is hostile input; the parser signals bad encodings with several exception types.
             return Failed(C2paFailures.SigningCredentialInvalid);
         }
-        var subject = certificate.SubjectDN.ToString(true, X509Name.DefaultSymbols);
+        var subject = certificate.Subject;
 
         // The algorithm must be in the protected header, so that it is covered by the signature (RFC 9052 §3.1).
-        if (protectedHeader[AlgorithmLabel] is not long algorithm || !Signers.TryGetValue(algorithm, out var signerName))
+        if (protectedHeader[AlgorithmLabel] is not long algorithm || !Algorithms.TryGetValue(algorithm, out var use))
         {
             return new ClaimSignatureResult([C2paFailures.AlgorithmUnsupported], subject);
         }
@@ -118,17 +114,67 @@ internal static class ClaimSignature
         bool verified;
         try
         {
-            var signer = SignerUtilities.GetSigner(signerName);
-            signer.Init(false, certificate.GetPublicKey());
-            signer.BlockUpdate(toBeSigned, 0, toBeSigned.Length);
-            verified = signer.VerifySignature(signature);
+            verified = use.Kind switch
+            {
+                "ECDSA" => VerifyEcdsa(certificate, toBeSigned, signature, use.Hash),
+                "PSS" => VerifyPss(certificate, toBeSigned, signature, use.Hash),
+                _ => VerifyEd25519(chain[0], toBeSigned, signature),
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A key of the wrong kind for the algorithm, or a signature of the wrong size for the key: it does not verify.
+            // A key of the wrong kind for the algorithm, or a key or signature that cannot be decoded: it does not verify.
             verified = false;
         }
         return new ClaimSignatureResult(verified ? [] : [C2paFailures.ClaimSignatureMismatch], subject);
+    }
+
+    /// <summary>The certificate, or null when the bytes are not a DER X.509 certificate.</summary>
+    private static X509Certificate2? LoadCertificate(byte[] der)
+    {
+        try
+        {
+            return X509CertificateLoader.LoadCertificate(der);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private static bool VerifyEcdsa(X509Certificate2 certificate, byte[] toBeSigned, byte[] signature, HashAlgorithmName hash)
+    {
+        using var key = certificate.GetECDsaPublicKey();
+        return key is not null && key.VerifyData(toBeSigned, signature, hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
+    /// <summary>
+    /// C2PA signing certificates for PS256/384/512 commonly carry an RSASSA-PSS key (OID 1.2.840.113549.1.1.10, RFC 4055),
+    /// which .NET's <c>GetRSAPublicKey</c> does not accept; its key bits are the same PKCS#1 RSAPublicKey as for a plain
+    /// RSA key, so they are imported directly.
+    /// </summary>
+    private static bool VerifyPss(X509Certificate2 certificate, byte[] toBeSigned, byte[] signature, HashAlgorithmName hash)
+    {
+        if (certificate.PublicKey.Oid.Value is not (RsaEncryptionOid or RsassaPssOid))
+        {
+            return false;
+        }
+        using var key = RSA.Create();
+        key.ImportRSAPublicKey(certificate.PublicKey.EncodedKeyValue.RawData, out _);
+        return key.VerifyData(toBeSigned, signature, hash, RSASignaturePadding.Pss);
+    }
+
+    /// <summary>.NET has no Ed25519, so BouncyCastle reads that key and checks the signature.</summary>
+    private static bool VerifyEd25519(byte[] certificate, byte[] toBeSigned, byte[] signature)
+    {
+        if (new X509CertificateParser().ReadCertificate(certificate)?.GetPublicKey() is not Ed25519PublicKeyParameters key)
+        {
+            return false;
+        }
+        var signer = new Ed25519Signer();
+        signer.Init(false, key);
+        signer.BlockUpdate(toBeSigned, 0, toBeSigned.Length);
+        return signer.VerifySignature(signature);
     }
 
     /// <summary>

@@ -138,7 +138,7 @@ public sealed class C2paReaderTests
 
         Assert.Equal(C2paStates.Valid, verdict.State);
         Assert.Empty(verdict.Failures);
-        Assert.Equal("CN=Someone Else,O=Not The Photographer", verdict.Signer);
+        Assert.Equal("CN=Someone Else, O=Not The Photographer", verdict.Signer);
         Assert.Equal("make_test_images/0.33.1 c2pa-rs/0.33.1", verdict.ClaimGenerator);
         Assert.False(verdict.Trusted);
 
