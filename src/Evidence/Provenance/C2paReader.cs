@@ -139,8 +139,9 @@ public static class C2paReader
                 failures.Add(C2paFailures.AlgorithmUnsupported);
                 continue;
             }
-            // §8.4.2.3 "Hashing JUMBF boxes": the hash covers the superbox's payload (its description box and content
-            // boxes, as stored), not the superbox's own LBox/TBox header.
+            // §8.4 "URI References", hashing a JUMBF box: the hash covers the superbox's payload (its description box
+            // and content boxes, as stored), not the superbox's own LBox/TBox header; c2pa-rs does the same
+            // (Claim::calc_assertion_box_hash hashes super_box().write_box_payload).
             var actual = HashBytes(hashName, store.AsSpan(box.PayloadStart, box.End - box.PayloadStart));
             if (!CryptographicOperations.FixedTimeEquals(actual, expected))
             {

@@ -42,7 +42,7 @@ public static class C2paStates
 }
 
 /// <summary>
-/// The C2PA failure codes this reader reports (C2PA 2.1 §15.2.2, the same strings as the reference implementation's
+/// The C2PA failure codes this reader reports (C2PA 2.1 §15.2, the same strings as the reference implementation's
 /// <c>validation_results.rs</c>).
 /// </summary>
 public static class C2paFailures

@@ -25,7 +25,7 @@ internal static class ClaimSignature
     private const string RsassaPssOid = "1.2.840.113549.1.1.10";
 
     /// <summary>
-    /// COSE algorithm identifiers allowed by C2PA 2.1 §13.2.1, with the hash each uses. ECDSA signatures in COSE are the
+    /// COSE algorithm identifiers allowed by C2PA 2.1 §13.2, with the hash each uses. ECDSA signatures in COSE are the
     /// raw r||s concatenation (RFC 9053 §2.1), not DER; PSS uses MGF1 with the same hash and a salt as long as the hash
     /// (RFC 8230 §2), which is what .NET's <see cref="RSASignaturePadding.Pss"/> does.
     /// </summary>

@@ -170,7 +170,7 @@ internal static class ManifestStoreLocator
 
     /// <summary>
     /// The superbox's description box (right after its header) has the C2PA manifest store type UUID, whose first four
-    /// bytes are "c2pa" (C2PA 2.1 §11.1.4.1).
+    /// bytes are "c2pa" (C2PA 2.1 §11.1 "Use of JUMBF").
     /// </summary>
     private static bool DescribesManifestStore(byte[] content)
     {

@@ -25,7 +25,7 @@ public sealed class C2paReaderTests
 {
     private static readonly string Folder = Path.Combine(Repo.Root, "tests", "Evidence.Tests", "TestData", "provenance");
 
-    /// <summary>The type UUID of a C2PA manifest store superbox (C2PA 2.1 §11.1.4.1): "c2pa" then the ISO suffix.</summary>
+    /// <summary>The type UUID of a C2PA manifest store superbox (C2PA 2.1 §11.1): "c2pa" then the ISO suffix.</summary>
     private static readonly byte[] StoreUuid = [0x63, 0x32, 0x70, 0x61, 0x00, 0x11, 0x00, 0x10, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71];
 
     [Theory]
