@@ -139,6 +139,12 @@ internal sealed class EvidenceIntake(
             return new FileProvenance(ExifFacts.Absent);
         }
         await using var bytes = await blobs.OpenStagedAsync(staged, cancellationToken);
-        return new FileProvenance(ExifReader.Read(bytes, mediaType));
+        var exif = ExifReader.Read(bytes, mediaType);
+        if (mediaType is not ("image/jpeg" or "image/png"))
+        {
+            return new FileProvenance(exif);
+        }
+        bytes.Position = 0;
+        return new FileProvenance(exif, C2paReader.Read(bytes, cancellationToken));
     }
 }

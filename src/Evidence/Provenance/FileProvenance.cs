@@ -9,7 +9,9 @@ namespace Evidence.Provenance;
 /// What a file says about its own origin, read once at intake from exactly the bytes that were hashed, and kept apart
 /// from what the investigator stated. Stored with the item as JSON and bound to its <c>Ingested</c> event by its hash.
 /// </summary>
-public sealed record FileProvenance(ExifFacts Exif)
+/// <param name="Exif">What the file's EXIF, XMP or QuickTime metadata says.</param>
+/// <param name="C2pa">The file's C2PA Content Credentials, checked (absent for items ingested before they were read).</param>
+public sealed record FileProvenance(ExifFacts Exif, C2paVerdict? C2pa = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, EvidenceJson.Options);
 
@@ -23,6 +25,10 @@ public sealed record FileProvenance(ExifFacts Exif)
     public IReadOnlyList<string> Warnings(string? statedCapturedAt, ItemMetadata? stated)
     {
         var warnings = new List<string>();
+        if (C2pa is { State: "invalid" } c2pa)
+        {
+            warnings.Add($"its C2PA Content Credentials do not verify ({string.Join(", ", c2pa.Failures)}): the file was changed after it was signed, or the credentials were forged");
+        }
         if (Exif.CapturedAt is { } fileTime && statedCapturedAt is { } statedTime
             && Instant(fileTime) is { } file && Instant(statedTime) is { } said && Math.Abs((file - said).TotalDays) > 1)
         {

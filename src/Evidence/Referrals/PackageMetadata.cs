@@ -46,7 +46,10 @@ public sealed record PackageItem(
     double? FileLongitude = null,
     string? FileDevice = null,
     string? FileMetadata = null,
-    IReadOnlyList<string>? Warnings = null);
+    IReadOnlyList<string>? Warnings = null,
+    string? C2pa = null,
+    IReadOnlyList<string>? C2paFailures = null,
+    string? C2paSigner = null);
 
 /// <summary>
 /// Everything the package says about its evidence, built once from the database and written as items.csv,
@@ -120,7 +123,10 @@ internal sealed class PackageMetadata
                 file?.Exif.Longitude,
                 file?.Exif is { } exif && (exif.Make ?? exif.Model) is not null ? $"{exif.Make} {exif.Model}".Trim() : null,
                 file?.Exif.State,
-                file?.Warnings(item.CapturedAt, stated) ?? []);
+                file?.Warnings(item.CapturedAt, stated) ?? [],
+                file?.C2pa?.State,
+                file?.C2pa?.Failures ?? [],
+                file?.C2pa?.Signer);
         }).ToList();
         var ernOf = Items.ToDictionary(i => i.EvidenceId, i => i.Ern);
         var matrix = ElementsMatrix.For(incident, tags.Where(t => t.IncidentId == incident.Id).Select(t => (t.EvidenceId, (IEnumerable<string>)t.Elements)));
@@ -154,7 +160,7 @@ internal sealed class PackageMetadata
         var csv = new StringBuilder("\uFEFF");
         csv.Append("ERN,Title,Date,Type,Author,Source,Language,Confidentiality,SHA-256,Size,Original name,Incident,Perpetrators,Victims,Elements,Evidence id,File,Ingested at," +
                    "Place,Latitude,Longitude,Generation,Original held at,Derived from,Source URL,Retrieved at,Device,Consent,Consent scope,Willing to testify," +
-                   "File captured at,File latitude,File longitude,File device,File metadata,Warnings\r\n");
+                   "File captured at,File latitude,File longitude,File device,File metadata,Warnings,C2PA,C2PA failures,C2PA signer\r\n");
         foreach (var i in Items)
         {
             csv.AppendJoin(',', new[]
@@ -165,6 +171,7 @@ internal sealed class PackageMetadata
                 i.Place, Number(i.Latitude), Number(i.Longitude), i.Generation, i.OriginalHeldAt, i.DerivedFrom?.ToString(), i.SourceUrl, i.RetrievedAt, i.Device,
                 i.Consent, i.ConsentScope, i.WillingToTestify is { } willing ? (willing ? "yes" : "no") : null,
                 i.FileCapturedAt, Number(i.FileLatitude), Number(i.FileLongitude), i.FileDevice, i.FileMetadata, string.Join("; ", i.Warnings ?? []),
+                i.C2pa, string.Join("; ", i.C2paFailures ?? []), i.C2paSigner,
             }.Select(Cell)).Append("\r\n");
         }
         return Encoding.UTF8.GetBytes(csv.ToString());

@@ -148,6 +148,31 @@ public sealed class ExifProvenanceTests : IAsyncLifetime
         Assert.Contains(report.Findings, f => f.Subject == $"evidence_items {item.Id} Provenance");
     }
 
+    /// <summary>
+    /// The C2PA reference implementation's own verdicts (TestData/provenance/*.c2pa-rs.json) reach the item as ingested:
+    /// read from the stored bytes, recorded with the Ingested event, shown with a warning when the credentials do not verify.
+    /// </summary>
+    [Theory]
+    [InlineData("C.jpg", "valid", "")]
+    [InlineData("CA.jpg", "valid", "")]
+    [InlineData("XCA.jpg", "invalid", "assertion.dataHash.mismatch")]
+    [InlineData("E-sig-CA.jpg", "invalid", "claimSignature.mismatch")]
+    [InlineData("no_manifest.jpg", "absent", "")]
+    public async Task C2paPhoto_IngestedWithTheReferenceVerdict(string file, string state, string failures)
+    {
+        var item = await slice.SendAsync(new IngestEvidence(Photo(file), "Olena K."));
+        var provenance = (await slice.SendAsync(new GetEvidence(item.Id))).Provenance!;
+
+        Assert.Equal(state, provenance.C2pa!.State);
+        Assert.Equal(failures, string.Join(' ', provenance.C2pa.Failures));
+        Assert.False(provenance.C2pa.Trusted);
+        Assert.Equal(state == "invalid", provenance.Warnings.Any(w => w.Contains("C2PA", StringComparison.Ordinal)));
+        if (state != "absent")
+        {
+            Assert.Contains("C2PA Test Signing Cert", provenance.C2pa.Signer, StringComparison.Ordinal);
+        }
+    }
+
     private static int IndexOf(byte[] bytes, ReadOnlySpan<byte> what) => bytes.AsSpan().IndexOf(what) is var i and >= 0 ? i : throw new InvalidOperationException("not found");
 
     private static byte[] Patched(byte[] bytes, int at, byte[] with)
