@@ -42,6 +42,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "ingest" => await IngestCommand.RunAsync(this, args, cancellationToken),
                 "show" => await ShowCommand.ShowAsync(this, args, cancellationToken),
                 "amend" => await ShowCommand.AmendAsync(this, args, cancellationToken),
+                "derive" => await DeriveCommand.RunAsync(this, args, cancellationToken),
                 "case" => await CaseCommand.RunAsync(this, args, cancellationToken),
                 "incident" => await IncidentCommand.RunAsync(this, args, cancellationToken),
                 "perpetrator" => await PerpetratorCommand.RunAsync(this, args, cancellationToken),
@@ -129,6 +130,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                      consent, consentScope, willingToTestify, confidentiality); a bad row refuses its file, with its line number.
               show ID
                   The item: hashes, what was stated about it (every version), tags, custody history (--json: GET /api/evidence/ID).
+              derive ORIGINAL-ID FILE --kind translation|transcript|redaction|summary|ocr [--language TAG]... --collector NAME
+                  Ingest a work made from an item, linked to it (its statement names the original and the kind).
               amend ID --FIELD VALUE... --reason TEXT
                   State an item's metadata anew (same options as ingest, '' clears one, --derived-from ID); a MetadataAmended event.
               case add --title TITLE

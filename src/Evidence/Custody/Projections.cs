@@ -199,6 +199,7 @@ internal static class Projections
         Value<ItemMetadata>("Generation", "generation", m => m.Generation?.ToString()),
         Hashed<ItemMetadata>("OriginalHeldAt", "originalHeldAtSha256", m => m.OriginalHeldAt),
         Value<ItemMetadata>("DerivedFrom", "derivedFrom", m => Id(m.DerivedFrom)),
+        Value<ItemMetadata>("DerivedKind", "derivedKind", m => m.DerivedKind?.ToString()),
         Hashed<ItemMetadata>("SourceUrl", "sourceUrlSha256", m => m.SourceUrl),
         Value<ItemMetadata>("RetrievedAt", "retrievedAt", m => m.RetrievedAt),
         Hashed<ItemMetadata>("Device", "deviceSha256", m => m.Device),

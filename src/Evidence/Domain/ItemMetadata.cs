@@ -8,6 +8,16 @@ public enum ItemGeneration
     Derived,
 }
 
+/// <summary>What a derived item is, made from its original (e-Court's suffixes: T for a translation, R for a redaction, ...).</summary>
+public enum DerivedKind
+{
+    Translation,
+    Transcript,
+    Redaction,
+    Summary,
+    Ocr,
+}
+
 /// <summary>What the person in an item said about its use (the Berkeley Protocol's informed consent).</summary>
 public enum ConsentState
 {
@@ -54,8 +64,9 @@ public sealed class ItemMetadata
     /// <summary>For a copy: where the original is held, in the investigator's words.</summary>
     public string? OriginalHeldAt { get; init; }
 
-    /// <summary>For a derived item: the item it was made from.</summary>
+    /// <summary>For a derived item: the item it was made from, and what it is.</summary>
     public Guid? DerivedFrom { get; init; }
+    public DerivedKind? DerivedKind { get; init; }
 
     /// <summary>For an open-source item: where it was found, and when (a partial date).</summary>
     public string? SourceUrl { get; init; }

@@ -16,7 +16,7 @@ public sealed class MetadataSheet
     /// <summary>The columns a sheet may have, as spreadsheet users write them (case does not matter).</summary>
     public static readonly IReadOnlyList<string> Columns =
     [
-        "file", "collector", "source", "capturedAt", "place", "coordinates", "language", "generation", "copyOf", "derivedFrom", "sourceUrl",
+        "file", "collector", "source", "capturedAt", "place", "coordinates", "language", "generation", "copyOf", "derivedFrom", "kind", "sourceUrl",
         "retrievedAt", "device", "consent", "consentScope", "willingToTestify", "confidentiality",
     ];
 
@@ -154,6 +154,7 @@ public sealed class MetadataSheet
             Generation = get(row, "generation") ?? (copyOf is not null ? "copy" : derived is not null ? "derived" : null),
             OriginalHeldAt = copyOf,
             DerivedFrom = derived,
+            DerivedKind = get(row, "kind"),
             SourceUrl = get(row, "sourceUrl"),
             RetrievedAt = get(row, "retrievedAt"),
             Device = get(row, "device"),

@@ -30,6 +30,9 @@ public sealed partial record StatedMetadata
     /// <summary>For a derived item: the item it was made from.</summary>
     public Guid? DerivedFrom { get; init; }
 
+    /// <summary>For a derived item: translation, transcript, redaction, summary or ocr.</summary>
+    public string? DerivedKind { get; init; }
+
     public string? SourceUrl { get; init; }
     public string? RetrievedAt { get; init; }
     public string? Device { get; init; }
@@ -53,6 +56,7 @@ public sealed partial record StatedMetadata
         Generation = Generation ?? under.Generation,
         OriginalHeldAt = OriginalHeldAt ?? (Generation is null ? under.OriginalHeldAt : null),
         DerivedFrom = DerivedFrom ?? (Generation is null ? under.DerivedFrom : null),
+        DerivedKind = DerivedKind ?? (Generation is null ? under.DerivedKind : null),
         SourceUrl = SourceUrl ?? under.SourceUrl,
         RetrievedAt = RetrievedAt ?? under.RetrievedAt,
         Device = Device ?? under.Device,
@@ -87,6 +91,10 @@ public sealed partial record StatedMetadata
         if (Generation is { Length: > 0 } && Word<ItemGeneration>(Generation) is null)
         {
             yield return "generation must be original, copy or derived.";
+        }
+        if (DerivedKind is { Length: > 0 } && Word<Domain.DerivedKind>(DerivedKind) is null)
+        {
+            yield return "kind must be translation, transcript, redaction, summary or ocr.";
         }
         if (Fields.Optional("copy-of", OriginalHeldAt, 1000) is { } heldAt)
         {
@@ -139,6 +147,7 @@ public sealed partial record StatedMetadata
             Generation = Generation is null ? current?.Generation : Word<ItemGeneration>(Generation),
             OriginalHeldAt = Text(OriginalHeldAt, current?.OriginalHeldAt),
             DerivedFrom = DerivedFrom ?? current?.DerivedFrom,
+            DerivedKind = DerivedKind is null ? current?.DerivedKind : Word<Domain.DerivedKind>(DerivedKind),
             SourceUrl = Text(SourceUrl, current?.SourceUrl),
             RetrievedAt = RetrievedAt is null ? current?.RetrievedAt : RetrievedAt.Length == 0 ? null : PartialDate.Normalize("retrieved-at", RetrievedAt, now, out _),
             Device = Text(Device, current?.Device),
@@ -163,6 +172,10 @@ public sealed partial record StatedMetadata
         if ((next.Generation == ItemGeneration.Derived) != (next.DerivedFrom is not null))
         {
             problems.Add("a derived item, and only a derived item, names the item it derives from.");
+        }
+        if (next.DerivedKind is not null && next.Generation != ItemGeneration.Derived)
+        {
+            problems.Add("only a derived item has a kind (translation, transcript, redaction, summary, ocr).");
         }
         if (next.DerivedFrom == evidenceId)
         {
@@ -189,7 +202,7 @@ public sealed partial record StatedMetadata
         Compare("place", before.Place, after.Place);
         Compare("coordinates", (before.Latitude, before.Longitude), (after.Latitude, after.Longitude));
         Compare("language", before.Languages, after.Languages);
-        Compare("generation", (before.Generation, before.OriginalHeldAt, before.DerivedFrom), (after.Generation, after.OriginalHeldAt, after.DerivedFrom));
+        Compare("generation", (before.Generation, before.OriginalHeldAt, before.DerivedFrom, before.DerivedKind), (after.Generation, after.OriginalHeldAt, after.DerivedFrom, after.DerivedKind));
         Compare("source-url", before.SourceUrl, after.SourceUrl);
         Compare("retrieved-at", before.RetrievedAt, after.RetrievedAt);
         Compare("device", before.Device, after.Device);

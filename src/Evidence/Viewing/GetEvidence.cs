@@ -45,6 +45,7 @@ public sealed record EvidenceDetail(
     public string? Generation => Metadata?.Generation;
     public string? OriginalHeldAt => Metadata?.OriginalHeldAt;
     public Guid? DerivedFrom => Metadata?.DerivedFrom;
+    public string? DerivedKind => Metadata?.DerivedKind;
     public string? SourceUrl => Metadata?.SourceUrl;
     public string? RetrievedAt => Metadata?.RetrievedAt;
     public string? Device => Metadata?.Device;

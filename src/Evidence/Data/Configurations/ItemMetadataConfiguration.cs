@@ -15,6 +15,7 @@ internal sealed class ItemMetadataConfiguration : IEntityTypeConfiguration<ItemM
         builder.Property(m => m.Languages).HasMaxLength(400);
         builder.Property(m => m.Generation).HasConversion<string>().HasMaxLength(20);
         builder.Property(m => m.OriginalHeldAt).HasMaxLength(1000);
+        builder.Property(m => m.DerivedKind).HasConversion<string>().HasMaxLength(20);
         builder.Property(m => m.SourceUrl).HasMaxLength(2000);
         builder.Property(m => m.RetrievedAt).HasMaxLength(40);
         builder.Property(m => m.Device).HasMaxLength(400);

@@ -395,6 +395,10 @@ namespace Evidence.Data.Migrations.Postgres
                     b.Property<Guid?>("DerivedFrom")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("DerivedKind")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<string>("Device")
                         .HasMaxLength(400)
                         .HasColumnType("character varying(400)");

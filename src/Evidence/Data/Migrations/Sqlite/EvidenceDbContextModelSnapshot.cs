@@ -387,6 +387,10 @@ namespace Evidence.Data.Migrations.Sqlite
                     b.Property<Guid?>("DerivedFrom")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DerivedKind")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Device")
                         .HasMaxLength(400)
                         .HasColumnType("TEXT");
