@@ -49,12 +49,12 @@ internal static class CoverReport
             html.Append(CultureInfo.InvariantCulture, $"<p>{Prose(description)}</p>\n");
         }
 
-        html.Append("<h2>Evidence</h2>\n<table>\n<tr><th>ERN</th><th>Title</th><th>Captured</th><th>Type</th><th>Collector</th><th>Victims</th><th>Elements</th><th>SHA-256</th></tr>\n");
+        html.Append("<h2>Evidence</h2>\n<table>\n<tr><th>ERN</th><th>Title</th><th>Captured</th><th>Type</th><th>Collector</th><th>Victims</th><th>Elements</th><th>Provenance</th><th>SHA-256</th></tr>\n");
         foreach (var i in m.Items)
         {
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr><td><code>{E(i.Ern)}</code></td><td>{E(i.Title)}</td><td>{E(i.Date ?? "unknown")}</td><td>{E(i.Type)}</td><td>{E(i.Author)}</td>" +
-                $"<td>{E(string.Join(", ", i.Victims))}</td><td>{E(string.Join(", ", i.Elements))}</td><td><code>{E(i.Sha256)}</code></td></tr>\n");
+                $"<td>{E(string.Join(", ", i.Victims))}</td><td>{E(string.Join(", ", i.Elements))}</td><td>{Provenance(i)}</td><td><code>{E(i.Sha256)}</code></td></tr>\n");
         }
         html.Append("</table>\n");
 
@@ -130,4 +130,34 @@ internal static class CoverReport
 
     /// <summary>As <see cref="E"/>, for text of several lines.</summary>
     private static string Prose(string value) => WebUtility.HtmlEncode(Display.Lines(value));
+
+    // What the file says about itself and what was stated for it, in one cell: the C2PA verdict, the file's own capture
+    // time and GPS, the statement's generation and language, and every warning where the two disagree.
+    private static string Provenance(PackageItem i)
+    {
+        var parts = new List<string>();
+        if (i.C2pa is { } c2pa && c2pa != "absent")
+        {
+            parts.Add($"C2PA {E(c2pa)}{(i.C2paFailures is { Count: > 0 } failures ? " (" + E(string.Join(", ", failures)) + ")" : "")}" +
+                      $"{(i.C2paSigner is { } signer ? ", signed by " + E(signer) + " (untrusted signer)" : "")}");
+        }
+        if (i.FileCapturedAt is { } captured)
+        {
+            parts.Add($"file says captured {E(captured)}");
+        }
+        if (i.FileLatitude is { } lat && i.FileLongitude is { } lon)
+        {
+            parts.Add(E(FormattableString.Invariant($"file GPS {lat}, {lon}")));
+        }
+        if (i.Generation is { } generation)
+        {
+            parts.Add(E(generation));
+        }
+        if (i.Language is { } language)
+        {
+            parts.Add(E(language));
+        }
+        parts.AddRange((i.Warnings ?? []).Select(w => "<strong>warning:</strong> " + E(w)));
+        return parts.Count == 0 ? "" : string.Join("<br>", parts);
+    }
 }
