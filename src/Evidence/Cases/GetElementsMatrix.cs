@@ -42,8 +42,10 @@ internal sealed class GetElementsMatrixHandler(EvidenceDbContext db, CurrentActo
     {
         var incident = await Visibility.Incidents(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
             ?? throw new NotFoundException($"There is no incident {request.IncidentId}.");
+        // Items the actor does not see (strictly confidential, outside their case) are neither named nor counted.
+        var visible = Visibility.Evidence(db, actor.Value).Select(e => e.Id);
         var tags = await db.EvidenceTags.AsNoTracking()
-            .Where(t => t.IncidentId == incident.Id && t.RemovedAtUtc == null)
+            .Where(t => t.IncidentId == incident.Id && t.RemovedAtUtc == null && visible.Contains(t.EvidenceId))
             .Select(t => new { t.EvidenceId, t.Elements })
             .ToListAsync(cancellationToken);
         return ElementsMatrix.For(incident, tags.Select(t => (t.EvidenceId, (IEnumerable<string>)t.Elements)));

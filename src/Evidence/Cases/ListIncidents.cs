@@ -29,8 +29,10 @@ internal sealed class ListIncidentsHandler(EvidenceDbContext db, CurrentActor ac
         var incidents = await Visibility.Incidents(db, actor.Value).AsNoTracking()
             .OrderByDescending(i => i.CreatedAtUtc).ToListAsync(cancellationToken);
         var ids = incidents.Select(i => i.Id).ToList();
+        // Counted as the actor sees them: a strictly confidential item outside their case is not.
+        var visible = Visibility.Evidence(db, actor.Value).Select(e => e.Id);
         var counts = await db.EvidenceTags.AsNoTracking()
-            .Where(t => t.IncidentId != null && ids.Contains(t.IncidentId.Value) && t.RemovedAtUtc == null)
+            .Where(t => t.IncidentId != null && ids.Contains(t.IncidentId.Value) && t.RemovedAtUtc == null && visible.Contains(t.EvidenceId))
             .GroupBy(t => t.IncidentId!.Value)
             .Select(g => new { Incident = g.Key, Items = g.Select(t => t.EvidenceId).Distinct().Count() })
             .ToDictionaryAsync(g => g.Incident, g => g.Items, cancellationToken);

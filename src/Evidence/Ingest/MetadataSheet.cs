@@ -25,23 +25,36 @@ public sealed class MetadataSheet
 
     private readonly Dictionary<string, Row> rows;
     private readonly HashSet<string> refused;
+    private readonly string root;
 
-    private MetadataSheet(Dictionary<string, Row> rows, HashSet<string> refused, IReadOnlyList<string> refusals)
+    private MetadataSheet(string root, Dictionary<string, Row> rows, HashSet<string> refused, IReadOnlyList<string> refusals)
     {
+        this.root = root;
         this.rows = rows;
         this.refused = refused;
         Refusals = refusals;
     }
 
     /// <summary>Whether a row about this file was refused: the file is then not ingested at all, not even with the command line's values.</summary>
-    public bool Refuses(string folder, string file) => refused.Contains(Path.GetRelativePath(folder, file).Replace('\\', '/'));
+    public bool Refuses(string folder, string file) => refused.Contains(Key(root, file));
 
     /// <summary>Rows refused as a whole, each with its line number, in words for the person who made the sheet.</summary>
     public IReadOnlyList<string> Refusals { get; }
 
     /// <summary>The row for a file (its full path), or null when the sheet says nothing about it.</summary>
     public Row? For(string folder, string file) =>
-        rows.GetValueOrDefault(Path.GetRelativePath(folder, file).Replace('\\', '/'));
+        rows.GetValueOrDefault(Key(root, file));
+
+    // The folder as EvidenceFiles walks it: its full path, without a trailing separator, through a symbolic link to it.
+    private static string Root(string folder)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        return Path.TrimEndingDirectorySeparator(new DirectoryInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full);
+    }
+
+    // A file's one name in the sheet: relative to the folder, '/'-separated, without "./", "//" or "x/..".
+    private static string Key(string root, string file) =>
+        Path.GetRelativePath(root, Path.GetFullPath(file, root)).Replace('\\', '/');
 
     /// <summary>The files the sheet names, by their path relative to the folder.</summary>
     public IEnumerable<string> Files => rows.Keys;
@@ -56,7 +69,7 @@ public sealed class MetadataSheet
         {
             throw new InvalidRequestException($"There is no sheet {Display.Path(sheetPath)}. Nothing was ingested.");
         }
-        var full = Path.GetFullPath(folder);
+        var full = Root(folder);
         var byFile = new Dictionary<string, Row>(StringComparer.Ordinal);
         var refusals = new List<string>();
         var refused = new HashSet<string>(StringComparer.Ordinal);
@@ -75,6 +88,12 @@ public sealed class MetadataSheet
             {
                 var line = row.LineNumberFrom;
                 var file = Get(row, "file")?.Replace('\\', '/');
+                // The same file however it is written ("./a.jpg", "sub//b.jpg"): rows are found, refused and checked for
+                // duplicates by this name, as the folder's files are looked up.
+                if (file is not null && !Path.IsPathRooted(file))
+                {
+                    file = Key(full, file);
+                }
                 var problems = new List<string>();
                 if (file is null)
                 {
@@ -120,7 +139,7 @@ public sealed class MetadataSheet
         {
             throw new InvalidRequestException($"The sheet {Display.Path(sheetPath)} could not be read as CSV ({e.Message}). Nothing was ingested.");
         }
-        return new MetadataSheet(byFile, refused, refusals);
+        return new MetadataSheet(full, byFile, refused, refusals);
     }
 
     private static StatedMetadata Metadata(SepReader.Row row, Func<SepReader.Row, string, string?> get, List<string> problems)

@@ -309,7 +309,11 @@ internal sealed class BuildReferralPackageHandler(
 
     private async Task<List<EvidenceItem>> SelectAsync(BuildReferralPackage request, Incident incident, CancellationToken cancellationToken)
     {
-        var query = db.EvidenceTags.AsNoTracking().Where(t => t.IncidentId == incident.Id && t.RemovedAtUtc == null).Select(t => t.EvidenceId);
+        // Only what the requester sees travels: a strictly confidential item tagged to the incident from outside their case
+        // is not theirs to send (Access/Visibility), even though the incident is.
+        var visible = Access.Visibility.Evidence(db, actor.Value).Select(e => e.Id);
+        var query = db.EvidenceTags.AsNoTracking().Where(t => t.IncidentId == incident.Id && t.RemovedAtUtc == null && visible.Contains(t.EvidenceId))
+            .Select(t => t.EvidenceId);
         if (request.PerpetratorId is { } perpetratorId)
         {
             if (!await db.Perpetrators.AnyAsync(p => p.Id == perpetratorId, cancellationToken))

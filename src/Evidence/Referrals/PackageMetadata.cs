@@ -227,7 +227,9 @@ internal sealed class PackageMetadata
             return "";
         }
         // A cell a spreadsheet would run as a formula is shown as text.
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        // A number (a western longitude, a southern latitude) stays a number: "-33.5" is not a formula.
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r'
+            && !double.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _))
         {
             value = "'" + value;
         }
