@@ -193,8 +193,9 @@ internal static class Projections
         EvidenceId<ItemMetadata>("EvidenceId", m => Id(m.EvidenceId)),
         Value<ItemMetadata>("Version", "version", m => Number(m.Version)),
         Hashed<ItemMetadata>("Place", "placeSha256", m => m.Place),
-        Value<ItemMetadata>("Latitude", "latitude", m => Number(m.Latitude)),
-        Value<ItemMetadata>("Longitude", "longitude", m => Number(m.Longitude)),
+        // Where an item was made can be where a child lives: the log auditors read carries it only as a hash.
+        Hashed<ItemMetadata>("Latitude", "latitudeSha256", m => Number(m.Latitude)),
+        Hashed<ItemMetadata>("Longitude", "longitudeSha256", m => Number(m.Longitude)),
         Value<ItemMetadata>("Languages", "languages", m => m.Languages),
         Value<ItemMetadata>("Generation", "generation", m => m.Generation?.ToString()),
         Hashed<ItemMetadata>("OriginalHeldAt", "originalHeldAtSha256", m => m.OriginalHeldAt),

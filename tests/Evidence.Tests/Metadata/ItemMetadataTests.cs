@@ -64,6 +64,7 @@ public sealed class ItemMetadataTests : IAsyncLifetime
         // Free text travels as its hash: the log auditors read names no place or device.
         Assert.DoesNotContain("Kherson", ingested.Leaf, StringComparison.Ordinal);
         Assert.DoesNotContain("Samsung", ingested.Leaf, StringComparison.Ordinal);
+        Assert.DoesNotContain("46.6354", ingested.Leaf, StringComparison.Ordinal);
         Assert.Contains("\"confidentiality\":\"StrictlyConfidential\"", ingested.Leaf, StringComparison.Ordinal);
         var report = await VerifyAsync();
         Assert.True(report.Clean, string.Join("\n", report.Findings));

@@ -1,7 +1,7 @@
 using Evidence.Provenance;
 using Evidence.Tests.Fixtures;
 
-namespace Evidence.Tests.Attack17;
+namespace Evidence.Tests.Provenance;
 
 /// <summary>
 /// "Never throws for a damaged or hostile file": the readers run at intake on whatever arrives, so an exception they let

@@ -6,7 +6,7 @@ using Evidence.Referrals;
 using Evidence.Tagging;
 using Evidence.Tests.Fixtures;
 
-namespace Evidence.Tests.Attack17;
+namespace Evidence.Tests.Referrals;
 
 /// <summary>
 /// items.csv is opened in a spreadsheet by the prosecutor: a stated text that a spreadsheet would run as a formula is shown

@@ -8,7 +8,7 @@ using Evidence.Tagging;
 using Evidence.Tests.Fixtures;
 using Evidence.Viewing;
 
-namespace Evidence.Tests.Attack17;
+namespace Evidence.Tests.Access;
 
 /// <summary>
 /// A strictly confidential item, ingested outside a case and tagged to an incident of a case, is not seen by the case's

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Evidence.Tests.Fixtures;
 
-namespace Evidence.Tests.Attack17;
+namespace Evidence.Tests.Ingest;
 
 /// <summary>
 /// A sheet row names its file as a person types it: "./a.txt", "sub//b.txt", or the folder is given with a trailing
