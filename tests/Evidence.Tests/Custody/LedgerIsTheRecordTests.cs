@@ -94,6 +94,7 @@ public sealed class LedgerIsTheRecordTests : IAsyncLifetime
         await slice.TamperAsync($"""
             DELETE FROM evidence_tags WHERE "EvidenceId" = {slice.SqlId(item.Id)};
             DELETE FROM registration_numbers WHERE "EvidenceId" = {slice.SqlId(item.Id)};
+            DELETE FROM item_metadata WHERE "EvidenceId" = {slice.SqlId(item.Id)};
             DELETE FROM evidence_items WHERE "Id" = {slice.SqlId(item.Id)};
             """);
 
@@ -289,7 +290,7 @@ public sealed class LedgerIsTheRecordTests : IAsyncLifetime
         var orphanSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(orphan));
         Directory.CreateDirectory(Path.GetDirectoryName(BlobPath(orphanSha))!);
         await File.WriteAllBytesAsync(BlobPath(orphanSha), orphan);
-        await slice.TamperAsync($"""DELETE FROM evidence_tags; DELETE FROM registration_numbers; DELETE FROM evidence_items;""");
+        await slice.TamperAsync($"""DELETE FROM evidence_tags; DELETE FROM registration_numbers; DELETE FROM item_metadata; DELETE FROM evidence_items;""");
 
         await EvidenceServices.PrepareAsync(slice.Services, CancellationToken.None);
 
