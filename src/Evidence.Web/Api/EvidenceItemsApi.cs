@@ -89,8 +89,10 @@ internal static class EvidenceItemsApi
     private static async Task<IReadOnlyList<EvidenceRecord>> SearchAsync(
         IMediator mediator, CancellationToken ct,
         string? text = null, Guid? incident = null, Guid? perpetrator = null, string? victim = null, string? mediaType = null,
-        string? capturedFrom = null, string? capturedTo = null, string? collector = null, string? sha256 = null, int limit = 200) =>
-        await mediator.Send(new SearchEvidence(text, incident, perpetrator, victim, mediaType, capturedFrom, capturedTo, collector, sha256, limit), ct);
+        string? capturedFrom = null, string? capturedTo = null, string? collector = null, string? sha256 = null, int limit = 200,
+        string? language = null, string? generation = null, string? consent = null, string? confidentiality = null, string? c2pa = null, bool? hasGps = null) =>
+        await mediator.Send(new SearchEvidence(text, incident, perpetrator, victim, mediaType, capturedFrom, capturedTo, collector, sha256, limit,
+            language, generation, consent, confidentiality, c2pa, hasGps), ct);
 
     /// <summary>
     /// The bytes, after the <c>Viewed</c> event is committed. Only images are shown inline (for the preview); everything

@@ -1,5 +1,7 @@
 using Evidence.Access;
 using Evidence.Data;
+using Evidence.Domain;
+using Evidence.Metadata;
 using Evidence.Requests;
 using Evidence.Text;
 using MediatR;
@@ -24,7 +26,13 @@ public sealed record SearchEvidence(
     string? CapturedTo = null,
     string? Collector = null,
     string? Sha256 = null,
-    int Limit = 200) : IRequest<IReadOnlyList<EvidenceRecord>>, IValidatedRequest
+    int Limit = 200,
+    string? Language = null,
+    string? Generation = null,
+    string? Consent = null,
+    string? Confidentiality = null,
+    string? C2pa = null,
+    bool? HasGps = null) : IRequest<IReadOnlyList<EvidenceRecord>>, IValidatedRequest
 {
     public IEnumerable<string> Validate()
     {
@@ -38,6 +46,11 @@ public sealed record SearchEvidence(
             CapturedTo is null || IsDate(CapturedTo) ? null : "the to date must be YYYY, YYYY-MM or YYYY-MM-DD.",
             CapturedFrom is not null && CapturedTo is not null && string.CompareOrdinal(CapturedFrom, CapturedTo) > 0 ? "the from date is after the to date." : null,
             Limit is < 1 or > 10000 ? "the limit must be 1 to 10000." : null,
+            Language is null || (Language.Length <= 35 && Language.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')) ? null : "the language must be a BCP 47 tag (uk, en-GB).",
+            Generation is null || StatedMetadata.Word<ItemGeneration>(Generation) is not null ? null : "the generation must be original, copy or derived.",
+            Consent is null || StatedMetadata.Word<ConsentState>(Consent) is not null ? null : "the consent must be given, refused, not-required or unknown.",
+            Confidentiality is null || StatedMetadata.Word<Domain.Confidentiality>(Confidentiality) is not null ? null : "the confidentiality must be public, confidential or strictly-confidential.",
+            C2pa is null or "valid" or "invalid" or "absent" or "unreadable" ? null : "the C2PA state must be valid, invalid, absent or unreadable.",
         ];
         return problems.OfType<string>();
     }
@@ -97,6 +110,36 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
         if (request.Sha256?.ToLowerInvariant() is { } sha256)
         {
             items = sha256.Length == 64 ? items.Where(e => e.Sha256 == sha256) : items.Where(e => e.Sha256.StartsWith(sha256));
+        }
+        // What was stated for the court: the current statement of each item decides (Metadata/).
+        var current = db.ItemMetadata.Where(m => m.Version == db.ItemMetadata.Where(n => n.EvidenceId == m.EvidenceId).Max(n => n.Version));
+        if (request.Language is { } language)
+        {
+            items = items.Where(e => current.Any(m => m.EvidenceId == e.Id && (" " + m.Languages + " ").Contains(" " + language + " ")));
+        }
+        if (request.Generation is { } generationWord && StatedMetadata.Word<ItemGeneration>(generationWord) is { } generation)
+        {
+            items = items.Where(e => current.Any(m => m.EvidenceId == e.Id && m.Generation == generation));
+        }
+        if (request.Consent is { } consentWord && StatedMetadata.Word<ConsentState>(consentWord) is { } consent)
+        {
+            items = items.Where(e => current.Any(m => m.EvidenceId == e.Id && m.Consent == consent));
+        }
+        if (request.Confidentiality is { } levelWord && StatedMetadata.Word<Domain.Confidentiality>(levelWord) is { } level)
+        {
+            items = items.Where(e => current.Any(m => m.EvidenceId == e.Id && m.Confidentiality == level));
+        }
+        // What the file says about itself, as intake wrote it (Provenance/FileProvenance, serialized with fixed names).
+        if (request.C2pa is { } c2pa)
+        {
+            var state = $"\"c2pa\":{{\"state\":\"{c2pa}\"";
+            items = items.Where(e => e.Provenance != null && e.Provenance.Contains(state));
+        }
+        if (request.HasGps is { } hasGps)
+        {
+            items = hasGps
+                ? items.Where(e => e.Provenance != null && e.Provenance.Contains("\"latitude\":") && !e.Provenance.Contains("\"latitude\":null"))
+                : items.Where(e => e.Provenance == null || !e.Provenance.Contains("\"latitude\":") || e.Provenance.Contains("\"latitude\":null"));
         }
         // Captured-at is ISO 8601 at its own precision, so dates compare as text on the digits both have.
         if (request.CapturedFrom is { } from)

@@ -173,6 +173,29 @@ public sealed class ExifProvenanceTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Search filters on what was stated and what the file says (issue 17, item 7).</summary>
+    [Fact]
+    public async Task Search_ByC2paState_Gps_Language_Generation_Consent_Confidentiality()
+    {
+        var signed = await slice.SendAsync(new IngestEvidence(Photo("C.jpg"), "Olena K.", Metadata: new StatedMetadata { Languages = ["uk"], Consent = "given" }));
+        var tampered = await slice.SendAsync(new IngestEvidence(Photo("XCA.jpg"), "Olena K.", Metadata: new StatedMetadata { Generation = "copy", OriginalHeldAt = "a phone" }));
+        var geotagged = await slice.SendAsync(new IngestEvidence(await GeotaggedAsync("bus.jpg", "46.6354", "32.6169"), "Olena K.",
+            Metadata: new StatedMetadata { Languages = ["ru", "uk"], Confidentiality = "public" }));
+        Task<List<Guid>> Found(Evidence.Search.SearchEvidence search) => slice.SendAsync(search).ContinueWith(t => t.Result.Select(r => r.Id).Order().ToList());
+
+        Assert.Equal([signed.Id], await Found(new Evidence.Search.SearchEvidence(C2pa: "valid")));
+        Assert.Equal([tampered.Id], await Found(new Evidence.Search.SearchEvidence(C2pa: "invalid")));
+        Assert.Equal([geotagged.Id], await Found(new Evidence.Search.SearchEvidence(HasGps: true)));
+        Assert.Equal(new[] { signed.Id, tampered.Id }.Order(), await Found(new Evidence.Search.SearchEvidence(HasGps: false)));
+        Assert.Equal(new[] { signed.Id, geotagged.Id }.Order(), await Found(new Evidence.Search.SearchEvidence(Language: "uk")));
+        Assert.Equal([geotagged.Id], await Found(new Evidence.Search.SearchEvidence(Language: "ru")));
+        Assert.Equal([tampered.Id], await Found(new Evidence.Search.SearchEvidence(Generation: "copy")));
+        Assert.Equal([signed.Id], await Found(new Evidence.Search.SearchEvidence(Consent: "given")));
+        Assert.Equal([geotagged.Id], await Found(new Evidence.Search.SearchEvidence(Confidentiality: "public")));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => slice.SendAsync(new Evidence.Search.SearchEvidence(C2pa: "maybe")));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => slice.SendAsync(new Evidence.Search.SearchEvidence(Generation: "1")));
+    }
+
     private static int IndexOf(byte[] bytes, ReadOnlySpan<byte> what) => bytes.AsSpan().IndexOf(what) is var i and >= 0 ? i : throw new InvalidOperationException("not found");
 
     private static byte[] Patched(byte[] bytes, int at, byte[] with)
