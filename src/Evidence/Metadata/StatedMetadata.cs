@@ -145,9 +145,10 @@ public sealed partial record StatedMetadata
             Longitude = longitude,
             Languages = Languages is null ? current?.Languages : Languages.Count == 0 ? null : string.Join(' ', Languages.Select(l => l.Trim())),
             Generation = Generation is null ? current?.Generation : Word<ItemGeneration>(Generation),
-            OriginalHeldAt = Text(OriginalHeldAt, current?.OriginalHeldAt),
-            DerivedFrom = DerivedFrom ?? current?.DerivedFrom,
-            DerivedKind = DerivedKind is null ? current?.DerivedKind : Word<Domain.DerivedKind>(DerivedKind),
+            // Stating a generation restates what goes with it: a derived item made original again no longer names an original.
+            OriginalHeldAt = Text(OriginalHeldAt, Keeps(ItemGeneration.Copy, current) ? current?.OriginalHeldAt : null),
+            DerivedFrom = DerivedFrom ?? (Keeps(ItemGeneration.Derived, current) ? current?.DerivedFrom : null),
+            DerivedKind = DerivedKind is null ? (Keeps(ItemGeneration.Derived, current) ? current?.DerivedKind : null) : Word<Domain.DerivedKind>(DerivedKind),
             SourceUrl = Text(SourceUrl, current?.SourceUrl),
             RetrievedAt = RetrievedAt is null ? current?.RetrievedAt : RetrievedAt.Length == 0 ? null : PartialDate.Normalize("retrieved-at", RetrievedAt, now, out _),
             Device = Text(Device, current?.Device),
@@ -213,6 +214,10 @@ public sealed partial record StatedMetadata
     }
 
     private static string? Text(string? given, string? current) => given is null ? current : Fields.Trimmed(given);
+
+    // Whether the current value of a field that belongs to one generation carries over: only when no other generation is stated.
+    private bool Keeps(ItemGeneration generation, ItemMetadata? current) =>
+        Generation is null || Word<ItemGeneration>(Generation) == generation && current?.Generation == generation;
 
     /// <summary>A word of the command line ("not-required") as its enum value; null for anything else, numbers included.</summary>
     public static T? Word<T>(string value) where T : struct, Enum =>

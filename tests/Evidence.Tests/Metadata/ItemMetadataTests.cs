@@ -161,6 +161,10 @@ public sealed class ItemMetadataTests : IAsyncLifetime
         var detail = await slice.SendAsync(new GetEvidence(translation.Id));
 
         Assert.Equal(("derived", original.Id), (detail.Generation, detail.DerivedFrom));
+        // Stated anew as the original (it was mislabelled): the link to the other item goes with the old generation.
+        await slice.SendAsync(new AmendMetadata(translation.Id, new StatedMetadata { Generation = "original" }, "it is the witness's own text"));
+        var corrected = await slice.SendAsync(new GetEvidence(translation.Id));
+        Assert.Equal(("original", null), (corrected.Generation, corrected.DerivedFrom));
         Assert.True((await VerifyAsync()).Clean);
     }
 
