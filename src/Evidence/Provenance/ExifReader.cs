@@ -40,13 +40,10 @@ public static class ExifReader
         {
             directories = ImageMetadataReader.ReadMetadata(file);
         }
-        catch (ImageProcessingException e)
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            return Unreadable(e);
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or OverflowException or FormatException)
-        {
-            // A truncated or crafted block: the reader's own exception, not ours to pass on.
+            // A truncated or crafted block, whatever the reader throws for it (ImageProcessingException, MetadataException,
+            // IndexOutOfRangeException, ...): the item is still evidence, and its provenance says it could not be read.
             return Unreadable(e);
         }
         var ifd0 = directories.OfType<ExifIfd0Directory>().FirstOrDefault();
