@@ -46,8 +46,7 @@ internal static class Visibility
             var incidents = Incidents(db, actor).Select(i => (Guid?)i.Id);
             // A strictly confidential item is not seen through an incident it is tagged to: only its case's members (and
             // who ingested it) see it. Its current statement decides (Metadata/).
-            var strictlyConfidential = db.ItemMetadata.Where(m => m.Confidentiality == Confidentiality.StrictlyConfidential
-                && m.Version == db.ItemMetadata.Where(n => n.EvidenceId == m.EvidenceId).Max(n => n.Version)).Select(m => m.EvidenceId);
+            var strictlyConfidential = Metadata.Statements.Current(db).Where(m => m.Confidentiality == Confidentiality.StrictlyConfidential).Select(m => m.EvidenceId);
             return db.EvidenceItems.Where(e => e.IngestedBy == actor.Name
                 || db.CaseMembers.Any(m => m.CaseId == e.CaseId && m.Member == actor.Name)
                 || (db.EvidenceTags.Any(t => t.EvidenceId == e.Id && t.RemovedAtUtc == null && incidents.Contains(t.IncidentId))

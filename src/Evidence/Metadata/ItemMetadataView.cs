@@ -1,3 +1,4 @@
+using Evidence.Data;
 using Evidence.Domain;
 
 namespace Evidence.Metadata;
@@ -48,4 +49,11 @@ public sealed record ItemMetadataView(
         withText ? m.Reason : null,
         m.StatedAtUtc,
         m.StatedBy);
+}
+
+/// <summary>Which statement of an item is in force: its latest version. One definition for every query that filters on it.</summary>
+internal static class Statements
+{
+    public static IQueryable<ItemMetadata> Current(EvidenceDbContext db) =>
+        db.ItemMetadata.Where(m => m.Version == db.ItemMetadata.Where(n => n.EvidenceId == m.EvidenceId).Max(n => n.Version));
 }

@@ -122,8 +122,7 @@ internal sealed class BuildReferralPackageHandler(
             throw new UnavailableException($"Evidence item {late[0]} was recorded after the checkpoint this package was to prove against; nothing was exported. Try again.");
         }
 
-        var ids2 = items.Select(i => i.Id).ToList();
-        var statements = await db.ItemMetadata.AsNoTracking().Where(m => ids2.Contains(m.EvidenceId)).ToListAsync(cancellationToken);
+        var statements = await db.ItemMetadata.AsNoTracking().Where(m => ids.Contains(m.EvidenceId)).ToListAsync(cancellationToken);
         await RefuseForgedRecordsAsync(checkpoint, incident, items, statements, tags, perpetrators, links, victims, cancellationToken);
 
         var erns = await RegistrationNumbers.AssignAsync(db, ids, packageId, settings.ErnPrefix, now.UtcDateTime, cancellationToken);

@@ -112,7 +112,7 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
             items = sha256.Length == 64 ? items.Where(e => e.Sha256 == sha256) : items.Where(e => e.Sha256.StartsWith(sha256));
         }
         // What was stated for the court: the current statement of each item decides (Metadata/).
-        var current = db.ItemMetadata.Where(m => m.Version == db.ItemMetadata.Where(n => n.EvidenceId == m.EvidenceId).Max(n => n.Version));
+        var current = Statements.Current(db);
         if (request.Language is { } language)
         {
             items = items.Where(e => current.Any(m => m.EvidenceId == e.Id && (" " + m.Languages + " ").Contains(" " + language + " ")));
