@@ -90,9 +90,9 @@ internal static class EvidenceItemsApi
         IMediator mediator, CancellationToken ct,
         string? text = null, Guid? incident = null, Guid? perpetrator = null, string? victim = null, string? mediaType = null,
         string? capturedFrom = null, string? capturedTo = null, string? collector = null, string? sha256 = null, int limit = 200,
-        string? language = null, string? generation = null, string? consent = null, string? confidentiality = null, string? c2pa = null, bool? hasGps = null) =>
+        string? language = null, string? generation = null, string? consent = null, string? confidentiality = null, string? c2pa = null, bool? hasGps = null, string? place = null) =>
         await mediator.Send(new SearchEvidence(text, incident, perpetrator, victim, mediaType, capturedFrom, capturedTo, collector, sha256, limit,
-            language, generation, consent, confidentiality, c2pa, hasGps), ct);
+            language, generation, consent, confidentiality, c2pa, hasGps, place), ct);
 
     /// <summary>
     /// The bytes, after the <c>Viewed</c> event is committed. Only images are shown inline (for the preview); everything

@@ -32,7 +32,8 @@ public sealed record SearchEvidence(
     string? Consent = null,
     string? Confidentiality = null,
     string? C2pa = null,
-    bool? HasGps = null) : IRequest<IReadOnlyList<EvidenceRecord>>, IValidatedRequest
+    bool? HasGps = null,
+    string? Place = null) : IRequest<IReadOnlyList<EvidenceRecord>>, IValidatedRequest
 {
     public IEnumerable<string> Validate()
     {
@@ -41,6 +42,7 @@ public sealed record SearchEvidence(
             Fields.Optional("the search text", Text, 1000),
             Fields.Optional("the collector", Collector, 200),
             Fields.Optional("the media type", MediaType, 100),
+            Fields.Optional("the place", Place, 200),
             Sha256 is null || Sha256.Length is >= 4 and <= 64 && Sha256.All(char.IsAsciiHexDigit) ? null : "the SHA-256 must be 4 to 64 hexadecimal digits (a prefix or the whole hash).",
             CapturedFrom is null || IsDate(CapturedFrom) ? null : "the from date must be YYYY, YYYY-MM or YYYY-MM-DD.",
             CapturedTo is null || IsDate(CapturedTo) ? null : "the to date must be YYYY, YYYY-MM or YYYY-MM-DD.",
@@ -129,6 +131,14 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
         {
             items = items.Where(e => current.Any(m => m.EvidenceId == e.Id && m.Confidentiality == level));
         }
+        if (request.Place is { } place && Folded(place) is { Length: > 0 } wanted)
+        {
+            // Folded in memory, not by the database: SQLite's lower() knows only ASCII, and most places here are written
+            // in Cyrillic. One row per stated place, so this stays small next to the items themselves.
+            var placed = await current.Where(m => m.Place != null).Select(m => new { m.EvidenceId, m.Place }).ToListAsync(cancellationToken);
+            var matching = placed.Where(p => Folded(p.Place!).Contains(wanted, StringComparison.Ordinal)).Select(p => p.EvidenceId).ToList();
+            items = items.Where(e => matching.Contains(e.Id));
+        }
         // What the file says about itself, as intake wrote it (Provenance/FileProvenance, serialized with fixed names).
         if (request.C2pa is { } c2pa)
         {
@@ -161,6 +171,13 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
             byItem[e.Id].Where(t => t.PerpetratorId != null).Select(t => t.PerpetratorId!.Value).Distinct().ToList(),
             byItem[e.Id].Where(t => t.VictimCode != null).Select(t => t.VictimCode!).Distinct().Order(StringComparer.Ordinal).ToList())).ToList();
     }
+
+    /// <summary>
+    /// A place as search compares it: lower case, runs of spaces as one (КИЇВ = Київ). Diacritics still count (Kyïv is not
+    /// Kyiv): the installation runs without ICU (InvariantGlobalization), where Unicode decomposition is not available.
+    /// </summary>
+    internal static string Folded(string text) =>
+        string.Join(' ', text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>
     /// Every word the user typed becomes a quoted FTS5 string, so that FTS syntax (AND, NEAR, *, ", :, column

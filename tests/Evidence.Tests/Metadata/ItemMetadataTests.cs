@@ -210,6 +210,31 @@ public sealed class ItemMetadataTests : IAsyncLifetime
         Assert.Equal(item.Id, (await slice.SendAsync(new GetEvidence(item.Id), Role.Investigator, "colleague")).Id);
     }
 
+    /// <summary>
+    /// Search by stated place (issue 17, item 7): part of the text, any case and spacing, in Cyrillic as in Latin; only the
+    /// statement in force counts, and a place cleared by an amendment no longer matches.
+    /// </summary>
+    [Fact]
+    public async Task Search_ByPlace_MatchesTheCurrentStatementWhateverTheCaseOrDiacritics()
+    {
+        var kyiv = await IngestAsync("a.txt", new StatedMetadata { Place = "Київ, Дарницький район" });
+        var kherson = await IngestAsync("b.txt", new StatedMetadata { Place = "Kherson, children's home No. 1" });
+        var moved = await IngestAsync("c.txt", new StatedMetadata { Place = "Kyïv   oblast" });
+        await IngestAsync("d.txt", new StatedMetadata());
+        Task<List<Guid>> Found(string place) =>
+            slice.SendAsync(new Evidence.Search.SearchEvidence(Place: place)).ContinueWith(t => t.Result.Select(r => r.Id).ToList());
+
+        Assert.Equal([kyiv.Id], await Found("КИЇВ"));
+        Assert.Equal([kyiv.Id], await Found("дарницький"));
+        Assert.Equal([kherson.Id], await Found("CHILDREN'S HOME"));
+        Assert.Equal([moved.Id], await Found("KYÏV oblast"));
+        Assert.Empty(await Found("Mariupol"));
+
+        await slice.SendAsync(new AmendMetadata(moved.Id, new StatedMetadata { Place = "" }, "the place was a guess"));
+        Assert.Empty(await Found("kyïv"));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => slice.SendAsync(new Evidence.Search.SearchEvidence(Place: new string('x', 201))));
+    }
+
     /// <summary>The package carries what was stated and what the file says, per item, in items.csv and items.json.</summary>
     [Fact]
     public async Task Package_CarriesTheStatementAndTheFilesOwnProvenance()
