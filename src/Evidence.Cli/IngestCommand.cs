@@ -45,7 +45,7 @@ internal static class IngestCommand
         var progress = new ProgressBar(app.Error, app.Interactive && (expansion.Files.Count > 1 || totalBytes > 64L << 20), expansion.Files.Count, totalBytes);
         var ingested = new List<IngestedEvidence>();
         var failures = new List<string>();
-        foreach (var refusal in sheet?.Refusals ?? [])
+        foreach (var refusal in (sheet?.Refusals ?? []).Concat(sheet?.RowsNotWalked(expansion.Files) ?? []))
         {
             failures.Add($"{Text.Display.Path(line.Value("--metadata")!)} {refusal}");
         }

@@ -42,8 +42,12 @@ internal static class EvidenceItemsApi
     public sealed record MetadataAmendment(StatedMetadata Changes, string Reason);
 
     /// <summary>
-    /// One or more <c>file</c> parts and the ingest fields (collector, caseId, source, capturedAt). Each file is its
-    /// own request: if one is refused, those before it stay recorded and the problem lists them.
+    /// One or more <c>file</c> parts and the ingest fields (collector, caseId, source, capturedAt), the court metadata
+    /// fields named as a sheet's columns (place, coordinates, language, generation, copyOf, derivedFrom, kind, sourceUrl,
+    /// retrievedAt, device, consent, consentScope, willingToTestify, confidentiality), and optionally a <c>sheet</c> part:
+    /// a CSV with one row per file, by the file's name, whose values override the fields (docs/case-model.md). A file
+    /// whose row is refused is not recorded. Each file is its own request: if one is refused, those before it stay
+    /// recorded and the problem lists them.
     /// </summary>
     private static async Task<IResult> IngestAsync(HttpRequest http, IMediator mediator, CancellationToken ct)
     {
@@ -67,14 +71,35 @@ internal static class EvidenceItemsApi
             }
             caseId = parsed;
         }
+        var problems = new List<string>();
+        var metadata = MetadataSheet.Statement(field => field == "language" ? Fields.Trimmed(string.Join(' ', form[field].ToArray())) : Fields.Trimmed(form[field]), problems);
+        if (problems.Count > 0)
+        {
+            return TypedResults.Problem(statusCode: 400, title: $"The metadata was not read: {string.Join("; ", problems)}. Nothing was recorded.");
+        }
+        var rows = new Dictionary<string, MetadataSheet.Row>(StringComparer.Ordinal);
+        if (form.Files.GetFile("sheet") is { } sheetPart)
+        {
+            await using var sheet = sheetPart.OpenReadStream();
+            var check = await mediator.Send(new CheckMetadataSheet(sheet, sheetPart.FileName, files.Select(f => f.FileName).ToList()), ct);
+            if (check.Refusals.Count > 0)
+            {
+                // All or nothing for one request: the sender fixes the sheet and sends again, rather than learning which got in.
+                return TypedResults.Problem(statusCode: 400, title: $"The sheet refused {check.Refusals.Count} row(s); nothing was recorded.",
+                    detail: string.Join(Environment.NewLine, check.Refusals));
+            }
+            rows = check.Rows.ToDictionary(r => r.File, StringComparer.Ordinal);
+        }
         var recorded = new List<IngestedEvidence>();
         foreach (var file in files)
         {
             await using var content = file.OpenReadStream();
+            var row = rows.GetValueOrDefault(IngestUpload.KeptName(file.FileName));
             try
             {
-                recorded.Add(await mediator.Send(new IngestUpload(content, file.FileName, form["collector"].ToString(), caseId,
-                    Fields.Trimmed(form["source"]), Fields.Trimmed(form["capturedAt"]), ExpectedSize: file.Length), ct));
+                recorded.Add(await mediator.Send(new IngestUpload(content, file.FileName, row?.Collector ?? form["collector"].ToString(), caseId,
+                    row?.Source ?? Fields.Trimmed(form["source"]), row?.CapturedAt ?? Fields.Trimmed(form["capturedAt"]), ExpectedSize: file.Length,
+                    Metadata: row is null ? metadata : row.Metadata.Over(metadata)), ct));
             }
             catch (Requests.EvidenceException e) when (recorded.Count > 0)
             {

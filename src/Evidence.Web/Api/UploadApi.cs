@@ -13,6 +13,21 @@ internal static class UploadApi
     public static void Map(RouteGroupBuilder uploads)
     {
         uploads.MapPost("", (BeginUpload request, IMediator mediator, CancellationToken ct) => mediator.Send(request, ct));
+        // The page checks a metadata sheet against the files chosen before sending any: multipart, a 'sheet' part and a 'name' per file.
+        uploads.MapPost("/sheet", async (HttpRequest http, IMediator mediator, CancellationToken ct) =>
+        {
+            if (!http.HasFormContentType)
+            {
+                return Results.Problem(statusCode: 400, title: "Send the sheet as multipart/form-data: a 'sheet' part and a 'name' field per file.");
+            }
+            var form = await http.ReadFormAsync(ct);
+            if (form.Files.GetFile("sheet") is not { } part)
+            {
+                return Results.Problem(statusCode: 400, title: "No 'sheet' part.");
+            }
+            await using var sheet = part.OpenReadStream();
+            return Results.Ok(await mediator.Send(new CheckMetadataSheet(sheet, part.FileName, form["name"].OfType<string>().ToList()), ct));
+        });
         uploads.MapGet("/{id:guid}", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new GetUpload(id), ct));
         uploads.MapPut("/{id:guid}/chunks/{index:int}", (Guid id, int index, HttpRequest http, IMediator mediator, CancellationToken ct) =>
             mediator.Send(new ReceiveUploadChunk(id, index, http.Body), ct));

@@ -17,11 +17,12 @@ public sealed record BeginUpload(
     Guid? CaseId = null,
     string? Source = null,
     string? CapturedAt = null,
-    string? Sha256 = null) : IRequest<UploadState>, IValidatedRequest
+    string? Sha256 = null,
+    Metadata.StatedMetadata? Metadata = null) : IRequest<UploadState>, IValidatedRequest
 {
     public IEnumerable<string> Validate()
     {
-        var asIngest = new IngestUpload(Stream.Null, FileName, Collector, CaseId, Source, CapturedAt, Size, Sha256);
+        var asIngest = new IngestUpload(Stream.Null, FileName, Collector, CaseId, Source, CapturedAt, Size, Sha256, Metadata);
         foreach (var problem in asIngest.Validate())
         {
             yield return problem;
@@ -46,7 +47,7 @@ internal sealed class BeginUploadHandler(UploadStaging staging, EvidenceIntake i
 {
     public async Task<UploadState> Handle(BeginUpload request, CancellationToken cancellationToken)
     {
-        await intake.CheckAsync(new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt), cancellationToken);
+        await intake.CheckAsync(new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt, request.Metadata), cancellationToken);
         return staging.Begin(actor.Value.Name, request);
     }
 }

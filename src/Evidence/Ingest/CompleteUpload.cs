@@ -14,7 +14,9 @@ internal sealed class CompleteUploadHandler(UploadStaging staging, EvidenceIntak
     {
         var upload = staging.Find(actor.Value.Name, request.Id);
         var begun = upload.Request;
-        var fields = new IntakeFields(begun.Collector, begun.CaseId, begun.Source, begun.CapturedAt);
+        var fields = new IntakeFields(begun.Collector, begun.CaseId, begun.Source, begun.CapturedAt, begun.Metadata);
+        // Checked again: between the start and the end of an upload the actor may have left the case.
+        await intake.CheckAsync(fields, cancellationToken);
         await using var claim = staging.Claim(upload);
         await using var content = claim.OpenAssembled();
         var recorded = await intake.RecordAsync(content, IngestUpload.KeptName(begun.FileName), fields, progress: null, copied =>

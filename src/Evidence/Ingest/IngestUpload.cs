@@ -19,7 +19,8 @@ public sealed record IngestUpload(
     string? Source = null,
     string? CapturedAt = null,
     long? ExpectedSize = null,
-    string? ExpectedSha256 = null) : IRequest<IngestedEvidence>, IValidatedRequest
+    string? ExpectedSha256 = null,
+    Metadata.StatedMetadata? Metadata = null) : IRequest<IngestedEvidence>, IValidatedRequest
 {
     public const int MaxFileNameLength = 255;
 
@@ -34,7 +35,7 @@ public sealed record IngestUpload(
         {
             yield return $"the file name must be at most {MaxFileNameLength} characters without control characters.";
         }
-        foreach (var problem in IntakeFields.Problems(Collector, Source, CapturedAt))
+        foreach (var problem in IntakeFields.Problems(Collector, Source, CapturedAt).Concat(Metadata?.Problems(DateTimeOffset.MaxValue) ?? []))
         {
             yield return problem;
         }
@@ -56,7 +57,7 @@ internal sealed class IngestUploadHandler(EvidenceIntake intake) : IRequestHandl
 {
     public async Task<IngestedEvidence> Handle(IngestUpload request, CancellationToken cancellationToken)
     {
-        var fields = new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt);
+        var fields = new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt, request.Metadata);
         await intake.CheckAsync(fields, cancellationToken);
         var name = IngestUpload.KeptName(request.FileName);
         return await intake.RecordAsync(request.Content, name, fields, progress: null, copied =>

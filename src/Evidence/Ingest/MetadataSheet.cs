@@ -56,12 +56,23 @@ public sealed class MetadataSheet
     private static string Key(string root, string file) =>
         Path.GetRelativePath(root, Path.GetFullPath(file, root)).Replace('\\', '/');
 
+    /// <summary>
+    /// Rows about files the walk of the folder did not give (a symbolic link leading out of it, which is never followed):
+    /// nothing is recorded for them, and the person who made the sheet must hear it, with the line.
+    /// </summary>
+    public IEnumerable<string> RowsNotWalked(IEnumerable<string> walkedFiles)
+    {
+        var walked = walkedFiles.Select(f => Key(root, f)).ToHashSet(StringComparer.Ordinal);
+        return rows.Values.Where(r => !walked.Contains(r.File)).OrderBy(r => r.Line)
+            .Select(r => $"line {r.Line}: {Display.Text(r.File)} was not ingested (the folder's walk skipped it, as said above); nothing was recorded for it.");
+    }
+
     /// <summary>The files the sheet names, by their path relative to the folder.</summary>
     public IEnumerable<string> Files => rows.Keys;
 
     /// <summary>
-    /// Reads the sheet. An unknown or repeated column refuses the whole sheet (every row would be read wrongly); everything
-    /// else refuses only its row.
+    /// Reads the sheet for a folder. An unknown or repeated column refuses the whole sheet (every row would be read
+    /// wrongly); everything else refuses only its row.
     /// </summary>
     public static MetadataSheet Read(string sheetPath, string folder, DateTimeOffset now)
     {
@@ -70,52 +81,80 @@ public sealed class MetadataSheet
             throw new InvalidRequestException($"There is no sheet {Display.Path(sheetPath)}. Nothing was ingested.");
         }
         var full = Root(folder);
+        using var sheet = System.IO.File.OpenRead(sheetPath);
+        return Read(sheet, Display.Path(sheetPath), full, file =>
+            Path.IsPathRooted(file) || !Path.GetFullPath(Path.Combine(full, file)).StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                ? $"{Display.Text(file)} is not inside the folder"
+                : !System.IO.File.Exists(Path.Combine(full, file))
+                    ? $"{Display.Text(file)} is not in the folder"
+                    : null, now);
+    }
+
+    /// <summary>
+    /// Reads a sheet that came with uploaded files (the web upload): a row's <c>file</c> is one of the names uploaded.
+    /// </summary>
+    public static MetadataSheet Read(Stream sheet, string sheetName, IReadOnlyCollection<string> fileNames, DateTimeOffset now)
+    {
+        var names = fileNames.ToHashSet(StringComparer.Ordinal);
+        return Read(sheet, Display.Text(sheetName), UploadRoot, file =>
+            names.Contains(file) ? null : $"{Display.Text(file)} is not among the files uploaded", now);
+    }
+
+    // Uploaded files have no folder: their names are keyed as if they sat in this one (never touched on disk).
+    private static readonly string UploadRoot = Path.GetFullPath(Path.Combine(Path.GetTempPath(), "evidence-upload-sheet"));
+
+    private static MetadataSheet Read(Stream sheet, string sheetName, string root, Func<string, string?> fileProblem, DateTimeOffset now)
+    {
         var byFile = new Dictionary<string, Row>(StringComparer.Ordinal);
         var refusals = new List<string>();
         var refused = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            using var reader = Sep.New(',').Reader(o => o with { Unescape = true, ColNameComparer = StringComparer.OrdinalIgnoreCase }).FromFile(sheetPath);
+            using var reader = Sep.New(',').Reader(o => o with { Unescape = true, ColNameComparer = StringComparer.OrdinalIgnoreCase }).From(sheet);
             var names = reader.Header.ColNames;
             var unknown = names.Where(n => !Columns.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
             if (unknown.Count > 0 || names.Count != names.Distinct(StringComparer.OrdinalIgnoreCase).Count() || !names.Contains("file", StringComparer.OrdinalIgnoreCase))
             {
-                throw new InvalidRequestException($"The sheet {Display.Path(sheetPath)} was not used: its first line must name a 'file' column and only these, once each: " +
+                throw new InvalidRequestException($"The sheet {sheetName} was not used: its first line must name a 'file' column and only these, once each: " +
                                                   $"{string.Join(", ", Columns)}{(unknown.Count > 0 ? $" (not: {string.Join(", ", unknown.Select(Display.Text))})" : "")}. Nothing was ingested.");
             }
-            string? Get(SepReader.Row row, string column) => names.Contains(column, StringComparer.OrdinalIgnoreCase) && row[column].ToString() is { Length: > 0 } value ? value : null;
             foreach (var row in reader)
             {
                 var line = row.LineNumberFrom;
-                var file = Get(row, "file")?.Replace('\\', '/');
+                var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var name in names)
+                {
+                    if (row[name].ToString() is { Length: > 0 } value)
+                    {
+                        values[name] = value;
+                    }
+                }
+                string? Get(string column) => values.GetValueOrDefault(column);
+                var file = Get("file")?.Replace('\\', '/');
                 // The same file however it is written ("./a.jpg", "sub//b.jpg"): rows are found, refused and checked for
                 // duplicates by this name, as the folder's files are looked up.
                 if (file is not null && !Path.IsPathRooted(file))
                 {
-                    file = Key(full, file);
+                    file = Key(root, file);
                 }
                 var problems = new List<string>();
                 if (file is null)
                 {
                     problems.Add("no file named");
                 }
-                else if (Path.IsPathRooted(file) || !Path.GetFullPath(Path.Combine(full, file)).StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                else if (fileProblem(file) is { } problem)
                 {
-                    problems.Add($"{Display.Text(file)} is not inside the folder");
-                }
-                else if (!System.IO.File.Exists(Path.Combine(full, file)))
-                {
-                    problems.Add($"{Display.Text(file)} is not in the folder");
+                    problems.Add(problem);
                 }
                 else if (byFile.ContainsKey(file))
                 {
                     problems.Add($"{Display.Text(file)} has another row above");
                 }
-                var metadata = Metadata(row, Get, problems);
+                var metadata = Statement(Get, problems);
                 problems.AddRange(metadata.Problems(now));
-                if (Get(row, "capturedAt") is { } captured && PartialDate.Normalize("capturedAt", captured, now, out var problem) is null)
+                if (Get("capturedAt") is { } captured && PartialDate.Normalize("capturedAt", captured, now, out var dateProblem) is null)
                 {
-                    problems.Add(problem!);
+                    problems.Add(dateProblem!);
                 }
                 if (problems.Count > 0)
                 {
@@ -127,25 +166,30 @@ public sealed class MetadataSheet
                     }
                     continue;
                 }
-                byFile[file!] = new Row(line, file!, Get(row, "collector"), Get(row, "source"), Get(row, "capturedAt"), metadata);
+                byFile[file!] = new Row(line, file!, Get("collector"), Get("source"), Get("capturedAt"), metadata);
             }
         }
         catch (ArgumentException e) when (e is not ArgumentNullException)
         {
             // Sep refuses a header that names a column twice before we see it.
-            throw new InvalidRequestException($"The sheet {Display.Path(sheetPath)} was not used: its first line must name each column once each ({e.Message}). Nothing was ingested.");
+            throw new InvalidRequestException($"The sheet {sheetName} was not used: its first line must name each column once each ({e.Message}). Nothing was ingested.");
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidRequestException($"The sheet {Display.Path(sheetPath)} could not be read as CSV ({e.Message}). Nothing was ingested.");
+            throw new InvalidRequestException($"The sheet {sheetName} could not be read as CSV ({e.Message}). Nothing was ingested.");
         }
-        return new MetadataSheet(full, byFile, refused, refusals);
+        return new MetadataSheet(root, byFile, refused, refusals);
     }
 
-    private static StatedMetadata Metadata(SepReader.Row row, Func<SepReader.Row, string, string?> get, List<string> problems)
+    /// <summary>
+    /// The statement that named fields make, by the sheet's column names (the web upload's form fields have the same
+    /// names): <paramref name="get"/> gives a field's value, null when absent or empty. A value that cannot be read is
+    /// added to <paramref name="problems"/>; the rest are checked by <see cref="StatedMetadata.Problems"/>.
+    /// </summary>
+    public static StatedMetadata Statement(Func<string, string?> get, List<string> problems)
     {
-        var copyOf = get(row, "copyOf");
-        var derivedFrom = get(row, "derivedFrom");
+        var copyOf = get("copyOf");
+        var derivedFrom = get("derivedFrom");
         Guid? derived = null;
         if (derivedFrom is not null)
         {
@@ -158,7 +202,7 @@ public sealed class MetadataSheet
                 problems.Add("derivedFrom must be an evidence ID");
             }
         }
-        bool? willing = get(row, "willingToTestify") switch
+        bool? willing = get("willingToTestify") switch
         {
             null => null,
             "yes" => true,
@@ -167,20 +211,20 @@ public sealed class MetadataSheet
         };
         return new StatedMetadata
         {
-            Place = get(row, "place"),
-            Coordinates = get(row, "coordinates"),
-            Languages = get(row, "language")?.Split([' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Generation = get(row, "generation") ?? (copyOf is not null ? "copy" : derived is not null ? "derived" : null),
+            Place = get("place"),
+            Coordinates = get("coordinates"),
+            Languages = get("language")?.Split([' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Generation = get("generation") ?? (copyOf is not null ? "copy" : derived is not null ? "derived" : null),
             OriginalHeldAt = copyOf,
             DerivedFrom = derived,
-            DerivedKind = get(row, "kind"),
-            SourceUrl = get(row, "sourceUrl"),
-            RetrievedAt = get(row, "retrievedAt"),
-            Device = get(row, "device"),
-            Consent = get(row, "consent"),
-            ConsentScope = get(row, "consentScope"),
+            DerivedKind = get("kind"),
+            SourceUrl = get("sourceUrl"),
+            RetrievedAt = get("retrievedAt"),
+            Device = get("device"),
+            Consent = get("consent"),
+            ConsentScope = get("consentScope"),
             WillingToTestify = willing,
-            Confidentiality = get(row, "confidentiality"),
+            Confidentiality = get("confidentiality"),
         };
     }
 

@@ -170,4 +170,28 @@ public sealed class MetadataSheetTests : IDisposable
             """);
         Assert.Equal("strictly-confidential", (await IngestAsync(Folder + "/", sheet))["b.txt"]);
     }
+
+    /// <summary>
+    /// A row naming a symbolic link that leads out of the folder: the walk never follows it, and the sheet's author hears
+    /// that their row was not used, with its line, instead of silence.
+    /// </summary>
+    [Fact]
+    public async Task RowNamingALinkOutOfTheFolder_IsReportedWithItsLine_AndNothingIsRecordedForIt()
+    {
+        Files("a.txt");
+        var secret = Path.Combine(home.Path, "secret.txt");
+        File.WriteAllText(secret, "not for the folder");
+        File.CreateSymbolicLink(Path.Combine(Folder, "out.txt"), secret);
+        var sheet = Sheet("""
+            file,place
+            a.txt,Kherson
+            out.txt,Kyiv
+            """);
+
+        var (exit, stdout, stderr) = await Run.CliAsync(Home, "ingest", Folder, "--metadata", sheet, "--collector", "Olena K.", "--json");
+
+        Assert.Equal(2, exit);
+        Assert.Equal(["a.txt"], JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(i => i.GetProperty("originalName").GetString()));
+        Assert.Contains("line 3: out.txt was not ingested (the folder's walk skipped it", stderr, StringComparison.Ordinal);
+    }
 }

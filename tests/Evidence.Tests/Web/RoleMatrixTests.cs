@@ -28,6 +28,10 @@ public sealed class RoleMatrixTests
         new("ingest", HttpMethod.Post, _ => "/api/evidence", _ => NewFile(), 200, 403, 403, 403, 403),
         new("amend metadata", HttpMethod.Post, s => $"/api/evidence/{s.Item}/metadata", _ => Json(new { changes = new { place = "Matrix " + Guid.NewGuid().ToString("N") }, reason = "matrix" }), 200, 403, 403, 403, 403),
         new("tag", HttpMethod.Post, s => $"/api/evidence/{s.Item}/tags", s => Json(new { incidentId = s.Incident, note = "matrix" }), 201, 403, 403, 403, 403),
+        new("check a metadata sheet", HttpMethod.Post, _ => "/api/uploads/sheet", _ => new MultipartFormDataContent
+        {
+            { new StringContent("file,place\nv.mp4,Kherson\n"), "sheet", "sheet.csv" }, { new StringContent("v.mp4"), "name" },
+        }, 200, 403, 403, 403, 403),
         new("begin upload", HttpMethod.Post, _ => "/api/uploads", _ => Json(new { fileName = "v.mp4", size = 10, collector = "O" }), 200, 403, 403, 403, 403),
         new("open case", HttpMethod.Post, _ => "/api/cases", _ => Json(new { title = "Matrix case" }), 200, 403, 403, 403, 200),
         new("add case member", HttpMethod.Post, s => $"/api/cases/{s.Case}/members", _ => Json(new { member = "olena" }), 200, 403, 403, 403, 200), // a member must be an account: olena, who already is one
