@@ -85,15 +85,86 @@
         return record;
     }
 
+    // The court metadata fields, as the server reads a sheet's row: empty ones are not stated.
+    function statedFields() {
+        const value = name => { const v = form.elements[name].value.trim(); return v === "" ? null : v; };
+        const languages = value("language");
+        const willing = value("willingToTestify");
+        const copyOf = value("copyOf");
+        return {
+            place: value("place"), coordinates: value("coordinates"),
+            languages: languages ? languages.split(/[\s;]+/).filter(l => l) : null,
+            generation: value("generation") || (copyOf ? "copy" : null), originalHeldAt: copyOf,
+            sourceUrl: value("sourceUrl"), retrievedAt: value("retrievedAt"), device: value("device"),
+            consent: value("consent"), consentScope: value("consentScope"),
+            willingToTestify: willing === null ? null : willing === "yes",
+            confidentiality: value("confidentiality"),
+        };
+    }
+
+    // A row's values over the form's, field by field (as `ingest FOLDER --metadata` does over the command line).
+    function over(row, form) {
+        const merged = Object.assign({}, form);
+        for (const [name, v] of Object.entries(row)) {
+            if (v !== null && v !== undefined) merged[name] = v;
+        }
+        if (row.generation) {
+            // Stating a generation restates what goes with it.
+            merged.originalHeldAt = row.originalHeldAt ?? null;
+            merged.derivedFrom = row.derivedFrom ?? null;
+            merged.derivedKind = row.derivedKind ?? null;
+        }
+        return merged;
+    }
+
+    // The sheet is read by the server, with the rules of the command line, before any file is sent.
+    async function checkSheet() {
+        const sheet = document.getElementById("sheet").files[0];
+        if (!sheet) return null;
+        const body = new FormData();
+        body.append("sheet", sheet, sheet.name);
+        for (const file of chosen) body.append("name", file.name);
+        return await call("POST", "/api/uploads/sheet", body, false);
+    }
+
     form.addEventListener("submit", async e => {
         e.preventDefault();
-        const fields = {
+        const base = {
             collector: document.getElementById("collector").value,
             source: document.getElementById("source").value || null,
             capturedAt: document.getElementById("captured-at").value || null,
         };
+        const stated = statedFields();
+        let sheet = null;
+        try {
+            sheet = await checkSheet();
+        } catch (error) {
+            const li = document.createElement("li");
+            li.className = "failed";
+            li.textContent = "The sheet was not used, and nothing was sent: " + error.message;
+            list.append(li);
+            return;
+        }
+        for (const refusal of sheet ? sheet.refusals : []) {
+            const li = document.createElement("li");
+            li.className = "failed";
+            li.textContent = "Sheet " + refusal;
+            list.append(li);
+        }
         for (const file of chosen) {
             const view = row(file);
+            if (sheet && sheet.refused.includes(file.name)) {
+                view.li.classList.add("failed");
+                view.state.textContent = "not sent: its row in the sheet was refused (see above)";
+                continue;
+            }
+            const sheetRow = sheet ? sheet.rows.find(r => r.file === file.name) : null;
+            const fields = Object.assign({}, base, {
+                collector: sheetRow && sheetRow.collector || base.collector,
+                source: sheetRow && sheetRow.source || base.source,
+                capturedAt: sheetRow && sheetRow.capturedAt || base.capturedAt,
+                metadata: sheetRow ? over(sheetRow.metadata, stated) : stated,
+            });
             try {
                 const record = await upload(file, fields, view);
                 view.bar.value = file.size;

@@ -45,6 +45,7 @@ public sealed partial record StatedMetadata
     /// <summary>public, confidential (the default) or strictly-confidential.</summary>
     public string? Confidentiality { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => this == new StatedMetadata();
 
     /// <summary>This statement, with <paramref name="under"/>'s values where it says nothing (a sheet's row over the command line).</summary>

@@ -34,6 +34,11 @@ public sealed class BrowserFlowTests
         SignIn(browser, wait, server, scenario.Investigator, Shot);
         browser.Navigate().GoToUrl(new Uri(server.Address, "/upload"));
         browser.FindElement(By.Id("files")).SendKeys(photo + "\n" + letter);
+        // The court metadata: a place for both from the form, and a sheet row giving the photo its own place and position.
+        browser.FindElement(By.Id("meta-place")).SendKeys("Kherson");
+        browser.FindElement(By.CssSelector("#meta-consent option[value='given']")).Click();
+        var sheet = server.Home.File("upload/sheet.csv", "file,place,coordinates\nschool-bus.png,\"Kherson, bus station\",\"46.6354,32.6169\"\n"u8.ToArray());
+        browser.FindElement(By.Id("sheet")).SendKeys(sheet);
         Shot("02-upload-chosen");
         browser.FindElement(By.Id("start-upload")).Click();
         wait.Until(b => b.FindElements(By.CssSelector("#progress li.recorded")).Count == 2 || b.FindElements(By.CssSelector("#progress li.failed")).Count > 0);
@@ -43,12 +48,26 @@ public sealed class BrowserFlowTests
         foreach (var item in recorded)
         {
             browser.Navigate().GoToUrl(item);
+            Assert.Contains("Kherson", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
+            Assert.Contains("given", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
             browser.FindElement(By.CssSelector($"#tag-incident option[value='{scenario.Incident}']")).Click();
             browser.FindElement(By.Id("tag-elements")).SendKeys("8(2)(a)(vii)-1:2");
             browser.FindElement(By.Id("tag-submit")).Click();
             wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
             Assert.Empty(browser.FindElements(By.CssSelector(".error")));
         }
+        browser.Navigate().GoToUrl(recorded[0]); // the photo, which its sheet row placed
+        Assert.Contains("46.6354", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
+        Assert.Contains("Kherson, bus station", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
+        // Amend the statement from the page: the changed field only, with a reason; the history keeps the old value.
+        browser.FindElement(By.CssSelector("#amend summary")).Click();
+        browser.FindElement(By.CssSelector("#meta-confidentiality option[value='public']")).Click();
+        browser.FindElement(By.Id("amend-reason")).SendKeys("the family agreed to publication");
+        browser.FindElement(By.Id("amend-submit")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
+        Assert.Empty(browser.FindElements(By.CssSelector(".error")));
+        Assert.Contains("public", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
+        Assert.Contains("the family agreed to publication", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
         Shot("04-evidence-detail");
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/incidents/{scenario.Incident}"));
         Assert.Contains("covered by 2", browser.FindElement(By.Id("matrix")).Text);

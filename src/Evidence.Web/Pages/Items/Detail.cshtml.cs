@@ -1,5 +1,7 @@
 using Evidence.Access;
 using Evidence.Cases;
+using Evidence.Ingest;
+using Evidence.Metadata;
 using Evidence.Requests;
 using Evidence.Tagging;
 using Evidence.Text;
@@ -25,6 +27,10 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
     // Links and forms are offered to the roles whose requests would be accepted; the requests still decide.
     public bool MayViewContent => Actor.May<OpenEvidenceContent>();
     public bool MayTag => Actor.May<TagEvidence>();
+    public bool MayAmend => Actor.May<AmendMetadata>();
+
+    /// <summary>Whether the last amendment was refused: the form then stays open with the error above it.</summary>
+    public bool AmendFailed { get; private set; }
 
     public string IncidentTitle(Guid id) => Incidents.FirstOrDefault(i => i.Id == id)?.Title ?? id.ToString();
 
@@ -38,6 +44,36 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
         {
             Done = "Tagged.";
         }
+        return await LoadAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The form shows every field with its value in force; only the fields changed are stated anew, so an amendment names
+    /// what it changed, and a field emptied is cleared.
+    /// </summary>
+    public async Task<IActionResult> OnPostAmendAsync(CancellationToken cancellationToken)
+    {
+        if (await TrySendAsync(new GetEvidence(Id), cancellationToken) is not { } current)
+        {
+            return NotFound();
+        }
+        var shown = StatedFields.Of(current);
+        string? Changed(string field) => shown.TryGetValue(field, out var was) && (Fields.Trimmed(Request.Form[field]) ?? "") is var now && now != was ? now : null;
+        var problems = new List<string>();
+        var changes = MetadataSheet.Statement(Changed, problems);
+        if (problems.Count > 0)
+        {
+            Error = $"The amendment was not recorded: {string.Join("; ", problems)}.";
+        }
+        else if (changes.IsEmpty)
+        {
+            Error = "Nothing was changed, so nothing was recorded.";
+        }
+        else if (await TrySendAsync(new AmendMetadata(Id, changes, Request.Form["reason"].ToString()), cancellationToken) is not null)
+        {
+            Done = "The amendment was recorded.";
+        }
+        AmendFailed = Error is not null;
         return await LoadAsync(cancellationToken);
     }
 

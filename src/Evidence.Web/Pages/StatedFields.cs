@@ -1,0 +1,28 @@
+using System.Globalization;
+using Evidence.Viewing;
+
+namespace Evidence.Web.Pages;
+
+/// <summary>
+/// The court metadata fields of the upload page and the evidence page's amendment form, named as a metadata sheet's
+/// columns (Ingest/MetadataSheet), so that one reader turns a form, a sheet or an upload's fields into a statement.
+/// </summary>
+public static class StatedFields
+{
+    /// <summary>Each field's value as the form shows it: the item's statement in force, or empty for a new upload.</summary>
+    public static IReadOnlyDictionary<string, string> Of(EvidenceDetail? item) => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["place"] = item?.Place ?? "",
+        ["coordinates"] = item is { Latitude: { } lat, Longitude: { } lon } ? string.Create(CultureInfo.InvariantCulture, $"{lat},{lon}") : "",
+        ["language"] = string.Join(' ', item?.Languages ?? []),
+        ["generation"] = item?.Generation ?? "",
+        ["copyOf"] = item?.OriginalHeldAt ?? "",
+        ["sourceUrl"] = item?.SourceUrl ?? "",
+        ["retrievedAt"] = item?.RetrievedAt ?? "",
+        ["device"] = item?.Device ?? "",
+        ["consent"] = item?.Consent ?? "",
+        ["consentScope"] = item?.ConsentScope ?? "",
+        ["willingToTestify"] = item?.WillingToTestify switch { true => "yes", false => "no", null => "" },
+        ["confidentiality"] = item?.Confidentiality ?? "",
+    };
+}
