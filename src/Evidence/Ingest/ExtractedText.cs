@@ -19,7 +19,7 @@ internal static class ExtractedText
     {
         try
         {
-            using var document = UglyToad.PdfPig.PdfDocument.Open(pdf, new UglyToad.PdfPig.ParsingOptions { UseLenientParsing = true });
+            using var document = UglyToad.PdfPig.PdfDocument.Open(pdf, new UglyToad.PdfPig.ParsingOptions { UseLenientParsing = true, FilterProvider = new BoundedPdfFilters() });
             var text = new StringBuilder();
             foreach (var page in document.GetPages().Take(MaxPages))
             {
