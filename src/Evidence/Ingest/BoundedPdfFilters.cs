@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using UglyToad.PdfPig.Filters;
 using UglyToad.PdfPig.Tokens;
 
@@ -30,42 +29,11 @@ internal sealed class BoundedPdfFilters : IFilterProvider
 
     private IFilter Bounded(IFilter filter) => filter switch
     {
-        FlateFilter => new Limited(this, filter, input => InflatedLength(input.Span)),
+        FlateFilter => new Limited(this, filter, input => Inflation.Length(input.Span, MaxStreamBytes)),
         LzwFilter => new Limited(this, filter, input => input.Length > MaxLzwInput ? long.MaxValue : 0),
         RunLengthFilter => new Limited(this, filter, input => input.Length > MaxRunLengthInput ? long.MaxValue : 0),
         _ => new Limited(this, filter, _ => 0),
     };
-
-    /// <summary>How many bytes a zlib (or bare deflate) stream inflates to, counted without keeping them, up to just past the limit.</summary>
-    private static long InflatedLength(ReadOnlySpan<byte> input)
-    {
-        var copy = input.ToArray();
-        foreach (var skip in new[] { 0, 2 })
-        {
-            try
-            {
-                using var source = new MemoryStream(copy, skip, copy.Length - skip);
-                using Stream inflating = skip == 0 ? new ZLibStream(source, CompressionMode.Decompress) : new DeflateStream(source, CompressionMode.Decompress);
-                var buffer = new byte[64 << 10];
-                long total = 0;
-                int read;
-                while ((read = inflating.Read(buffer)) > 0)
-                {
-                    total += read;
-                    if (total > MaxStreamBytes)
-                    {
-                        return total;
-                    }
-                }
-                return total;
-            }
-            catch (InvalidDataException)
-            {
-                // Not a zlib stream: PDF writers sometimes omit the header; try bare deflate, as PdfPig does.
-            }
-        }
-        return 0; // undecodable: PdfPig's own filter says so
-    }
 
     private sealed class Limited(BoundedPdfFilters owner, IFilter filter, Func<Memory<byte>, long> expectedLength) : IFilter
     {

@@ -38,6 +38,10 @@ public static class ExifReader
         IReadOnlyList<MetadataExtractor.Directory> directories;
         try
         {
+            if (PngCompressedChunks.Problem(file) is { } bomb)
+            {
+                return new ExifFacts("unreadable", null, null, null, null, null, null, $"not read: {bomb}");
+            }
             directories = ImageMetadataReader.ReadMetadata(file);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
