@@ -1,5 +1,6 @@
 using Evidence.Cases;
 using Evidence.Domain;
+using Evidence.Metadata;
 using Evidence.Tagging;
 
 namespace Evidence.Cli.Demo;
@@ -14,6 +15,30 @@ internal static class DemoCase
     private const string Deportation = "8(2)(a)(vii)-1";
     private const string Occupation = "8(2)(b)(viii)";
     private const string Humanity = "7(1)(d)";
+
+    /// <summary>The testimony in Ukrainian, and the name of its English translation (an item derived from it).</summary>
+    public const string TranslatedTestimony = "testimony-witness-W-030-uk.txt";
+    public const string Translation = "testimony-witness-W-030-en.txt";
+
+    /// <summary>What the investigator states for the court about a file at intake (docs/case-model.md), where the demo says more than the defaults.</summary>
+    public static StatedMetadata? StatementFor(string file) => file switch
+    {
+        "photo-ferry-crossing.png" => new StatedMetadata
+        {
+            Place = "Ferry crossing at Antonivka, Kherson (synthetic)", Coordinates = "46.6741,32.7170", Generation = "original",
+            Device = "DemoPhone Synthetic X1", Consent = "not-required", ConsentScope = "no person is identifiable",
+        },
+        "c2pa-signed-photo.jpg" => new StatedMetadata
+        {
+            Generation = "copy", OriginalHeldAt = "the publisher's server (synthetic)", SourceUrl = "https://example.org/demo/c2pa-signed-photo",
+            RetrievedAt = "2022-10-20", Confidentiality = "public",
+        },
+        TranslatedTestimony => new StatedMetadata
+        {
+            Languages = ["uk"], Generation = "original", Consent = "given", ConsentScope = "use in court proceedings", WillingToTestify = true,
+        },
+        _ => null,
+    };
 
     public static async Task<Guid> BuildAsync(Session session, Guid caseId, IReadOnlyDictionary<string, Guid> items, TextWriter say, CancellationToken cancellationToken)
     {
@@ -45,6 +70,9 @@ internal static class DemoCase
             ("guardianship-decision.pdf", null, victims[3], [$"{Deportation}:1"], "Placement with a family in the Russian Federation"),
             ("unit-movement-log.txt", unit.Id, null, [$"{Deportation}:4", $"{Deportation}:5"], "Escort by a unit during an armed conflict"),
             ("registry-extract.csv", null, null, [], "Registry of the children concerned, by pseudonym"),
+            ("c2pa-signed-photo.jpg", null, null, [$"{Deportation}:1"], "Published photo with Content Credentials (stand-in)"),
+            (TranslatedTestimony, official.Id, victims[2], [$"{Deportation}:1", $"{Humanity}:2"], "Witness to the departure, in Ukrainian"),
+            (Translation, official.Id, victims[2], [], "English translation of W-030's testimony"),
         };
         foreach (var tag in tags)
         {

@@ -143,6 +143,24 @@ public sealed class CliTests : IDisposable
         Assert.True(check.Exit == 0, check.Out + check.Err);
         var openssl = await StandardTools.CmsVerifyAsync(bag);
         Assert.True(openssl.Exit == 0, openssl.Err);
+        // The court-ready items (issue 17): a GPS-tagged photo whose position Evidence reads as exiftool does, a photo with
+        // valid Content Credentials, and a Ukrainian testimony with its English translation derived from it.
+        var items = JsonDocument.Parse(File.ReadAllText(Path.Combine(bag, "data", "metadata", "items.json"))).RootElement.EnumerateArray()
+            .ToDictionary(i => i.GetProperty("originalName").GetString()!);
+        var ferry = items["photo-ferry-crossing.png"];
+        var exiftool = await Run.ProcessAsync("exiftool", "-json", "-n", "-GPSLatitude", "-GPSLongitude", "-DateTimeOriginal", "-OffsetTimeOriginal",
+            Path.Combine(bag, ferry.GetProperty("file").GetString()!));
+        Assert.True(exiftool.Exit == 0, exiftool.Err);
+        var read = JsonDocument.Parse(exiftool.Out).RootElement[0];
+        Assert.Equal((read.GetProperty("GPSLatitude").GetDouble(), read.GetProperty("GPSLongitude").GetDouble()),
+            (ferry.GetProperty("fileLatitude").GetDouble(), ferry.GetProperty("fileLongitude").GetDouble()));
+        var exifTime = DateTime.ParseExact(read.GetProperty("DateTimeOriginal").GetString()!, "yyyy:MM:dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(exifTime.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + read.GetProperty("OffsetTimeOriginal").GetString(),
+            ferry.GetProperty("fileCapturedAt").GetString());
+        Assert.Equal(("valid", "copy"), (items["c2pa-signed-photo.jpg"].GetProperty("c2pa").GetString(), items["c2pa-signed-photo.jpg"].GetProperty("generation").GetString()));
+        var translation = items["testimony-witness-W-030-en.txt"];
+        Assert.Equal(("derived", "en"), (translation.GetProperty("generation").GetString(), translation.GetProperty("language").GetString()));
+        Assert.Equal(items["testimony-witness-W-030-uk.txt"].GetProperty("evidenceId").GetString(), translation.GetProperty("derivedFrom").GetString());
 
         var again = await RunAsync("demo");
         Assert.Equal(2, again.Exit);
