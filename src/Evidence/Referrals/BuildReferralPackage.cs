@@ -434,9 +434,9 @@ internal sealed class BuildReferralPackageHandler(
         }
         if (unredacted.Count > 0)
         {
-            throw new InvalidRequestException($"--redacted-only: {unredacted.Count} item(s) have no redaction, and no original is sent in a redaction's place, " +
-                                              $"so nothing was exported: {string.Join(", ", unredacted)}. Derive a redaction of each " +
-                                              "(`evidence derive ID FILE --kind redaction`), or name the items to send with --evidence.");
+            throw new InvalidRequestException($"Redacted copies only (--redacted-only): {unredacted.Count} item(s) have no redaction, and no original is sent " +
+                                              $"in a redaction's place, so nothing was exported: {string.Join(", ", unredacted)}. Derive a redaction of each " +
+                                              "(`evidence derive ID FILE --kind redaction`), or name only the items to send (--evidence).");
         }
         var wanted = kept.Concat(givenInsteadOf.Keys).ToHashSet();
         var items = await db.EvidenceItems.AsNoTracking().Where(e => wanted.Contains(e.Id)).ToListAsync(cancellationToken);
