@@ -109,7 +109,6 @@ internal sealed class BuildReferralPackageHandler(
         // What the derived items were made from, up to their originals, where the package does not carry it: numbered with
         // them, so that a family has one number in every package (RegistrationNumbers).
         var outside = await OriginalsOutsideAsync(ids, current, cancellationToken);
-        var outsideStatements = outside.Values.OfType<ItemMetadata>().ToList();
         (items, var familyOf) = Families.Arrange(items, current);
         ids = items.Select(i => i.Id).ToList();
 
@@ -138,8 +137,9 @@ internal sealed class BuildReferralPackageHandler(
 
         await RefuseForgedRecordsAsync(checkpoint, incident, items, statements, tags, perpetrators, links, victims, outside, cancellationToken);
 
-        var (erns, numbered) = await RegistrationNumbers.AssignAsync(db, ids, current.Values.Concat(outsideStatements).ToDictionary(m => m.EvidenceId), outside.Keys.ToHashSet(), packageId,
-            settings.ErnPrefix, now.UtcDateTime, cancellationToken);
+        var statedFrom = current.Values.Concat(outside.Values.OfType<ItemMetadata>()).ToDictionary(m => m.EvidenceId);
+        var (erns, numbered) = await RegistrationNumbers.AssignAsync(db, ids, statedFrom, outside.Keys.ToHashSet(), packageId, settings.ErnPrefix, now.UtcDateTime,
+            cancellationToken);
         if (request.IncludeIdentities)
         {
             await VictimAccess.RequireRecordedAsync(db, ledger, actor.Value, victims.Where(v => v.ProtectedIdentity is not null).ToList(), cancellationToken);

@@ -33,9 +33,10 @@ internal static class LoadFile
     {
         var text = new StringBuilder("\uFEFF");
         Row(text, Fields);
+        var families = Families(items);
         foreach (var item in items)
         {
-            var (begAttach, endAttach) = Family(items, item);
+            var (begAttach, endAttach) = families.GetValueOrDefault(item.Family ?? item.Ern);
             Row(text,
             [
                 // An item is one document of one "page" here: ENDDOC repeats BEGDOC.
@@ -85,15 +86,13 @@ internal static class LoadFile
     private static void Row(StringBuilder text, IEnumerable<string?> values) => text.AppendJoin(Separator, values.Select(Field)).Append("\r\n");
 
     /// <summary>
-    /// The family an item belongs to in this package: an original and the items made from it (translations, transcripts,
-    /// redactions, ...), which the package places right after it. BEGATTACH is the first member's ERN and ENDATTACH the last's;
-    /// an item alone leaves both empty, as a document without attachments does in a production.
+    /// The families of this package with more than one member: an original and the items made from it (translations,
+    /// transcripts, redactions, ...), which the package places right after it. BEGATTACH is the first member's ERN and
+    /// ENDATTACH the last's; an item alone leaves both empty, as a document without attachments does in a production.
     /// </summary>
-    private static (string? Begin, string? End) Family(IReadOnlyList<PackageItem> items, PackageItem item)
-    {
-        var members = items.Where(i => i.Family == item.Family).ToList();
-        return members.Count < 2 ? (null, null) : (members[0].Ern, members[^1].Ern);
-    }
+    private static Dictionary<string, (string? Begin, string? End)> Families(IReadOnlyList<PackageItem> items) =>
+        items.GroupBy(i => i.Family ?? i.Ern, StringComparer.Ordinal).Where(g => g.Count() > 1)
+            .ToDictionary(g => g.Key, g => ((string?)g.First().Ern, (string?)g.Last().Ern), StringComparer.Ordinal);
 
     /// <summary>
     /// A file's path as the load file gives it: relative to the bag's <c>data/</c> folder, with Windows separators, as
