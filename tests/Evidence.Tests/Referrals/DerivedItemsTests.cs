@@ -98,6 +98,24 @@ public sealed class DerivedItemsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Build_ItemNumberedBeforeItWasStatedDerived_KeepsItsNumber_ButFollowsItsOriginal()
+    {
+        await BuildAsync();
+        var list = @case.Items[2].Id;
+        await slice.SendAsync(new AmendMetadata(list, new StatedMetadata { Generation = "derived", DerivedFrom = Statement, DerivedKind = "summary" },
+            "test: the list summarises the statement"));
+
+        var (_, items, entries) = await BuildAsync();
+
+        // A number once given is cited in filings: it never changes, even when the item turns out to be made from another.
+        Assert.Equal(["UKR-EVD-0001-0001", "UKR-EVD-0001-0003", "UKR-EVD-0001-0002"], items.Select(i => i.Ern));
+        Assert.Equal(("summary", "UKR-EVD-0001-0001", "UKR-EVD-0001-0001"), (items[1].DerivedKind, items[1].DerivedFromErn, items[1].Family));
+        var loadFile = Encoding.UTF8.GetString(entries.Single(e => e.Key.EndsWith("data/metadata/loadfile.dat", StringComparison.Ordinal)).Value);
+        Assert.Contains("þUKR-EVD-0001-0003þ\u0014þUKR-EVD-0001-0003þ\u0014þUKR-EVD-0001-0001þ\u0014þUKR-EVD-0001-0003þ", loadFile, StringComparison.Ordinal);
+        Assert.True((await VerifyAsync()).Clean);
+    }
+
+    [Fact]
     public async Task Build_DerivedItemWithoutItsOriginal_OriginalNumberedNotCarried_AndKeepsThatNumberLater()
     {
         var untagged = await slice.SendAsync(new IngestEvidence(slice.File("video-notes.txt", "not tagged to the incident"u8.ToArray()), "Investigator C"));
