@@ -396,10 +396,10 @@ internal sealed class BuildReferralPackageHandler(
     }
 
     /// <summary>
-    /// package --redacted-only: each item is given as its redaction. An item that is a redaction, or was made from one (the
-    /// translation of a redacted testimony), travels as it is; any other is replaced by the redactions made from it, and a
+    /// package --redacted-only: each item is given as its redaction. An item with redactions is replaced by them, and a
     /// redaction that was itself redacted by those made from it in turn, so that only the most redacted versions travel. An
-    /// item with no redaction refuses the whole package, naming it: a prosecutor's tool never sends an unredacted original
+    /// item without one travels as it is only if it is a redaction or was made from one (the translation of a redacted
+    /// testimony); any other refuses the whole package, naming it: a prosecutor's tool never sends an unredacted original
     /// in silence. Returns the items in the order they were collected, and for each redaction given, the original it replaces.
     /// </summary>
     private async Task<(List<EvidenceItem> Items, Dictionary<Guid, Guid> GivenInsteadOf)> RedactionsInsteadAsync(List<EvidenceItem> selected, CancellationToken cancellationToken)
@@ -417,19 +417,19 @@ internal sealed class BuildReferralPackageHandler(
         var unredacted = new List<Guid>();
         foreach (var item in selected)
         {
-            if (IsRedacted(item.Id))
-            {
-                kept.Add(item.Id);
-                continue;
-            }
+            // A redaction chosen itself is replaced too when it was redacted further: only the most redacted versions travel.
             var redactions = MostRedacted(item.Id, [item.Id]);
-            if (redactions.Count == 0)
-            {
-                unredacted.Add(item.Id);
-            }
             foreach (var redaction in redactions)
             {
                 givenInsteadOf.TryAdd(redaction, item.Id);
+            }
+            if (redactions.Count == 0 && IsRedacted(item.Id))
+            {
+                kept.Add(item.Id);
+            }
+            else if (redactions.Count == 0)
+            {
+                unredacted.Add(item.Id);
             }
         }
         if (unredacted.Count > 0)
@@ -437,6 +437,11 @@ internal sealed class BuildReferralPackageHandler(
             throw new InvalidRequestException($"Redacted copies only (--redacted-only): {unredacted.Count} item(s) have no redaction, and no original is sent " +
                                               $"in a redaction's place, so nothing was exported: {string.Join(", ", unredacted)}. Derive a redaction of each " +
                                               "(`evidence derive ID FILE --kind redaction`), or name only the items to send (--evidence).");
+        }
+        // A redaction both chosen and given for its original travels once, as the original's.
+        foreach (var redaction in givenInsteadOf.Keys)
+        {
+            kept.Remove(redaction);
         }
         var wanted = kept.Concat(givenInsteadOf.Keys).ToHashSet();
         var items = await db.EvidenceItems.AsNoTracking().Where(e => wanted.Contains(e.Id)).ToListAsync(cancellationToken);
