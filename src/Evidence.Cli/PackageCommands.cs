@@ -11,7 +11,7 @@ internal static class PackageCommands
     {
         var line = CommandLine.Parse(args,
             ["--incident", "--perpetrator", "--evidence", "--recipient", "--recipient-name", "--recipient-address", "--reference", "--out"],
-            ["--include-identities"]);
+            ["--include-identities", "--redacted-only"]);
         if (line.Positionals.Count > 1)
         {
             throw new UsageException($"package takes no words after it: '{line.Positionals[1]}'.");
@@ -25,7 +25,8 @@ internal static class PackageCommands
             line.Has("--include-identities"),
             line.Value("--recipient-name"),
             line.Value("--recipient-address"),
-            line.Value("--reference"));
+            line.Value("--reference"),
+            line.Has("--redacted-only"));
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var package = await session.SendAsync(request, cancellationToken);
         if (line.Has("--json"))

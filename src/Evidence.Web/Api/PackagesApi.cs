@@ -29,7 +29,8 @@ internal static class PackagesApi
         Guid? PerpetratorId = null,
         IReadOnlyList<Guid>? EvidenceIds = null,
         bool IncludeIdentities = false,
-        string? RecipientReference = null);
+        string? RecipientReference = null,
+        bool RedactedOnly = false);
 
     /// <summary>The package as the CLI's `package --json` prints it, without the server's file path.</summary>
     public sealed record PackageBuilt(Guid Id, string Sha256, int Items, long Bytes, string Download);
@@ -39,7 +40,7 @@ internal static class PackagesApi
         Storage.OwnerOnly.CreateFolder(settings.PackageFolder);
         var path = Path.Combine(settings.PackageFolder, $"{Guid.NewGuid()}.zip");
         var built = await mediator.Send(new BuildReferralPackage(request.IncidentId, request.Recipient, path, request.PerpetratorId,
-            request.EvidenceIds, request.IncludeIdentities, RecipientReference: request.RecipientReference), ct);
+            request.EvidenceIds, request.IncludeIdentities, RecipientReference: request.RecipientReference, RedactedOnly: request.RedactedOnly), ct);
         return new PackageBuilt(built.Id, built.Sha256, built.Items, built.Bytes, $"/api/packages/{built.Id}/download");
     }
 }

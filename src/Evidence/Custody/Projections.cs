@@ -173,17 +173,22 @@ internal static class Projections
             Value<ReferralPackage>("FileName", "file", p => p.FileName),
         ]));
 
-    // An item's number is given by the first package that exports it and kept: later exports repeat it.
+    // An item's number is given by the first package that exports it, or that numbers it as the original of an item it
+    // exports, and kept: later exports repeat it.
+    private static readonly Column<RegistrationNumber>[] NumberFacts =
+    [
+        EvidenceId<RegistrationNumber>("EvidenceId", r => Id(r.EvidenceId)),
+        Value<RegistrationNumber>("Ern", "ern", r => r.Ern),
+        new("Batch", r => Number(r.Batch), null, (_, d) => global::Evidence.Referrals.RegistrationNumbers.Parse(d.GetValueOrDefault("ern")) is { } ern ? Number(ern.Batch) : null),
+        new("Item", r => Number(r.Item), null, (_, d) => global::Evidence.Referrals.RegistrationNumbers.Parse(d.GetValueOrDefault("ern")) is { } ern ? Number(ern.Item) : null),
+        new("Suffix", r => r.Suffix, null, (_, d) => global::Evidence.Referrals.RegistrationNumbers.Parse(d.GetValueOrDefault("ern"))?.Suffix),
+        Value<RegistrationNumber>("PackageId", "package", r => Id(r.PackageId)),
+        Value<RegistrationNumber>("AssignedAtUtc", "at", r => Time(r.AssignedAtUtc)),
+    ];
+
     public static readonly Projection<RegistrationNumber> RegistrationNumbers = new("registration_numbers", db => db.RegistrationNumbers, r => Id(r.EvidenceId)!,
-        new Writer<RegistrationNumber>("Exported", (e, _) => Id(e.EvidenceId), Creates: true,
-        [
-            EvidenceId<RegistrationNumber>("EvidenceId", r => Id(r.EvidenceId)),
-            Value<RegistrationNumber>("Ern", "ern", r => r.Ern),
-            new("Batch", r => Number(r.Batch), null, (_, d) => ErnPart(d, 2)),
-            new("Item", r => Number(r.Item), null, (_, d) => ErnPart(d, 1)),
-            Value<RegistrationNumber>("PackageId", "package", r => Id(r.PackageId)),
-            Value<RegistrationNumber>("AssignedAtUtc", "at", r => Time(r.AssignedAtUtc)),
-        ], FirstOnly: true));
+        new Writer<RegistrationNumber>("Exported", (e, _) => Id(e.EvidenceId), Creates: true, NumberFacts, FirstOnly: true),
+        new Writer<RegistrationNumber>("Numbered", (e, _) => Id(e.EvidenceId), Creates: true, NumberFacts, FirstOnly: true));
 
     // What the investigator stated about an item for a court: one append-only version per statement, the first with the
     // item's Ingested event (items from before it have none), each later one with its MetadataAmended event.
@@ -255,10 +260,4 @@ internal static class Projections
             : string.Join(separator, values);
 
     private static string? MemberKey(string? caseId, string? member) => caseId is null || member is null ? null : $"{caseId}/{member}";
-
-    // UKR-EVD-0003-0012: the batch is the second part from the end, the item the last, both without leading zeros.
-    private static string? ErnPart(IReadOnlyDictionary<string, string> details, int fromEnd) =>
-        details.GetValueOrDefault("ern")?.Split('-') is { Length: >= 2 } parts && int.TryParse(parts[^fromEnd], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            ? Number(n)
-            : null;
 }

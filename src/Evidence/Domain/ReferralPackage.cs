@@ -39,8 +39,9 @@ public sealed class ReferralPackage
 
 /// <summary>
 /// An item's evidence registration number, ICC style: <c>&lt;SITUATION&gt;-&lt;ORG&gt;-&lt;batch&gt;-&lt;item&gt;</c>
-/// (UKR-EVD-0003-0012). Given the first time the item is packaged and kept for good, so every package and
-/// every filing that cites it uses the same number.
+/// (UKR-EVD-0003-0012), and for an item made from another (a translation, a redaction) the number of the item it was made
+/// from with a suffix (UKR-EVD-0003-0012-T01). Given the first time the item is packaged, or numbered as the original of
+/// a packaged item, and kept for good, so every package and every filing that cites it uses the same number.
 /// </summary>
 public sealed class RegistrationNumber
 {
@@ -49,7 +50,13 @@ public sealed class RegistrationNumber
     public int Batch { get; init; }
     public int Item { get; init; }
 
-    /// <summary>The package that first carried the item.</summary>
+    /// <summary>
+    /// Empty for an item numbered in its own right; for a derived item, what follows the batch and item of the family's
+    /// original: "T01", or "X01-T01" for the translation of a transcript (Batch and Item are then the original's).
+    /// </summary>
+    public string Suffix { get; init; } = "";
+
+    /// <summary>The package that first carried the item (or, for an original numbered for its derived item, that package).</summary>
     public Guid PackageId { get; init; }
     public DateTime AssignedAtUtc { get; init; }
 }

@@ -21,6 +21,8 @@ namespace Evidence.Referrals;
 /// (narrowed to one perpetrator or to named items when asked), with its metadata, custody proofs and
 /// signatures, as a zipped BagIt bag at <see cref="OutputPath"/>. Each item gets an <c>Exported</c> custody
 /// event and the package's SHA-256 is recorded; the zip appears only if that record commits.
+/// With <see cref="RedactedOnly"/>, each item is given as its redaction instead (docs/packages.md, "Redacted copies only"):
+/// an item with none refuses the package.
 /// </summary>
 [AllowedRoles(Role.Investigator, Role.Prosecutor)]
 public sealed record BuildReferralPackage(
@@ -32,7 +34,8 @@ public sealed record BuildReferralPackage(
     bool IncludeIdentities = false,
     string? RecipientName = null,
     string? RecipientAddress = null,
-    string? RecipientReference = null) : IRequest<PackageRecord>, IValidatedRequest, IRecordsDenial
+    string? RecipientReference = null,
+    bool RedactedOnly = false) : IRequest<PackageRecord>, IValidatedRequest, IRecordsDenial
 {
     public IEnumerable<string> Validate()
     {
@@ -98,11 +101,21 @@ internal sealed class BuildReferralPackageHandler(
             ?? throw new InvalidRequestException("The ledger is empty: there is no evidence to package.");
         var incident = await Access.Visibility.Incidents(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
             ?? throw new NotFoundException($"There is no incident {request.IncidentId}.");
-        var items = await SelectAsync(request, incident, cancellationToken);
+        var selected = await SelectAsync(request, incident, cancellationToken);
+        var (items, givenInsteadOf) = request.RedactedOnly ? await RedactionsInsteadAsync(selected, cancellationToken) : (selected, new Dictionary<Guid, Guid>());
         var ids = items.Select(i => i.Id).ToList();
+        var statements = await db.ItemMetadata.AsNoTracking().Where(m => ids.Contains(m.EvidenceId)).ToListAsync(cancellationToken);
+        var current = statements.GroupBy(m => m.EvidenceId).ToDictionary(g => g.Key, g => g.MaxBy(m => m.Version)!);
+        // What the derived items were made from, up to their originals, where the package does not carry it: numbered with
+        // them, so that a family has one number in every package (RegistrationNumbers).
+        var outside = await OriginalsOutsideAsync(ids, current, cancellationToken);
+        (items, var familyOf) = Families.Arrange(items, current);
+        ids = items.Select(i => i.Id).ToList();
 
+        // An item given as its redaction keeps the tags of its original: what it shows, of whom, for which element.
+        var tagged = ids.Concat(givenInsteadOf.Values).ToList();
         var tags = await db.EvidenceTags.AsNoTracking()
-            .Where(t => ids.Contains(t.EvidenceId) && t.RemovedAtUtc == null && (t.IncidentId == null || t.IncidentId == incident.Id))
+            .Where(t => tagged.Contains(t.EvidenceId) && t.RemovedAtUtc == null && (t.IncidentId == null || t.IncidentId == incident.Id))
             .ToListAsync(cancellationToken);
         var perpetratorIds = tags.Where(t => t.PerpetratorId is not null).Select(t => t.PerpetratorId!.Value).Distinct().ToList();
         var perpetrators = await db.Perpetrators.AsNoTracking().Where(p => perpetratorIds.Contains(p.Id)).OrderBy(p => p.Name).ToListAsync(cancellationToken);
@@ -122,10 +135,11 @@ internal sealed class BuildReferralPackageHandler(
             throw new UnavailableException($"Evidence item {late[0]} was recorded after the checkpoint this package was to prove against; nothing was exported. Try again.");
         }
 
-        var statements = await db.ItemMetadata.AsNoTracking().Where(m => ids.Contains(m.EvidenceId)).ToListAsync(cancellationToken);
-        await RefuseForgedRecordsAsync(checkpoint, incident, items, statements, tags, perpetrators, links, victims, cancellationToken);
+        await RefuseForgedRecordsAsync(checkpoint, incident, items, statements, tags, perpetrators, links, victims, outside, cancellationToken);
 
-        var erns = await RegistrationNumbers.AssignAsync(db, ids, packageId, settings.ErnPrefix, now.UtcDateTime, cancellationToken);
+        var statedFrom = current.Values.Concat(outside.Values.OfType<ItemMetadata>()).ToDictionary(m => m.EvidenceId);
+        var (erns, numbered) = await RegistrationNumbers.AssignAsync(db, ids, statedFrom, outside.Keys.ToHashSet(), packageId, settings.ErnPrefix, now.UtcDateTime,
+            cancellationToken);
         if (request.IncludeIdentities)
         {
             await VictimAccess.RequireRecordedAsync(db, ledger, actor.Value, victims.Where(v => v.ProtectedIdentity is not null).ToList(), cancellationToken);
@@ -133,9 +147,10 @@ internal sealed class BuildReferralPackageHandler(
         var identities = request.IncludeIdentities ? OpenIdentities(victims, packageId, recipient) : null;
         var seen = victims.Select(v => v.Code).ToHashSet(StringComparer.Ordinal);
         tags = tags.Select(t => t.VictimCode is null || seen.Contains(t.VictimCode) ? t : WithoutVictim(t)).ToList();
-        var current = statements.GroupBy(m => m.EvidenceId).ToDictionary(g => g.Key, g => g.MaxBy(m => m.Version)!);
+        tags = [.. tags.Where(t => ids.Contains(t.EvidenceId)),
+            .. givenInsteadOf.SelectMany(given => tags.Where(t => t.EvidenceId == given.Value).Select(t => Tag(t, given.Key, t.VictimCode)))];
         var metadata = new PackageMetadata(packageId, now, recipient, settings.OrganisationName, incident, items, current, erns, tags, perpetrators, links, victims,
-            checkpoint.Size, identities);
+            checkpoint.Size, identities, familyOf, givenInsteadOf) { RedactedOnly = request.RedactedOnly };
 
         var final = Path.GetFullPath(request.OutputPath);
         var partial = $"{final}.partial-{packageId:N}";
@@ -163,6 +178,11 @@ internal sealed class BuildReferralPackageHandler(
                 await bag.AddPayloadAsync("data/metadata/items.csv", metadata.ItemsCsv(), cancellationToken);
                 await bag.AddPayloadAsync("data/metadata/items.json", metadata.ItemsJson(), cancellationToken);
                 await bag.AddPayloadAsync("data/metadata/case.json", metadata.CaseJson(), cancellationToken);
+                await bag.AddPayloadAsync("data/metadata/loadfile.dat", metadata.LoadFileDat(), cancellationToken);
+                foreach (var (path, text) in metadata.ItemTexts)
+                {
+                    await bag.AddPayloadAsync(path, PackageMetadata.TextFileBytes(text), cancellationToken);
+                }
                 if (identities is not null)
                 {
                     await bag.AddPayloadAsync("data/metadata/identities.json", metadata.IdentitiesJson(), cancellationToken);
@@ -227,17 +247,26 @@ internal sealed class BuildReferralPackageHandler(
             unitOfWork.Record("Exported", item.Id, item.Sha256,
                 [new("package", packageId.ToString()), new("recipient", recipient.Name), new("ern", erns[item.Id]), new("at", Fact.Time(package.CreatedAtUtc))]);
         }
+        foreach (var number in numbered.Where(n => !ids.Contains(n.EvidenceId)))
+        {
+            // An original the package does not carry, numbered so that what was made from it is numbered from it: this event
+            // vouches for that row, as Exported does for the items carried.
+            unitOfWork.Record("Numbered", number.EvidenceId, null, Projections.RegistrationNumbers.Details("Numbered", number));
+        }
         unitOfWork.Record("PackageBuilt", null, packageSha256, Projections.Packages.Details("PackageBuilt", package));
         return new PackageRecord(packageId, final, packageSha256, items.Count, bytes);
     }
 
-    private static EvidenceTag WithoutVictim(EvidenceTag tag) => new()
+    private static EvidenceTag WithoutVictim(EvidenceTag tag) => Tag(tag, tag.EvidenceId, null);
+
+    /// <summary>A copy of a tag, as the package shows it: for another item (a redaction given instead of its original) or without its victim.</summary>
+    private static EvidenceTag Tag(EvidenceTag tag, Guid evidenceId, string? victimCode) => new()
     {
         Id = tag.Id,
-        EvidenceId = tag.EvidenceId,
+        EvidenceId = evidenceId,
         IncidentId = tag.IncidentId,
         PerpetratorId = tag.PerpetratorId,
-        VictimCode = null,
+        VictimCode = victimCode,
         Elements = tag.Elements,
         Note = tag.Note,
         TaggedAtUtc = tag.TaggedAtUtc,
@@ -251,9 +280,10 @@ internal sealed class BuildReferralPackageHandler(
     /// never from the columns beside them.
     /// </summary>
     private async Task RefuseForgedRecordsAsync(CheckpointRecord checkpoint, Incident incident, List<EvidenceItem> items, List<ItemMetadata> statements, List<EvidenceTag> tags,
-        List<Perpetrator> perpetrators, List<PerpetratorLink> links, List<Victim> victims, CancellationToken cancellationToken)
+        List<Perpetrator> perpetrators, List<PerpetratorLink> links, List<Victim> victims, Dictionary<Guid, ItemMetadata?> outside, CancellationToken cancellationToken)
     {
-        var ids = items.Select(i => i.Id).ToList();
+        // The originals outside the package lend it their numbers, statements and (given redacted) tags: they are held to their events too.
+        var ids = items.Select(i => i.Id).Concat(outside.Keys).ToList();
         var itemEvents = ledger.Proven(await db.CustodyEvents.AsNoTracking().Where(e => e.EvidenceId != null && ids.Contains(e.EvidenceId.Value)).ToListAsync(cancellationToken),
             checkpoint);
         string[] caseModel = ["IncidentCreated", "PerpetratorAdded", "PerpetratorsLinked", "VictimAdded"];
@@ -265,7 +295,7 @@ internal sealed class BuildReferralPackageHandler(
             checkpoint, cancellationToken);
         var numbers = await db.RegistrationNumbers.AsNoTracking().Where(r => ids.Contains(r.EvidenceId)).ToListAsync(cancellationToken);
         var findings = Projections.Items.Check(items, itemEvents)
-            .Concat(Projections.Metadata.Check(statements, itemEvents))
+            .Concat(Projections.Metadata.Check(statements.Concat(outside.Values.OfType<ItemMetadata>()), itemEvents))
             .Concat(Projections.RegistrationNumbers.Check(numbers, itemEvents))
             .Concat(Projections.Tags.Check(tags, itemEvents))
             .Concat(Projections.Incidents.Check([incident], caseModelEvents))
@@ -341,6 +371,107 @@ internal sealed class BuildReferralPackageHandler(
         var items = await db.EvidenceItems.AsNoTracking().Where(e => selected.Contains(e.Id)).ToListAsync(cancellationToken);
         // Numbered in the order they were collected, so a batch reads like the investigation did.
         return items.OrderBy(i => i.IngestedAtUtc).ThenBy(i => i.Id).ToList();
+    }
+
+    /// <summary>
+    /// The items the package's derived items were made from, directly or through others, that it does not carry, with their
+    /// statements in force (null for an item that has none).
+    /// </summary>
+    private async Task<Dictionary<Guid, ItemMetadata?>> OriginalsOutsideAsync(List<Guid> ids, Dictionary<Guid, ItemMetadata> current, CancellationToken cancellationToken)
+    {
+        var outside = new Dictionary<Guid, ItemMetadata?>();
+        var next = ids.Select(id => Families.MadeFrom(current, id)).OfType<Guid>().Where(id => !ids.Contains(id)).Distinct().ToList();
+        while (next.Count > 0)
+        {
+            var found = await db.EvidenceItems.AsNoTracking().Where(e => next.Contains(e.Id)).Select(e => e.Id).ToListAsync(cancellationToken);
+            var stated = await Metadata.Statements.Current(db).AsNoTracking().Where(m => found.Contains(m.EvidenceId)).ToDictionaryAsync(m => m.EvidenceId, cancellationToken);
+            foreach (var id in found)
+            {
+                outside[id] = stated.GetValueOrDefault(id);
+            }
+            // Up the chain (a translation of a transcript of a video), stopping at what is known: a circle ends here too.
+            next = stated.Keys.Select(id => Families.MadeFrom(stated, id)).OfType<Guid>().Where(id => !ids.Contains(id) && !outside.ContainsKey(id)).Distinct().ToList();
+        }
+        return outside;
+    }
+
+    /// <summary>
+    /// package --redacted-only: each item is given as its redaction. An item with redactions is replaced by them, and a
+    /// redaction that was itself redacted by those made from it in turn, so that only the most redacted versions travel. An
+    /// item without one travels as it is only if it is a redaction or was made from one (the translation of a redacted
+    /// testimony); any other refuses the whole package, naming it: a prosecutor's tool never sends an unredacted original
+    /// in silence. Returns the items in the order they were collected, and for each redaction given, the original it replaces.
+    /// </summary>
+    private async Task<(List<EvidenceItem> Items, Dictionary<Guid, Guid> GivenInsteadOf)> RedactionsInsteadAsync(List<EvidenceItem> selected, CancellationToken cancellationToken)
+    {
+        var derived = await Metadata.Statements.Current(db).AsNoTracking().Where(m => m.Generation == ItemGeneration.Derived && m.DerivedFrom != null)
+            .Select(m => new { m.EvidenceId, From = m.DerivedFrom!.Value, m.DerivedKind }).ToListAsync(cancellationToken);
+        var madeFrom = derived.ToDictionary(d => d.EvidenceId);
+        var redactionIds = derived.Where(d => d.DerivedKind == DerivedKind.Redaction).Select(d => d.EvidenceId).ToList();
+        // Only a redaction the requester may see can be sent in an original's place.
+        var visible = (await Access.Visibility.Evidence(db, actor.Value).Where(e => redactionIds.Contains(e.Id)).Select(e => e.Id).ToListAsync(cancellationToken)).ToHashSet();
+        var redactionsOf = derived.Where(d => visible.Contains(d.EvidenceId)).OrderBy(d => d.EvidenceId).ToLookup(d => d.From, d => d.EvidenceId);
+
+        var kept = new List<Guid>();
+        var givenInsteadOf = new Dictionary<Guid, Guid>();
+        var unredacted = new List<Guid>();
+        foreach (var item in selected)
+        {
+            // A redaction chosen itself is replaced too when it was redacted further: only the most redacted versions travel.
+            var redactions = MostRedacted(item.Id, [item.Id]);
+            foreach (var redaction in redactions)
+            {
+                givenInsteadOf.TryAdd(redaction, item.Id);
+            }
+            if (redactions.Count == 0 && IsRedacted(item.Id))
+            {
+                kept.Add(item.Id);
+            }
+            else if (redactions.Count == 0)
+            {
+                unredacted.Add(item.Id);
+            }
+        }
+        if (unredacted.Count > 0)
+        {
+            throw new InvalidRequestException($"Redacted copies only (--redacted-only): {unredacted.Count} item(s) have no redaction, and no original is sent " +
+                                              $"in a redaction's place, so nothing was exported: {string.Join(", ", unredacted)}. Derive a redaction of each " +
+                                              "(`evidence derive ID FILE --kind redaction`), or name only the items to send (--evidence).");
+        }
+        // A redaction both chosen and given for its original travels once, as the original's.
+        foreach (var redaction in givenInsteadOf.Keys)
+        {
+            kept.Remove(redaction);
+        }
+        var wanted = kept.Concat(givenInsteadOf.Keys).ToHashSet();
+        var items = await db.EvidenceItems.AsNoTracking().Where(e => wanted.Contains(e.Id)).ToListAsync(cancellationToken);
+        return (items.OrderBy(i => i.IngestedAtUtc).ThenBy(i => i.Id).ToList(), givenInsteadOf);
+
+        // A redaction, or made from one (directly or through other derived items).
+        bool IsRedacted(Guid id)
+        {
+            var seen = new HashSet<Guid>();
+            while (seen.Add(id) && madeFrom.TryGetValue(id, out var made))
+            {
+                if (made.DerivedKind == DerivedKind.Redaction)
+                {
+                    return true;
+                }
+                id = made.From;
+            }
+            return false;
+        }
+
+        List<Guid> MostRedacted(Guid id, HashSet<Guid> seen)
+        {
+            var found = new List<Guid>();
+            foreach (var redaction in redactionsOf[id].Where(r => madeFrom[r].DerivedKind == DerivedKind.Redaction && seen.Add(r)))
+            {
+                var further = MostRedacted(redaction, seen);
+                found.AddRange(further.Count == 0 ? [redaction] : further);
+            }
+            return found;
+        }
     }
 
     private Dictionary<string, VictimIdentity> OpenIdentities(List<Victim> victims, Guid packageId, Recipient recipient)

@@ -41,6 +41,11 @@ internal static class CoverReport
         html.Append(m.Identities is null
             ? "<p>Child victims appear by pseudonym code only (V-0001, ...). Their identities stay with the sender and are released only on request, as a recorded act.</p>\n"
             : "<p class=\"warning\">This package contains the identities of child victims (<code>metadata/identities.json</code>), released for this package as recorded custody events. Protect it under Rome Statute article 68(1).</p>\n");
+        if (m.RedactedOnly)
+        {
+            html.Append("<p>Redacted copies only: each item is given as its redaction, never as its original. The column <em>Made from</em> names the " +
+                        "original each redaction is given instead of; the originals stay with the sender.</p>\n");
+        }
 
         html.Append(CultureInfo.InvariantCulture, $"<h2>Incident</h2>\n<p><strong>{E(m.Incident.Title)}</strong>, {E(m.Incident.Place)}{(m.Incident.Region is { } region ? ", " + E(region) : "")}, " +
                                                   $"{E(m.Incident.PeriodFrom)}{(m.Incident.PeriodTo is { } to ? " to " + E(to) : "")}. Qualified under {E(string.Join(", ", m.Incident.Articles))}.</p>\n");
@@ -49,14 +54,16 @@ internal static class CoverReport
             html.Append(CultureInfo.InvariantCulture, $"<p>{Prose(description)}</p>\n");
         }
 
-        html.Append("<h2>Evidence</h2>\n<table>\n<tr><th>ERN</th><th>Title</th><th>Captured</th><th>Type</th><th>Collector</th><th>Victims</th><th>Elements</th><th>Provenance</th><th>SHA-256</th></tr>\n");
+        html.Append("<h2>Evidence</h2>\n<table>\n<tr><th>ERN</th><th>Title</th><th>Captured</th><th>Type</th><th>Collector</th><th>Made from</th><th>Victims</th><th>Elements</th><th>Provenance</th><th>SHA-256</th></tr>\n");
         foreach (var i in m.Items)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td><code>{E(i.Ern)}</code></td><td>{E(i.Title)}</td><td>{E(i.Date ?? "unknown")}</td><td>{E(i.Type)}</td><td>{E(i.Author)}</td>" +
+                $"<tr><td><code>{E(i.Ern)}</code></td><td>{E(i.Title)}</td><td>{E(i.Date ?? "unknown")}</td><td>{E(i.Type)}</td><td>{E(i.Author)}</td><td>{MadeFrom(m, i)}</td>" +
                 $"<td>{E(string.Join(", ", i.Victims))}</td><td>{E(string.Join(", ", i.Elements))}</td><td>{Provenance(i)}</td><td><code>{E(i.Sha256)}</code></td></tr>\n");
         }
-        html.Append("</table>\n");
+        html.Append("</table>\n<p>Each item made from another (a translation, transcript, redaction, summary or OCR text) follows the item it was made from, " +
+                    "and its ERN is that item's with a suffix: T translation, X transcript, R redaction, S summary, O OCR text, D derived of an unstated kind. " +
+                    "<code>metadata/loadfile.dat</code> is a Concordance load file of the same rows for review platforms; its paths are relative to <code>data/</code>.</p>\n");
 
         html.Append("<h2>By perpetrator</h2>\n");
         if (m.Perpetrators.Count == 0)
@@ -130,6 +137,24 @@ internal static class CoverReport
 
     /// <summary>As <see cref="E"/>, for text of several lines.</summary>
     private static string Prose(string value) => WebUtility.HtmlEncode(Display.Lines(value));
+
+    // What a derived item was made from, and whether that item travels in this package.
+    private static string MadeFrom(PackageMetadata m, PackageItem i)
+    {
+        if (i.GivenInsteadOf is { } original)
+        {
+            return $"redaction given instead of <code>{E(original)}</code>";
+        }
+        if (i.DerivedFrom is null)
+        {
+            return "";
+        }
+        var kind = E(i.DerivedKind ?? "derived");
+        var from = i.DerivedFromErn ?? i.DerivedFrom.Value.ToString();
+        return m.Items.Any(other => other.EvidenceId == i.DerivedFrom)
+            ? $"{kind} of <code>{E(from)}</code>"
+            : $"{kind} of <code>{E(from)}</code>, which is not in this package";
+    }
 
     // What the file says about itself and what was stated for it, in one cell: the C2PA verdict, the file's own capture
     // time and GPS, the statement's generation and language, and every warning where the two disagree.

@@ -49,7 +49,15 @@ public sealed record PackageItem(
     IReadOnlyList<string>? Warnings = null,
     string? C2pa = null,
     IReadOnlyList<string>? C2paFailures = null,
-    string? C2paSigner = null);
+    string? C2paSigner = null,
+    // Since the load file (issue 17): what a derived item is and the number of the item it was made from, the family it
+    // belongs to in this package (the ERN of the family's first item), the extracted text's file, and, in a redacted-only
+    // package, the ERN of the original this redaction is given instead of.
+    string? DerivedKind = null,
+    string? DerivedFromErn = null,
+    string? Family = null,
+    string? TextFile = null,
+    string? GivenInsteadOf = null);
 
 /// <summary>
 /// Everything the package says about its evidence, built once from the database and written as items.csv,
@@ -64,11 +72,12 @@ internal sealed class PackageMetadata
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly Dictionary<Guid, string> files;
+    private readonly Dictionary<Guid, string> texts;
 
     public PackageMetadata(Guid packageId, DateTimeOffset createdAt, Recipient recipient, string organisation, Incident incident,
         IReadOnlyList<EvidenceItem> items, IReadOnlyDictionary<Guid, ItemMetadata> statements, IReadOnlyDictionary<Guid, string> erns, IReadOnlyList<EvidenceTag> tags,
         IReadOnlyList<Perpetrator> perpetrators, IReadOnlyList<PerpetratorLink> links, IReadOnlyList<Victim> victims, long checkpointSize,
-        IReadOnlyDictionary<string, VictimIdentity>? identities)
+        IReadOnlyDictionary<string, VictimIdentity>? identities, IReadOnlyDictionary<Guid, Guid> families, IReadOnlyDictionary<Guid, Guid> givenInsteadOf)
     {
         PackageId = packageId;
         CreatedAt = createdAt;
@@ -81,6 +90,9 @@ internal sealed class PackageMetadata
         CheckpointSize = checkpointSize;
         Identities = identities;
         files = items.ToDictionary(i => i.Id, i => BagNames.EvidenceFile(erns[i.Id], i.OriginalName));
+        // The text Evidence extracted for search travels beside the item, so that the recipient's platform searches the same words.
+        texts = items.Where(i => !string.IsNullOrEmpty(i.ExtractedText)).ToDictionary(i => i.Id, i => $"data/text/{erns[i.Id]}.txt");
+        ItemTexts = items.Where(i => texts.ContainsKey(i.Id)).Select(i => (texts[i.Id], i.ExtractedText!)).ToList();
         var names = perpetrators.ToDictionary(p => p.Id, p => p.Name);
         Items = items.Select(item =>
         {
@@ -126,7 +138,12 @@ internal sealed class PackageMetadata
                 file?.Warnings(item.CapturedAt, stated) ?? [],
                 file?.C2pa?.State,
                 file?.C2pa?.Failures ?? [],
-                file?.C2pa?.Signer);
+                file?.C2pa?.Signer,
+                Metadata.StatedMetadata.Word(stated?.DerivedKind),
+                stated?.DerivedFrom is { } from ? erns.GetValueOrDefault(from) : null,
+                erns[families[item.Id]],
+                texts.GetValueOrDefault(item.Id),
+                givenInsteadOf.TryGetValue(item.Id, out var original) ? erns.GetValueOrDefault(original) : null);
         }).ToList();
         var ernOf = Items.ToDictionary(i => i.EvidenceId, i => i.Ern);
         var matrix = ElementsMatrix.For(incident, tags.Where(t => t.IncidentId == incident.Id).Select(t => (t.EvidenceId, (IEnumerable<string>)t.Elements)));
@@ -147,12 +164,24 @@ internal sealed class PackageMetadata
     public long CheckpointSize { get; }
     public IReadOnlyDictionary<string, VictimIdentity>? Identities { get; }
 
+    /// <summary>Each extracted text file of the package (data/text/&lt;ERN&gt;.txt) and its text.</summary>
+    public IReadOnlyList<(string File, string Text)> ItemTexts { get; }
+
+    /// <summary>Whether the package gives redactions instead of originals (package --redacted-only).</summary>
+    public bool RedactedOnly { get; init; }
+
     public string Description =>
-        $"Referral package for {Recipient.Name} ({Recipient.Purpose}): {Items.Count} items on incident \"{Incident.Title}\", from {Organisation}.";
+        $"Referral package for {Recipient.Name} ({Recipient.Purpose}): {Items.Count} items on incident \"{Incident.Title}\"{(RedactedOnly ? ", redacted copies only" : "")}, from {Organisation}.";
 
     public string FileOf(Guid evidenceId) => files[evidenceId];
 
     public string ItemsJson() => JsonSerializer.Serialize(Items, Json);
+
+    /// <summary>The Concordance DAT load file (LoadFile.cs).</summary>
+    public byte[] LoadFileDat() => LoadFile.Write(Items);
+
+    /// <summary>An extracted text as its file in the bag: UTF-8 with a byte order mark, read by review platforms as the load file is.</summary>
+    public static byte[] TextFileBytes(string text) => Encoding.UTF8.GetBytes("\uFEFF" + text);
 
     /// <summary>RFC 4180 CSV, UTF-8 with a byte order mark so that spreadsheet programs read Cyrillic correctly.</summary>
     public byte[] ItemsCsv()
@@ -160,7 +189,8 @@ internal sealed class PackageMetadata
         var csv = new StringBuilder("\uFEFF");
         csv.Append("ERN,Title,Date,Type,Author,Source,Language,Confidentiality,SHA-256,Size,Original name,Incident,Perpetrators,Victims,Elements,Evidence id,File,Ingested at," +
                    "Place,Latitude,Longitude,Generation,Original held at,Derived from,Source URL,Retrieved at,Device,Consent,Consent scope,Willing to testify," +
-                   "File captured at,File latitude,File longitude,File device,File metadata,Warnings,C2PA,C2PA failures,C2PA signer\r\n");
+                   "File captured at,File latitude,File longitude,File device,File metadata,Warnings,C2PA,C2PA failures,C2PA signer," +
+                   "Derived kind,Derived from ERN,Family,Text file,Given instead of\r\n");
         foreach (var i in Items)
         {
             csv.AppendJoin(',', new[]
@@ -172,6 +202,7 @@ internal sealed class PackageMetadata
                 i.Consent, i.ConsentScope, i.WillingToTestify is { } willing ? (willing ? "yes" : "no") : null,
                 i.FileCapturedAt, Number(i.FileLatitude), Number(i.FileLongitude), i.FileDevice, i.FileMetadata, string.Join("; ", i.Warnings ?? []),
                 i.C2pa, string.Join("; ", i.C2paFailures ?? []), i.C2paSigner,
+                i.DerivedKind, i.DerivedFromErn, i.Family, i.TextFile, i.GivenInsteadOf,
             }.Select(Cell)).Append("\r\n");
         }
         return Encoding.UTF8.GetBytes(csv.ToString());
@@ -189,6 +220,9 @@ internal sealed class PackageMetadata
             recipient = new { kind = Recipient.Kind.ToString().ToLowerInvariant(), name = Recipient.Name, address = Recipient.Address, reference = Recipient.Reference },
             checkpointSize = CheckpointSize,
             identities = Identities is null ? "pseudonyms only" : "included in identities.json",
+            // Which items were given as a redaction instead of their original: items.json's givenInsteadOf names each original.
+            redactedOnly = RedactedOnly,
+            givenRedacted = Items.Where(i => i.GivenInsteadOf is not null).Select(i => new { ern = i.Ern, insteadOf = i.GivenInsteadOf }),
         },
         incident = new
         {

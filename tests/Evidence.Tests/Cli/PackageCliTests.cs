@@ -81,6 +81,32 @@ public sealed class PackageCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Package_RedactedOnly_ExitTwoWithoutARedaction_ThenTheRedactionTravelsNumberedFromItsOriginal()
+    {
+        var incident = (await JsonAsync("incident", "add", "--title", "Transfer", "--kind", "deportation", "--from", "2022-10", "--place", "Kherson",
+            "--article", "8(2)(a)(vii)-1")).GetProperty("id").GetString()!;
+        var original = (await JsonAsync("ingest", home.File("order.txt", "Order on the evacuation of pupils"u8.ToArray()), "--collector", "A"))[0].GetProperty("id").GetString()!;
+        await JsonAsync("tag", original, "--incident", incident);
+        var refusedZip = Path.Combine(home.Path, "refused.zip");
+        var zip = Path.Combine(home.Path, "redacted.zip");
+
+        var refused = await Run.CliAsync(Home, "package", "--incident", incident, "--recipient", "icc", "--out", refusedZip, "--redacted-only");
+        await JsonAsync("derive", original, home.File("order-redacted.txt", "Order on the evacuation of [REDACTED]"u8.ToArray()), "--kind", "redaction",
+            "--collector", "B");
+        var package = await JsonAsync("package", "--incident", incident, "--recipient", "icc", "--out", zip, "--redacted-only");
+
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains("(--redacted-only): 1 item(s) have no redaction", refused.Err, StringComparison.Ordinal);
+        Assert.Contains(original, refused.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(refusedZip));
+        Assert.Equal(1, package.GetProperty("items").GetInt32());
+        var names = Referrals.PackageZip.Read(zip).Keys.Select(k => k[(k.IndexOf('/') + 1)..]).ToList();
+        Assert.Contains("data/evidence/UKR-EVD-0001-0001-R01_order-redacted.txt", names);
+        Assert.DoesNotContain(names, n => n.StartsWith("data/evidence/UKR-EVD-0001-0001_", StringComparison.Ordinal));
+        Assert.Equal(0, (await Run.CliAsync(Home, "verify")).Exit);
+    }
+
+    [Fact]
     public async Task VerifyPackage_NoKeyOrCa_ExitOneSignerNotPinnedShowingTheClaimedKey()
     {
         var incident = await IncidentWithEvidenceAsync();

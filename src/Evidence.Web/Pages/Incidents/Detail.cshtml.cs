@@ -16,6 +16,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     [BindProperty] public RecipientKind Office { get; set; }
     [BindProperty] public RecipientKind Recipient { get; set; }
     [BindProperty] public bool IncludeIdentities { get; set; }
+    [BindProperty] public bool RedactedOnly { get; set; }
 
     public ElementsMatrix? Matrix { get; private set; }
     public IncidentSummary? Summary { get; private set; }
@@ -48,7 +49,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     {
         try
         {
-            var built = await PackagesApi.BuildAsync(new PackagesApi.PackageRequest(Id, Recipient, IncludeIdentities: IncludeIdentities), Mediator, settings, cancellationToken);
+            var built = await PackagesApi.BuildAsync(new PackagesApi.PackageRequest(Id, Recipient, IncludeIdentities: IncludeIdentities, RedactedOnly: RedactedOnly), Mediator, settings, cancellationToken);
             // Redirect after the post, so reloading the page never requests a second package.
             return Redirect($"/incidents/{Id}?built={built.Id}");
         }

@@ -26,7 +26,9 @@ internal sealed class RegistrationNumberConfiguration : IEntityTypeConfiguration
         builder.Property(r => r.Ern).HasMaxLength(64);
         // Two packages built at once cannot hand out the same number: the second commit fails and nothing of it is kept.
         builder.HasIndex(r => r.Ern).IsUnique();
-        builder.HasIndex(r => new { r.Batch, r.Item }).IsUnique();
+        builder.Property(r => r.Suffix).HasMaxLength(40).HasDefaultValue("");
+        // A derived item shares its original's batch and item and differs by its suffix.
+        builder.HasIndex(r => new { r.Batch, r.Item, r.Suffix }).IsUnique();
         builder.HasOne<EvidenceItem>().WithMany().HasForeignKey(r => r.EvidenceId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<ReferralPackage>().WithMany().HasForeignKey(r => r.PackageId).OnDelete(DeleteBehavior.Restrict);
     }

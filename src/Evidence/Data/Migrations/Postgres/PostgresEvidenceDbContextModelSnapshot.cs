@@ -642,6 +642,13 @@ namespace Evidence.Data.Migrations.Postgres
                     b.Property<Guid>("PackageId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Suffix")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasDefaultValue("");
+
                     b.HasKey("EvidenceId");
 
                     b.HasIndex("Ern")
@@ -649,7 +656,7 @@ namespace Evidence.Data.Migrations.Postgres
 
                     b.HasIndex("PackageId");
 
-                    b.HasIndex("Batch", "Item")
+                    b.HasIndex("Batch", "Item", "Suffix")
                         .IsUnique();
 
                     b.ToTable("registration_numbers", (string)null);

@@ -634,6 +634,13 @@ namespace Evidence.Data.Migrations.Sqlite
                     b.Property<Guid>("PackageId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Suffix")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
+
                     b.HasKey("EvidenceId");
 
                     b.HasIndex("Ern")
@@ -641,7 +648,7 @@ namespace Evidence.Data.Migrations.Sqlite
 
                     b.HasIndex("PackageId");
 
-                    b.HasIndex("Batch", "Item")
+                    b.HasIndex("Batch", "Item", "Suffix")
                         .IsUnique();
 
                     b.ToTable("registration_numbers", (string)null);
