@@ -161,6 +161,7 @@ public sealed class CliTests : IDisposable
         var translation = items["testimony-witness-W-030-en.txt"];
         Assert.Equal(("derived", "en"), (translation.GetProperty("generation").GetString(), translation.GetProperty("language").GetString()));
         Assert.Equal(items["testimony-witness-W-030-uk.txt"].GetProperty("evidenceId").GetString(), translation.GetProperty("derivedFrom").GetString());
+        Assert.Equal(items["testimony-witness-W-030-uk.txt"].GetProperty("ern").GetString() + "-T01", translation.GetProperty("ern").GetString());
 
         var again = await RunAsync("demo");
         Assert.Equal(2, again.Exit);
