@@ -5,8 +5,8 @@ using Evidence.Viewing;
 namespace Evidence.Cli;
 
 /// <summary>
-/// `show ID [--json]`: one item with its hashes, what was stated about it (and every earlier statement), its tags and its
-/// custody history; the JSON is <c>GET /api/evidence/{id}</c>'s. `amend ID --FIELD VALUE... --reason TEXT` states it anew.
+/// `show ID [--json]`: one item with its hashes, what was stated about it (and every earlier statement), what the file
+/// says about itself, the items derived from it, its tags and its custody history; the JSON is <c>GET /api/evidence/{id}</c>'s. `amend ID --FIELD VALUE... --reason TEXT` states it anew.
 /// </summary>
 internal static class ShowCommand
 {
@@ -32,6 +32,28 @@ internal static class ShowCommand
             {
                 await app.Out.WriteLineAsync($"    {name,-20} {Text.Display.Text(value)}");
             }
+        }
+        if (item.Provenance is { } provenance)
+        {
+            var exif = provenance.Exif;
+            await app.Out.WriteLineAsync($"  the file says (read at intake): metadata {exif.State}" +
+                                         $"{(exif.CapturedAt is { } fileTime ? ", captured " + fileTime : "")}" +
+                                         $"{(exif is { Latitude: { } lat, Longitude: { } lon } ? FormattableString.Invariant($", GPS {lat},{lon}") : "")}" +
+                                         $"{((exif.Make ?? exif.Model) is not null ? ", device " + Text.Display.Text($"{exif.Make} {exif.Model}".Trim()) : "")}");
+            if (provenance.C2pa is { } c2pa)
+            {
+                await app.Out.WriteLineAsync($"  C2PA {c2pa.State}{(c2pa.Failures.Count > 0 ? " (" + string.Join(", ", c2pa.Failures) + ")" : "")}" +
+                                             $"{(c2pa.Signer is { } signer ? ", signed by " + Text.Display.Text(signer) + (c2pa.Trusted ? " (trusted)" : " (untrusted signer)") : "")}");
+            }
+            foreach (var warning in provenance.Warnings)
+            {
+                await app.Out.WriteLineAsync($"  WARNING: {Text.Display.Text(warning)}");
+            }
+        }
+        foreach (var derived in item.Derived)
+        {
+            await app.Out.WriteLineAsync($"  derived {derived.Id}  {derived.Kind ?? "(kind not stated)"}{(derived.Languages.Count > 0 ? " " + string.Join(' ', derived.Languages) : "")}" +
+                                         $"{(derived.OriginalName is { } name ? "  " + Text.Display.Text(name) : "")}");
         }
         foreach (var tag in item.Tags)
         {

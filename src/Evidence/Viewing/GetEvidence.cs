@@ -35,6 +35,7 @@ public sealed record EvidenceDetail(
     IReadOnlyList<ItemMetadataView> MetadataHistory,
     ProvenanceView? Provenance,
     IReadOnlyList<TagView> Tags,
+    IReadOnlyList<DerivedItemView> Derived,
     IReadOnlyList<CustodyEventView> Custody)
 {
     // What is stated now, at the top level of the item as courts' metadata lists have it; every version in the history.
@@ -60,6 +61,12 @@ public sealed record EvidenceDetail(
 /// Withheld from auditors: a GPS position can say where a child was.
 /// </summary>
 public sealed record ProvenanceView(C2paVerdict? C2pa, ExifFacts Exif, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// An item made from this one (a translation, a transcript, a redaction...) as its statement in force says, and as far as
+/// the reader may see it. Its own page has the rest.
+/// </summary>
+public sealed record DerivedItemView(Guid Id, string? Kind, IReadOnlyList<string> Languages, string? OriginalName, DateTime IngestedAtUtc);
 
 public sealed record TagView(Guid Id, Guid? IncidentId, Guid? PerpetratorId, string? VictimCode, IReadOnlyList<string> Elements, string? Note, string TaggedBy, DateTime TaggedAtUtc);
 
@@ -87,12 +94,17 @@ internal sealed class GetEvidenceHandler(EvidenceDbContext db, CurrentActor acto
         }
         var statements = await db.ItemMetadata.AsNoTracking().Where(m => m.EvidenceId == item.Id).OrderBy(m => m.Version).ToListAsync(cancellationToken);
         var history = statements.Select(m => ItemMetadataView.Of(m, withText: !auditor)).ToList();
+        // Only items the reader may see: a strictly confidential translation stays unknown outside its case.
+        var derived = await Statements.Current(db).AsNoTracking().Where(m => m.DerivedFrom == item.Id)
+            .Join(Visibility.Evidence(db, actor.Value), m => m.EvidenceId, e => e.Id, (m, e) => new { e.Id, m.DerivedKind, m.Languages, e.OriginalName, e.IngestedAtUtc })
+            .OrderBy(d => d.IngestedAtUtc).ThenBy(d => d.Id).ToListAsync(cancellationToken);
         return new EvidenceDetail(item.Id, item.Sha256, item.Size, item.MediaType,
             auditor ? null : item.OriginalName, item.Collector, auditor ? null : item.Source, item.CapturedAt,
             item.IngestedAtUtc, item.IngestedBy, item.DuplicateOf, ern, history.LastOrDefault(), history,
             auditor || FileProvenance.FromJson(item.Provenance) is not { } provenance ? null
                 : new ProvenanceView(provenance.C2pa, provenance.Exif, provenance.Warnings(item.CapturedAt, statements.LastOrDefault())),
             tags.Select(t => new TagView(t.Id, t.IncidentId, t.PerpetratorId, t.VictimCode is { } code && seen.Contains(code) ? code : null, t.Elements, auditor ? null : t.Note, t.TaggedBy, t.TaggedAtUtc)).ToList(),
+            derived.Select(d => new DerivedItemView(d.Id, StatedMetadata.Word(d.DerivedKind), d.Languages?.Split(' ') ?? [], auditor ? null : d.OriginalName, d.IngestedAtUtc)).ToList(),
             // Event details never hold content or identities (names and notes are recorded by hash), so everyone sees them whole.
             events.Select(e => new CustodyEventView(e.Sequence, e.OccurredAtUtc, e.Actor, e.Role, e.Action, e.Sha256, details[e.Sequence])).ToList());
     }

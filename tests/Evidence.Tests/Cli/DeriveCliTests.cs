@@ -26,6 +26,12 @@ public sealed class DeriveCliTests : IDisposable
         Assert.True(derived.Exit == 0, derived.Err);
         Assert.Equal(("derived", original, "translation", "en"), (shown.GetProperty("generation").GetString(), shown.GetProperty("derivedFrom").GetString(),
             shown.GetProperty("derivedKind").GetString(), shown.GetProperty("languages")[0].GetString()));
+        // The original lists what was made from it, in its JSON and in its text.
+        var originalShown = JsonDocument.Parse((await Run.CliAsync(Home, "show", original, "--json")).Out).RootElement;
+        var listed = Assert.Single(originalShown.GetProperty("derived").EnumerateArray());
+        Assert.Equal((shown.GetProperty("id").GetString(), "translation", "en", "statement-en.txt"), (listed.GetProperty("id").GetString(),
+            listed.GetProperty("kind").GetString(), listed.GetProperty("languages")[0].GetString(), listed.GetProperty("originalName").GetString()));
+        Assert.Contains($"derived {shown.GetProperty("id").GetString()}  translation en  statement-en.txt", (await Run.CliAsync(Home, "show", original)).Out, StringComparison.Ordinal);
         Assert.Equal(2, badKind.Exit);
         Assert.Contains("kind must be translation, transcript, redaction, summary or ocr", badKind.Err, StringComparison.Ordinal);
         Assert.Equal(2, unknown.Exit);

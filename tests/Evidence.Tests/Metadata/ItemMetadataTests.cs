@@ -235,6 +235,35 @@ public sealed class ItemMetadataTests : IAsyncLifetime
         await Assert.ThrowsAsync<InvalidRequestException>(() => slice.SendAsync(new Evidence.Search.SearchEvidence(Place: new string('x', 201))));
     }
 
+    /// <summary>An original lists the items derived from it, but only those its reader may see: a strictly confidential
+    /// translation in a case stays unknown to an investigator outside it, and an auditor sees no name.</summary>
+    [Fact]
+    public async Task Original_ListsItsDerivedItems_OnlyThoseTheReaderMaySee()
+    {
+        var caseId = await slice.SendAsync(new CreateCase("Kherson"));
+        await slice.SendAsync(new AddCaseMember(caseId, "colleague"));
+        var incident = await slice.SendAsync(new CreateIncident("Transfer", IncidentKind.Deportation, "2022-10", "Kherson", ["8(2)(a)(vii)-1"], CaseId: caseId));
+        var original = await IngestAsync("w017-uk.txt", new StatedMetadata { Languages = ["uk"] });
+        var open = await IngestAsync("w017-en.txt", new StatedMetadata { Generation = "derived", DerivedFrom = original.Id, DerivedKind = "translation", Languages = ["en"] });
+        var sealedItem = await IngestAsync("w017-redacted.txt",
+            new StatedMetadata { Generation = "derived", DerivedFrom = original.Id, DerivedKind = "redaction", Confidentiality = "strictly-confidential" });
+        foreach (var id in new[] { original.Id, open.Id, sealedItem.Id })
+        {
+            await slice.SendAsync(new TagEvidence(id, incident));
+        }
+
+        var forCreator = (await slice.SendAsync(new GetEvidence(original.Id))).Derived;
+        var forColleague = (await slice.SendAsync(new GetEvidence(original.Id), Role.Investigator, "colleague")).Derived;
+        var forAuditor = (await slice.SendAsync(new GetEvidence(original.Id), Role.Auditor, "auditor")).Derived;
+
+        Assert.Equal([(open.Id, "translation"), (sealedItem.Id, "redaction")], forCreator.Select(d => (d.Id, d.Kind!)));
+        Assert.Equal([open.Id], forColleague.Select(d => d.Id));
+        Assert.All(forAuditor, d => Assert.Null(d.OriginalName));
+        // Amended to an original, it is no longer listed as made from this item.
+        await slice.SendAsync(new AmendMetadata(open.Id, new StatedMetadata { Generation = "original" }, "it was written in English first"));
+        Assert.Equal([sealedItem.Id], (await slice.SendAsync(new GetEvidence(original.Id))).Derived.Select(d => d.Id));
+    }
+
     /// <summary>The package carries what was stated and what the file says, per item, in items.csv and items.json.</summary>
     [Fact]
     public async Task Package_CarriesTheStatementAndTheFilesOwnProvenance()
