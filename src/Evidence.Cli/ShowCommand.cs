@@ -24,6 +24,17 @@ internal static class ShowCommand
         await app.Out.WriteLineAsync($"{item.Id}  sha256 {item.Sha256}  {item.Size} bytes  {item.MediaType}");
         await app.Out.WriteLineAsync($"  name {Text.Display.Text(item.OriginalName ?? "(withheld)")}, collected by {Text.Display.Text(item.Collector)}" +
                                      $"{(item.CapturedAt is { } at ? ", captured " + at : "")}, ingested {item.IngestedAtUtc:u} by {Text.Display.Text(item.IngestedBy)}");
+        foreach (var signature in item.Provenance?.Signatures ?? [])
+        {
+            await app.Out.WriteLineAsync($"  signature {Text.Display.Text(signature.Sidecar)}: {signature.State}" +
+                                         $"{(signature.KeyId is { } keyId ? ", key " + keyId : "")}{(signature.UserId is { } user ? " " + Text.Display.Text(user) : "")}" +
+                                         $"{(signature.State == Provenance.SignatureStates.Valid ? signature.Trusted ? " (trusted key)" : " (untrusted key)" : "")}" +
+                                         $"{(signature.Reason is { } reason ? ": " + Text.Display.Text(reason) : "")}");
+        }
+        foreach (var warning in item.Provenance?.Warnings ?? [])
+        {
+            await app.Out.WriteLineAsync($"  warning: {Text.Display.Text(warning)}");
+        }
         foreach (var statement in item.MetadataHistory)
         {
             await app.Out.WriteLineAsync($"  statement {statement.Version} by {Text.Display.Text(statement.StatedBy)} at {statement.StatedAtUtc:u}" +

@@ -59,7 +59,7 @@ internal sealed class IngestUploadHandler(EvidenceIntake intake) : IRequestHandl
         var fields = new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt);
         await intake.CheckAsync(fields, cancellationToken);
         var name = IngestUpload.KeptName(request.FileName);
-        return await intake.RecordAsync(request.Content, name, fields, progress: null, copied =>
+        return await intake.RecordAsync(request.Content, name, fields, IntakeSignatures.None, progress: null, copied =>
         {
             if (copied.Size == 0)
             {

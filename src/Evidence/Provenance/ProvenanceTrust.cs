@@ -1,0 +1,22 @@
+namespace Evidence.Provenance;
+
+/// <summary>
+/// What the installation trusts when intake reads a file's provenance: the OpenPGP keys of EVIDENCE_OPENPGP_KEYS. Read
+/// once, when the first item needs them (a misconfigured list then refuses the ingest with the reason, rather than
+/// marking everything untrusted unseen), and kept for the life of the process: trust is decided at intake with the list
+/// configured then, and recorded with the item.
+/// </summary>
+public sealed class ProvenanceTrust
+{
+    private readonly Lazy<OpenPgpKeys> openPgpKeys;
+
+    /// <summary>The trust configured in <paramref name="settings"/>.</summary>
+    /// <param name="settings">The installation's settings (<see cref="EvidenceSettings.OpenPgpKeys"/>).</param>
+    public ProvenanceTrust(EvidenceSettings settings)
+    {
+        openPgpKeys = new(() => OpenPgpKeys.Configured(settings.OpenPgpKeys));
+    }
+
+    /// <summary>The configured (trusted) OpenPGP keys.</summary>
+    public OpenPgpKeys OpenPgpKeys => openPgpKeys.Value;
+}
