@@ -162,6 +162,8 @@ internal sealed class EvidenceIntake(
             return new FileProvenance(exif, null, verdicts);
         }
         bytes.Position = 0;
-        return new FileProvenance(exif, C2paReader.Read(bytes, cancellationToken), verdicts);
+        // Trust is decided now, with the anchors configured now, and recorded: at the intake time, since the manifest's own
+        // time stamp is not verified. A later change of the trust list does not rewrite what was recorded.
+        return new FileProvenance(exif, C2paReader.Read(bytes, trust.C2paAnchors, clock.GetUtcNow(), cancellationToken), verdicts);
     }
 }

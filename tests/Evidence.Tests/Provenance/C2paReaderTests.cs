@@ -361,7 +361,7 @@ public sealed class C2paReaderTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 
-        Assert.ThrowsAny<OperationCanceledException>(() => C2paReader.Read(Path.Combine(Folder, "C.jpg"), cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => C2paReader.Read(Path.Combine(Folder, "C.jpg"), ct: cancelled.Token));
     }
 
     private static byte[] SignEs256(byte[] claim, int size)
