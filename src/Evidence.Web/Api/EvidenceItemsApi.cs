@@ -43,7 +43,9 @@ internal static class EvidenceItemsApi
 
     /// <summary>
     /// One or more <c>file</c> parts and the ingest fields (collector, caseId, source, capturedAt). Each file is its
-    /// own request: if one is refused, those before it stay recorded and the problem lists them.
+    /// own request: if one is refused, those before it stay recorded and the problem lists them. With exactly one file,
+    /// <c>signature</c> parts are its detached OpenPGP signatures and <c>signerKey</c> parts keys that came with it
+    /// (never trusted); they are recorded in its provenance, not as items.
     /// </summary>
     private static async Task<IResult> IngestAsync(HttpRequest http, IMediator mediator, CancellationToken ct)
     {
@@ -56,6 +58,22 @@ internal static class EvidenceItemsApi
         if (files.Count == 0)
         {
             return TypedResults.Problem(statusCode: 400, title: "No 'file' part: nothing was recorded.");
+        }
+        var signatureParts = form.Files.GetFiles("signature");
+        var keyParts = form.Files.GetFiles("signerKey");
+        if ((signatureParts.Count > 0 || keyParts.Count > 0) && files.Count != 1)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "'signature' and 'signerKey' parts go with exactly one 'file' part: nothing was recorded.");
+        }
+        var signatures = new List<DetachedSignature>();
+        foreach (var part in signatureParts)
+        {
+            signatures.Add(new DetachedSignature(part.FileName, part.Length, part.Length <= Provenance.OpenPgpVerifier.MaxSidecarBytes ? await BytesAsync(part, ct) : null));
+        }
+        var keys = new List<byte[]>();
+        foreach (var part in keyParts.Where(k => k.Length <= Provenance.OpenPgpKeys.MaxKeyFileBytes))
+        {
+            keys.Add(await BytesAsync(part, ct));
         }
         Guid? caseId = null;
         if (Fields.Trimmed(form["caseId"]) is { } caseText)
@@ -74,7 +92,7 @@ internal static class EvidenceItemsApi
             try
             {
                 recorded.Add(await mediator.Send(new IngestUpload(content, file.FileName, form["collector"].ToString(), caseId,
-                    Fields.Trimmed(form["source"]), Fields.Trimmed(form["capturedAt"]), ExpectedSize: file.Length), ct));
+                    Fields.Trimmed(form["source"]), Fields.Trimmed(form["capturedAt"]), ExpectedSize: file.Length) { Signatures = signatures, SignerKeys = keys }, ct));
             }
             catch (Requests.EvidenceException e) when (recorded.Count > 0)
             {
@@ -84,6 +102,14 @@ internal static class EvidenceItemsApi
             }
         }
         return TypedResults.Ok(recorded);
+    }
+
+    /// <summary>A small part's bytes (its size was checked against its cap before).</summary>
+    private static async Task<byte[]> BytesAsync(IFormFile part, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await part.CopyToAsync(buffer, ct);
+        return buffer.ToArray();
     }
 
     private static async Task<IReadOnlyList<EvidenceRecord>> SearchAsync(
