@@ -52,8 +52,8 @@ internal static class IngestCommand
         var pairing = SignatureSidecars.Pair(expansion.Files, file => sheet is not null && (sheet.For(paths[0], file) is not null || sheet.Refuses(paths[0], file)));
 
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
-        var totalBytes = expansion.Files.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0);
-        var progress = new ProgressBar(app.Error, app.Interactive && (expansion.Files.Count > 1 || totalBytes > 64L << 20), expansion.Files.Count, totalBytes);
+        var totalBytes = pairing.Files.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0);
+        var progress = new ProgressBar(app.Error, app.Interactive && (pairing.Files.Count > 1 || totalBytes > 64L << 20), pairing.Files.Count, totalBytes);
         var ingested = new List<IngestedEvidence>();
         var failures = new List<string>();
         foreach (var refusal in sheet?.Refusals ?? [])
