@@ -278,4 +278,22 @@ public sealed class OpenPgpVerifierTests : IDisposable
         Assert.Equal(SignatureStates.NoKey, verdict.State);
         Assert.True(await gpg.VerifiesAsync(file, kept));
     }
+
+    [Fact]
+    public async Task Verify_TextModeSignatureByGpg_IsValidOverTheFileAsStored()
+    {
+        // gpg --textmode signs the text with its line endings made CRLF (a canonical-text signature, type 0x01); the file
+        // keeps its LF endings, so a checker that hashed the bytes as they are would call an untouched file altered.
+        await using var gpg = await GpgSigner.CreateAsync("ed25519");
+        var text = "Свідчення свідка\nавтобус виїхав о 6 ранку\n"u8.ToArray();
+        var file = home.File("gpg/testimony.txt", text);
+        await gpg.GpgAsync("--textmode", "--armor", "--output", file + ".asc", "--detach-sign", file);
+        var keys = OpenPgpKeys.None.WithEvidenceKeys([await gpg.ArmoredPublicKeyAsync()]);
+
+        var verdict = Assert.Single(Verify(await File.ReadAllBytesAsync(file + ".asc"), text, keys, "testimony.txt.asc"));
+
+        Assert.Equal(SignatureStates.Valid, verdict.State);
+        var changed = "Свідчення свідка\nавтобус виїхав о 7 ранку\n"u8.ToArray();
+        Assert.Equal(SignatureStates.Invalid, Assert.Single(Verify(await File.ReadAllBytesAsync(file + ".asc"), changed, keys)).State);
+    }
 }
