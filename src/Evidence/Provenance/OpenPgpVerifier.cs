@@ -84,6 +84,7 @@ public static class OpenPgpVerifier
                 Fingerprint = Convert.ToHexString(found.Key.GetFingerprint()),
                 UserId = UserId(found.Ring),
                 KeySource = found.Trusted ? "configured" : "with the evidence",
+                PublicKey = ArmoredKey(found.Ring),
             };
             try
             {
@@ -228,6 +229,13 @@ public static class OpenPgpVerifier
             armor.Write(bytes, 0, bytes.Length);
         }
         return Encoding.ASCII.GetString(buffer.ToArray());
+    }
+
+    /// <summary>The key ring, armored, or null when it is larger than a sidecar may be (a key with thousands of certifications).</summary>
+    private static string? ArmoredKey(PgpPublicKeyRing ring)
+    {
+        var encoded = ring.GetEncoded();
+        return encoded.Length <= MaxSidecarBytes ? Armor(encoded) : null;
     }
 
     private static string Cut(string value) => value.Length <= 200 ? value : value[..200];

@@ -19,6 +19,7 @@ namespace Evidence.Provenance;
 /// <param name="Reason">Why the signature is invalid or unreadable, in words.</param>
 /// <param name="SidecarSha256">SHA-256 of the sidecar's bytes exactly as they arrived.</param>
 /// <param name="Armored">The sidecar's bytes in ASCII armor: as they arrived when they already were armor, else armored here (base64 of exactly those bytes); null when it was too large to keep.</param>
+/// <param name="PublicKey">The key ring that checked it, armored (so that the check can be repeated with exactly that key, whether it was configured or came with the evidence); null when no key was found or the ring is larger than 64 KiB.</param>
 public sealed record SignatureVerdict(
     string Kind,
     string State,
@@ -32,7 +33,8 @@ public sealed record SignatureVerdict(
     string? KeySource,
     string? Reason,
     string? SidecarSha256,
-    string? Armored);
+    string? Armored,
+    string? PublicKey = null);
 
 /// <summary>The values of <see cref="SignatureVerdict.State"/>.</summary>
 public static class SignatureStates

@@ -63,6 +63,10 @@ public sealed class OpenPgpVerifierTests : IDisposable
         Assert.False(verdict.Trusted);
         Assert.Equal("with the evidence", verdict.KeySource);
         Assert.Equal(signer.UserId, verdict.UserId);
+        // The key that checked it is kept, so that the check can be repeated with exactly that key.
+        Assert.StartsWith("-----BEGIN PGP PUBLIC KEY BLOCK-----", verdict.PublicKey);
+        var again = OpenPgpKeys.None.WithEvidenceKeys([Encoding.ASCII.GetBytes(verdict.PublicKey!)]);
+        Assert.Equal(SignatureStates.Valid, Assert.Single(Verify(signer.Sign(Photo), Photo, again)).State);
     }
 
     [Fact]
@@ -100,6 +104,7 @@ public sealed class OpenPgpVerifierTests : IDisposable
         Assert.Equal(SignatureStates.NoKey, verdict.State);
         Assert.Equal(BcSigner.OtherRsa.KeyId, verdict.KeyId);
         Assert.Null(verdict.Fingerprint);
+        Assert.Null(verdict.PublicKey);
         Assert.False(verdict.Trusted);
         Assert.Equal("2024-03-02T10:00:00Z", verdict.CreatedAt);
     }
