@@ -24,6 +24,12 @@ internal static class ShowCommand
         await app.Out.WriteLineAsync($"{item.Id}  sha256 {item.Sha256}  {item.Size} bytes  {item.MediaType}");
         await app.Out.WriteLineAsync($"  name {Text.Display.Text(item.OriginalName ?? "(withheld)")}, collected by {Text.Display.Text(item.Collector)}" +
                                      $"{(item.CapturedAt is { } at ? ", captured " + at : "")}, ingested {item.IngestedAtUtc:u} by {Text.Display.Text(item.IngestedBy)}");
+        if (item.Provenance?.C2pa is { State: not Provenance.C2paStates.Absent } c2pa)
+        {
+            await app.Out.WriteLineAsync($"  C2PA {c2pa.State}{(c2pa.Failures.Count > 0 ? " (" + string.Join(", ", c2pa.Failures) + ")" : "")}" +
+                                         $"{(c2pa.Signer is { } signer ? ", signed by " + Text.Display.Text(signer) : "")}" +
+                                         $"{(c2pa.TrustReason is { } trust ? "; " + Text.Display.Text(trust) : "")}{(c2pa.Reason is { } why ? ": " + Text.Display.Text(why) : "")}");
+        }
         foreach (var signature in item.Provenance?.Signatures ?? [])
         {
             await app.Out.WriteLineAsync($"  signature {Text.Display.Text(signature.Sidecar)}: {signature.State}" +

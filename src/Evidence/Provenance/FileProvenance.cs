@@ -37,10 +37,16 @@ public sealed record FileProvenance(ExifFacts Exif, C2paVerdict? C2pa = null, IR
                 warnings.Add($"its signature {signature.Sidecar} (key {signature.KeyId}) does not verify: the file was changed after it was signed, or the signature is not for this file");
             }
             // A file cannot be signed before it exists; signed later is ordinary (an archive signed when exported).
-            else if (signature is { State: SignatureStates.Valid, CreatedAt: { } signedAt } && statedCapturedAt is { } captured
-                     && Instant(signedAt) is { } signed && Instant(captured) is { } capture && (capture - signed).TotalDays > 1)
+            else if (signature is { State: SignatureStates.Valid, CreatedAt: { } signedAt } && Instant(signedAt) is { } signed)
             {
-                warnings.Add($"its signature {signature.Sidecar} was made {signedAt}, more than a day before it was captured ({captured}) as stated");
+                if (statedCapturedAt is { } captured && Instant(captured) is { } capture && (capture - signed).TotalDays > 1)
+                {
+                    warnings.Add($"its signature {signature.Sidecar} was made {signedAt}, more than a day before it was captured ({captured}) as stated");
+                }
+                else if (Exif.CapturedAt is { } fileCaptured && Instant(fileCaptured) is { } fileCapture && (fileCapture - signed).TotalDays > 1)
+                {
+                    warnings.Add($"its signature {signature.Sidecar} was made {signedAt}, more than a day before the file says it was captured ({fileCaptured})");
+                }
             }
         }
         if (Exif.CapturedAt is { } fileTime && statedCapturedAt is { } statedTime

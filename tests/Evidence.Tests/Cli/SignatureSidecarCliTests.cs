@@ -83,6 +83,10 @@ public sealed class SignatureSidecarCliTests : IDisposable
         var alteredShown = await JsonAsync(new Dictionary<string, string>(), "show", ByName(ingested, "altered.jpg").GetProperty("id").GetString()!);
         Assert.Contains(alteredShown.GetProperty("provenance").GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("does not verify"));
 
+        var text = await Run.CliAsync(Home, "show", ByName(ingested, "altered.jpg").GetProperty("id").GetString()!);
+        Assert.Contains("signature altered.jpg.asc: invalid, key " + signer.KeyId, text.Out);
+        Assert.Contains("warning: its signature altered.jpg.asc", text.Out);
+
         Assert.Equal(0, (await Run.CliAsync(Home, "verify")).Exit);
     }
 

@@ -91,6 +91,24 @@ public sealed class SignatureIntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ingest_SignedLongBeforeTheFileSaysItWasCaptured_Warns()
+    {
+        // P1000827.jpg says it was taken 2019-06-07; a signature dated 2019-01-01 predates the photo.
+        var (_, shown) = await IngestAsync(Photo, BcSigner.Rsa.Sign(Photo, at: new DateTime(2019, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
+
+        Assert.Contains(shown.Provenance!.Warnings, w => w.Contains("before the file says it was captured (2019-06-07T14:56:19)"));
+    }
+
+    [Fact]
+    public async Task Ingest_SignedAfterCapture_DoesNotWarn()
+    {
+        // Signed 2024-03-02, stated as captured the day before: ordinary (the photo's own 2019 date is another warning).
+        var (_, shown) = await IngestAsync(Photo, BcSigner.Rsa.Sign(Photo), capturedAt: "2024-03-01");
+
+        Assert.DoesNotContain(shown.Provenance!.Warnings, w => w.Contains("signature"));
+    }
+
+    [Fact]
     public async Task Ingest_GarbageSignature_IsStillEvidenceAndTheSidecarIsKept()
     {
         var (_, shown) = await IngestAsync(Photo, "this is not a signature"u8.ToArray());
