@@ -32,6 +32,15 @@ if [ ! -x /usr/bin/exiftool ]; then
     || { echo "test.sh: could not install exiftool"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# gpg: the independent OpenPGP implementation the signature tests compare with (it makes keys and detached signatures,
+# and checks the signatures Evidence keeps).
+if [ ! -x /usr/bin/gpg ]; then
+  echo "test.sh: installing gpg (apt: gnupg)" >&2
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gnupg; } >&2 \
+    || { echo "test.sh: could not install gnupg"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 # PostgreSQL: Debian's server, a private cluster in a temporary folder, trust on loopback only, stopped on exit.
 # The tests create and drop one database each as role "evidence" (CREATEDB, not a superuser).
 if [ "${EVIDENCE_SKIP_POSTGRES:-}" = "1" ]; then

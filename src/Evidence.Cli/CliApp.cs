@@ -128,6 +128,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   --metadata SHEET.csv with one FOLDER: a row per file ('file' relative to the folder, then collector, source,
                      capturedAt, place, coordinates, language, generation, copyOf, derivedFrom, sourceUrl, retrievedAt, device,
                      consent, consentScope, willingToTestify, confidentiality); a bad row refuses its file, with its line number.
+                  Signatures: X.asc or X.sig beside X is X's detached OpenPGP signature, checked and kept with X (not an item);
+                     a pubkey.asc beside them verifies but is not trusted; EVIDENCE_OPENPGP_KEYS (file or folder) is trusted.
+                     One file: [--signature FILE.asc] [--signer-key KEY.asc]...
               show ID
                   The item: hashes, what was stated about it (every version), tags, custody history (--json: GET /api/evidence/ID).
               derive ORIGINAL-ID FILE --kind translation|transcript|redaction|summary|ocr [--language TAG]... --collector NAME

@@ -3,12 +3,16 @@ using Evidence.Requests;
 
 namespace Evidence.Cli;
 
-/// <summary>`evidence ingest`: every named file, folders walked recursively, one request (one transaction) per file.</summary>
+/// <summary>
+/// `evidence ingest`: every named file, folders walked recursively, one request (one transaction) per file. A detached
+/// signature beside a file (X.asc, X.sig) is recorded as X's, not as an item (Ingest/SignatureSidecars.cs); a single file
+/// takes its signature with --signature, and keys that came with it with --signer-key.
+/// </summary>
 internal static class IngestCommand
 {
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, ["--collector", "--case", "--source", "--captured-at", "--metadata", .. MetadataOptions.Valued], ["--allow-empty", .. MetadataOptions.Flags]);
+        var line = CommandLine.Parse(args, ["--collector", "--case", "--source", "--captured-at", "--metadata", "--signature", "--signer-key", .. MetadataOptions.Valued], ["--allow-empty", .. MetadataOptions.Flags]);
         var paths = line.Positionals.Skip(1).ToList();
         if (paths.Count == 0)
         {
@@ -39,17 +43,24 @@ internal static class IngestCommand
         {
             throw new UsageException("nothing to ingest: the folders named hold no files.");
         }
+        var signature = line.Value("--signature");
+        if (signature is not null && (paths.Count != 1 || Directory.Exists(paths[0])))
+        {
+            throw new UsageException("--signature needs exactly one file: the one it signs. In a folder, X.asc or X.sig beside X is X's signature.");
+        }
+        // A file the sheet has a row for stays an item of its own, whatever its name.
+        var pairing = SignatureSidecars.Pair(expansion.Files, file => sheet is not null && (sheet.For(paths[0], file) is not null || sheet.Refuses(paths[0], file)));
 
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
-        var totalBytes = expansion.Files.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0);
-        var progress = new ProgressBar(app.Error, app.Interactive && (expansion.Files.Count > 1 || totalBytes > 64L << 20), expansion.Files.Count, totalBytes);
+        var totalBytes = pairing.Files.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0);
+        var progress = new ProgressBar(app.Error, app.Interactive && (pairing.Files.Count > 1 || totalBytes > 64L << 20), pairing.Files.Count, totalBytes);
         var ingested = new List<IngestedEvidence>();
         var failures = new List<string>();
         foreach (var refusal in (sheet?.Refusals ?? []).Concat(sheet?.RowsNotWalked(expansion.Files) ?? []))
         {
             failures.Add($"{Text.Display.Path(line.Value("--metadata")!)} {refusal}");
         }
-        foreach (var file in expansion.Files)
+        foreach (var file in pairing.Files)
         {
             if (sheet is not null && sheet.Refuses(paths[0], file))
             {
@@ -61,6 +72,8 @@ internal static class IngestCommand
                 line.Has("--allow-empty"), row is null ? metadata : row.Metadata.Over(metadata))
             {
                 Progress = progress,
+                Signatures = [.. pairing.Signatures(file), .. signature is null ? [] : new[] { signature }],
+                SignerKeys = [.. pairing.Keys(file), .. line.Values("--signer-key")],
             };
             try
             {
@@ -89,6 +102,10 @@ internal static class IngestCommand
             {
                 var duplicate = i.DuplicateOf is { } first ? $"  duplicate of {first}" : "";
                 await app.Out.WriteLineAsync($"{i.Id}  sha256 {i.Sha256}  {i.Size} bytes  {i.MediaType}  {Text.Display.Path(i.OriginalName)}{duplicate}");
+                foreach (var s in i.Signatures)
+                {
+                    await app.Out.WriteLineAsync($"  signature {Text.Display.Path(s.Sidecar)}: {s.State}{(s.Trusted ? ", trusted key" : "")}");
+                }
             }
         }
         foreach (var failure in failures)

@@ -24,6 +24,30 @@ internal static class ShowCommand
         await app.Out.WriteLineAsync($"{item.Id}  sha256 {item.Sha256}  {item.Size} bytes  {item.MediaType}");
         await app.Out.WriteLineAsync($"  name {Text.Display.Text(item.OriginalName ?? "(withheld)")}, collected by {Text.Display.Text(item.Collector)}" +
                                      $"{(item.CapturedAt is { } at ? ", captured " + at : "")}, ingested {item.IngestedAtUtc:u} by {Text.Display.Text(item.IngestedBy)}");
+        if (item.Provenance?.Exif is { } exif)
+        {
+            await app.Out.WriteLineAsync($"  the file says (read at intake): metadata {exif.State}" +
+                                         $"{(exif.CapturedAt is { } fileTime ? ", captured " + fileTime : "")}" +
+                                         $"{(exif is { Latitude: { } lat, Longitude: { } lon } ? FormattableString.Invariant($", GPS {lat},{lon}") : "")}" +
+                                         $"{((exif.Make ?? exif.Model) is not null ? ", device " + Text.Display.Text($"{exif.Make} {exif.Model}".Trim()) : "")}");
+        }
+        if (item.Provenance?.C2pa is { State: not Provenance.C2paStates.Absent } c2pa)
+        {
+            await app.Out.WriteLineAsync($"  C2PA {c2pa.State}{(c2pa.Failures.Count > 0 ? " (" + string.Join(", ", c2pa.Failures) + ")" : "")}" +
+                                         $"{(c2pa.Signer is { } signer ? ", signed by " + Text.Display.Text(signer) : "")}" +
+                                         $"{(c2pa.TrustReason is { } trust ? "; " + Text.Display.Text(trust) : "")}{(c2pa.Reason is { } why ? ": " + Text.Display.Text(why) : "")}");
+        }
+        foreach (var signature in item.Provenance?.Signatures ?? [])
+        {
+            await app.Out.WriteLineAsync($"  signature {Text.Display.Text(signature.Sidecar)}: {signature.State}" +
+                                         $"{(signature.KeyId is { } keyId ? ", key " + keyId : "")}{(signature.UserId is { } user ? " " + Text.Display.Text(user) : "")}" +
+                                         $"{(signature.State == Provenance.SignatureStates.Valid ? signature.Trusted ? " (trusted key)" : " (untrusted key)" : "")}" +
+                                         $"{(signature.Reason is { } reason ? ": " + Text.Display.Text(reason) : "")}");
+        }
+        foreach (var warning in item.Provenance?.Warnings ?? [])
+        {
+            await app.Out.WriteLineAsync($"  warning: {Text.Display.Text(warning)}");
+        }
         foreach (var statement in item.MetadataHistory)
         {
             await app.Out.WriteLineAsync($"  statement {statement.Version} by {Text.Display.Text(statement.StatedBy)} at {statement.StatedAtUtc:u}" +
@@ -31,23 +55,6 @@ internal static class ShowCommand
             foreach (var (name, value) in Fields(statement))
             {
                 await app.Out.WriteLineAsync($"    {name,-20} {Text.Display.Text(value)}");
-            }
-        }
-        if (item.Provenance is { } provenance)
-        {
-            var exif = provenance.Exif;
-            await app.Out.WriteLineAsync($"  the file says (read at intake): metadata {exif.State}" +
-                                         $"{(exif.CapturedAt is { } fileTime ? ", captured " + fileTime : "")}" +
-                                         $"{(exif is { Latitude: { } lat, Longitude: { } lon } ? FormattableString.Invariant($", GPS {lat},{lon}") : "")}" +
-                                         $"{((exif.Make ?? exif.Model) is not null ? ", device " + Text.Display.Text($"{exif.Make} {exif.Model}".Trim()) : "")}");
-            if (provenance.C2pa is { } c2pa)
-            {
-                await app.Out.WriteLineAsync($"  C2PA {c2pa.State}{(c2pa.Failures.Count > 0 ? " (" + string.Join(", ", c2pa.Failures) + ")" : "")}" +
-                                             $"{(c2pa.Signer is { } signer ? ", signed by " + Text.Display.Text(signer) + (c2pa.Trusted ? " (trusted)" : " (untrusted signer)") : "")}");
-            }
-            foreach (var warning in provenance.Warnings)
-            {
-                await app.Out.WriteLineAsync($"  WARNING: {Text.Display.Text(warning)}");
             }
         }
         foreach (var derived in item.Derived)

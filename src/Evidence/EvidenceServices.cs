@@ -49,6 +49,7 @@ public static class EvidenceServices
             provider.GetRequiredService<Ledger>().AppendAsync, provider.GetRequiredService<CurrentActor>(), provider.GetRequiredService<ILogger<UnitOfWork>>()));
         AccountsDbContext.Register(services, settings);
         services.AddScoped<UserAccounts>();
+        services.AddSingleton(new Provenance.ProvenanceTrust(settings));
         services.AddScoped<Ingest.EvidenceIntake>();
         services.AddSingleton(provider => new Ingest.UploadStaging(settings.UploadFolder, settings.MaxUploadBytes, provider.GetRequiredService<TimeProvider>()));
 

@@ -63,6 +63,18 @@ public sealed record EvidenceSettings
     /// <summary>The CA that issued <see cref="OrganisationCertificate"/>; the certificate itself when absent.</summary>
     public string? OrganisationCa { get; init; }
 
+    /// <summary>
+    /// The OpenPGP public keys whose detached signatures are trusted (a file of armored keys, or a folder of such files):
+    /// EVIDENCE_OPENPGP_KEYS. Read at intake; a key that comes with the evidence verifies but is never trusted.
+    /// </summary>
+    public string? OpenPgpKeys { get; init; }
+
+    /// <summary>
+    /// The trust anchors for C2PA signers (a PEM bundle of CA certificates): EVIDENCE_C2PA_TRUST_ANCHORS. A valid C2PA
+    /// manifest is <c>trusted</c> only when its signer's chain reaches one of them; decided at intake.
+    /// </summary>
+    public string? C2paTrustAnchors { get; init; }
+
     public string DatabasePath => Path.Combine(Home, "evidence.db");
     public string BlobFolder => Path.Combine(Home, "blobs");
     public string KeyFolder => Path.Combine(Home, "keys");
@@ -84,7 +96,8 @@ public sealed record EvidenceSettings
 
     /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_DB, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
     /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT, EVIDENCE_ORG_NAME, EVIDENCE_ORG_CONTACT, EVIDENCE_ERN_PREFIX, EVIDENCE_NATIONAL_NAME,
-    /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA, EVIDENCE_MAX_UPLOAD_MB, EVIDENCE_TRUSTED_PROXIES.</summary>
+    /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA, EVIDENCE_MAX_UPLOAD_MB, EVIDENCE_TRUSTED_PROXIES,
+    /// EVIDENCE_OPENPGP_KEYS, EVIDENCE_C2PA_TRUST_ANCHORS.</summary>
     /// <param name="home">--home, which wins over EVIDENCE_HOME.</param>
     /// <param name="environment">Where the variables are read: the process environment unless a test gives its own.</param>
     public static EvidenceSettings FromEnvironment(string? home = null, Func<string, string?>? environment = null)
@@ -128,6 +141,8 @@ public sealed record EvidenceSettings
             OrganisationCertificate = Variable("EVIDENCE_ORG_CERT") is { } certificate ? Path.GetFullPath(certificate) : null,
             OrganisationKey = Variable("EVIDENCE_ORG_KEY") is { } key ? Path.GetFullPath(key) : null,
             OrganisationCa = Variable("EVIDENCE_ORG_CA") is { } ca ? Path.GetFullPath(ca) : null,
+            OpenPgpKeys = Variable("EVIDENCE_OPENPGP_KEYS") is { } keys ? Path.GetFullPath(keys) : null,
+            C2paTrustAnchors = Variable("EVIDENCE_C2PA_TRUST_ANCHORS") is { } anchors ? Path.GetFullPath(anchors) : null,
         };
         if (int.TryParse(environment("EVIDENCE_DB_TIMEOUT"), out var seconds) && seconds > 0)
         {

@@ -47,7 +47,9 @@ internal static class EvidenceItemsApi
     /// retrievedAt, device, consent, consentScope, willingToTestify, confidentiality), and optionally a <c>sheet</c> part:
     /// a CSV with one row per file, by the file's name, whose values override the fields (docs/case-model.md). A file
     /// whose row is refused is not recorded. Each file is its own request: if one is refused, those before it stay
-    /// recorded and the problem lists them.
+    /// recorded and the problem lists them. With exactly one file, <c>signature</c> parts are its detached OpenPGP
+    /// signatures and <c>signerKey</c> parts keys that came with it (never trusted); they are recorded in its provenance,
+    /// not as items.
     /// </summary>
     private static async Task<IResult> IngestAsync(HttpRequest http, IMediator mediator, CancellationToken ct)
     {
@@ -60,6 +62,22 @@ internal static class EvidenceItemsApi
         if (files.Count == 0)
         {
             return TypedResults.Problem(statusCode: 400, title: "No 'file' part: nothing was recorded.");
+        }
+        var signatureParts = form.Files.GetFiles("signature");
+        var keyParts = form.Files.GetFiles("signerKey");
+        if ((signatureParts.Count > 0 || keyParts.Count > 0) && files.Count != 1)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "'signature' and 'signerKey' parts go with exactly one 'file' part: nothing was recorded.");
+        }
+        var signatures = new List<DetachedSignature>();
+        foreach (var part in signatureParts)
+        {
+            signatures.Add(new DetachedSignature(part.FileName, part.Length, part.Length <= Provenance.OpenPgpVerifier.MaxSidecarBytes ? await BytesAsync(part, ct) : null));
+        }
+        var keys = new List<byte[]>();
+        foreach (var part in keyParts.Where(k => k.Length <= Provenance.OpenPgpKeys.MaxKeyFileBytes))
+        {
+            keys.Add(await BytesAsync(part, ct));
         }
         Guid? caseId = null;
         if (Fields.Trimmed(form["caseId"]) is { } caseText)
@@ -99,7 +117,7 @@ internal static class EvidenceItemsApi
             {
                 recorded.Add(await mediator.Send(new IngestUpload(content, file.FileName, row?.Collector ?? form["collector"].ToString(), caseId,
                     row?.Source ?? Fields.Trimmed(form["source"]), row?.CapturedAt ?? Fields.Trimmed(form["capturedAt"]), ExpectedSize: file.Length,
-                    Metadata: row is null ? metadata : row.Metadata.Over(metadata)), ct));
+                    Metadata: row is null ? metadata : row.Metadata.Over(metadata)) { Signatures = signatures, SignerKeys = keys }, ct));
             }
             catch (Requests.EvidenceException e) when (recorded.Count > 0)
             {
@@ -109,6 +127,14 @@ internal static class EvidenceItemsApi
             }
         }
         return TypedResults.Ok(recorded);
+    }
+
+    /// <summary>A small part's bytes (its size was checked against its cap before).</summary>
+    private static async Task<byte[]> BytesAsync(IFormFile part, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await part.CopyToAsync(buffer, ct);
+        return buffer.ToArray();
     }
 
     private static async Task<IReadOnlyList<EvidenceRecord>> SearchAsync(

@@ -19,7 +19,7 @@ internal sealed class CompleteUploadHandler(UploadStaging staging, EvidenceIntak
         await intake.CheckAsync(fields, cancellationToken);
         await using var claim = staging.Claim(upload);
         await using var content = claim.OpenAssembled();
-        var recorded = await intake.RecordAsync(content, IngestUpload.KeptName(begun.FileName), fields, progress: null, copied =>
+        var recorded = await intake.RecordAsync(content, IngestUpload.KeptName(begun.FileName), fields, IntakeSignatures.None, progress: null, copied =>
         {
             if (copied.Size != begun.Size)
             {

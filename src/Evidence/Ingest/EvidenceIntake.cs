@@ -48,6 +48,7 @@ internal sealed class EvidenceIntake(
     UnitOfWork unitOfWork,
     CurrentActor actor,
     TimeProvider clock,
+    ProvenanceTrust trust,
     ILogger<EvidenceIntake> log)
 {
     /// <summary>Checks what depends on stored data (the case exists and the actor works it, the capture date is not in the future) before any byte is read.</summary>
@@ -76,7 +77,7 @@ internal sealed class EvidenceIntake(
     /// before anything is recorded, and may refuse them by throwing.
     /// </summary>
     public async Task<IngestedEvidence> RecordAsync(
-        Stream source, string originalName, IntakeFields fields, IProgress<long>? progress, Action<HashingCopy.Result>? afterCopy, CancellationToken cancellationToken)
+        Stream source, string originalName, IntakeFields fields, IntakeSignatures signatures, IProgress<long>? progress, Action<HashingCopy.Result>? afterCopy, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var capturedAt = fields.CapturedAt is null ? null : PartialDate.Normalize("captured-at", fields.CapturedAt, now, out _);
@@ -96,7 +97,7 @@ internal sealed class EvidenceIntake(
             .Select(e => (Guid?)e.Id)
             .FirstOrDefaultAsync(cancellationToken);
         var mediaType = MediaTypes.Detect(copied.Head);
-        var provenance = await ReadProvenanceAsync(staged, mediaType, cancellationToken);
+        var provenance = await ReadProvenanceAsync(staged, mediaType, signatures, cancellationToken);
         var text = ExtractedText.FromHead(mediaType, copied.Head);
         if (mediaType == "application/pdf")
         {
@@ -128,23 +129,41 @@ internal sealed class EvidenceIntake(
         // their hashes pin them.
         unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);
         log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
-        return new IngestedEvidence(item.Id, item.Sha256, item.Size, item.DuplicateOf, item.MediaType, item.OriginalName);
+        return new IngestedEvidence(item.Id, item.Sha256, item.Size, item.DuplicateOf, item.MediaType, item.OriginalName)
+        {
+            Signatures = provenance.Signatures!.Select(s => new IngestedSignature(s.Sidecar, s.State, s.Trusted)).ToList(),
+        };
     }
 
     // From the staged copy: exactly the bytes that were hashed, not the source read a second time.
-    private async Task<FileProvenance> ReadProvenanceAsync(StagedBlob staged, string mediaType, CancellationToken cancellationToken)
+    private async Task<FileProvenance> ReadProvenanceAsync(StagedBlob staged, string mediaType, IntakeSignatures signatures, CancellationToken cancellationToken)
     {
+        var verdicts = new List<SignatureVerdict>();
+        if (signatures.Sidecars.Count > 0)
+        {
+            // Any kind of file can be signed; the keys are those configured (trusted) and those that came with it.
+            var keys = trust.OpenPgpKeys.WithEvidenceKeys(signatures.Keys);
+            await using var signed = await blobs.OpenStagedAsync(staged, cancellationToken);
+            foreach (var sidecar in signatures.Sidecars)
+            {
+                verdicts.AddRange(sidecar.Bytes is { } sidecarBytes
+                    ? OpenPgpVerifier.Verify(sidecar.Name, sidecarBytes, signed, keys, cancellationToken)
+                    : [OpenPgpVerifier.TooLarge(sidecar.Name, sidecar.Size)]);
+            }
+        }
         if (!(mediaType.StartsWith("image/", StringComparison.Ordinal) || mediaType.StartsWith("video/", StringComparison.Ordinal)))
         {
-            return new FileProvenance(ExifFacts.Absent);
+            return new FileProvenance(ExifFacts.Absent, null, verdicts);
         }
         await using var bytes = await blobs.OpenStagedAsync(staged, cancellationToken);
         var exif = ExifReader.Read(bytes, mediaType);
         if (mediaType is not ("image/jpeg" or "image/png"))
         {
-            return new FileProvenance(exif);
+            return new FileProvenance(exif, null, verdicts);
         }
         bytes.Position = 0;
-        return new FileProvenance(exif, C2paReader.Read(bytes, cancellationToken));
+        // Trust is decided now, with the anchors configured now, and recorded: at the intake time, since the manifest's own
+        // time stamp is not verified. A later change of the trust list does not rewrite what was recorded.
+        return new FileProvenance(exif, C2paReader.Read(bytes, trust.C2paAnchors, clock.GetUtcNow(), cancellationToken), verdicts);
     }
 }

@@ -28,6 +28,15 @@ public sealed record IngestEvidence(
     /// <summary>Told the number of bytes read after each chunk, for a progress bar.</summary>
     public IProgress<long>? Progress { get; init; }
 
+    /// <summary>
+    /// The file's detached OpenPGP signatures (<c>photo.jpg.asc</c>, <c>photo.jpg.sig</c>): each is checked against the
+    /// ingested bytes and kept in the item's provenance, not ingested as an item of its own.
+    /// </summary>
+    public IReadOnlyList<string> Signatures { get; init; } = [];
+
+    /// <summary>Public key files that came with the evidence (ProofMode's <c>pubkey.asc</c>): they can verify a signature, never make it trusted.</summary>
+    public IReadOnlyList<string> SignerKeys { get; init; } = [];
+
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(FilePath))
@@ -38,11 +47,25 @@ public sealed record IngestEvidence(
         {
             yield return problem;
         }
+        if (Signatures.Any(string.IsNullOrWhiteSpace) || SignerKeys.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return "a signature or signer key must name a file.";
+        }
     }
 }
 
 /// <summary>What was recorded for one ingested file.</summary>
-public sealed record IngestedEvidence(Guid Id, string Sha256, long Size, Guid? DuplicateOf, string MediaType, string OriginalName);
+public sealed record IngestedEvidence(Guid Id, string Sha256, long Size, Guid? DuplicateOf, string MediaType, string OriginalName)
+{
+    /// <summary>The sidecars recorded as this item's detached signatures (so not items of their own), each with its verdict.</summary>
+    public IReadOnlyList<IngestedSignature> Signatures { get; init; } = [];
+}
+
+/// <summary>A sidecar consumed as an item's signature, and what checking it found.</summary>
+/// <param name="Sidecar">The sidecar's file name.</param>
+/// <param name="State">valid, invalid, no key or unreadable (<see cref="Provenance.SignatureStates"/>).</param>
+/// <param name="Trusted">Whether a configured key made it.</param>
+public sealed record IngestedSignature(string Sidecar, string State, bool Trusted);
 
 internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHandler<IngestEvidence, IngestedEvidence>
 {
@@ -70,8 +93,9 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
                 "pass --allow-empty if the empty file itself is the evidence.");
         }
 
+        var signatures = IntakeSignatures.Read(request.Signatures, request.SignerKeys);
         await using var source = Open(file, shown);
-        return await intake.RecordAsync(source, file.Name, fields, request.Progress, copied =>
+        return await intake.RecordAsync(source, file.Name, fields, signatures, request.Progress, copied =>
         {
             file.Refresh();
             if (copied.Size != lengthBefore || file.Length != lengthBefore || file.LastWriteTimeUtc != modifiedBefore)

@@ -24,6 +24,16 @@ public sealed record IngestUpload(
 {
     public const int MaxFileNameLength = 255;
 
+    /// <summary>
+    /// Detached signatures of the file that arrived with it (a multipart <c>signature</c> part): checked against the
+    /// bytes and kept in the item's provenance, as <see cref="IngestEvidence.Signatures"/> are. Bytes are null for a part
+    /// larger than any signature (<see cref="Provenance.OpenPgpVerifier.MaxSidecarBytes"/>), which is not read.
+    /// </summary>
+    public IReadOnlyList<DetachedSignature> Signatures { get; init; } = [];
+
+    /// <summary>Public keys that arrived with the file (<c>signerKey</c> parts): they verify, they are never trusted.</summary>
+    public IReadOnlyList<byte[]> SignerKeys { get; init; } = [];
+
     public IEnumerable<string> Validate()
     {
         var name = FileName is null ? "" : KeptName(FileName);
@@ -47,6 +57,14 @@ public sealed record IngestUpload(
         {
             yield return "the stated SHA-256 must be 64 hexadecimal digits.";
         }
+        if (Signatures.Count > 8 || SignerKeys.Count > Provenance.OpenPgpKeys.MaxKeyFiles)
+        {
+            yield return "at most 8 signatures and 256 signer keys come with one file.";
+        }
+        if (Signatures.Any(s => s.Bytes is { } bytes && bytes.Length > Provenance.OpenPgpVerifier.MaxSidecarBytes))
+        {
+            yield return "a signature's bytes are at most 64 KiB; pass a larger one without its bytes.";
+        }
     }
 
     /// <summary>The name as kept: only its last segment, so a sender's folder names ("../../x", "C:\x") never travel.</summary>
@@ -60,7 +78,9 @@ internal sealed class IngestUploadHandler(EvidenceIntake intake) : IRequestHandl
         var fields = new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt, request.Metadata);
         await intake.CheckAsync(fields, cancellationToken);
         var name = IngestUpload.KeptName(request.FileName);
-        return await intake.RecordAsync(request.Content, name, fields, progress: null, copied =>
+        var signatures = request.Signatures.Count == 0 ? IntakeSignatures.None
+            : new IntakeSignatures(request.Signatures.Select(s => s with { Name = IngestUpload.KeptName(s.Name) }).ToList(), request.SignerKeys);
+        return await intake.RecordAsync(request.Content, name, fields, signatures, progress: null, copied =>
         {
             if (copied.Size == 0)
             {

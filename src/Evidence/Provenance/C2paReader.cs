@@ -6,8 +6,9 @@ namespace Evidence.Provenance;
 /// Reads and validates the C2PA Content Credentials of a JPEG or PNG file (C2PA Technical Specification 2.1, §15
 /// "Validation"): finds the manifest store, takes the active manifest, verifies its claim signature, the hashed URI of
 /// every assertion the claim lists, and the data hash that binds the claim to the file's bytes. It does not decide
-/// whether the signer is trusted (<see cref="C2paVerdict.Trusted"/> is always false), does not validate the signature's
-/// time stamp, certificate validity period or revocation, and does not validate ingredients' manifests.
+/// whether the signer is trusted from the manifest alone, does not validate the signature's
+/// time stamp or revocation, and does not validate ingredients' manifests. Whether the signer is trusted is decided
+/// against the trust anchors given (<see cref="C2paTrustAnchors"/>), at the time given.
 /// </summary>
 /// <remarks>
 /// Hostile input never throws out of <see cref="Read(Stream, CancellationToken)"/>: it gives an "unreadable" verdict
@@ -22,20 +23,36 @@ public static class C2paReader
     private static readonly string[] HardBindingLabels =
         ["c2pa.hash.data", "c2pa.hash.boxes", "c2pa.hash.bmff", "c2pa.hash.bmff.v2", "c2pa.hash.bmff.v3", "c2pa.hash.collection.data"];
 
-    /// <summary>Reads the file at <paramref name="path"/>; see <see cref="Read(Stream, CancellationToken)"/>.</summary>
-    public static C2paVerdict Read(string path, CancellationToken ct = default)
+    /// <summary>Reads the file at <paramref name="path"/>; see <see cref="Read(Stream, C2paTrustAnchors, DateTimeOffset, CancellationToken)"/>.</summary>
+    /// <param name="path">The JPEG or PNG file.</param>
+    /// <param name="anchors">The trust anchors to decide the signer's trust with; null for none (never trusted).</param>
+    /// <param name="at">When the signer's certificates must be valid; now when null.</param>
+    /// <param name="ct">Cancels the data hash.</param>
+    public static C2paVerdict Read(string path, C2paTrustAnchors? anchors = null, DateTimeOffset? at = null, CancellationToken ct = default)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
-        return Read(file, ct);
+        return Read(file, anchors ?? C2paTrustAnchors.None, at ?? DateTimeOffset.UtcNow, ct);
     }
+
+    /// <summary>Reads <paramref name="file"/> with no trust anchors (the signer is never trusted); see <see cref="Read(Stream, C2paTrustAnchors, DateTimeOffset, CancellationToken)"/>.</summary>
+    /// <param name="file">A seekable stream over the whole file.</param>
+    /// <param name="ct">Cancels the data hash.</param>
+    public static C2paVerdict Read(Stream file, CancellationToken ct = default) => Read(file, C2paTrustAnchors.None, DateTimeOffset.UtcNow, ct);
 
     /// <summary>
     /// Reads the C2PA manifest of <paramref name="file"/> (a seekable stream over the whole file; its position is
-    /// moved) and validates it. Only cancellation and a null or unseekable stream throw.
+    /// moved) and validates it; for a valid manifest, decides whether its signer's chain reaches one of
+    /// <paramref name="anchors"/> with every certificate valid at <paramref name="at"/>. Only cancellation and a null or
+    /// unseekable stream throw.
     /// </summary>
-    public static C2paVerdict Read(Stream file, CancellationToken ct = default)
+    /// <param name="file">A seekable stream over the whole file.</param>
+    /// <param name="anchors">The configured trust anchors.</param>
+    /// <param name="at">When the signer's certificates must be valid (intake uses its clock: the manifest's time stamp is not verified).</param>
+    /// <param name="ct">Cancels the data hash.</param>
+    public static C2paVerdict Read(Stream file, C2paTrustAnchors anchors, DateTimeOffset at, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(anchors);
         if (!file.CanSeek || !file.CanRead)
         {
             throw new ArgumentException("C2PA reading needs a readable, seekable stream: the data hash names byte offsets.", nameof(file));
@@ -47,7 +64,8 @@ public static class C2paReader
             {
                 return C2paVerdict.Absent();
             }
-            return Validate(store, file, ct);
+            var verdict = Validate(store, file, out var chain, ct);
+            return verdict.State == C2paStates.Valid ? Trust(verdict, chain, anchors, at) : verdict;
         }
         catch (C2paFormatException e)
         {
@@ -60,8 +78,18 @@ public static class C2paReader
         }
     }
 
-    private static C2paVerdict Validate(byte[] store, Stream file, CancellationToken ct)
+    /// <summary>The signer is trusted only when its chain reaches a configured anchor; the report says which, or why not.</summary>
+    private static C2paVerdict Trust(C2paVerdict verdict, IReadOnlyList<byte[]> chain, C2paTrustAnchors anchors, DateTimeOffset at)
     {
+        var untrusted = anchors.Check(chain, at, out var anchor);
+        return untrusted is null
+            ? verdict with { Trusted = true, TrustReason = $"the signer's chain reaches the configured trust anchor {anchor}" }
+            : verdict with { Trusted = false, TrustReason = untrusted };
+    }
+
+    private static C2paVerdict Validate(byte[] store, Stream file, out IReadOnlyList<byte[]> chain, CancellationToken ct)
+    {
+        chain = [];
         var root = Jumbf.ReadStore(store);
         if (root.ContentKind != "c2pa")
         {
@@ -97,6 +125,7 @@ public static class C2paReader
             var signature = ClaimSignature.Verify(Payload(store, signatureBox), claimBytes);
             failures.AddRange(signature.Failures);
             signer = signature.Signer;
+            chain = signature.Chain ?? [];
         }
         else
         {

@@ -13,11 +13,15 @@ namespace Evidence.Provenance;
 /// <param name="ClaimGenerator">The software that made the claim, as the claim states it.</param>
 /// <param name="Actions">The <c>action</c> of each entry of the <c>c2pa.actions</c> assertion, in order.</param>
 /// <param name="Trusted">
-/// Always false for now: whether the signer is trusted needs a configured trust list, and is a separate answer
-/// ("valid, untrusted signer") from whether the signature verifies. A valid verdict says the bytes are as signed by
-/// whoever holds that certificate's key, not who that is.
+/// True only when the verdict is valid and the signer's <c>x5chain</c> leads to a trust anchor configured at intake
+/// (EVIDENCE_C2PA_TRUST_ANCHORS, <see cref="C2paTrustAnchors"/>). A separate answer from whether the signature verifies:
+/// a valid verdict alone says the bytes are as signed by whoever holds that certificate's key, not who that is.
 /// </param>
 /// <param name="Reason">For unreadable: why no verdict could be reached.</param>
+/// <param name="TrustReason">
+/// For a valid verdict, why the signer is trusted (the anchor reached) or not ("untrusted signer: ..."); null otherwise,
+/// and for verdicts recorded before trust was decided.
+/// </param>
 public sealed record C2paVerdict(
     string State,
     IReadOnlyList<string> Failures,
@@ -25,7 +29,8 @@ public sealed record C2paVerdict(
     string? ClaimGenerator,
     IReadOnlyList<string> Actions,
     bool Trusted,
-    string? Reason)
+    string? Reason,
+    string? TrustReason = null)
 {
     internal static C2paVerdict Absent() => new(C2paStates.Absent, [], null, null, [], false, null);
 

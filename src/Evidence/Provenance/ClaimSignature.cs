@@ -7,8 +7,11 @@ using X509CertificateParser = Org.BouncyCastle.X509.X509CertificateParser;
 
 namespace Evidence.Provenance;
 
-/// <summary>What checking a claim signature found: the failure codes (none when it verifies) and the signer named by it.</summary>
-internal sealed record ClaimSignatureResult(IReadOnlyList<string> Failures, string? Signer);
+/// <summary>
+/// What checking a claim signature found: the failure codes (none when it verifies), the signer named by it, and the
+/// certificates of its <c>x5chain</c> (DER, the signer's first) for deciding trust.
+/// </summary>
+internal sealed record ClaimSignatureResult(IReadOnlyList<string> Failures, string? Signer, IReadOnlyList<byte[]>? Chain = null);
 
 /// <summary>
 /// Verifies a C2PA claim signature: a COSE_Sign1 (RFC 9052 §4.2) whose detached payload is the claim's CBOR bytes as
@@ -107,7 +110,7 @@ internal static class ClaimSignature
         // The algorithm must be in the protected header, so that it is covered by the signature (RFC 9052 §3.1).
         if (protectedHeader[AlgorithmLabel] is not long algorithm || !Algorithms.TryGetValue(algorithm, out var use))
         {
-            return new ClaimSignatureResult([C2paFailures.AlgorithmUnsupported], subject);
+            return new ClaimSignatureResult([C2paFailures.AlgorithmUnsupported], subject, chain);
         }
 
         var toBeSigned = SigStructure(protectedBytes, claimBytes.Span);
@@ -126,7 +129,7 @@ internal static class ClaimSignature
             // A key of the wrong kind for the algorithm, or a key or signature that cannot be decoded: it does not verify.
             verified = false;
         }
-        return new ClaimSignatureResult(verified ? [] : [C2paFailures.ClaimSignatureMismatch], subject);
+        return new ClaimSignatureResult(verified ? [] : [C2paFailures.ClaimSignatureMismatch], subject, chain);
     }
 
     /// <summary>The certificate, or null when the bytes are not a DER X.509 certificate.</summary>

@@ -11,7 +11,8 @@ namespace Evidence.Provenance;
 /// </summary>
 /// <param name="Exif">What the file's EXIF, XMP or QuickTime metadata says.</param>
 /// <param name="C2pa">The file's C2PA Content Credentials, checked (absent for items ingested before they were read).</param>
-public sealed record FileProvenance(ExifFacts Exif, C2paVerdict? C2pa = null)
+/// <param name="Signatures">The detached signatures that came with the file, each checked (null for items ingested before they were read).</param>
+public sealed record FileProvenance(ExifFacts Exif, C2paVerdict? C2pa = null, IReadOnlyList<SignatureVerdict>? Signatures = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, EvidenceJson.Options);
 
@@ -28,6 +29,25 @@ public sealed record FileProvenance(ExifFacts Exif, C2paVerdict? C2pa = null)
         if (C2pa is { State: "invalid" } c2pa)
         {
             warnings.Add($"its C2PA Content Credentials do not verify ({string.Join(", ", c2pa.Failures)}): the file was changed after it was signed, or the credentials were forged");
+        }
+        foreach (var signature in Signatures ?? [])
+        {
+            if (signature.State == SignatureStates.Invalid)
+            {
+                warnings.Add($"its signature {signature.Sidecar} (key {signature.KeyId}) does not verify: the file was changed after it was signed, or the signature is not for this file");
+            }
+            // A file cannot be signed before it exists; signed later is ordinary (an archive signed when exported).
+            else if (signature is { State: SignatureStates.Valid, CreatedAt: { } signedAt } && Instant(signedAt) is { } signed)
+            {
+                if (statedCapturedAt is { } captured && Instant(captured) is { } capture && (capture - signed).TotalDays > 1)
+                {
+                    warnings.Add($"its signature {signature.Sidecar} was made {signedAt}, more than a day before it was captured ({captured}) as stated");
+                }
+                else if (Exif.CapturedAt is { } fileCaptured && Instant(fileCaptured) is { } fileCapture && (fileCapture - signed).TotalDays > 1)
+                {
+                    warnings.Add($"its signature {signature.Sidecar} was made {signedAt}, more than a day before the file says it was captured ({fileCaptured})");
+                }
+            }
         }
         if (Exif.CapturedAt is { } fileTime && statedCapturedAt is { } statedTime
             && Instant(fileTime) is { } file && Instant(statedTime) is { } said && Math.Abs((file - said).TotalDays) > 1)

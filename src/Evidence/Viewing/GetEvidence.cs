@@ -60,7 +60,11 @@ public sealed record EvidenceDetail(
 /// What the file says about itself (read at intake, kept apart from what was stated), and where the two disagree.
 /// Withheld from auditors: a GPS position can say where a child was.
 /// </summary>
-public sealed record ProvenanceView(C2paVerdict? C2pa, ExifFacts Exif, IReadOnlyList<string> Warnings);
+/// <param name="C2pa">The C2PA verdict; null for items ingested before C2PA was read.</param>
+/// <param name="Exif">What the file's EXIF, XMP or QuickTime metadata says.</param>
+/// <param name="Signatures">The detached signatures that came with the file; empty for none, and for items ingested before signatures were read.</param>
+/// <param name="Warnings">Where the file and the statement disagree, or the file's credentials do not verify.</param>
+public sealed record ProvenanceView(C2paVerdict? C2pa, ExifFacts Exif, IReadOnlyList<SignatureVerdict> Signatures, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// An item made from this one (a translation, a transcript, a redaction...) as its statement in force says, and as far as
@@ -102,7 +106,7 @@ internal sealed class GetEvidenceHandler(EvidenceDbContext db, CurrentActor acto
             auditor ? null : item.OriginalName, item.Collector, auditor ? null : item.Source, item.CapturedAt,
             item.IngestedAtUtc, item.IngestedBy, item.DuplicateOf, ern, history.LastOrDefault(), history,
             auditor || FileProvenance.FromJson(item.Provenance) is not { } provenance ? null
-                : new ProvenanceView(provenance.C2pa, provenance.Exif, provenance.Warnings(item.CapturedAt, statements.LastOrDefault())),
+                : new ProvenanceView(provenance.C2pa, provenance.Exif, provenance.Signatures ?? [], provenance.Warnings(item.CapturedAt, statements.LastOrDefault())),
             tags.Select(t => new TagView(t.Id, t.IncidentId, t.PerpetratorId, t.VictimCode is { } code && seen.Contains(code) ? code : null, t.Elements, auditor ? null : t.Note, t.TaggedBy, t.TaggedAtUtc)).ToList(),
             derived.Select(d => new DerivedItemView(d.Id, StatedMetadata.Word(d.DerivedKind), d.Languages?.Split(' ') ?? [], auditor ? null : d.OriginalName, d.IngestedAtUtc)).ToList(),
             // Event details never hold content or identities (names and notes are recorded by hash), so everyone sees them whole.

@@ -141,6 +141,11 @@ public sealed class C2paReaderTests
         Assert.Equal("CN=Someone Else, O=Not The Photographer", verdict.Signer);
         Assert.Equal("make_test_images/0.33.1 c2pa-rs/0.33.1", verdict.ClaimGenerator);
         Assert.False(verdict.Trusted);
+        // Valid, and still not trusted where the real signer's root is: the new signer does not chain to it.
+        var withRoots = C2paReader.Read(new MemoryStream(bytes), C2paTrustAnchors.Load(Path.Combine(Folder, "trust", "c2pa-rs-test-root-bundle.pem")), DateTimeOffset.UtcNow);
+        Assert.Equal(C2paStates.Valid, withRoots.State);
+        Assert.False(withRoots.Trusted);
+        Assert.StartsWith("untrusted signer:", withRoots.TrustReason);
 
         // And one changed byte of that new signature is caught the same way.
         bytes[signatureEnd - 1] ^= 0x01;
@@ -361,7 +366,52 @@ public sealed class C2paReaderTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 
-        Assert.ThrowsAny<OperationCanceledException>(() => C2paReader.Read(Path.Combine(Folder, "C.jpg"), cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => C2paReader.Read(Path.Combine(Folder, "C.jpg"), ct: cancelled.Token));
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void Read_ClaimResignedThroughOurOwnCa_TrustedOnlyWhenTheIntermediateIsACa(bool intermediateIsCa, bool trusted)
+    {
+        // A chain of our own: root -> intermediate -> signer, x5chain = [signer, intermediate], the root configured.
+        var valid = (From: new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero), To: new DateTimeOffset(2040, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=Newsroom Root, O=Test Newsroom", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var root = rootRequest.CreateSelfSigned(valid.From, valid.To);
+        using var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var intermediateRequest = new CertificateRequest("CN=Newsroom Signing CA, O=Test Newsroom", intermediateKey, HashAlgorithmName.SHA256);
+        if (intermediateIsCa)
+        {
+            intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        }
+        using var intermediate = intermediateRequest.Create(root, valid.From, valid.To, [2]).CopyWithPrivateKey(intermediateKey);
+        using var signerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        // Issued by the intermediate's name and key directly: .NET itself refuses to issue from a certificate that is not a CA.
+        using var signer = new CertificateRequest("CN=Photographer, O=Test Newsroom", signerKey, HashAlgorithmName.SHA256)
+            .Create(intermediate.SubjectName, X509SignatureGenerator.CreateForECDsa(intermediateKey), valid.From, valid.To, [3]);
+        var bytes = File.ReadAllBytes(Path.Combine(Folder, "C.jpg"));
+        var (claimStart, claimEnd) = ContentBoxAfterLabel(bytes, "c2pa.claim");
+        var (signatureStart, signatureEnd) = ContentBoxAfterLabel(bytes, "c2pa.signature");
+        var claim = bytes[(claimStart + 8)..claimEnd];
+        CoseSign1(-7, [signer.RawData, intermediate.RawData], claim, signatureEnd - signatureStart - 8, toBeSigned => signerKey.SignData(toBeSigned, HashAlgorithmName.SHA256))
+            .CopyTo(bytes, signatureStart + 8);
+        var anchors = Path.Combine(Path.GetTempPath(), $"newsroom-root-{Guid.NewGuid():N}.pem");
+        File.WriteAllText(anchors, root.ExportCertificatePem());
+        try
+        {
+            var verdict = C2paReader.Read(new MemoryStream(bytes), C2paTrustAnchors.Load(anchors), new DateTimeOffset(2026, 12, 2, 0, 0, 0, TimeSpan.Zero));
+
+            Assert.Equal(C2paStates.Valid, verdict.State);
+            Assert.Equal("CN=Photographer, O=Test Newsroom", verdict.Signer);
+            Assert.Equal(trusted, verdict.Trusted);
+            Assert.Contains(trusted ? "CN=Newsroom Root" : "is not a CA certificate", verdict.TrustReason);
+        }
+        finally
+        {
+            File.Delete(anchors);
+        }
     }
 
     private static byte[] SignEs256(byte[] claim, int size)
@@ -400,14 +450,30 @@ public sealed class C2paReaderTests
     /// A tagged COSE_Sign1 with a detached payload (RFC 9052 §4.2), written here independently of the reader, padded
     /// (unprotected "pad", as C2PA signers do) to exactly <paramref name="size"/> bytes so it fits the original box.
     /// </summary>
-    private static byte[] CoseSign1(long algorithm, byte[] certificate, byte[] claim, int size, Func<byte[], byte[]> sign)
+    private static byte[] CoseSign1(long algorithm, byte[] certificate, byte[] claim, int size, Func<byte[], byte[]> sign) =>
+        CoseSign1(algorithm, [certificate], claim, size, sign);
+
+    /// <summary>As above, with an x5chain of several certificates (the signer's first) as a CBOR array (RFC 9360).</summary>
+    private static byte[] CoseSign1(long algorithm, IReadOnlyList<byte[]> chain, byte[] claim, int size, Func<byte[], byte[]> sign)
     {
         var header = new CborWriter();
         header.WriteStartMap(2);
         header.WriteInt64(1);
         header.WriteInt64(algorithm);
         header.WriteInt64(33);
-        header.WriteByteString(certificate);
+        if (chain.Count == 1)
+        {
+            header.WriteByteString(chain[0]);
+        }
+        else
+        {
+            header.WriteStartArray(chain.Count);
+            foreach (var certificate in chain)
+            {
+                header.WriteByteString(certificate);
+            }
+            header.WriteEndArray();
+        }
         header.WriteEndMap();
         var protectedHeader = header.Encode();
 
