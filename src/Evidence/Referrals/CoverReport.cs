@@ -164,7 +164,11 @@ internal static class CoverReport
         if (i.C2pa is { } c2pa && c2pa != "absent")
         {
             parts.Add($"C2PA {E(c2pa)}{(i.C2paFailures is { Count: > 0 } failures ? " (" + E(string.Join(", ", failures)) + ")" : "")}" +
-                      $"{(i.C2paSigner is { } signer ? ", signed by " + E(signer) + " (untrusted signer)" : "")}");
+                      $"{(i.C2paSigner is { } signer ? ", signed by " + E(signer) + (i.C2paTrusted == true ? " (trusted signer)" : " (untrusted signer)") : "")}");
+        }
+        foreach (var signature in i.SignatureSummaries)
+        {
+            parts.Add("signature " + E(signature));
         }
         if (i.FileCapturedAt is { } captured)
         {

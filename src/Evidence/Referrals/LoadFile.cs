@@ -22,7 +22,7 @@ internal static class LoadFile
         "SOURCE", "INCIDENT", "PERPETRATORS", "VICTIMS", "ELEMENTS", "PLACE", "LATITUDE", "LONGITUDE", "LANGUAGE", "GENERATION", "DERIVEDKIND",
         "DERIVEDFROM", "DERIVEDFROMERN", "GIVENINSTEADOF", "ORIGINALHELDAT", "SOURCEURL", "RETRIEVEDAT", "DEVICE", "CONSENT", "CONSENTSCOPE",
         "WILLINGTOTESTIFY", "CONFIDENTIALITY", "FILECAPTUREDAT", "FILELATITUDE", "FILELONGITUDE", "FILEDEVICE", "FILEMETADATA", "C2PA",
-        "C2PAFAILURES", "C2PASIGNER", "WARNINGS", "EVIDENCEID", "INGESTEDAT",
+        "C2PAFAILURES", "C2PASIGNER", "WARNINGS", "EVIDENCEID", "INGESTEDAT", "C2PATRUSTED", "SIGNATURES",
     ];
 
     /// <summary>
@@ -48,6 +48,7 @@ internal static class LoadFile
                 item.Consent, item.ConsentScope, item.WillingToTestify is { } willing ? (willing ? "yes" : "no") : null, item.Confidentiality,
                 item.FileCapturedAt, Number(item.FileLatitude), Number(item.FileLongitude), item.FileDevice, item.FileMetadata, item.C2pa,
                 string.Join("; ", item.C2paFailures ?? []), item.C2paSigner, string.Join("; ", item.Warnings ?? []), item.EvidenceId.ToString(), item.IngestedAt,
+                item.C2paTrusted is { } trusted ? (trusted ? "yes" : "no") : null, string.Join("; ", item.SignatureSummaries),
             ]);
         }
         return Encoding.UTF8.GetBytes(text.ToString());

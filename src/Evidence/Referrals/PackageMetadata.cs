@@ -57,7 +57,22 @@ public sealed record PackageItem(
     string? DerivedFromErn = null,
     string? Family = null,
     string? TextFile = null,
-    string? GivenInsteadOf = null);
+    string? GivenInsteadOf = null,
+    // Since signer trust and detached signatures (issue 17, item 3): whether the C2PA signer chains to a configured trust
+    // anchor and why (or why not), and each detached OpenPGP signature that came with the file, with the signature and the
+    // key that checked it, armored, so that a recipient can check it again with gpg.
+    bool? C2paTrusted = null,
+    string? C2paTrust = null,
+    IReadOnlyList<Provenance.SignatureVerdict>? Signatures = null)
+{
+    /// <summary>Each signature in one line: its state, key, and whether that key was one the installation trusts.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string> SignatureSummaries => (Signatures ?? []).Select(Summary).ToList();
+
+    private static string Summary(Provenance.SignatureVerdict s) =>
+        $"{s.Kind} {s.State}" + (s.KeyId is { } key ? $", key {key}" : "") + (s.UserId is { } user ? $" {user}" : "") +
+        (s.State == Provenance.SignatureStates.Valid ? s.Trusted ? " (trusted key)" : " (untrusted key)" : "") + (s.Reason is { } why ? $": {why}" : "");
+}
 
 /// <summary>
 /// Everything the package says about its evidence, built once from the database and written as items.csv,
@@ -143,7 +158,10 @@ internal sealed class PackageMetadata
                 stated?.DerivedFrom is { } from ? erns.GetValueOrDefault(from) : null,
                 erns[families[item.Id]],
                 texts.GetValueOrDefault(item.Id),
-                givenInsteadOf.TryGetValue(item.Id, out var original) ? erns.GetValueOrDefault(original) : null);
+                givenInsteadOf.TryGetValue(item.Id, out var original) ? erns.GetValueOrDefault(original) : null,
+                file?.C2pa is { State: not Provenance.C2paStates.Absent } trust ? trust.Trusted : null,
+                file?.C2pa?.TrustReason,
+                file?.Signatures ?? []);
         }).ToList();
         var ernOf = Items.ToDictionary(i => i.EvidenceId, i => i.Ern);
         var matrix = ElementsMatrix.For(incident, tags.Where(t => t.IncidentId == incident.Id).Select(t => (t.EvidenceId, (IEnumerable<string>)t.Elements)));
@@ -190,7 +208,7 @@ internal sealed class PackageMetadata
         csv.Append("ERN,Title,Date,Type,Author,Source,Language,Confidentiality,SHA-256,Size,Original name,Incident,Perpetrators,Victims,Elements,Evidence id,File,Ingested at," +
                    "Place,Latitude,Longitude,Generation,Original held at,Derived from,Source URL,Retrieved at,Device,Consent,Consent scope,Willing to testify," +
                    "File captured at,File latitude,File longitude,File device,File metadata,Warnings,C2PA,C2PA failures,C2PA signer," +
-                   "Derived kind,Derived from ERN,Family,Text file,Given instead of\r\n");
+                   "Derived kind,Derived from ERN,Family,Text file,Given instead of,C2PA trusted,C2PA trust,Signatures\r\n");
         foreach (var i in Items)
         {
             csv.AppendJoin(',', new[]
@@ -203,6 +221,7 @@ internal sealed class PackageMetadata
                 i.FileCapturedAt, Number(i.FileLatitude), Number(i.FileLongitude), i.FileDevice, i.FileMetadata, string.Join("; ", i.Warnings ?? []),
                 i.C2pa, string.Join("; ", i.C2paFailures ?? []), i.C2paSigner,
                 i.DerivedKind, i.DerivedFromErn, i.Family, i.TextFile, i.GivenInsteadOf,
+                i.C2paTrusted is { } trusted ? (trusted ? "yes" : "no") : null, i.C2paTrust, string.Join("; ", i.SignatureSummaries),
             }.Select(Cell)).Append("\r\n");
         }
         return Encoding.UTF8.GetBytes(csv.ToString());
