@@ -21,29 +21,12 @@ public sealed class PdfTextTests : IAsyncLifetime
     private static byte[] Pdf(string line, string pages = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", string extra = "")
     {
         var content = $"BT /F1 12 Tf 72 720 Td ({line}) Tj ET";
-        string[] objects =
-        [
+        return PdfOf(
             "<< /Type /Catalog /Pages 2 0 R >>",
             pages,
             $"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> {extra} >>",
             $"<< /Length {content.Length} >>\nstream\n{content}\nendstream",
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ];
-        var pdf = new StringBuilder("%PDF-1.4\n");
-        var offsets = new List<int>();
-        for (var i = 0; i < objects.Length; i++)
-        {
-            offsets.Add(pdf.Length);
-            pdf.Append($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
-        }
-        var xref = pdf.Length;
-        pdf.Append($"xref\n0 {objects.Length + 1}\n0000000000 65535 f \n");
-        foreach (var offset in offsets)
-        {
-            pdf.Append($"{offset:D10} 00000 n \n");
-        }
-        pdf.Append($"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
-        return Encoding.ASCII.GetBytes(pdf.ToString());
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
     }
 
     [Fact]
