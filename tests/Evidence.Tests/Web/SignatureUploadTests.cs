@@ -39,6 +39,11 @@ public sealed class SignatureUploadTests : IDisposable
 
         var shown = JsonDocument.Parse(await client.GetStringAsync($"/api/evidence/{item.GetProperty("id").GetGuid()}")).RootElement;
         Assert.Equal(2, shown.GetProperty("provenance").GetProperty("signatures").GetArrayLength());
+        // The evidence page's provenance panel says the same, key by key.
+        var page = await client.GetStringAsync($"/evidence/{item.GetProperty("id").GetGuid()}");
+        Assert.Contains("photo.jpg.asc: openpgp valid, key " + BcSigner.Rsa.KeyId, page, StringComparison.Ordinal);
+        Assert.Contains("(trusted key)", page, StringComparison.Ordinal);
+        Assert.Contains("(untrusted key: it came with the evidence)", page, StringComparison.Ordinal);
     }
 
     [Fact]
