@@ -150,6 +150,28 @@ public sealed class UploadSheetBoundsTests
         Assert.Contains("rows", body, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The check takes up to 10,000 names (CheckMetadataSheet.MaxFiles), one form field each; ASP.NET Core's form reader
+    /// stops at 1,024 fields by default, which answered 500 for an upload page with more files chosen.
+    /// </summary>
+    [Fact]
+    public async Task SheetCheck_OfMoreThan1024Files_IsAnswered()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var client = scenario.Server.Client(scenario.Investigator);
+        using var check = new MultipartFormDataContent { { new StringContent("file,place\nphoto-0.jpg,Kherson\n"), "sheet", "sheet.csv" } };
+        for (var i = 0; i < 2000; i++)
+        {
+            check.Add(new StringContent($"photo-{i}.jpg"), "name");
+        }
+
+        using var response = await client.PostAsync("/api/uploads/sheet", check);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {body[..Math.Min(500, body.Length)]}");
+        Assert.Contains("Kherson", body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SheetOfOneEndlessLine_IsRefused_WithoutReadingItWhole()
     {
