@@ -89,7 +89,13 @@ public static class WebApp
             options.Cookie.SameSite = SameSiteMode.Strict;
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        services.Configure<FormOptions>(options => options.MultipartBodyLengthLimit = settings.MaxUploadBytes + (1 << 20));
+        services.Configure<FormOptions>(options =>
+        {
+            options.MultipartBodyLengthLimit = settings.MaxUploadBytes + (1 << 20);
+            // A sheet check names each chosen file in a field of its own, up to CheckMetadataSheet.MaxFiles (the default of 1,024
+            // fields answered 500 for a bigger choice); the ingest fields and the sheet come on top.
+            options.ValueCountLimit = Ingest.CheckMetadataSheet.MaxFiles + 100;
+        });
         services.AddProblemDetails();
         services.AddExceptionHandler<EvidenceProblems>();
         // The same contract as the CLI's --json (Requests/EvidenceJson).

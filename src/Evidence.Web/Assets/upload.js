@@ -117,6 +117,15 @@
         return merged;
     }
 
+    // A file's name as the server keeps it and answers the sheet check by (IngestUpload.KeptName): trimmed of the
+    // whitespace .NET's string.Trim removes, then its last path segment. Looking rows up by the browser's own name
+    // missed the row of a file whose name begins or ends with a space, and sent it with the page's values instead.
+    const edges = /^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+|[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$/g;
+    function keptName(name) {
+        const trimmed = name.replace(edges, "").replace(/\\/g, "/");
+        return trimmed.substring(trimmed.lastIndexOf("/") + 1);
+    }
+
     // The sheet is read by the server, with the rules of the command line, before any file is sent.
     async function checkSheet() {
         const sheet = document.getElementById("sheet").files[0];
@@ -153,12 +162,12 @@
         }
         for (const file of chosen) {
             const view = row(file);
-            if (sheet && sheet.refused.includes(file.name)) {
+            if (sheet && sheet.refused.includes(keptName(file.name))) {
                 view.li.classList.add("failed");
                 view.state.textContent = "not sent: its row in the sheet was refused (see above)";
                 continue;
             }
-            const sheetRow = sheet ? sheet.rows.find(r => r.file === file.name) : null;
+            const sheetRow = sheet ? sheet.rows.find(r => r.file === keptName(file.name)) : null;
             const fields = Object.assign({}, base, {
                 collector: sheetRow && sheetRow.collector || base.collector,
                 source: sheetRow && sheetRow.source || base.source,

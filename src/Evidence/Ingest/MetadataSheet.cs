@@ -96,15 +96,61 @@ public sealed class MetadataSheet
     public static MetadataSheet Read(Stream sheet, string sheetName, IReadOnlyCollection<string> fileNames, DateTimeOffset now)
     {
         var names = fileNames.ToHashSet(StringComparer.Ordinal);
-        return Read(sheet, Display.Text(sheetName), UploadRoot, file =>
-            names.Contains(file) ? null : $"{Display.Text(file)} is not among the files uploaded", now);
+        // A sheet sent over the web is bounded before it is read row by row: each row refused costs a sentence in memory and
+        // in the answer, so an unbounded sheet of one-letter rows (or one endless line) would hold the server's memory.
+        using var bounded = new BoundedStream(sheet, MaxUploadedSheetBytes, Display.Text(sheetName));
+        return Read(bounded, Display.Text(sheetName), UploadRoot, file =>
+            names.Contains(file) ? null : $"{Display.Text(file)} is not among the files uploaded", now, MaxUploadedSheetRows);
+    }
+
+    /// <summary>The most rows a sheet sent with an upload may have: one per file an upload may check (a bigger intake is a folder for the command line).</summary>
+    public const int MaxUploadedSheetRows = CheckMetadataSheet.MaxFiles;
+
+    /// <summary>The most bytes a sheet sent with an upload may have: 10,000 rows of long places and scopes fit well inside.</summary>
+    public const long MaxUploadedSheetBytes = 16L << 20;
+
+    // Reads at most `limit` bytes of a sheet; more is refused as a whole, before Sep buffers a line without end.
+    private sealed class BoundedStream(Stream inner, long limit, string sheetName) : Stream
+    {
+        private long read;
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int Count(int n)
+        {
+            if ((read += n) > limit)
+            {
+                throw new InvalidRequestException($"The sheet {sheetName} was not used: it is larger than {limit >> 20} MiB, more than an upload's " +
+                                                  $"{MaxUploadedSheetRows} rows need. Nothing was ingested.");
+            }
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     // Uploaded files have no folder: their names are keyed as if they sat in this one (never touched on disk).
     private static readonly string UploadRoot = Path.GetFullPath(Path.Combine(Path.GetTempPath(), "evidence-upload-sheet"));
 
-    private static MetadataSheet Read(Stream sheet, string sheetName, string root, Func<string, string?> fileProblem, DateTimeOffset now)
+    private static MetadataSheet Read(Stream sheet, string sheetName, string root, Func<string, string?> fileProblem, DateTimeOffset now, int maxRows = int.MaxValue)
     {
+        var rowCount = 0;
         var byFile = new Dictionary<string, Row>(StringComparer.Ordinal);
         var refusals = new List<string>();
         var refused = new HashSet<string>(StringComparer.Ordinal);
@@ -120,6 +166,11 @@ public sealed class MetadataSheet
             }
             foreach (var row in reader)
             {
+                if (++rowCount > maxRows)
+                {
+                    throw new InvalidRequestException($"The sheet {sheetName} was not used: it has more than {maxRows} rows, more than one upload carries. " +
+                                                      "Nothing was ingested; send a bigger intake as a folder with `ingest FOLDER --metadata`.");
+                }
                 var line = row.LineNumberFrom;
                 var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
                 foreach (var name in names)
@@ -173,6 +224,11 @@ public sealed class MetadataSheet
         {
             // Sep refuses a header that names a column twice before we see it.
             throw new InvalidRequestException($"The sheet {sheetName} was not used: its first line must name each column once each ({e.Message}). Nothing was ingested.");
+        }
+        catch (NotSupportedException e)
+        {
+            // Sep's own bound: a row (an unterminated quote, a line without end) longer than it buffers. Bad input, not a server fault.
+            throw new InvalidRequestException($"The sheet {sheetName} was not used: a row is longer than a sheet's row can be ({e.Message}). Nothing was ingested.");
         }
         catch (InvalidDataException e)
         {

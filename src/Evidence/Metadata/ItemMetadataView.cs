@@ -6,7 +6,7 @@ namespace Evidence.Metadata;
 /// <summary>
 /// One version of what was stated about an item, as `show --json` and <c>GET /api/evidence/{id}</c> give it, with words
 /// as the command line writes them. Free text (place, where the original is held, source URL, device, consent scope,
-/// reason) is withheld from auditors, who never see what could reveal content.
+/// reason) and the stated coordinates are withheld from auditors, who never see what could reveal content or where a child is.
 /// </summary>
 public sealed record ItemMetadataView(
     int Version,
@@ -32,8 +32,9 @@ public sealed record ItemMetadataView(
     public static ItemMetadataView Of(ItemMetadata m, bool withText) => new(
         m.Version,
         withText ? m.Place : null,
-        m.Latitude,
-        m.Longitude,
+        // Where an item was made can be where a child lives: withheld with the free text, as the file's own GPS is.
+        withText ? m.Latitude : null,
+        withText ? m.Longitude : null,
         m.Languages?.Split(' ') ?? [],
         StatedMetadata.Word(m.Generation),
         withText ? m.OriginalHeldAt : null,

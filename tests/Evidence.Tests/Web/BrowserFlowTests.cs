@@ -104,6 +104,35 @@ public sealed class BrowserFlowTests
         Shot("10-auditor-content-denied");
     }
 
+    /// <summary>
+    /// Review of issue 17: the server keeps an uploaded file under its name trimmed (IngestUpload.KeptName) and answers the
+    /// sheet check by that name, but the page looked rows up by the browser's own name. A file whose name begins or ends with a
+    /// space (as files copied from phones and messengers can) found no row: its row marking it strictly confidential was
+    /// silently not applied, the file was sent with the page's values (confidential), and so it was seen through every
+    /// incident it was tagged to.
+    /// </summary>
+    [Fact]
+    public async Task SheetRow_ReachesAFileWhoseNameTheServerTrims_InChromium()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        var server = scenario.Server;
+        var downloads = Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName;
+        var testimony = server.Home.File("upload/ testimony of W-7.txt", "The child's own account, strictly confidential."u8.ToArray());
+        using var browser = Chromium(downloads);
+        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        SignIn(browser, wait, server, scenario.Investigator, _ => { });
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/upload"));
+        browser.FindElement(By.Id("files")).SendKeys(testimony);
+        var sheet = server.Home.File("upload/sheet.csv", "file,confidentiality\ntestimony of W-7.txt,strictly-confidential\n"u8.ToArray());
+        browser.FindElement(By.Id("sheet")).SendKeys(sheet);
+        browser.FindElement(By.Id("start-upload")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector("#progress li.recorded")).Count == 1 || b.FindElements(By.CssSelector("#progress li.failed")).Count > 0);
+        Assert.Empty(browser.FindElements(By.CssSelector("#progress li.failed")));
+
+        browser.Navigate().GoToUrl(browser.FindElement(By.CssSelector("#progress a.recorded-link")).GetAttribute("href")!);
+        Assert.Contains("strictly-confidential", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
+    }
+
     private static ChromeDriver Chromium(string downloads)
     {
         const string binary = "/usr/bin/chromium", driver = "/usr/bin/chromedriver";

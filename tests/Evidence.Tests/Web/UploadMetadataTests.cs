@@ -116,3 +116,77 @@ public sealed class UploadMetadataTests
         Assert.Equal(HttpStatusCode.BadRequest, badBegin.StatusCode);
     }
 }
+
+/// <summary>
+/// Review of issue 17 (outsider with an investigator account): a sheet is bounded before it is read row by row. A 600 KB
+/// sheet of 300,000 one-letter rows made the check answer 300,000 refusals in a 25 MB body (a row of 2 bytes cost a
+/// refusal string of about 200 bytes on the heap, and again in the JSON), so a sheet of some tens of MB held gigabytes of
+/// the server's memory; a sheet of one line without an end (or an unterminated quote) was read until Sep's own 16M-character
+/// bound threw, which answered 500 instead of refusing the sheet.
+/// </summary>
+public sealed class UploadSheetBoundsTests
+{
+    [Fact]
+    public async Task SheetOfMoreRowsThanAnUploadCarries_IsRefusedWhole_NotAnsweredRowByRow()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var client = scenario.Server.Client(scenario.Investigator);
+        var sheet = new StringBuilder("file\n");
+        for (var i = 0; i < 300_000; i++)
+        {
+            sheet.Append("x\n");
+        }
+        using var check = new MultipartFormDataContent
+        {
+            { new StringContent(sheet.ToString()), "sheet", "sheet.csv" },
+            { new StringContent("video.mp4"), "name" },
+        };
+
+        using var response = await client.PostAsync("/api/uploads/sheet", check);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(body.Length < 4096, $"{body.Length} characters answered");
+        Assert.Contains("rows", body, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The check takes up to 10,000 names (CheckMetadataSheet.MaxFiles), one form field each; ASP.NET Core's form reader
+    /// stops at 1,024 fields by default, which answered 500 for an upload page with more files chosen.
+    /// </summary>
+    [Fact]
+    public async Task SheetCheck_OfMoreThan1024Files_IsAnswered()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var client = scenario.Server.Client(scenario.Investigator);
+        using var check = new MultipartFormDataContent { { new StringContent("file,place\nphoto-0.jpg,Kherson\n"), "sheet", "sheet.csv" } };
+        for (var i = 0; i < 2000; i++)
+        {
+            check.Add(new StringContent($"photo-{i}.jpg"), "name");
+        }
+
+        using var response = await client.PostAsync("/api/uploads/sheet", check);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {body[..Math.Min(500, body.Length)]}");
+        Assert.Contains("Kherson", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SheetOfOneEndlessLine_IsRefused_WithoutReadingItWhole()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var client = scenario.Server.Client(scenario.Investigator);
+        using var check = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.ASCII.GetBytes("file,place\nvideo.mp4," + new string('a', 48 << 20))), "sheet", "sheet.csv" },
+            { new StringContent("video.mp4"), "name" },
+        };
+
+        using var response = await client.PostAsync("/api/uploads/sheet", check);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{response.StatusCode}: {body[..Math.Min(2000, body.Length)]}");
+        Assert.Contains("was not used", body, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,76 @@
+using System.IO.Compression;
+using System.Text;
+using Evidence.Ingest;
+
+namespace Evidence.Tests.Ingest;
+
+/// <summary>
+/// Review of issue 17 (a crafted file): the PDF bounds cap what streams decode to (64 MiB a stream, 512 MiB a document), but
+/// not what PdfPig builds from a content stream well inside them. Each <c>q</c> operator pushes a deep copy of the graphics
+/// state, about 250 bytes for the 2 bytes of "q ": a content stream of 4,000,000 of them (8 MB, which Flate packs into a
+/// PDF of 8 KB) allocated 1,854 MiB to extract, and the 64 MiB a stream may decode to would take 16 GB.
+/// An uncompressed content stream goes through no filter at all, so the caps do not count it.
+/// </summary>
+public sealed class PdfGraphicsStateBombTests
+{
+    // A one-page PDF whose content stream is the given text, Flate-compressed.
+    internal static byte[] PdfWithContent(string content)
+    {
+        using var packed = new MemoryStream();
+        using (var zlib = new ZLibStream(packed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            zlib.Write(Encoding.ASCII.GetBytes(content));
+        }
+        var stream = packed.ToArray();
+        var pdf = new MemoryStream();
+        var offsets = new List<long>();
+        void Write(string text) => pdf.Write(Encoding.ASCII.GetBytes(text));
+        Write("%PDF-1.4\n");
+        string[] objects =
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            "",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ];
+        for (var i = 0; i < objects.Length; i++)
+        {
+            offsets.Add(pdf.Length);
+            if (i == 3)
+            {
+                Write($"4 0 obj\n<< /Length {stream.Length} /Filter /FlateDecode >>\nstream\n");
+                pdf.Write(stream);
+                Write("\nendstream\nendobj\n");
+            }
+            else
+            {
+                Write($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
+            }
+        }
+        var xref = pdf.Length;
+        Write($"xref\n0 {objects.Length + 1}\n0000000000 65535 f \n");
+        foreach (var offset in offsets)
+        {
+            Write($"{offset:D10} 00000 n \n");
+        }
+        Write($"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        return pdf.ToArray();
+    }
+
+    [Fact(Skip = "Finding (review of issue 17, open): PdfPig's content-stream processing is not bounded by the stream caps; an 8 KB PDF of " +
+                 "nested 'q' operators allocates 1.8 GB. A fix needs a design decision: a much lower cap on content streams (and a pass-through filter " +
+                 "so unfiltered streams are counted), or text extraction in a child process with a memory limit.")]
+    public void NestedGraphicsStates_ExtractionStaysWithinMemory()
+    {
+        var pdf = PdfWithContent(new StringBuilder().Insert(0, "q ", 4_000_000).Append("BT /F1 12 Tf 72 720 Td (words) Tj ET").ToString());
+        Assert.True(pdf.Length < 64 << 10, $"{pdf.Length} bytes");
+        GC.Collect();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        ExtractedText.FromPdf(new MemoryStream(pdf));
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 256L << 20, $"{allocated >> 20} MiB allocated to extract the text of a {pdf.Length >> 10} KB PDF");
+    }
+}
