@@ -50,6 +50,11 @@ internal sealed class BoundedPdfFilters : IFilterProvider
             {
                 throw new InvalidDataException($"the PDF's streams decode to more than {MaxDocumentBytes >> 20} MiB; its text is not extracted.");
             }
+            // A content stream small enough to pass can still make PdfPig build gigabytes of graphics states (GraphicsStateCount).
+            if (GraphicsStateCount.ProblemIn(output.Span) is { } problem)
+            {
+                throw new InvalidDataException($"a PDF stream is not read: {problem}.");
+            }
             return output;
         }
     }

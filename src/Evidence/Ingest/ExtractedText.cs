@@ -19,6 +19,20 @@ internal static class ExtractedText
     {
         try
         {
+            // Streams without a filter never pass through BoundedPdfFilters: their operators are counted here, in the file itself.
+            var count = new GraphicsStateCount();
+            var block = new byte[64 << 10];
+            int read;
+            while ((read = pdf.Read(block)) > 0 && count.Problem is null)
+            {
+                count.Add(block.AsSpan(0, read));
+            }
+            count.Add(" "u8);
+            if (count.Problem is not null)
+            {
+                return null;
+            }
+            pdf.Position = 0;
             using var document = UglyToad.PdfPig.PdfDocument.Open(pdf, new UglyToad.PdfPig.ParsingOptions { UseLenientParsing = true, FilterProvider = new BoundedPdfFilters() });
             var text = new StringBuilder();
             foreach (var page in document.GetPages().Take(MaxPages))
