@@ -194,4 +194,41 @@ public sealed class MetadataSheetTests : IDisposable
         Assert.Equal(["a.txt"], JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(i => i.GetProperty("originalName").GetString()));
         Assert.Contains("line 3: out.txt was not ingested (the folder's walk skipped it", stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Issue 17's "done when": a folder ingested with a sheet shows every field in `show --json` (above), and in the
+    /// package: in items.csv and in the Concordance load file, read back here as a review platform reads them.
+    /// </summary>
+    [Fact]
+    public async Task SheetFields_ReachThePackagesItemsCsv_AndItsLoadFile()
+    {
+        Files("w017.txt");
+        var sheet = Sheet("""
+            file,collector,capturedAt,place,coordinates,language,copyOf,sourceUrl,retrievedAt,device,consent,consentScope,willingToTestify,confidentiality
+            w017.txt,Olena K.,2022-10-14,"Kherson, home No. 1","46.6354,32.6169",uk ru,Phone of W-017,https://t.me/x/1,2022-10-15,Samsung SM-A515F,given,court only,yes,public
+            """);
+        var id = JsonDocument.Parse((await Run.CliAsync(Home, "ingest", Folder, "--metadata", sheet, "--json")).Out).RootElement[0].GetProperty("id").GetString()!;
+        var incident = JsonDocument.Parse((await Run.CliAsync(Home, "incident", "add", "--title", "Transfer", "--kind", "deportation", "--from", "2022-10",
+            "--place", "Kherson", "--article", "8(2)(a)(vii)-1", "--json")).Out).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal(0, (await Run.CliAsync(Home, "tag", id, "--incident", incident)).Exit);
+        var zip = Path.Combine(home.Path, "package.zip");
+        var packaged = await Run.CliAsync(Home, "package", "--incident", incident, "--recipient", "icc", "--out", zip);
+        Assert.True(packaged.Exit == 0, packaged.Err);
+
+        using var archive = System.IO.Compression.ZipFile.OpenRead(zip);
+        string Entry(string suffix) => new StreamReader(archive.Entries.Single(e => e.FullName.EndsWith(suffix, StringComparison.Ordinal)).Open()).ReadToEnd();
+        string[] expected = ["Kherson, home No. 1", "46.6354", "32.6169", "uk ru", "copy", "Phone of W-017", "https://t.me/x/1", "2022-10-15", "Samsung SM-A515F",
+            "given", "court only", "yes", "public", "Olena K.", "2022-10-14"];
+        var csv = Entry("data/metadata/items.csv");
+        Assert.All(expected, value => Assert.Contains(value, csv, StringComparison.Ordinal));
+        // The load file: þ around each field, DC4 between them, a header row naming them.
+        var rows = Entry("data/metadata/loadfile.dat").TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(r => r.Split('\u0014').Select(f => f.Trim('\u00FE')).ToArray()).ToList();
+        var row = rows[0].Zip(rows[1]).ToDictionary(p => p.First, p => p.Second);
+        Assert.Equal(("Kherson, home No. 1", "46.6354", "32.6169", "uk ru", "copy", "Phone of W-017"),
+            (row["PLACE"], row["LATITUDE"], row["LONGITUDE"], row["LANGUAGE"], row["GENERATION"], row["ORIGINALHELDAT"]));
+        Assert.Equal(("https://t.me/x/1", "2022-10-15", "Samsung SM-A515F", "given", "court only", "yes", "public"),
+            (row["SOURCEURL"], row["RETRIEVEDAT"], row["DEVICE"], row["CONSENT"], row["CONSENTSCOPE"], row["WILLINGTOTESTIFY"], row["CONFIDENTIALITY"]));
+        Assert.Equal(("Olena K.", "2022-10-14", id), (row["COLLECTOR"], row["CAPTUREDAT"], row["EVIDENCEID"]));
+    }
 }
