@@ -215,6 +215,14 @@ internal static class Fact
     /// <summary>Free text, bound by its SHA-256 under <c>detail</c>.</summary>
     public static Column<TRow> Hashed<TRow>(string column, string detail, Func<TRow, string?> read) => new(column, row => Sha256(read(row)), detail);
 
+    /// <summary>
+    /// A fact from a small or guessable space (a place, a coordinate), bound by the SHA-256 of its row's salt, a line feed
+    /// and the value, so that reading the log does not give the value back by trying candidates; without a salt (rows from
+    /// before it), by its plain SHA-256.
+    /// </summary>
+    public static Column<TRow> Salted<TRow>(string column, string detail, Func<TRow, string?> read, Func<TRow, string?> salt) =>
+        new(column, row => read(row) is { } value ? Sha256(salt(row) is { } s ? s + "\n" + value : value) : null, detail);
+
     public static Column<TRow> Actor<TRow>(string column, Func<TRow, string?> read) => new(column, read, null, (e, _) => e.Actor);
 
     public static Column<TRow> EvidenceId<TRow>(string column, Func<TRow, string?> read) => new(column, read, null, (e, _) => Id(e.EvidenceId));

@@ -83,4 +83,12 @@ public sealed class ItemMetadata
 
     public DateTime StatedAtUtc { get; init; }
     public required string StatedBy { get; init; }
+
+    /// <summary>
+    /// 16 random bytes (hex) drawn for this statement, kept here and never in the log. The log binds this statement's free
+    /// text and coordinates by the SHA-256 of salt and value: a plain hash of a latitude is read back by trying all 1.8
+    /// million of four decimals in a second, a salted one is not. Null for statements recorded before the salt (bound by
+    /// plain hashes, which verify still checks).
+    /// </summary>
+    public string? Salt { get; init; }
 }

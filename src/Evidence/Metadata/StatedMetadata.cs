@@ -161,6 +161,7 @@ public sealed partial record StatedMetadata
             Reason = Fields.Trimmed(reason),
             StatedAtUtc = statedAtUtc,
             StatedBy = statedBy,
+            Salt = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
         };
         var problems = new List<string>();
         if (next.Generation == ItemGeneration.Copy && next.OriginalHeldAt is null)

@@ -168,6 +168,25 @@ public sealed class ItemMetadataTests : IAsyncLifetime
         Assert.True((await VerifyAsync()).Clean);
     }
 
+    /// <summary>
+    /// The salt that keeps the log's hashes of free text and coordinates from being read back is itself bound: an insider who
+    /// replaces it (to make a forged place match, or to drop the salting) is found, on the salt and on every salted field.
+    /// </summary>
+    [Fact]
+    public async Task SaltReplacedOrRemovedInTheDatabase_IsFound()
+    {
+        var item = await IngestAsync("w017.txt", Everything);
+        var statement = await slice.QueryAsync(db => db.ItemMetadata.SingleAsync(m => m.EvidenceId == item.Id));
+        Assert.Matches("^[0-9a-f]{32}$", statement.Salt);
+
+        await slice.TamperAsync($"""UPDATE item_metadata SET "Salt" = NULL WHERE "Id" = {slice.SqlId(statement.Id)};""");
+        var report = await VerifyAsync();
+
+        Assert.Contains(report.Findings, f => f.Subject == $"item_metadata {statement.Id} Salt");
+        Assert.Contains(report.Findings, f => f.Subject == $"item_metadata {statement.Id} Latitude");
+        Assert.Contains(report.Findings, f => f.Subject == $"item_metadata {statement.Id} Place");
+    }
+
     /// <summary>An insider rewrites what was stated (the place, the confidentiality), or deletes or plants a version.</summary>
     [Fact]
     public async Task StatementForgedDeletedOrPlantedInTheDatabase_IsFound()

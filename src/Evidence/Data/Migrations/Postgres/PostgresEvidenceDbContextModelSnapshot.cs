@@ -436,6 +436,9 @@ namespace Evidence.Data.Migrations.Postgres
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<string>("Salt")
+                        .HasColumnType("text");
+
                     b.Property<string>("SourceUrl")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
