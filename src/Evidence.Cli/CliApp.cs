@@ -153,7 +153,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   Record a child under the next pseudonym code (V-0001); the identity is sealed (AES-GCM).
               victim reveal CODE --purpose TEXT
                   Open a sealed identity (Investigator, Prosecutor); recorded in the ledger, as is a refusal.
-              tag EVIDENCE-ID [--incident ID] [--perpetrator ID] [--victim CODE] [--element ART:N]... [--note TEXT]
+              tag EVIDENCE-ID... [--incident ID] [--perpetrator ID] [--victim CODE] [--element ART:N]... [--note TEXT]
+              tag --search WORDS [--media-type T] [--from D] [--to D] [--collector NAME] [--place TEXT] [--language TAG] [--incident ID] ...
+                  Several items (named, or all a search finds) in one request and one commit, all or nothing.
               untag TAG-ID --reason TEXT
               search [WORDS] [--incident ID] [--perpetrator ID] [--victim CODE] [--media-type T]
                      [--from DATE] [--to DATE] [--collector NAME] [--sha256 HEX-OR-PREFIX] [--limit N]

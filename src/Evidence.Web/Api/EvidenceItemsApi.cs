@@ -23,6 +23,9 @@ internal static class EvidenceItemsApi
         evidence.MapGet("/{id:guid}/content", ContentAsync);
         evidence.MapPost("/{id:guid}/tags", async (Guid id, Tag tag, IMediator mediator, CancellationToken ct) =>
             TypedResults.Created($"/api/evidence/{id}", new Recorded(await mediator.Send(new TagEvidence(id, tag.IncidentId, tag.PerpetratorId, tag.VictimCode, tag.Elements, tag.Note), ct))));
+        // Many items, one tag each, in one request and one commit (all or nothing): the search page's "tag the selected".
+        evidence.MapPost("/tags", async (TagMany body, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(await mediator.Send(new TagManyEvidence(body.EvidenceIds ?? [], body.IncidentId, body.PerpetratorId, body.VictimCode, body.Elements, body.Note), ct)));
         // A new statement of the item's court metadata, with its reason; the answer is the version recorded (as `amend --json`).
         evidence.MapPost("/{id:guid}/metadata", (Guid id, MetadataAmendment amendment, IMediator mediator, CancellationToken ct) =>
             mediator.Send(new AmendMetadata(id, amendment.Changes, amendment.Reason), ct));
@@ -37,6 +40,10 @@ internal static class EvidenceItemsApi
     public sealed record Tag(Guid? IncidentId = null, Guid? PerpetratorId = null, string? VictimCode = null, IReadOnlyList<string>? Elements = null, string? Note = null);
 
     public sealed record TagRemoval(string Reason);
+
+    /// <summary>The body of a tag for many items at once.</summary>
+    public sealed record TagMany(IReadOnlyList<Guid>? EvidenceIds, Guid? IncidentId = null, Guid? PerpetratorId = null, string? VictimCode = null,
+        IReadOnlyList<string>? Elements = null, string? Note = null);
 
     /// <summary>The body of an amendment: the fields to state anew (absent ones keep their value, empty ones are cleared) and why.</summary>
     public sealed record MetadataAmendment(StatedMetadata Changes, string Reason);

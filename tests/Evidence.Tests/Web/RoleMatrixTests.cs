@@ -27,6 +27,7 @@ public sealed class RoleMatrixTests
         new("evidence content", HttpMethod.Get, s => $"/api/evidence/{s.Item}/content", null, 200, 200, 404, 403, 403),
         new("ingest", HttpMethod.Post, _ => "/api/evidence", _ => NewFile(), 200, 403, 403, 403, 403),
         new("amend metadata", HttpMethod.Post, s => $"/api/evidence/{s.Item}/metadata", _ => Json(new { changes = new { place = "Matrix " + Guid.NewGuid().ToString("N") }, reason = "matrix" }), 200, 403, 403, 403, 403),
+        new("tag many", HttpMethod.Post, s => "/api/evidence/tags", s => Json(new { evidenceIds = new[] { s.Item }, incidentId = s.Incident, note = "matrix" }), 200, 403, 403, 403, 403),
         new("tag", HttpMethod.Post, s => $"/api/evidence/{s.Item}/tags", s => Json(new { incidentId = s.Incident, note = "matrix" }), 201, 403, 403, 403, 403),
         new("check a metadata sheet", HttpMethod.Post, _ => "/api/uploads/sheet", _ => new MultipartFormDataContent
         {
