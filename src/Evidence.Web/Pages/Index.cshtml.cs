@@ -3,22 +3,51 @@ using Evidence.Accounts;
 using Evidence.Cases;
 using Evidence.Requests;
 using Evidence.Search;
+using Evidence.Tagging;
 using Evidence.Text;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Evidence.Web.Pages;
 
-/// <summary>The evidence list with search and filters; auditors and admins start on their own pages.</summary>
+/// <summary>
+/// The evidence list: search with every filter the API has, and, for investigators, tag the selected items to an incident
+/// in one step (one request, one commit). Auditors and admins start on their own pages.
+/// </summary>
 public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
 {
     [BindProperty(SupportsGet = true)] public string? Text { get; set; }
     [BindProperty(SupportsGet = true)] public Guid? Incident { get; set; }
     [BindProperty(SupportsGet = true)] public string? MediaType { get; set; }
     [BindProperty(SupportsGet = true)] public string? Sha256 { get; set; }
+    [BindProperty(SupportsGet = true)] public string? From { get; set; }
+    [BindProperty(SupportsGet = true)] public string? To { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Collector { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Place { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Language { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Generation { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Consent { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Confidentiality { get; set; }
+    [BindProperty(SupportsGet = true)] public string? C2pa { get; set; }
+    [BindProperty(SupportsGet = true)] public bool? HasGps { get; set; }
+
+    [BindProperty] public List<Guid> Selected { get; set; } = [];
+    [BindProperty] public Guid? TagIncident { get; set; }
+    [BindProperty] public string? TagNote { get; set; }
 
     public IReadOnlyList<EvidenceRecord> Items { get; private set; } = [];
     public IReadOnlyList<IncidentSummary> Incidents { get; private set; } = [];
+
+    public bool MayTag => Actor.May<TagManyEvidence>();
+
+    /// <summary>The filters in force, to carry through the tag form so the same list comes back.</summary>
+    public IEnumerable<(string Name, string Value)> Filters =>
+        new (string Name, string? Value)[]
+        {
+            ("text", Text), ("incident", Incident?.ToString()), ("mediaType", MediaType), ("sha256", Sha256), ("from", From), ("to", To), ("collector", Collector),
+            ("place", Place), ("language", Language), ("generation", Generation), ("consent", Consent), ("confidentiality", Confidentiality), ("c2pa", C2pa),
+            ("hasGps", HasGps?.ToString()),
+        }.Where(f => !string.IsNullOrEmpty(f.Value)).Select(f => (f.Name, f.Value!));
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -27,9 +56,32 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
         {
             return Redirect(Actor.May<ListUsers>() ? "/users" : "/audit");
         }
-        Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];
-        Items = await TrySendAsync(new SearchEvidence(Fields.Trimmed(Text), Incident, MediaType: Fields.Trimmed(MediaType), Sha256: Fields.Trimmed(Sha256)), cancellationToken) ?? [];
+        await LoadAsync(cancellationToken);
         return Page();
     }
 
+    public async Task<IActionResult> OnPostTagAsync(CancellationToken cancellationToken)
+    {
+        if (Selected.Count == 0 || TagIncident is null)
+        {
+            Error = "Select the items and the incident to tag them to; nothing was tagged.";
+        }
+        else if (await TrySendAsync(new TagManyEvidence(Selected, TagIncident, Note: Fields.Trimmed(TagNote)), cancellationToken) is { } tags)
+        {
+            Done = $"{tags.Count} items tagged to the incident in one step.";
+        }
+        var error = Error;
+        await LoadAsync(cancellationToken);
+        Error = error ?? Error;
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];
+        Items = await TrySendAsync(new SearchEvidence(Fields.Trimmed(Text), Incident, MediaType: Fields.Trimmed(MediaType), Sha256: Fields.Trimmed(Sha256),
+            CapturedFrom: Fields.Trimmed(From), CapturedTo: Fields.Trimmed(To), Collector: Fields.Trimmed(Collector), Language: Fields.Trimmed(Language),
+            Generation: Fields.Trimmed(Generation), Consent: Fields.Trimmed(Consent), Confidentiality: Fields.Trimmed(Confidentiality), C2pa: Fields.Trimmed(C2pa),
+            HasGps: HasGps, Place: Fields.Trimmed(Place)), cancellationToken) ?? [];
+    }
 }

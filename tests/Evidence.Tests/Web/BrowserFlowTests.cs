@@ -45,6 +45,19 @@ public sealed class BrowserFlowTests
         Shot("03-upload-recorded");
         Assert.Empty(browser.FindElements(By.CssSelector("#progress li.failed")));
         var recorded = browser.FindElements(By.CssSelector("#progress a.recorded-link")).Select(a => a.GetAttribute("href")!).ToList();
+        // Both new items, found by the place the form stated, tagged to the incident in one step from the list.
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/?place=kherson"));
+        var boxes = browser.FindElements(By.CssSelector("#evidence input[name=Selected]"));
+        Assert.Equal(2, boxes.Count);
+        foreach (var box in boxes)
+        {
+            box.Click();
+        }
+        browser.FindElement(By.CssSelector($"#tag-selected-incident option[value='{scenario.Incident}']")).Click();
+        browser.FindElement(By.Id("tag-selected-submit")).Click();
+        wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
+        Assert.Contains("2 items tagged to the incident in one step", browser.FindElement(By.CssSelector(".done")).Text, StringComparison.Ordinal);
+        Assert.Equal(2, browser.FindElements(By.CssSelector("#evidence input[name=Selected]")).Count); // the same list comes back
         foreach (var item in recorded)
         {
             browser.Navigate().GoToUrl(item);
