@@ -7,8 +7,11 @@ using Microsoft.AspNetCore.Mvc;
 namespace Evidence.Web.Pages;
 
 /// <summary>Accounts for admins: every change is a core request (Accounts/), so it is authorized and recorded like any other.</summary>
-public sealed class UsersModel(IMediator mediator) : EvidencePage(mediator)
+public sealed class UsersModel(IMediator mediator, EvidenceSettings settings) : EvidencePage(mediator)
 {
+    /// <summary>An office's full name, for the office lists.</summary>
+    public string OfficeName(Evidence.Domain.RecipientKind office) => Referrals.RecipientNames.Of(office, settings);
+
     [BindProperty] public string? Name { get; set; }
     [BindProperty] public Role Role { get; set; }
     [BindProperty] public RecipientKind? Office { get; set; }

@@ -325,12 +325,12 @@ internal sealed class BuildReferralPackageHandler(
     private Recipient Recipient(BuildReferralPackage request) => request.Recipient switch
     {
         RecipientKind.Icc => new Recipient(RecipientKind.Icc,
-            Fields.Trimmed(request.RecipientName) ?? "Office of the Prosecutor, International Criminal Court",
+            Fields.Trimmed(request.RecipientName) ?? RecipientNames.Of(RecipientKind.Icc, settings),
             Fields.Trimmed(request.RecipientAddress) ?? "Oude Waalsdorperweg 10, 2597 AK The Hague, The Netherlands",
             Fields.Trimmed(request.RecipientReference),
             "a communication under article 15 of the Rome Statute"),
         _ => new Recipient(RecipientKind.National,
-            Fields.Trimmed(request.RecipientName) ?? settings.NationalProsecutorName,
+            Fields.Trimmed(request.RecipientName) ?? RecipientNames.Of(RecipientKind.National, settings),
             Fields.Trimmed(request.RecipientAddress) ?? settings.NationalProsecutorAddress,
             Fields.Trimmed(request.RecipientReference),
             "a referral to a national prosecutor"),

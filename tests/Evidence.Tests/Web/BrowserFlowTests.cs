@@ -92,6 +92,9 @@ public sealed class BrowserFlowTests
         // ICC prosecutor: request the package for the referred incident and download it.
         SignIn(browser, wait, server, scenario.IccProsecutor, Shot);
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/incidents/{scenario.Incident}"));
+        // Recipients by their full names, never an enum's ("Icc").
+        Assert.Equal("Office of the Prosecutor, International Criminal Court",
+            browser.FindElement(By.CssSelector("#package-form select[name=Recipient] option[value='Icc']")).Text);
         browser.FindElement(By.Id("package-submit")).Click();
         wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
         Assert.Empty(browser.FindElements(By.CssSelector(".error")));

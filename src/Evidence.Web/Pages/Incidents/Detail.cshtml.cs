@@ -24,6 +24,9 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     public bool MayRefer => Actor.May<ReferIncident>();
 
     /// <summary>A prosecutor can address packages only to their own office; the request would refuse any other.</summary>
+    /// <summary>An office's full name, for the recipient list.</summary>
+    public string OfficeName(RecipientKind office) => Referrals.RecipientNames.Of(office, settings);
+
     public IReadOnlyList<RecipientKind> Offices => Actor.Office is { } office ? [office] : Enum.GetValues<RecipientKind>();
 
     public async Task<IActionResult> OnGetAsync(Guid? built, CancellationToken cancellationToken)
