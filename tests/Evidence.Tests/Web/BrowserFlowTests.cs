@@ -64,7 +64,10 @@ public sealed class BrowserFlowTests
             Assert.Contains("Kherson", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
             Assert.Contains("given", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
             browser.FindElement(By.CssSelector($"#tag-incident option[value='{scenario.Incident}']")).Click();
-            browser.FindElement(By.Id("tag-elements")).SendKeys("8(2)(a)(vii)-1:2");
+            // No ID typed: the element is a checkbox with its text, the perpetrator and the child come from lists.
+            Assert.Contains("protected under one or more of the Geneva Conventions", browser.FindElement(By.Id("tag-elements")).Text, StringComparison.Ordinal);
+            browser.FindElement(By.CssSelector("#tag-elements input[value='8(2)(a)(vii)-1:2']")).Click();
+            Assert.Empty(browser.FindElements(By.CssSelector("#tag-form input[name=TagPerpetrator], #tag-form input[name=TagVictim]")));
             browser.FindElement(By.Id("tag-submit")).Click();
             wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
             Assert.Empty(browser.FindElements(By.CssSelector(".error")));

@@ -18,11 +18,14 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
     [BindProperty] public Guid? TagIncident { get; set; }
     [BindProperty] public Guid? TagPerpetrator { get; set; }
     [BindProperty] public string? TagVictim { get; set; }
-    [BindProperty] public string? TagElements { get; set; }
+    [BindProperty] public List<string> TagElements { get; set; } = [];
     [BindProperty] public string? TagNote { get; set; }
 
     public EvidenceDetail? Item { get; private set; }
     public IReadOnlyList<IncidentSummary> Incidents { get; private set; } = [];
+
+    /// <summary>The perpetrators, children and elements the tag form offers, so that no ID is typed.</summary>
+    public TagChoices Choices { get; private set; } = new([], [], []);
 
     // Links and forms are offered to the roles whose requests would be accepted; the requests still decide.
     public bool MayViewContent => Actor.May<OpenEvidenceContent>();
@@ -38,7 +41,7 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
 
     public async Task<IActionResult> OnPostTagAsync(CancellationToken cancellationToken)
     {
-        var elements = (TagElements ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var elements = TagElements.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim()).ToList();
         if (await TrySendAsync(new TagEvidence(Id, TagIncident, TagPerpetrator, Fields.Trimmed(TagVictim), elements,
                 Fields.Trimmed(TagNote)), cancellationToken) != Guid.Empty)
         {
@@ -88,6 +91,10 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
         if (Actor.May<ListIncidents>())
         {
             Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];
+        }
+        if (MayTag)
+        {
+            Choices = await TrySendAsync(new ListTagChoices(), cancellationToken) ?? Choices;
         }
         Error = error ?? Error;
         return Page();
