@@ -72,7 +72,9 @@ public sealed record ProvenanceView(C2paVerdict? C2pa, ExifFacts Exif, IReadOnly
 /// </summary>
 public sealed record DerivedItemView(Guid Id, string? Kind, IReadOnlyList<string> Languages, string? OriginalName, DateTime IngestedAtUtc);
 
-public sealed record TagView(Guid Id, Guid? IncidentId, Guid? PerpetratorId, string? VictimCode, IReadOnlyList<string> Elements, string? Note, string TaggedBy, DateTime TaggedAtUtc);
+/// <summary>One tag of the item; <c>PerpetratorName</c> is the perpetrator's name as recorded, so no page shows a bare ID (withheld from auditors, as notes are).</summary>
+public sealed record TagView(Guid Id, Guid? IncidentId, Guid? PerpetratorId, string? VictimCode, IReadOnlyList<string> Elements, string? Note, string TaggedBy, DateTime TaggedAtUtc,
+    string? PerpetratorName = null);
 
 /// <summary>A custody event as stored, with its position in the ledger (its leaf index) and its details.</summary>
 public sealed record CustodyEventView(long Index, DateTime OccurredAtUtc, string Actor, string Role, string Action, string? Sha256, IReadOnlyDictionary<string, string?> Details);
@@ -99,6 +101,8 @@ internal sealed class GetEvidenceHandler(EvidenceDbContext db, CurrentActor acto
         var statements = await db.ItemMetadata.AsNoTracking().Where(m => m.EvidenceId == item.Id).OrderBy(m => m.Version).ToListAsync(cancellationToken);
         var history = statements.Select(m => ItemMetadataView.Of(m, withText: !auditor)).ToList();
         // Only items the reader may see: a strictly confidential translation stays unknown outside its case.
+        var perpetratorIds = tags.Where(t => t.PerpetratorId != null).Select(t => t.PerpetratorId!.Value).Distinct().ToList();
+        var perpetrators = await db.Perpetrators.AsNoTracking().Where(p => perpetratorIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Name, cancellationToken);
         var derived = await Statements.Current(db).AsNoTracking().Where(m => m.DerivedFrom == item.Id)
             .Join(Visibility.Evidence(db, actor.Value), m => m.EvidenceId, e => e.Id, (m, e) => new { e.Id, m.DerivedKind, m.Languages, e.OriginalName, e.IngestedAtUtc })
             .OrderBy(d => d.IngestedAtUtc).ThenBy(d => d.Id).ToListAsync(cancellationToken);
@@ -107,7 +111,8 @@ internal sealed class GetEvidenceHandler(EvidenceDbContext db, CurrentActor acto
             item.IngestedAtUtc, item.IngestedBy, item.DuplicateOf, ern, history.LastOrDefault(), history,
             auditor || FileProvenance.FromJson(item.Provenance) is not { } provenance ? null
                 : new ProvenanceView(provenance.C2pa, provenance.Exif, provenance.Signatures ?? [], provenance.Warnings(item.CapturedAt, statements.LastOrDefault())),
-            tags.Select(t => new TagView(t.Id, t.IncidentId, t.PerpetratorId, t.VictimCode is { } code && seen.Contains(code) ? code : null, t.Elements, auditor ? null : t.Note, t.TaggedBy, t.TaggedAtUtc)).ToList(),
+            tags.Select(t => new TagView(t.Id, t.IncidentId, t.PerpetratorId, t.VictimCode is { } code && seen.Contains(code) ? code : null, t.Elements, auditor ? null : t.Note, t.TaggedBy, t.TaggedAtUtc,
+                auditor || t.PerpetratorId is not { } p ? null : perpetrators.GetValueOrDefault(p))).ToList(),
             derived.Select(d => new DerivedItemView(d.Id, StatedMetadata.Word(d.DerivedKind), d.Languages?.Split(' ') ?? [], auditor ? null : d.OriginalName, d.IngestedAtUtc)).ToList(),
             // Event details never hold content or identities (names and notes are recorded by hash), so everyone sees them whole.
             events.Select(e => new CustodyEventView(e.Sequence, e.OccurredAtUtc, e.Actor, e.Role, e.Action, e.Sha256, details[e.Sequence])).ToList());

@@ -31,4 +31,20 @@ public sealed class ListTagChoicesTests
         Assert.StartsWith("The perpetrator deported or transferred", choices.Elements[0].Text, StringComparison.Ordinal);
         await Assert.ThrowsAsync<ForbiddenException>(() => slice.SendAsync(new ListTagChoices(), Role.Auditor, "auditor"));
     }
+
+    /// <summary>A tag shows its perpetrator by name, never only as an ID; an auditor sees neither the name nor the note.</summary>
+    [Fact]
+    public async Task Tag_ShowsThePerpetratorByName_ButNotToAuditors()
+    {
+        await using var slice = await Slice.StartAsync();
+        var unit = await slice.SendAsync(new AddPerpetrator("Unit 0000", PerpetratorKind.Unit));
+        var item = await slice.SendAsync(new Evidence.Ingest.IngestEvidence(slice.File("bus.txt", "bus"u8.ToArray()), "Olena K."));
+        await slice.SendAsync(new TagEvidence(item.Id, PerpetratorId: unit.Id));
+
+        var forInvestigator = Assert.Single((await slice.SendAsync(new Evidence.Viewing.GetEvidence(item.Id))).Tags);
+        var forAuditor = Assert.Single((await slice.SendAsync(new Evidence.Viewing.GetEvidence(item.Id), Role.Auditor, "auditor")).Tags);
+
+        Assert.Equal("Unit 0000", forInvestigator.PerpetratorName);
+        Assert.Null(forAuditor.PerpetratorName);
+    }
 }
