@@ -39,10 +39,7 @@ internal static class ShowCommand
         }
         foreach (var signature in item.Provenance?.Signatures ?? [])
         {
-            await app.Out.WriteLineAsync($"  signature {Text.Display.Text(signature.Sidecar)}: {signature.State}" +
-                                         $"{(signature.KeyId is { } keyId ? ", key " + keyId : "")}{(signature.UserId is { } user ? " " + Text.Display.Text(user) : "")}" +
-                                         $"{(signature.State == Provenance.SignatureStates.Valid ? signature.Trusted ? " (trusted key)" : " (untrusted key)" : "")}" +
-                                         $"{(signature.Reason is { } reason ? ": " + Text.Display.Text(reason) : "")}");
+            await app.Out.WriteLineAsync($"  signature {Text.Display.Text(signature.Sidecar)}: {Text.Display.Text(signature.InWords)}");
         }
         foreach (var warning in item.Provenance?.Warnings ?? [])
         {

@@ -29,7 +29,7 @@ internal sealed class BoundedPdfFilters : IFilterProvider
 
     private IFilter Bounded(IFilter filter) => filter switch
     {
-        FlateFilter => new Limited(this, filter, input => Inflation.Length(input.Span, MaxStreamBytes)),
+        FlateFilter => new Limited(this, filter, input => Inflation.Length(input, MaxStreamBytes)),
         LzwFilter => new Limited(this, filter, input => input.Length > MaxLzwInput ? long.MaxValue : 0),
         RunLengthFilter => new Limited(this, filter, input => input.Length > MaxRunLengthInput ? long.MaxValue : 0),
         _ => new Limited(this, filter, _ => 0),

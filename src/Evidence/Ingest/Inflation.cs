@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 
 namespace Evidence.Ingest;
 
@@ -10,14 +11,16 @@ namespace Evidence.Ingest;
 internal static class Inflation
 {
     /// <summary>The inflated length of zlib (or bare deflate) data, or just past <paramref name="limit"/> if it goes further; 0 if it is not deflate data.</summary>
-    public static long Length(ReadOnlySpan<byte> compressed, long limit)
+    public static long Length(ReadOnlyMemory<byte> compressed, long limit)
     {
-        var copy = compressed.ToArray();
+        // Read in place: a PDF stream may be tens of megabytes, and copying it only to count would double that.
+        var bytes = MemoryMarshal.TryGetArray(compressed, out var segment) ? segment : new ArraySegment<byte>(compressed.ToArray());
         foreach (var skip in new[] { 0, 2 })
         {
             try
             {
-                using var source = new MemoryStream(copy, Math.Min(skip, copy.Length), Math.Max(0, copy.Length - skip));
+                var from = Math.Min(skip, bytes.Count);
+                using var source = new MemoryStream(bytes.Array!, bytes.Offset + from, bytes.Count - from, writable: false);
                 using Stream inflating = skip == 0 ? new ZLibStream(source, CompressionMode.Decompress) : new DeflateStream(source, CompressionMode.Decompress);
                 var buffer = new byte[64 << 10];
                 long total = 0;

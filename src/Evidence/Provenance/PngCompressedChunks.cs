@@ -76,7 +76,7 @@ internal static class PngCompressedChunks
 
     // Where each chunk's compressed bytes start (PNG 1.2, §11.3.3-4 and §11.3.4.5): after the keyword's NUL and the method byte;
     // for iTXt, only when its compression flag is set, after the language tag and the translated keyword.
-    private static ReadOnlySpan<byte> Compressed(string type, byte[] data)
+    private static ReadOnlyMemory<byte> Compressed(string type, byte[] data)
     {
         var keywordEnd = Array.IndexOf(data, (byte)0);
         if (keywordEnd < 0)
@@ -85,7 +85,7 @@ internal static class PngCompressedChunks
         }
         if (type != "iTXt")
         {
-            return data.AsSpan(Math.Min(data.Length, keywordEnd + 2));
+            return data.AsMemory(Math.Min(data.Length, keywordEnd + 2));
         }
         if (keywordEnd + 2 >= data.Length || data[keywordEnd + 1] != 1)
         {
@@ -93,6 +93,6 @@ internal static class PngCompressedChunks
         }
         var languageEnd = Array.IndexOf(data, (byte)0, keywordEnd + 3);
         var translatedEnd = languageEnd < 0 ? -1 : Array.IndexOf(data, (byte)0, languageEnd + 1);
-        return translatedEnd < 0 ? default : data.AsSpan(translatedEnd + 1);
+        return translatedEnd < 0 ? default : data.AsMemory(translatedEnd + 1);
     }
 }

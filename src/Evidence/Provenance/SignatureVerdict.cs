@@ -34,7 +34,14 @@ public sealed record SignatureVerdict(
     string? Reason,
     string? SidecarSha256,
     string? Armored,
-    string? PublicKey = null);
+    string? PublicKey = null)
+{
+    /// <summary>The verdict in words, for a line of text or a cell: its state, key, whether that key was one the installation trusts, and why not.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string InWords =>
+        State + (KeyId is { } key ? $", key {key}" : "") + (UserId is { } user ? $" {user}" : "") +
+        (State == SignatureStates.Valid ? Trusted ? " (trusted key)" : " (untrusted key)" : "") + (Reason is { } why ? $": {why}" : "");
+}
 
 /// <summary>The values of <see cref="SignatureVerdict.State"/>.</summary>
 public static class SignatureStates

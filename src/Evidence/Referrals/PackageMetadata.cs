@@ -65,13 +65,9 @@ public sealed record PackageItem(
     string? C2paTrust = null,
     IReadOnlyList<Provenance.SignatureVerdict>? Signatures = null)
 {
-    /// <summary>Each signature in one line: its state, key, and whether that key was one the installation trusts.</summary>
+    /// <summary>Each signature in one line: its kind and its verdict in words.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public IReadOnlyList<string> SignatureSummaries => (Signatures ?? []).Select(Summary).ToList();
-
-    private static string Summary(Provenance.SignatureVerdict s) =>
-        $"{s.Kind} {s.State}" + (s.KeyId is { } key ? $", key {key}" : "") + (s.UserId is { } user ? $" {user}" : "") +
-        (s.State == Provenance.SignatureStates.Valid ? s.Trusted ? " (trusted key)" : " (untrusted key)" : "") + (s.Reason is { } why ? $": {why}" : "");
+    public IReadOnlyList<string> SignatureSummaries => (Signatures ?? []).Select(s => $"{s.Kind} {s.InWords}").ToList();
 }
 
 /// <summary>

@@ -18,46 +18,22 @@ public sealed class PdfGraphicsStateBombTests
     // A one-page PDF whose content stream is the given text, Flate-compressed.
     internal static byte[] PdfWithContent(string content, bool compressed = true)
     {
-        using var packed = new MemoryStream();
-        using (var zlib = new ZLibStream(packed, CompressionLevel.SmallestSize, leaveOpen: true))
+        var stream = Encoding.ASCII.GetBytes(content);
+        if (compressed)
         {
-            zlib.Write(Encoding.ASCII.GetBytes(content));
+            using var packed = new MemoryStream();
+            using (var zlib = new ZLibStream(packed, CompressionLevel.SmallestSize, leaveOpen: true))
+            {
+                zlib.Write(stream);
+            }
+            stream = packed.ToArray();
         }
-        var stream = compressed ? packed.ToArray() : Encoding.ASCII.GetBytes(content);
-        var pdf = new MemoryStream();
-        var offsets = new List<long>();
-        void Write(string text) => pdf.Write(Encoding.ASCII.GetBytes(text));
-        Write("%PDF-1.4\n");
-        string[] objects =
-        [
+        return PdfTextTests.PdfOf(
             "<< /Type /Catalog /Pages 2 0 R >>",
             "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-            "",
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ];
-        for (var i = 0; i < objects.Length; i++)
-        {
-            offsets.Add(pdf.Length);
-            if (i == 3)
-            {
-                Write($"4 0 obj\n<< /Length {stream.Length}{(compressed ? " /Filter /FlateDecode" : "")} >>\nstream\n");
-                pdf.Write(stream);
-                Write("\nendstream\nendobj\n");
-            }
-            else
-            {
-                Write($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
-            }
-        }
-        var xref = pdf.Length;
-        Write($"xref\n0 {objects.Length + 1}\n0000000000 65535 f \n");
-        foreach (var offset in offsets)
-        {
-            Write($"{offset:D10} 00000 n \n");
-        }
-        Write($"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
-        return pdf.ToArray();
+            $"<< /Length {stream.Length}{(compressed ? " /Filter /FlateDecode" : "")} >>\nstream\n{Encoding.Latin1.GetString(stream)}\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
     }
 
     [Theory]

@@ -52,7 +52,7 @@ public sealed class PdfTextTests : IAsyncLifetime
     }
 
     /// <summary>The objects as a PDF with a correct cross-reference table; Latin-1, so a stream's binary bytes pass through.</summary>
-    private static byte[] PdfOf(params string[] objects)
+    internal static byte[] PdfOf(params string[] objects)
     {
         var pdf = new StringBuilder("%PDF-1.4\n");
         var offsets = new List<int>();
