@@ -103,11 +103,14 @@ public static class WebApp
         // Unreadable bodies reach EvidenceProblems, whose answer says what was wrong; otherwise they get a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
+        services.AddLocalization(options => options.ResourcesPath = "Resources");
+        services.Configure<RequestLocalizationOptions>(Localization.Languages.Configure);
         services.AddRazorPages(pages =>
         {
             pages.Conventions.AllowAnonymousToPage("/Account/SignIn");
             pages.Conventions.AllowAnonymousToPage("/Account/Denied");
-        });
+            pages.Conventions.AllowAnonymousToPage("/Account/Language");
+        }).AddViewLocalization();
 
         var app = builder.Build();
         try
@@ -127,6 +130,8 @@ public static class WebApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        // After authentication: a signed-in user's own choice of language comes with their sign-in.
+        app.UseRequestLocalization();
         app.UseAuthorization();
         app.UseMiddleware<ActorFromUser>();
         app.UseMiddleware<ApiAntiforgery>();

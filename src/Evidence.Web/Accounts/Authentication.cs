@@ -39,6 +39,10 @@ internal sealed class EvidenceClaimsFactory(UserManager<EvidenceUser> users, IOp
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaims(EvidenceClaims.For(user));
+        if (user.Language is { } language)
+        {
+            identity.AddClaim(new Claim(Localization.Languages.Claim, language));
+        }
         if (user.MustChangePassword)
         {
             identity.AddClaim(new Claim(ActorFromUser.MustChangePassword, "true"));

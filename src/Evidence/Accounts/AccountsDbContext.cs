@@ -33,6 +33,7 @@ public class AccountsDbContext : IdentityUserContext<EvidenceUser>
         {
             user.Property(u => u.Role).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.Office).HasConversion<string>().HasMaxLength(20);
+            user.Property(u => u.Language).HasMaxLength(8);
         });
         builder.Entity<ApiToken>(token =>
         {

@@ -16,6 +16,12 @@ public sealed class EvidenceUser : IdentityUser
     /// <summary>Set for a password printed by the server (a new user, the first admin): it must be replaced at the first sign-in.</summary>
     public bool MustChangePassword { get; set; }
     public DateTime CreatedAtUtc { get; set; }
+
+    /// <summary>
+    /// The language the user chose for the web app ("uk", "en"), remembered across browsers; null until they choose, when
+    /// the browser's Accept-Language decides. A preference, not a record: the ledger does not vouch for it.
+    /// </summary>
+    public string? Language { get; set; }
 }
 
 /// <summary>
