@@ -160,6 +160,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
               search [WORDS] [--incident ID] [--perpetrator ID] [--victim CODE] [--media-type T]
                      [--from DATE] [--to DATE] [--collector NAME] [--sha256 HEX-OR-PREFIX] [--limit N]
                      [--language TAG] [--generation G] [--consent C] [--confidentiality C] [--c2pa valid|invalid|absent|unreadable] [--has-gps yes|no] [--place TEXT]
+                     [--sort ingested|captured|name|size|type (-KEY: the other way)] [--offset N]
               package --incident ID --recipient icc|national --out FILE.zip [--perpetrator ID] [--evidence ID]...
                      [--include-identities] [--redacted-only] [--recipient-name T] [--recipient-address T] [--reference T]
                   Build a referral package: a signed, zipped BagIt bag of the incident's evidence with metadata,

@@ -9,7 +9,7 @@ internal static class SearchCommand
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--incident", "--perpetrator", "--victim", "--media-type", "--from", "--to", "--collector", "--sha256", "--limit",
-            "--language", "--generation", "--consent", "--confidentiality", "--c2pa", "--has-gps", "--place"], []);
+            "--language", "--generation", "--consent", "--confidentiality", "--c2pa", "--has-gps", "--place", "--sort", "--offset"], []);
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var records = await session.SendAsync(new SearchEvidence(
             line.Positionals.Count > 1 ? string.Join(" ", line.Positionals.Skip(1)) : null,
@@ -24,7 +24,9 @@ internal static class SearchCommand
             line.Value("--limit") is { } limit ? Arguments.Int(limit, "--limit") : 200,
             line.Value("--language"), line.Value("--generation"), line.Value("--consent"), line.Value("--confidentiality"), line.Value("--c2pa"),
             line.Value("--has-gps") switch { null => null, "yes" => true, "no" => false, var other => throw new UsageException($"--has-gps must be yes or no, not '{Text.Display.Text(other)}'.") },
-            line.Value("--place")),
+            line.Value("--place"),
+            line.Value("--sort"),
+            line.Value("--offset") is { } offset ? Arguments.Int(offset, "--offset") : 0),
             cancellationToken);
         if (line.Has("--json"))
         {

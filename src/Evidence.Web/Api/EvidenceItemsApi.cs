@@ -148,9 +148,10 @@ internal static class EvidenceItemsApi
         IMediator mediator, CancellationToken ct,
         string? text = null, Guid? incident = null, Guid? perpetrator = null, string? victim = null, string? mediaType = null,
         string? capturedFrom = null, string? capturedTo = null, string? collector = null, string? sha256 = null, int limit = 200,
-        string? language = null, string? generation = null, string? consent = null, string? confidentiality = null, string? c2pa = null, bool? hasGps = null, string? place = null) =>
+        string? language = null, string? generation = null, string? consent = null, string? confidentiality = null, string? c2pa = null, bool? hasGps = null, string? place = null,
+        string? sort = null, int offset = 0) =>
         await mediator.Send(new SearchEvidence(text, incident, perpetrator, victim, mediaType, capturedFrom, capturedTo, collector, sha256, limit,
-            language, generation, consent, confidentiality, c2pa, hasGps, place), ct);
+            language, generation, consent, confidentiality, c2pa, hasGps, place, sort, offset), ct);
 
     /// <summary>
     /// The bytes, after the <c>Viewed</c> event is committed. Only images are shown inline (for the preview); everything

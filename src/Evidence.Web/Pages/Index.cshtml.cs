@@ -30,6 +30,15 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
     [BindProperty(SupportsGet = true)] public string? Confidentiality { get; set; }
     [BindProperty(SupportsGet = true)] public string? C2pa { get; set; }
     [BindProperty(SupportsGet = true)] public bool? HasGps { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Sort { get; set; }
+    // Not "page": Razor Pages keeps that route value for the page's own name.
+    [BindProperty(SupportsGet = true, Name = "p")] public int PageNumber { get; set; } = 1;
+
+    /// <summary>Results on one page: enough to scan, few enough that thumbnails load quickly on a poor connection.</summary>
+    public const int PageSize = 50;
+
+    /// <summary>Whether a page follows this one (one item more than a page was asked for, and not shown).</summary>
+    public bool HasNextPage { get; private set; }
 
     [BindProperty] public List<Guid> Selected { get; set; } = [];
     [BindProperty] public Guid? TagIncident { get; set; }
@@ -46,7 +55,7 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
         {
             ("text", Text), ("incident", Incident?.ToString()), ("mediaType", MediaType), ("sha256", Sha256), ("from", From), ("to", To), ("collector", Collector),
             ("place", Place), ("language", Language), ("generation", Generation), ("consent", Consent), ("confidentiality", Confidentiality), ("c2pa", C2pa),
-            ("hasGps", HasGps?.ToString()),
+            ("hasGps", HasGps?.ToString()), ("sort", Sort),
         }.Where(f => !string.IsNullOrEmpty(f.Value)).Select(f => (f.Name, f.Value!));
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
@@ -64,11 +73,11 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
     {
         if (Selected.Count == 0 || TagIncident is null)
         {
-            Error = "Select the items and the incident to tag them to; nothing was tagged.";
+            Error = T["Select the items and the incident to tag them to; nothing was tagged."];
         }
         else if (await TrySendAsync(new TagManyEvidence(Selected, TagIncident, Note: Fields.Trimmed(TagNote)), cancellationToken) is { } tags)
         {
-            Done = $"{tags.Count} items tagged to the incident in one step.";
+            Done = T["{0} items tagged to the incident in one step.", tags.Count];
         }
         var error = Error;
         await LoadAsync(cancellationToken);
@@ -82,6 +91,31 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
         Items = await TrySendAsync(new SearchEvidence(Fields.Trimmed(Text), Incident, MediaType: Fields.Trimmed(MediaType), Sha256: Fields.Trimmed(Sha256),
             CapturedFrom: Fields.Trimmed(From), CapturedTo: Fields.Trimmed(To), Collector: Fields.Trimmed(Collector), Language: Fields.Trimmed(Language),
             Generation: Fields.Trimmed(Generation), Consent: Fields.Trimmed(Consent), Confidentiality: Fields.Trimmed(Confidentiality), C2pa: Fields.Trimmed(C2pa),
-            HasGps: HasGps, Place: Fields.Trimmed(Place)), cancellationToken) ?? [];
+            HasGps: HasGps, Place: Fields.Trimmed(Place), Sort: Fields.Trimmed(Sort), Limit: PageSize + 1, Offset: (Math.Clamp(PageNumber, 1, 100_000) - 1) * PageSize),
+            cancellationToken) ?? [];
+        HasNextPage = Items.Count > PageSize;
+        Items = [.. Items.Take(PageSize)];
     }
+
+    /// <summary>This list with other query values (another sort, another page); the filters stay as they are.</summary>
+    public string Link(string? sort, int page)
+    {
+        var query = Filters.Where(f => f.Name != "sort").Select(f => new KeyValuePair<string, string?>(f.Name, f.Value)).ToList();
+        if (sort is not null)
+        {
+            query.Add(new("sort", sort));
+        }
+        if (page > 1)
+        {
+            query.Add(new("p", page.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        return "/" + Microsoft.AspNetCore.Http.QueryString.Create(query);
+    }
+
+    /// <summary>The link a column's heading points to: sorted by it, or, when it already is, the other way; from the first page.</summary>
+    public string SortLink(string key) => Link(Sort == key ? "-" + key : key, 1);
+
+    /// <summary>aria-sort for a column's heading: says to a screen reader which column orders the list, and which way.</summary>
+    public string AriaSort(string key) =>
+        Sort == key || (key == "ingested" && string.IsNullOrEmpty(Sort)) ? "ascending" : Sort == "-" + key ? "descending" : "none";
 }

@@ -32,7 +32,7 @@ public sealed class UsersModel(IMediator mediator, EvidenceSettings settings) : 
         }
         catch (EvidenceException e)
         {
-            Error = e.Message;
+            Error = T[e.Message];
         }
         return Page();
     }
@@ -48,7 +48,9 @@ public sealed class UsersModel(IMediator mediator, EvidenceSettings settings) : 
         await TrySendAsync(new ChangeUserRole(Name ?? "", Role, Office), cancellationToken);
         if (Error is null)
         {
-            Done = $"{Name} is now {Role}{(Office is { } office ? ", office " + office : "")}.";
+            Done = Office is { } office
+                ? T["{0} is now {1}, {2}.", Name ?? "", T[Role.ToString()], OfficeName(office)]
+                : T["{0} is now {1}.", Name ?? "", T[Role.ToString()]];
         }
         return await OnGetAsync(cancellationToken);
     }
@@ -58,7 +60,7 @@ public sealed class UsersModel(IMediator mediator, EvidenceSettings settings) : 
         await TrySendAsync(new RemoveUser(Name ?? ""), cancellationToken);
         if (Error is null)
         {
-            Done = $"Removed {Name}.";
+            Done = T["Removed {0}.", Name ?? ""];
         }
         return await OnGetAsync(cancellationToken);
     }

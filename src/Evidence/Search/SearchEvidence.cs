@@ -33,8 +33,13 @@ public sealed record SearchEvidence(
     string? Confidentiality = null,
     string? C2pa = null,
     bool? HasGps = null,
-    string? Place = null) : IRequest<IReadOnlyList<EvidenceRecord>>, IValidatedRequest
+    string? Place = null,
+    string? Sort = null,
+    int Offset = 0) : IRequest<IReadOnlyList<EvidenceRecord>>, IValidatedRequest
 {
+    /// <summary>What results may be sorted by; "-" before a word sorts the other way. Ingest order is the default.</summary>
+    public static readonly IReadOnlyList<string> SortKeys = ["ingested", "captured", "name", "size", "type"];
+
     public IEnumerable<string> Validate()
     {
         IEnumerable<string?> problems =
@@ -48,6 +53,8 @@ public sealed record SearchEvidence(
             CapturedTo is null || IsDate(CapturedTo) ? null : "the to date must be YYYY, YYYY-MM or YYYY-MM-DD.",
             CapturedFrom is not null && CapturedTo is not null && string.CompareOrdinal(CapturedFrom, CapturedTo) > 0 ? "the from date is after the to date." : null,
             Limit is < 1 or > 10000 ? "the limit must be 1 to 10000." : null,
+            Offset is < 0 or > 10_000_000 ? "the offset must be 0 to 10000000." : null,
+            Sort is null || SortKeys.Contains(Sort.TrimStart('-')) && Sort.LastIndexOf('-') <= 0 ? null : $"the sort must be one of {string.Join(", ", SortKeys)}, with - before it for the other way.",
             Language is null || (Language.Length <= 35 && Language.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')) ? null : "the language must be a BCP 47 tag (uk, en-GB).",
             Generation is null || StatedMetadata.Word<ItemGeneration>(Generation) is not null ? null : "the generation must be original, copy or derived.",
             Consent is null || StatedMetadata.Word<ConsentState>(Consent) is not null ? null : "the consent must be given, refused, not-required or unknown.",
@@ -160,7 +167,7 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
         {
             items = items.Where(e => e.CapturedAt != null && string.Compare(e.CapturedAt.Substring(0, to.Length), to) <= 0);
         }
-        var found = await items.OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id).Take(request.Limit).ToListAsync(cancellationToken);
+        var found = await Sorted(items, request.Sort).Skip(request.Offset).Take(request.Limit).ToListAsync(cancellationToken);
         var ids = found.Select(e => e.Id).ToList();
         var tags = await activeTags.AsNoTracking().Where(t => ids.Contains(t.EvidenceId))
             .Select(t => new { t.EvidenceId, t.IncidentId, t.PerpetratorId, VictimCode = seenVictims.Contains(t.VictimCode) ? t.VictimCode : null })
@@ -170,6 +177,29 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
             byItem[e.Id].Where(t => t.IncidentId != null).Select(t => t.IncidentId!.Value).Distinct().ToList(),
             byItem[e.Id].Where(t => t.PerpetratorId != null).Select(t => t.PerpetratorId!.Value).Distinct().ToList(),
             byItem[e.Id].Where(t => t.VictimCode != null).Select(t => t.VictimCode!).Distinct().Order(StringComparer.Ordinal).ToList())).ToList();
+    }
+
+    /// <summary>
+    /// The order results come in; the ID last, so that equal keys (two items of one size) keep one order from page to page.
+    /// Items without a capture time come after those with one, whichever way.
+    /// </summary>
+    private static IQueryable<EvidenceItem> Sorted(IQueryable<EvidenceItem> items, string? sort)
+    {
+        var descending = sort?.StartsWith('-') == true;
+        IOrderedQueryable<EvidenceItem> sorted = (sort?.TrimStart('-'), descending) switch
+        {
+            ("captured", false) => items.OrderBy(e => e.CapturedAt == null).ThenBy(e => e.CapturedAt),
+            ("captured", true) => items.OrderBy(e => e.CapturedAt == null).ThenByDescending(e => e.CapturedAt),
+            ("name", false) => items.OrderBy(e => e.OriginalName),
+            ("name", true) => items.OrderByDescending(e => e.OriginalName),
+            ("size", false) => items.OrderBy(e => e.Size),
+            ("size", true) => items.OrderByDescending(e => e.Size),
+            ("type", false) => items.OrderBy(e => e.MediaType),
+            ("type", true) => items.OrderByDescending(e => e.MediaType),
+            (_, true) => items.OrderByDescending(e => e.IngestedAtUtc),
+            _ => items.OrderBy(e => e.IngestedAtUtc),
+        };
+        return descending ? sorted.ThenByDescending(e => e.Id) : sorted.ThenBy(e => e.Id);
     }
 
     /// <summary>
