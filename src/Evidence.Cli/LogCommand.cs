@@ -59,7 +59,9 @@ internal static class LogCommand
                 break;
             case "events":
                 // The leaves as they are, one a line: what a third party re-derives the tables from (docs/ledger.md).
-                await session.SendAsync(new ExportEvents(app.Out), cancellationToken);
+                // With --size, the first N: exactly what the checkpoint of that size signs.
+                var upTo = line.Value("--size") is { } n ? Number(n, "--size") : (long?)null;
+                await session.SendAsync(new ExportEvents(app.Out, upTo), cancellationToken);
                 break;
             default:
                 throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency, timestamp or events.");

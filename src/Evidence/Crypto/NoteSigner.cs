@@ -88,6 +88,13 @@ public sealed class NoteVerifier
     public byte[] PublicKey { get; }
     public byte[] KeyId { get; }
 
+    /// <summary>
+    /// SHA-256 of the 32-byte public key, lower-case hex in groups of four: what two people read to each other to be sure
+    /// they hold the same key (the 4-byte key id is too short for that). By hand: the last 32 bytes of the key's base64
+    /// part, through <c>sha256sum</c>.
+    /// </summary>
+    public string Fingerprint => string.Join(' ', Convert.ToHexStringLower(SHA256.HashData(PublicKey)).Chunk(4).Select(c => new string(c)));
+
     /// <summary>name+hex key id+base64(0x01 || public key).</summary>
     public string VerifierKey => $"{Name}+{Convert.ToHexStringLower(KeyId)}+{Convert.ToBase64String([0x01, .. PublicKey])}";
 

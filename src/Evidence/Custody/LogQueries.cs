@@ -17,8 +17,14 @@ public sealed record VerifierKeyView(string Key);
 /// <summary>The latest signed checkpoint.</summary>
 public sealed record GetLatestCheckpoint : IRequest<CheckpointView>;
 
-/// <summary>A checkpoint as published; <see cref="TimestampToken"/> is the base64 DER RFC 3161 token over <see cref="Text"/>, when it has one.</summary>
-public sealed record CheckpointView(long Size, string Root, string Text, string? TimestampToken);
+/// <summary>The checkpoint of a tree of <see cref="Size"/> leaves: what a download of the events up to that size is checked against.</summary>
+public sealed record GetCheckpoint(long Size) : IRequest<CheckpointView>;
+
+/// <summary>
+/// A checkpoint as published; <see cref="TimestampToken"/> is the base64 DER RFC 3161 token over <see cref="Text"/>, when it
+/// has one. <see cref="Time"/> is when our clock says it was signed: only the token fixes it to an outside time.
+/// </summary>
+public sealed record CheckpointView(long Size, string Root, string Text, string? TimestampToken, DateTime Time);
 
 /// <summary>The audit path of leaf <see cref="Index"/> in the tree of <see cref="Size"/> leaves (default: the latest checkpoint's size).</summary>
 public sealed record GetInclusionProof(long Index, long? Size = null) : IRequest<InclusionProofView>;
@@ -33,6 +39,7 @@ public sealed record ConsistencyProofView(long From, long To, string OldRoot, st
 internal sealed class LogQueryHandlers(Ledger ledger, NoteSigner signer, Data.EvidenceDbContext db) :
     IRequestHandler<GetVerifierKey, string>,
     IRequestHandler<GetLatestCheckpoint, CheckpointView>,
+    IRequestHandler<GetCheckpoint, CheckpointView>,
     IRequestHandler<GetInclusionProof, InclusionProofView>,
     IRequestHandler<GetConsistencyProof, ConsistencyProofView>
 {
@@ -42,9 +49,20 @@ internal sealed class LogQueryHandlers(Ledger ledger, NoteSigner signer, Data.Ev
     {
         var latest = await ledger.LatestCheckpointAsync(cancellationToken)
             ?? throw new NotFoundException("The ledger has no checkpoint yet: nothing has been recorded.");
-        return new CheckpointView(latest.Size, latest.RootHash, latest.Text,
-            latest.TimestampToken is { } token ? Convert.ToBase64String(token) : null);
+        return View(latest);
     }
+
+    public async Task<CheckpointView> Handle(GetCheckpoint request, CancellationToken cancellationToken)
+    {
+        // Every commit that appends signs one checkpoint; the newest of a size is the one a later token may have stamped.
+        var checkpoint = await db.Checkpoints.AsNoTracking().Where(c => c.Size == request.Size).OrderByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException($"The ledger has no checkpoint of size {request.Size}.");
+        return View(checkpoint);
+    }
+
+    private static CheckpointView View(Domain.CheckpointRecord checkpoint) =>
+        new(checkpoint.Size, checkpoint.RootHash, checkpoint.Text, checkpoint.TimestampToken is { } token ? Convert.ToBase64String(token) : null,
+            DateTime.SpecifyKind(checkpoint.CreatedAtUtc, DateTimeKind.Utc));
 
     public async Task<InclusionProofView> Handle(GetInclusionProof request, CancellationToken cancellationToken)
     {

@@ -75,9 +75,17 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             new("checkpoints", checkpoints.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("timestamps", timestamps.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("findings", findings.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            // What kinds were found, so the history says more than a count (runs before 2026-12 lack it); kinds are
+            // fixed words, never a subject: a finding's subject can name a stored value.
+            new("findingKinds", FindingKinds(findings)),
         ]);
         return new VerificationReport(items, blobsChecked, leafHashes.Count, checkpoints, timestamps, findings);
     }
+
+    /// <summary>Each kind of finding with its count, by kind: <c>blob:1 record:2</c>; empty for a clean run.</summary>
+    internal static string FindingKinds(IEnumerable<Finding> findings) =>
+        string.Join(' ', findings.GroupBy(f => f.Kind, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}:{g.Count().ToString(CultureInfo.InvariantCulture)}"));
 
     /// <summary>
     /// SQLite keeps an id as the text EF wrote (36 characters, upper case) and compares it as text, while the rows read
