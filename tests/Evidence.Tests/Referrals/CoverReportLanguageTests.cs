@@ -33,9 +33,9 @@ public sealed class CoverReportLanguageTests : IAsyncLifetime
 
     private string Out(string name = "package.zip") => Path.Combine(slice.Home, name);
 
-    private Task<PackageRecord> BuildAsync(string? language, string name = "package.zip", Guid? incident = null) =>
-        slice.SendAsync(new BuildReferralPackage(incident ?? @case.Incident, RecipientKind.National, Out(name), RecipientReference: "REF-1", Language: language),
-            Role.Prosecutor, "test-prosecutor");
+    private Task<PackageRecord> BuildAsync(string? language, string name = "package.zip", Guid? incident = null, bool identities = false) =>
+        slice.SendAsync(new BuildReferralPackage(incident ?? @case.Incident, RecipientKind.National, Out(name), IncludeIdentities: identities, RecipientReference: "REF-1",
+            Language: language), Role.Prosecutor, "test-prosecutor");
 
     private static string Entry(PackageRecord package, string path) =>
         Encoding.UTF8.GetString(PackageZip.Read(package.Path).Single(e => e.Key.EndsWith("/" + path, StringComparison.Ordinal)).Value);
@@ -89,6 +89,20 @@ public sealed class CoverReportLanguageTests : IAsyncLifetime
             var report = await VerifyAsync(package);
             Assert.True(report.Clean, string.Join("\n", report.Findings));
         }
+    }
+
+    [Fact]
+    public async Task Build_Ukrainian_TheChildrensProtectionIsStatedInUkrainian()
+    {
+        var pseudonyms = Entry(await BuildAsync("uk"), "data/README.html");
+        var identities = Entry(await BuildAsync("uk", "identities.zip", identities: true), "data/README.html");
+
+        // A Ukrainian reader is told, in Ukrainian, that children appear by code only, or that this package names them.
+        Assert.Contains("<p>Діти-потерпілі зазначені лише псевдонімними кодами (V-0001, ...).", pseudonyms, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"warning\"", pseudonyms, StringComparison.Ordinal);
+        Assert.Contains("<p class=\"warning\">Цей пакет містить відомості про особи дітей-потерпілих (<code>metadata/identities.json</code>)", identities, StringComparison.Ordinal);
+        Assert.Contains("статті 68(1) Римського статуту", identities, StringComparison.Ordinal);
+        Assert.DoesNotContain(ReferralCase.ChildName, identities, StringComparison.Ordinal); // the names are in identities.json, never on the cover
     }
 
     [Theory]
