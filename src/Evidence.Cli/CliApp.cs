@@ -162,10 +162,11 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                      [--language TAG] [--generation G] [--consent C] [--confidentiality C] [--c2pa valid|invalid|absent|unreadable] [--has-gps yes|no] [--place TEXT]
                      [--sort ingested|captured|name|size|type (-KEY: the other way)] [--offset N]
               package --incident ID --recipient icc|national --out FILE.zip [--perpetrator ID] [--evidence ID]...
-                     [--include-identities] [--redacted-only] [--recipient-name T] [--recipient-address T] [--reference T]
+                     [--include-identities] [--redacted-only] [--recipient-name T] [--recipient-address T] [--reference T] [--language en|uk]
                   Build a referral package: a signed, zipped BagIt bag of the incident's evidence with metadata,
                   a Concordance load file, custody proofs and a cover report. Victims by pseudonym unless
                   --include-identities. --redacted-only gives each item as its redaction, and refuses items without one.
+                  --language uk writes the cover report in Ukrainian (English by default).
               verify-package FILE.zip --key VERIFIER-KEY | --ca ORG-CA.pem
                   Check a package offline: the zip, bag, every hash, both signatures, every inclusion proof. Exit 1 on
                   any finding; without --key or --ca, exit 1 with "signer not pinned" and the key the package claims.

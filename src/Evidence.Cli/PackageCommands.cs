@@ -10,7 +10,7 @@ internal static class PackageCommands
     public static async Task<int> PackageAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args,
-            ["--incident", "--perpetrator", "--evidence", "--recipient", "--recipient-name", "--recipient-address", "--reference", "--out"],
+            ["--incident", "--perpetrator", "--evidence", "--recipient", "--recipient-name", "--recipient-address", "--reference", "--out", "--language"],
             ["--include-identities", "--redacted-only"]);
         if (line.Positionals.Count > 1)
         {
@@ -26,7 +26,8 @@ internal static class PackageCommands
             line.Value("--recipient-name"),
             line.Value("--recipient-address"),
             line.Value("--reference"),
-            line.Has("--redacted-only"));
+            line.Has("--redacted-only"),
+            line.Value("--language"));
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var package = await session.SendAsync(request, cancellationToken);
         if (line.Has("--json"))

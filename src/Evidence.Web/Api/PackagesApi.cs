@@ -30,7 +30,8 @@ internal static class PackagesApi
         IReadOnlyList<Guid>? EvidenceIds = null,
         bool IncludeIdentities = false,
         string? RecipientReference = null,
-        bool RedactedOnly = false);
+        bool RedactedOnly = false,
+        string? Language = null);
 
     /// <summary>The package as the CLI's `package --json` prints it, without the server's file path.</summary>
     public sealed record PackageBuilt(Guid Id, string Sha256, int Items, long Bytes, string Download);
@@ -40,7 +41,8 @@ internal static class PackagesApi
         Storage.OwnerOnly.CreateFolder(settings.PackageFolder);
         var path = Path.Combine(settings.PackageFolder, $"{Guid.NewGuid()}.zip");
         var built = await mediator.Send(new BuildReferralPackage(request.IncidentId, request.Recipient, path, request.PerpetratorId,
-            request.EvidenceIds, request.IncludeIdentities, RecipientReference: request.RecipientReference, RedactedOnly: request.RedactedOnly), ct);
+            request.EvidenceIds, request.IncludeIdentities, RecipientReference: request.RecipientReference, RedactedOnly: request.RedactedOnly,
+            Language: request.Language), ct);
         return new PackageBuilt(built.Id, built.Sha256, built.Items, built.Bytes, $"/api/packages/{built.Id}/download");
     }
 }

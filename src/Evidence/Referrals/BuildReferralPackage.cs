@@ -23,6 +23,7 @@ namespace Evidence.Referrals;
 /// event and the package's SHA-256 is recorded; the zip appears only if that record commits.
 /// With <see cref="RedactedOnly"/>, each item is given as its redaction instead (docs/packages.md, "Redacted copies only"):
 /// an item with none refuses the package.
+/// <see cref="Language"/> is the cover report's language: "en" (English, when none is given) or "uk" (Ukrainian).
 /// </summary>
 [AllowedRoles(Role.Investigator, Role.Prosecutor)]
 public sealed record BuildReferralPackage(
@@ -35,7 +36,8 @@ public sealed record BuildReferralPackage(
     string? RecipientName = null,
     string? RecipientAddress = null,
     string? RecipientReference = null,
-    bool RedactedOnly = false) : IRequest<PackageRecord>, IValidatedRequest, IRecordsDenial
+    bool RedactedOnly = false,
+    string? Language = null) : IRequest<PackageRecord>, IValidatedRequest, IRecordsDenial
 {
     public IEnumerable<string> Validate()
     {
@@ -55,6 +57,11 @@ public sealed record BuildReferralPackage(
         else if (!Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(OutputPath))))
         {
             yield return $"the folder for {OutputPath} does not exist.";
+        }
+        if (CoverTexts.Of(Language) is null)
+        {
+            // The value itself is not repeated: it may be anything a client sent.
+            yield return $"the cover report's language must be {CoverTexts.Choices}.";
         }
         foreach (var problem in new[]
                  {
@@ -150,7 +157,7 @@ internal sealed class BuildReferralPackageHandler(
         tags = [.. tags.Where(t => ids.Contains(t.EvidenceId)),
             .. givenInsteadOf.SelectMany(given => tags.Where(t => t.EvidenceId == given.Value).Select(t => Tag(t, given.Key, t.VictimCode)))];
         var metadata = new PackageMetadata(packageId, now, recipient, settings.OrganisationName, incident, items, current, erns, tags, perpetrators, links, victims,
-            checkpoint.Size, identities, familyOf, givenInsteadOf) { RedactedOnly = request.RedactedOnly };
+            checkpoint.Size, identities, familyOf, givenInsteadOf) { RedactedOnly = request.RedactedOnly, Cover = CoverTexts.Of(request.Language)! };
 
         var final = Path.GetFullPath(request.OutputPath);
         var partial = $"{final}.partial-{packageId:N}";

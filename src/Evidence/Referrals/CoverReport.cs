@@ -9,6 +9,7 @@ namespace Evidence.Referrals;
 /// data/README.html: the page a person opens first. What the package is, for whom, what it holds (per incident,
 /// perpetrator and element), and how to check it with standard tools. Plain HTML, no scripts, every value encoded and
 /// every recorded name shown through <see cref="Display"/>, so a direction override cannot make "txt.exe" read "exe.txt".
+/// Written in the package's language (<see cref="PackageMetadata.Cover"/>: English or Ukrainian, words in <see cref="CoverTexts"/>).
 /// </summary>
 internal static class CoverReport
 {
@@ -16,59 +17,58 @@ internal static class CoverReport
     {
         var html = new StringBuilder();
         var bag = $"referral-{m.PackageId:N}";
+        var t = m.Cover;
         html.Append(CultureInfo.InvariantCulture, $"""
             <!DOCTYPE html>
-            <html lang="en">
+            <html lang="{t.Code}">
             <head>
             <meta charset="utf-8">
-            <title>Referral package {E(m.PackageId.ToString())}</title>
+            <title>{t.ReferralPackage} {E(m.PackageId.ToString())}</title>
             {Style}
             </head>
             <body>
-            <h1>Referral package</h1>
-            <p>{Prose(m.Description)}</p>
+            <h1>{t.ReferralPackage}</h1>
+            <p>{Prose(t.Description(m))}</p>
+            <p>{t.ValuesAsRecorded}</p>
             <table>
-            <tr><th>Package id</th><td><code>{E(m.PackageId.ToString())}</code></td></tr>
-            <tr><th>For</th><td>{E(m.Recipient.Name)}<br>{Prose(m.Recipient.Address)}</td></tr>
-            <tr><th>Reference</th><td>{E(m.Recipient.Reference ?? "none given")}</td></tr>
-            <tr><th>From</th><td>{E(m.Organisation)}</td></tr>
-            <tr><th>Assembled</th><td>{E(m.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture))}</td></tr>
-            <tr><th>Items</th><td>{m.Items.Count} ({m.Items.Sum(i => i.Size).ToString("N0", CultureInfo.InvariantCulture)} bytes of evidence)</td></tr>
-            <tr><th>Custody ledger</th><td>proofs against checkpoint of {m.CheckpointSize} events{(timestamped ? ", with its RFC 3161 timestamp" : "")}</td></tr>
+            <tr><th>{t.PackageId}</th><td><code>{E(m.PackageId.ToString())}</code></td></tr>
+            <tr><th>{t.For}</th><td>{E(m.Recipient.Name)}<br>{Prose(m.Recipient.Address)}</td></tr>
+            <tr><th>{t.Reference}</th><td>{E(m.Recipient.Reference ?? t.NoneGiven)}</td></tr>
+            <tr><th>{t.From}</th><td>{E(m.Organisation)}</td></tr>
+            <tr><th>{t.Assembled}</th><td>{E(m.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture))}</td></tr>
+            <tr><th>{t.ItemsHeading}</th><td>{t.ItemsAndBytes(m.Items.Count, t.Number(m.Items.Sum(i => i.Size)))}</td></tr>
+            <tr><th>{t.CustodyLedger}</th><td>{t.Proofs(m.CheckpointSize, timestamped)}</td></tr>
             </table>
 
             """);
         html.Append(m.Identities is null
-            ? "<p>Child victims appear by pseudonym code only (V-0001, ...). Their identities stay with the sender and are released only on request, as a recorded act.</p>\n"
-            : "<p class=\"warning\">This package contains the identities of child victims (<code>metadata/identities.json</code>), released for this package as recorded custody events. Protect it under Rome Statute article 68(1).</p>\n");
+            ? $"<p>{t.PseudonymsOnly}</p>\n"
+            : $"<p class=\"warning\">{t.IdentitiesIncluded}</p>\n");
         if (m.RedactedOnly)
         {
-            html.Append("<p>Redacted copies only: each item is given as its redaction, never as its original. The column <em>Made from</em> names the " +
-                        "original each redaction is given instead of; the originals stay with the sender.</p>\n");
+            html.Append(CultureInfo.InvariantCulture, $"<p>{t.RedactedOnly}</p>\n");
         }
 
-        html.Append(CultureInfo.InvariantCulture, $"<h2>Incident</h2>\n<p><strong>{E(m.Incident.Title)}</strong>, {E(m.Incident.Place)}{(m.Incident.Region is { } region ? ", " + E(region) : "")}, " +
-                                                  $"{E(m.Incident.PeriodFrom)}{(m.Incident.PeriodTo is { } to ? " to " + E(to) : "")}. Qualified under {E(string.Join(", ", m.Incident.Articles))}.</p>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<h2>{t.Incident}</h2>\n<p><strong>{E(m.Incident.Title)}</strong>, {E(m.Incident.Place)}{(m.Incident.Region is { } region ? ", " + E(region) : "")}, " +
+                                                  $"{E(m.Incident.PeriodFrom)}{(m.Incident.PeriodTo is { } to ? t.To + E(to) : "")}. {t.QualifiedUnder} {E(string.Join(", ", m.Incident.Articles))}.</p>\n");
         if (m.Incident.Description is { } description)
         {
             html.Append(CultureInfo.InvariantCulture, $"<p>{Prose(description)}</p>\n");
         }
 
-        html.Append("<h2>Evidence</h2>\n<table>\n<tr><th>ERN</th><th>Title</th><th>Captured</th><th>Type</th><th>Collector</th><th>Made from</th><th>Victims</th><th>Elements</th><th>Provenance</th><th>SHA-256</th></tr>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<h2>{t.Evidence}</h2>\n<table>\n<tr>{string.Concat(t.EvidenceColumns.Select(c => $"<th>{c}</th>"))}</tr>\n");
         foreach (var i in m.Items)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td><code>{E(i.Ern)}</code></td><td>{E(i.Title)}</td><td>{E(i.Date ?? "unknown")}</td><td>{E(i.Type)}</td><td>{E(i.Author)}</td><td>{MadeFrom(m, i)}</td>" +
-                $"<td>{E(string.Join(", ", i.Victims))}</td><td>{E(string.Join(", ", i.Elements))}</td><td>{Provenance(i)}</td><td><code>{E(i.Sha256)}</code></td></tr>\n");
+                $"<tr><td><code>{E(i.Ern)}</code></td><td>{E(i.Title)}</td><td>{E(i.Date ?? t.Unknown)}</td><td>{E(i.Type)}</td><td>{E(i.Author)}</td><td>{MadeFrom(m, i, t)}</td>" +
+                $"<td>{E(string.Join(", ", i.Victims))}</td><td>{E(string.Join(", ", i.Elements))}</td><td>{Provenance(i, t)}</td><td><code>{E(i.Sha256)}</code></td></tr>\n");
         }
-        html.Append("</table>\n<p>Each item made from another (a translation, transcript, redaction, summary or OCR text) follows the item it was made from, " +
-                    "and its ERN is that item's with a suffix: T translation, X transcript, R redaction, S summary, O OCR text, D derived of an unstated kind. " +
-                    "<code>metadata/loadfile.dat</code> is a Concordance load file of the same rows for review platforms; its paths are relative to <code>data/</code>.</p>\n");
+        html.Append(CultureInfo.InvariantCulture, $"</table>\n<p>{t.DerivedItemsNote}</p>\n");
 
-        html.Append("<h2>By perpetrator</h2>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<h2>{t.ByPerpetrator}</h2>\n");
         if (m.Perpetrators.Count == 0)
         {
-            html.Append("<p>No item is tagged to a perpetrator.</p>\n");
+            html.Append(CultureInfo.InvariantCulture, $"<p>{t.NoPerpetrator}</p>\n");
         }
         else
         {
@@ -76,44 +76,41 @@ internal static class CoverReport
             foreach (var p in m.Perpetrators)
             {
                 var items = m.Items.Where(i => i.Perpetrators.Contains(p.Name)).Select(i => i.Ern);
-                html.Append(CultureInfo.InvariantCulture, $"<li><strong>{E(p.Name)}</strong> ({E(p.Kind.ToString().ToLowerInvariant())}{(p.Position is { } position ? ", " + E(position) : "")}): {E(string.Join(", ", items))}</li>\n");
+                html.Append(CultureInfo.InvariantCulture, $"<li><strong>{E(p.Name)}</strong> ({E(t.Word(p.Kind.ToString().ToLowerInvariant()))}{(p.Position is { } position ? ", " + E(position) : "")}): {E(string.Join(", ", items))}</li>\n");
             }
             html.Append("</ul>\n");
         }
 
-        html.Append("<h2>By element of crime</h2>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<h2>{t.ByElement}</h2>\n<p>{t.ElementsWording}</p>\n");
         foreach (var article in m.Matrix)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<h3>Article {E(article.Article)}: {E(article.Title)}</h3>\n<table>\n<tr><th>#</th><th>Element</th><th>Evidence</th></tr>\n");
+            html.Append(CultureInfo.InvariantCulture, $"<h3>{t.Article} {E(article.Article)}: {E(article.Title)}</h3>\n<table>\n<tr>{string.Concat(t.ElementColumns.Select(c => $"<th>{c}</th>"))}</tr>\n");
             foreach (var element in article.Elements)
             {
                 html.Append(CultureInfo.InvariantCulture,
-                    $"<tr><td>{element.Number}</td><td>{E(element.Text)}</td><td>{(element.Evidence.Count == 0 ? "<em>no evidence in this package</em>" : E(string.Join(", ", element.Evidence)))}</td></tr>\n");
+                    $"<tr><td>{element.Number}</td><td>{E(element.Text)}</td><td>{(element.Evidence.Count == 0 ? t.NoEvidence : E(string.Join(", ", element.Evidence)))}</td></tr>\n");
             }
             html.Append("</table>\n");
         }
 
         html.Append(CultureInfo.InvariantCulture, $"""
-            <h2>How to verify this package</h2>
-            <p>The package is a BagIt 1.0 bag (RFC 8493). Each step uses standard tools; run them in the folder the zip unpacks to, <code>{bag}</code>.</p>
+            <h2>{t.HowToVerify}</h2>
+            <p>{t.VerifyIntro(bag)}</p>
             <ol>
-            <li>Every file is the one listed, byte for byte:
+            <li>{t.VerifyFiles}
             <pre>sha256sum -c manifest-sha256.txt
             sha512sum -c manifest-sha512.txt
             sha256sum -c tagmanifest-sha256.txt</pre></li>
-            <li>The tag manifest (which pins the manifests, and so every byte) was signed by the sender's organisation certificate:
+            <li>{t.VerifySigned}
             <pre>openssl cms -verify -binary -inform DER -in tagmanifest-sha256.txt.p7s \
               -content tagmanifest-sha256.txt -CAfile data/custody/organisation-ca.pem -out /dev/null</pre>
-            Compare the certificate's fingerprint (<code>openssl x509 -in data/custody/organisation.pem -noout -fingerprint -sha256</code>) with the one the sender gave you by another channel.</li>
-            <li>Every custody event in <code>data/custody/events.jsonl</code> is in the sender's append-only ledger: each line's leaf hash
-            SHA-256(0x00 || line) and the audit path in <code>proofs.jsonl</code> lead to the root in <code>checkpoint.txt</code>
-            (RFC 6962), which is signed by the ledger key <code>{E(verifierKey)}</code>.
-            {(timestamped ? "The checkpoint's RFC 3161 token: <code>openssl ts -reply -token_in -in data/custody/checkpoint.tsr -text</code>." : "")}</li>
-            <li>All of the above, offline, with the sender's tool:
+            {t.VerifyFingerprint("openssl x509 -in data/custody/organisation.pem -noout -fingerprint -sha256")}</li>
+            <li>{t.VerifyLedger(E(verifierKey))}
+            {(timestamped ? t.VerifyTimestamp("openssl ts -reply -token_in -in data/custody/checkpoint.tsr -text") : "")}</li>
+            <li>{t.VerifyTool}
             <pre>evidence verify-package package.zip --key '{E(verifierKey)}'</pre></li>
             </ol>
-            <p>Each item also has an <code>Exported</code> event in the sender's ledger, recorded after this package was sealed, with the package's SHA-256.
-            The sender can prove it with <code>evidence log inclusion</code> and <code>evidence log consistency</code> against a later checkpoint.</p>
+            <p>{t.VerifyExported}</p>
             </body>
             </html>
 
@@ -139,54 +136,54 @@ internal static class CoverReport
     private static string Prose(string value) => WebUtility.HtmlEncode(Display.Lines(value));
 
     // What a derived item was made from, and whether that item travels in this package.
-    private static string MadeFrom(PackageMetadata m, PackageItem i)
+    private static string MadeFrom(PackageMetadata m, PackageItem i, CoverTexts t)
     {
         if (i.GivenInsteadOf is { } original)
         {
-            return $"redaction given instead of <code>{E(original)}</code>";
+            return $"{t.RedactionInsteadOf} <code>{E(original)}</code>";
         }
         if (i.DerivedFrom is null)
         {
             return "";
         }
-        var kind = E(i.DerivedKind ?? "derived");
+        var kind = E(t.Word(i.DerivedKind ?? "derived"));
         var from = i.DerivedFromErn ?? i.DerivedFrom.Value.ToString();
         return m.Items.Any(other => other.EvidenceId == i.DerivedFrom)
-            ? $"{kind} of <code>{E(from)}</code>"
-            : $"{kind} of <code>{E(from)}</code>, which is not in this package";
+            ? $"{kind} {t.MadeFrom} <code>{E(from)}</code>"
+            : $"{kind} {t.MadeFrom} <code>{E(from)}</code>{t.NotInPackage}";
     }
 
     // What the file says about itself and what was stated for it, in one cell: the C2PA verdict, the file's own capture
     // time and GPS, the statement's generation and language, and every warning where the two disagree.
-    private static string Provenance(PackageItem i)
+    private static string Provenance(PackageItem i, CoverTexts t)
     {
         var parts = new List<string>();
         if (i.C2pa is { } c2pa && c2pa != "absent")
         {
-            parts.Add($"C2PA {E(c2pa)}{(i.C2paFailures is { Count: > 0 } failures ? " (" + E(string.Join(", ", failures)) + ")" : "")}" +
-                      $"{(i.C2paSigner is { } signer ? ", signed by " + E(signer) + (i.C2paTrusted == true ? " (trusted signer)" : " (untrusted signer)") : "")}");
+            parts.Add($"C2PA {E(t.Word(c2pa))}{(i.C2paFailures is { Count: > 0 } failures ? " (" + E(string.Join(", ", failures)) + ")" : "")}" +
+                      $"{(i.C2paSigner is { } signer ? $", {t.SignedBy} " + E(signer) + " " + (i.C2paTrusted == true ? t.TrustedSigner : t.UntrustedSigner) : "")}");
         }
         foreach (var signature in i.SignatureSummaries)
         {
-            parts.Add("signature " + E(signature));
+            parts.Add(t.Signature + " " + E(signature));
         }
         if (i.FileCapturedAt is { } captured)
         {
-            parts.Add($"file says captured {E(captured)}");
+            parts.Add($"{t.FileSaysCaptured} {E(captured)}");
         }
         if (i.FileLatitude is { } lat && i.FileLongitude is { } lon)
         {
-            parts.Add(E(FormattableString.Invariant($"file GPS {lat}, {lon}")));
+            parts.Add(t.FileGps + " " + E(FormattableString.Invariant($"{lat}, {lon}")));
         }
         if (i.Generation is { } generation)
         {
-            parts.Add(E(generation));
+            parts.Add(E(t.Word(generation)));
         }
         if (i.Language is { } language)
         {
             parts.Add(E(language));
         }
-        parts.AddRange((i.Warnings ?? []).Select(w => "<strong>warning:</strong> " + E(w)));
+        parts.AddRange((i.Warnings ?? []).Select(w => $"<strong>{t.Warning}</strong> " + E(w)));
         return parts.Count == 0 ? "" : string.Join("<br>", parts);
     }
 }

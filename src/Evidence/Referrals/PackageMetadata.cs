@@ -184,6 +184,9 @@ internal sealed class PackageMetadata
     /// <summary>Whether the package gives redactions instead of originals (package --redacted-only).</summary>
     public bool RedactedOnly { get; init; }
 
+    /// <summary>The language of the cover report (package --language); the metadata files keep their English field names and recorded values.</summary>
+    public CoverTexts Cover { get; init; } = CoverTexts.English;
+
     public string Description =>
         $"Referral package for {Recipient.Name} ({Recipient.Purpose}): {Items.Count} items on incident \"{Incident.Title}\"{(RedactedOnly ? ", redacted copies only" : "")}, from {Organisation}.";
 
@@ -238,6 +241,8 @@ internal sealed class PackageMetadata
             // Which items were given as a redaction instead of their original: items.json's givenInsteadOf names each original.
             redactedOnly = RedactedOnly,
             givenRedacted = Items.Where(i => i.GivenInsteadOf is not null).Select(i => new { ern = i.Ern, insteadOf = i.GivenInsteadOf }),
+            // The language README.html is written in ("en", "uk"), so that a reader, or a tool, knows which report they hold.
+            coverReportLanguage = Cover.Code,
         },
         incident = new
         {

@@ -17,6 +17,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     [BindProperty] public RecipientKind Recipient { get; set; }
     [BindProperty] public bool IncludeIdentities { get; set; }
     [BindProperty] public bool RedactedOnly { get; set; }
+    [BindProperty] public string? Language { get; set; }
 
     public ElementsMatrix? Matrix { get; private set; }
     public IncidentSummary? Summary { get; private set; }
@@ -52,7 +53,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     {
         try
         {
-            var built = await PackagesApi.BuildAsync(new PackagesApi.PackageRequest(Id, Recipient, IncludeIdentities: IncludeIdentities, RedactedOnly: RedactedOnly), Mediator, settings, cancellationToken);
+            var built = await PackagesApi.BuildAsync(new PackagesApi.PackageRequest(Id, Recipient, IncludeIdentities: IncludeIdentities, RedactedOnly: RedactedOnly, Language: Language), Mediator, settings, cancellationToken);
             // Redirect after the post, so reloading the page never requests a second package.
             return Redirect($"/incidents/{Id}?built={built.Id}");
         }
