@@ -22,7 +22,7 @@
 
     // A refusal in the reader's language where the server's words are known to the page, as the server wrote it otherwise.
     function known(message) {
-        return texts.known[message] || message;
+        return Object.hasOwn(texts.known, message) ? texts.known[message] : message;
     }
 
     // A size as people read it: bytes, KiB or MiB, with the unit's name from the page.
@@ -72,8 +72,8 @@
         static reason(body) {
             if (!body) return null;
             if (Array.isArray(body.problems) && body.problems.length) return body.problems.map(known).join(" ");
-            if (body.detail && texts.known[body.detail]) return known(body.detail);
-            if (body.title && texts.known[body.title]) return known(body.title) + (body.detail ? " (" + body.detail + ")" : "");
+            if (body.detail && Object.hasOwn(texts.known, body.detail)) return known(body.detail);
+            if (body.title && Object.hasOwn(texts.known, body.title)) return known(body.title) + (body.detail ? " (" + body.detail + ")" : "");
             return body.detail || body.title || null;
         }
     }
@@ -225,6 +225,9 @@
     // Completes the upload. If the connection drops after the server recorded the item, the retry finds no upload:
     // the page cannot know the item, and says so rather than inviting a second send.
     async function complete(task) {
+        // A pause pressed after the last chunk holds the file here; once completing, there is nothing left to pause.
+        await whilePaused(task);
+        task.view.toggle.hidden = true;
         setState(task, texts.checking);
         return await retrying(task, async attempt => {
             try {
@@ -292,7 +295,12 @@
             task.result = record.duplicateOf ? "duplicate" : "recorded";
             showResult(task, record);
         } catch (e) {
-            if (isRefusal(e)) {
+            if (e instanceof Refused && e.status === 401) {
+                // Signed out (the session ended): the upload is still on the server, to go on with after signing in.
+                task.result = "interrupted";
+                view.li.classList.add("failed");
+                setState(task, texts.signedOut);
+            } else if (isRefusal(e)) {
                 // Refused, or gone from the server: nothing was recorded, and nothing is left to resume.
                 if (task.id) forget(task.id);
                 task.result = "refused";
@@ -311,7 +319,8 @@
 
     function showSummary() {
         const count = kind => tasks.filter(t => t.result === kind).length;
-        summary.textContent = say("summary", count("recorded"), count("duplicate"), count("refused"));
+        summary.textContent = say("summary", count("recorded"), count("duplicate"), count("refused")) +
+            (count("interrupted") ? " " + say("summaryUnfinished", count("interrupted")) : "");
         summary.hidden = false;
     }
 
@@ -395,8 +404,9 @@
             try {
                 found.push(Object.assign({ lastModified: entry.lastModified }, await call("GET", "/api/uploads/" + entry.id)));
             } catch (e) {
-                // Completed, cancelled, removed after a week, or another account's: nothing to offer here.
-                if (e instanceof Refused && e.status === 404) forget(entry.id);
+                // Completed elsewhere, cancelled, removed after a week, or another account's at this browser (the server
+                // does not say which): nothing to offer here, and kept until its week is over so that it is not lost
+                // to its own account.
             }
         }
         unfinished = found;

@@ -142,6 +142,20 @@ public sealed class UploadPageTests
         using var gone = await api.GetAsync($"/api/uploads/{left}");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Empty(Directory.EnumerateDirectories(server.Settings.UploadFolder));
+
+        // An unfinished upload the investigator does not want: discarded from the offer, on the server and in this browser.
+        var third = server.Home.File("upload/unwanted.mp4", RandomNumberGenerator.GetBytes(10 << 20));
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/upload"));
+        browser.FindElement(By.Id("files")).SendKeys(third);
+        browser.FindElement(By.Id("start-upload")).Click();
+        wait.Until(b => RememberedUploads(b).Count == 1);
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/upload"));
+        wait.Until(b => b.FindElement(By.Id("resume-offer")).Displayed);
+        browser.FindElement(By.Id("forget-unfinished")).Click();
+        wait.Until(b => !b.FindElement(By.Id("resume-offer")).Displayed);
+        Assert.Null(((IJavaScriptExecutor)browser).ExecuteScript("return localStorage.getItem('evidence-uploads')"));
+        Assert.Empty(Directory.EnumerateDirectories(server.Settings.UploadFolder));
     }
 
     /// <summary>The row of a file in the progress list, by its name.</summary>
