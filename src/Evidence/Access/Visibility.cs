@@ -8,8 +8,9 @@ namespace Evidence.Access;
 /// What an actor may know exists (ARCHITECTURE §7). Whatever is outside it answers "not found", never
 /// "forbidden", so that guessing ids tells nothing.
 /// <list type="bullet">
-/// <item>A prosecutor with an office sees the incidents referred to that office, the evidence tagged to them and
-/// the packages addressed to the office.</item>
+/// <item>A prosecutor with an office sees the incidents referred to that office, the evidence tagged to them, the
+/// packages addressed to the office, and the cases of those incidents (through them only: not the case's other
+/// incidents, nor who works it).</item>
 /// <item>An investigator sees the cases they are a member of; the incidents of those cases and the ones they
 /// recorded; the evidence of those cases, the evidence they ingested and the evidence tagged to an incident they
 /// see unless it is strictly confidential; and the packages of the incidents they see.</item>
@@ -19,10 +20,18 @@ namespace Evidence.Access;
 /// </summary>
 internal static class Visibility
 {
-    public static IQueryable<Case> Cases(EvidenceDbContext db, Actor actor) =>
-        actor.Role is Role.Investigator
-            ? db.Cases.Where(c => db.CaseMembers.Any(m => m.CaseId == c.Id && m.Member == actor.Name))
-            : db.Cases;
+    public static IQueryable<Case> Cases(EvidenceDbContext db, Actor actor) => actor switch
+    {
+        { Role: Role.Prosecutor, Office: not null } => db.Cases.Where(c => Incidents(db, actor).Any(i => i.CaseId == c.Id)),
+        { Role: Role.Investigator } => db.Cases.Where(c => db.CaseMembers.Any(m => m.CaseId == c.Id && m.Member == actor.Name)),
+        _ => db.Cases,
+    };
+
+    /// <summary>
+    /// Whether the actor sees the whole of a case they see (its members, its own events, every incident they see): its
+    /// members and everyone without an office. A prosecutor's office sees a case only through the incidents referred to it.
+    /// </summary>
+    public static bool SeesWholeCase(Actor actor) => actor is not { Role: Role.Prosecutor, Office: not null };
 
     public static IQueryable<Incident> Incidents(EvidenceDbContext db, Actor actor) => actor switch
     {

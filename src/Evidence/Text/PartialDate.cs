@@ -50,6 +50,29 @@ public static class PartialDate
         return null;
     }
 
+    /// <summary>
+    /// The first and last day a stored or typed partial date covers: "2022" is the whole year, "2022-10" the whole month,
+    /// "2022-10-14" (or a time that day, in UTC) that day; null when the value is none of these.
+    /// </summary>
+    public static (DateOnly First, DateOnly Last)? Days(string value)
+    {
+        var text = value.Trim();
+        if (text.Length >= 10 && DateOnly.TryParseExact(text[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            && (text.Length == 10 || text[10] == 'T'))
+        {
+            return (day, day);
+        }
+        if (text.Length == 7 && DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month))
+        {
+            return (month, month.AddMonths(1).AddDays(-1));
+        }
+        if (text.Length == 4 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var year) && year is >= 1 and <= 9999)
+        {
+            return (new DateOnly(year, 1, 1), new DateOnly(year, 12, 31));
+        }
+        return null;
+    }
+
     private static bool HasOffset(string text) =>
         text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
 

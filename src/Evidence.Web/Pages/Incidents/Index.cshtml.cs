@@ -8,6 +8,10 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Evidence.Web.Pages.Incidents;
 
+/// <summary>
+/// The incidents the reader sees, filtered by region, kind, period and article from the query string (the same names and
+/// the same request as <c>GET /api/incidents</c>), and, for investigators, the form that records a new one.
+/// </summary>
 public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
 {
     [BindProperty] public string? Title { get; set; }
@@ -15,23 +19,56 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
     [BindProperty] public string? PeriodFrom { get; set; }
     [BindProperty] public string? PeriodTo { get; set; }
     [BindProperty] public string? Place { get; set; }
+    [BindProperty] public string? Region { get; set; }
     [BindProperty] public string? Articles { get; set; }
+    [BindProperty] public Guid? CaseId { get; set; }
+
+    /// <summary>The filters as the reader typed them, shown back in their fields (bound by the GET handler only, so a posted form's fields never filter).</summary>
+    public ListIncidents Filter { get; private set; } = new();
+
+    /// <summary>Each malformed filter by its field's name; the list is not shown while there is one.</summary>
+    public IReadOnlyDictionary<string, string> Problems { get; private set; } = new Dictionary<string, string>();
 
     public IReadOnlyList<IncidentSummary> Incidents { get; private set; } = [];
+    public IReadOnlyList<CaseSummary> Cases { get; private set; } = [];
+    public bool Filtered => Filter != new ListIncidents();
     public bool MayCreate => Actor.May<CreateIncident>();
+    public bool MaySeeCases => Actor.May<ListCases>();
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];
+    public async Task OnGetAsync(string? region, string? kind, string? from, string? to, string? article, CancellationToken cancellationToken)
+    {
+        Filter = new ListIncidents(region, kind, from, to, article);
+        // The request says what is wrong with which field; the page shows it beside that field, in the reader's language.
+        Problems = Filter.Problems().GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.First().Problem, StringComparer.Ordinal);
+        if (Problems.Count == 0)
+        {
+            Incidents = await TrySendAsync(Filter, cancellationToken) ?? [];
+        }
+        await LoadCasesAsync(cancellationToken);
+    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         var articles = (Articles ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var id = await TrySendAsync(new CreateIncident(Title ?? "", Kind, PeriodFrom ?? "", Place ?? "", articles, Fields.Trimmed(PeriodTo)), cancellationToken);
+        var id = await TrySendAsync(new CreateIncident(Title ?? "", Kind, PeriodFrom ?? "", Place ?? "", articles, Fields.Trimmed(PeriodTo),
+            Region: Fields.Trimmed(Region), CaseId: CaseId), cancellationToken);
         if (id != Guid.Empty)
         {
             return Redirect($"/incidents/{id}");
         }
-        await OnGetAsync(cancellationToken);
+        var error = Error;
+        Incidents = await TrySendAsync(Filter, cancellationToken) ?? [];
+        await LoadCasesAsync(cancellationToken);
+        Error = error ?? Error;
         return Page();
+    }
+
+    /// <summary>The cases a new incident can be filed in, by title (an investigator sees only the cases they work).</summary>
+    private async Task LoadCasesAsync(CancellationToken cancellationToken)
+    {
+        if (MayCreate && MaySeeCases)
+        {
+            Cases = await TrySendAsync(new ListCases(), cancellationToken) ?? [];
+        }
     }
 }
