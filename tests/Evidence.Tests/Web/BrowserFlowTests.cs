@@ -33,6 +33,7 @@ public sealed class BrowserFlowTests
         // Investigator: sign in (and replace the printed one-time password), upload two files, tag them.
         SignIn(browser, wait, server, scenario.Investigator, Shot);
         browser.Navigate().GoToUrl(new Uri(server.Address, "/upload"));
+        Accessibility.AssertNoSeriousViolations(browser, "upload");
         browser.FindElement(By.Id("files")).SendKeys(photo + "\n" + letter);
         // The court metadata: a place for both from the form, and a sheet row giving the photo its own place and position.
         browser.FindElement(By.Id("meta-place")).SendKeys("Kherson");
@@ -43,12 +44,14 @@ public sealed class BrowserFlowTests
         browser.FindElement(By.Id("start-upload")).Click();
         wait.Until(b => b.FindElements(By.CssSelector("#progress li.recorded")).Count == 2 || b.FindElements(By.CssSelector("#progress li.failed")).Count > 0);
         Shot("03-upload-recorded");
+        Accessibility.AssertNoSeriousViolations(browser, "upload, files recorded");
         Assert.Empty(browser.FindElements(By.CssSelector("#progress li.failed")));
         var recorded = browser.FindElements(By.CssSelector("#progress a.recorded-link")).Select(a => a.GetAttribute("href")!).ToList();
         // Both new items, found by the place the form stated, tagged to the incident in one step from the list.
         browser.Navigate().GoToUrl(new Uri(server.Address, "/?place=kherson"));
         var boxes = browser.FindElements(By.CssSelector("#evidence input[name=Selected]"));
         Assert.Equal(2, boxes.Count);
+        Accessibility.AssertNoSeriousViolations(browser, "evidence list, filtered");
         foreach (var box in boxes)
         {
             box.Click();
@@ -58,11 +61,13 @@ public sealed class BrowserFlowTests
         wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
         Assert.Contains("2 items tagged to the incident in one step", browser.FindElement(By.CssSelector(".done")).Text, StringComparison.Ordinal);
         Assert.Equal(2, browser.FindElements(By.CssSelector("#evidence input[name=Selected]")).Count); // the same list comes back
+        Accessibility.AssertNoSeriousViolations(browser, "evidence list, items tagged");
         foreach (var item in recorded)
         {
             browser.Navigate().GoToUrl(item);
             Assert.Contains("Kherson", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
             Assert.Contains("given", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
+            Accessibility.AssertNoSeriousViolations(browser, "evidence detail, investigator");
             browser.FindElement(By.CssSelector($"#tag-incident option[value='{scenario.Incident}']")).Click();
             // No ID typed: the element is a checkbox with its text, the perpetrator and the child come from lists.
             Assert.Contains("protected under one or more of the Geneva Conventions", browser.FindElement(By.Id("tag-elements")).Text, StringComparison.Ordinal);
@@ -77,6 +82,7 @@ public sealed class BrowserFlowTests
         Assert.Contains("Kherson, bus station", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
         // Amend the statement from the page: the changed field only, with a reason; the history keeps the old value.
         browser.FindElement(By.CssSelector("#amend summary")).Click();
+        Accessibility.AssertNoSeriousViolations(browser, "evidence detail, amendment form open");
         browser.FindElement(By.CssSelector("#meta-confidentiality option[value='public']")).Click();
         browser.FindElement(By.Id("amend-reason")).SendKeys("the family agreed to publication");
         browser.FindElement(By.Id("amend-submit")).Click();
@@ -88,8 +94,12 @@ public sealed class BrowserFlowTests
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/incidents/{scenario.Incident}"));
         Assert.Contains("covered by 2", browser.FindElement(By.Id("matrix")).Text);
         Shot("05-incident-matrix");
+        Accessibility.AssertNoSeriousViolations(browser, "incident detail, investigator");
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/incidents"));
+        Accessibility.AssertNoSeriousViolations(browser, "incidents, investigator");
         browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
         Shot("06-evidence-list");
+        Accessibility.AssertNoSeriousViolations(browser, "evidence list");
         SignOut(browser);
 
         // ICC prosecutor: request the package for the referred incident and download it.
@@ -98,14 +108,18 @@ public sealed class BrowserFlowTests
         // Recipients by their full names, never an enum's ("Icc").
         Assert.Equal("Office of the Prosecutor, International Criminal Court",
             browser.FindElement(By.CssSelector("#package-form select[name=Recipient] option[value='Icc']")).Text);
+        Accessibility.AssertNoSeriousViolations(browser, "incident detail, prosecutor");
         browser.FindElement(By.Id("package-submit")).Click();
         wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
         Assert.Empty(browser.FindElements(By.CssSelector(".error")));
         Assert.Contains("3 items", browser.FindElement(By.CssSelector(".done")).Text);
         Shot("07-package-requested");
+        Accessibility.AssertNoSeriousViolations(browser, "incident detail, package requested");
         browser.FindElements(By.CssSelector("#packages a.download")).First().Click();
         var zip = await WaitForDownloadAsync(downloads);
         Assert.Equal("PK"u8.ToArray(), File.ReadAllBytes(zip)[..2]);
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/packages"));
+        Accessibility.AssertNoSeriousViolations(browser, "packages");
         SignOut(browser);
 
         // Auditor: run verification and see it pass; then the denied path.
@@ -115,12 +129,23 @@ public sealed class BrowserFlowTests
         wait.Until(b => b.FindElements(By.Id("verification")).Count > 0);
         Assert.Contains("Verification passed", browser.FindElement(By.Id("verification")).Text);
         Shot("08-audit-passed");
+        Accessibility.AssertNoSeriousViolations(browser, "audit, verification passed");
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/evidence/{scenario.Item}"));
         Assert.Empty(browser.FindElements(By.Id("open-content")));
         Shot("09-auditor-evidence-detail");
+        Accessibility.AssertNoSeriousViolations(browser, "evidence detail, auditor");
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/Account/Denied"));
+        Accessibility.AssertNoSeriousViolations(browser, "denied");
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/api/evidence/{scenario.Item}/content"));
         Assert.Contains("may be sent only by Investigator or Prosecutor", browser.PageSource);
         Shot("10-auditor-content-denied");
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
+        SignOut(browser);
+
+        // Admin: the users page.
+        SignIn(browser, wait, server, scenario.Admin, Shot);
+        browser.Navigate().GoToUrl(new Uri(server.Address, "/users"));
+        Accessibility.AssertNoSeriousViolations(browser, "users");
     }
 
     /// <summary>
@@ -152,7 +177,7 @@ public sealed class BrowserFlowTests
         Assert.Contains("strictly-confidential", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
     }
 
-    private static ChromeDriver Chromium(string downloads)
+    internal static ChromeDriver Chromium(string downloads)
     {
         const string binary = "/usr/bin/chromium", driver = "/usr/bin/chromedriver";
         Assert.True(File.Exists(binary) && File.Exists(driver), "Chromium and ChromeDriver are missing: ./test.sh installs them (apt-get install chromium chromium-driver).");
@@ -168,9 +193,10 @@ public sealed class BrowserFlowTests
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
-    private static void SignIn(ChromeDriver browser, WebDriverWait wait, WebServer server, TestUser user, Action<string> shot)
+    internal static void SignIn(ChromeDriver browser, WebDriverWait wait, WebServer server, TestUser user, Action<string> shot)
     {
         browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
+        Accessibility.AssertNoSeriousViolations(browser, "sign-in");
         browser.FindElement(By.Name("UserName")).SendKeys(user.Name);
         browser.FindElement(By.Name("Password")).SendKeys(user.Password);
         if (user.Role == Requests.Role.Investigator)
@@ -179,13 +205,14 @@ public sealed class BrowserFlowTests
         }
         browser.FindElement(By.Id("sign-in")).Click();
         wait.Until(b => b.Url.Contains("/Account/ChangePassword", StringComparison.Ordinal));
+        Accessibility.AssertNoSeriousViolations(browser, "change password");
         browser.FindElement(By.Name("Current")).SendKeys(user.Password);
         browser.FindElement(By.Name("New")).SendKeys(user.Password + "Own7");
         browser.FindElement(By.Id("change-password")).Click();
         wait.Until(b => !b.Url.Contains("/Account/", StringComparison.Ordinal));
     }
 
-    private static void SignOut(ChromeDriver browser)
+    internal static void SignOut(ChromeDriver browser)
     {
         browser.FindElement(By.CssSelector(".who button")).Click();
         new WebDriverWait(browser, TimeSpan.FromSeconds(30)).Until(b => b.FindElements(By.Name("UserName")).Count > 0);
