@@ -43,7 +43,10 @@ public static class WebApp
             })
             .AddEntityFrameworkStores<AccountsDbContext>()
             .AddSignInManager()
-            .AddClaimsPrincipalFactory<EvidenceClaimsFactory>();
+            .AddClaimsPrincipalFactory<EvidenceClaimsFactory>()
+            // Two-factor sign-in with an authenticator app, each code accepted once (Accounts/README.md).
+            .AddTokenProvider<OnceOnlyAuthenticatorCodes>(TokenOptions.DefaultAuthenticatorProvider)
+            .AddErrorDescriber<LocalizedIdentityErrors>();
 
         services.AddAuthentication(options =>
             {
@@ -72,9 +75,18 @@ public static class WebApp
                 // A deleted user's cookie stops working at their next request (a role change applies at once).
                 cookie.Events.OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync;
             })
-            // Never issued (there is no two-factor sign-in), but the stamp validator signs it out with the rejected
-            // cookie, and without a handler for it that sign-out was a 500 instead of a sign-in page or a 401.
-            .AddCookie(IdentityConstants.TwoFactorRememberMeScheme, cookie => cookie.Cookie.Name = "evidence.2fa");
+            // Never issued (no browser is remembered: every sign-in asks for the code), but the stamp validator signs it out
+            // with the rejected cookie, and without a handler for it that sign-out was a 500 instead of a sign-in page or a 401.
+            .AddCookie(IdentityConstants.TwoFactorRememberMeScheme, cookie => cookie.Cookie.Name = "evidence.2fa")
+            // Between the password and the code: who passed the password, for five minutes, and nothing else.
+            .AddCookie(IdentityConstants.TwoFactorUserIdScheme, cookie =>
+            {
+                cookie.Cookie.Name = "evidence.2fa-pending";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Strict;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.ExpireTimeSpan = TimeSpan.FromMinutes(5);
+            });
         // Every request checks the user still exists and has the same security stamp: one indexed read, as a token costs.
         services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
         services.Configure<ForwardedHeadersOptions>(options => TrustProxies(options, settings.TrustedProxies));
@@ -112,6 +124,7 @@ public static class WebApp
         services.AddRazorPages(pages =>
         {
             pages.Conventions.AllowAnonymousToPage("/Account/SignIn");
+            pages.Conventions.AllowAnonymousToPage("/Account/SignInCode");
             pages.Conventions.AllowAnonymousToPage("/Account/Denied");
             pages.Conventions.AllowAnonymousToPage("/Account/Language");
         }).AddViewLocalization();

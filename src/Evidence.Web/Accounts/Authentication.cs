@@ -47,6 +47,10 @@ internal sealed class EvidenceClaimsFactory(UserManager<EvidenceUser> users, IOp
         {
             identity.AddClaim(new Claim(ActorFromUser.MustChangePassword, "true"));
         }
+        if (TwoFactor.RequiredFor(user.Role) && !user.TwoFactorEnabled)
+        {
+            identity.AddClaim(new Claim(TwoFactor.MustEnrol, "true"));
+        }
         return identity;
     }
 }

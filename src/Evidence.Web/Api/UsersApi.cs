@@ -17,6 +17,11 @@ internal static class UsersApi
             await mediator.Send(new ChangeUserRole(name, role.Role, role.Office), ct);
             return TypedResults.NoContent();
         });
+        users.MapPost("/{name}/two-factor/reset", async (string name, IMediator mediator, CancellationToken ct) =>
+        {
+            await mediator.Send(new ResetTwoFactor(name), ct);
+            return TypedResults.NoContent();
+        });
         users.MapDelete("/{name}", async (string name, IMediator mediator, CancellationToken ct) =>
         {
             await mediator.Send(new RemoveUser(name), ct);

@@ -245,7 +245,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
     }
 
     /// <summary>
-    /// An account is changed only by an admin. When the actor of a <c>UserAdded</c>, <c>UserRoleChanged</c> or
+    /// An account is changed only by an admin. When the actor of a <c>UserAdded</c>, <c>UserRoleChanged</c>, <c>UserTwoFactorReset</c> or
     /// <c>UserRemoved</c> event is itself an account, the ledger must give it the Admin role at that moment: a role raised
     /// in the database for a moment, used to create an admin and then put back through a request, leaves every row
     /// matching its events, but not this. (An actor that is no account is an operator at the server's console, who
@@ -253,7 +253,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
     /// </summary>
     private static void CheckAccountChangeByAnAdmin(CustodyEvent e, ProjectedRows accounts, List<Finding> findings)
     {
-        if (e.Action is not ("UserAdded" or "UserRoleChanged" or "UserRemoved")
+        if (e.Action is not ("UserAdded" or "UserRoleChanged" or "UserRemoved" or "UserTwoFactorReset")
             || !accounts.TryGetValue(e.Actor, out var account) || account.CreatedBy is null
             || !account.Columns.TryGetValue("Role", out var role) || role.Value is null or nameof(Requests.Role.Admin))
         {
