@@ -171,15 +171,15 @@ internal static class EvidenceItemsApi
     /// <summary>
     /// The bytes to look at in the page (Viewing/OpenEvidencePreview: one <c>Viewed</c> event per preview, committed before
     /// the first byte), inline, in byte ranges so that a video can be sought. HTML, SVG and XML come as text/plain; every
-    /// response is sandboxed (no script, no plugins, no same origin) and may be framed by this site only. A PDF alone
-    /// is not sandboxed, because browsers refuse to run their PDF viewer in a sandboxed document; their viewers run a
-    /// PDF's scripts, if at all, apart from the page's origin.
+    /// response is sandboxed (no script, no forms, no same origin) and may be framed by this site only. A PDF's
+    /// policy also allows the browser's own viewer to be embedded in it (object-src 'self'); Chromium shows a PDF in the
+    /// page's frame under this policy, sandbox included (checked in headless Chromium, 2026-12).
     /// </summary>
     private static async Task<IResult> PreviewAsync(Guid id, IMediator mediator, HttpResponse response, CancellationToken ct)
     {
         var preview = await mediator.Send(new OpenEvidencePreview(id), ct);
         response.Headers.ContentSecurityPolicy = preview.Kind == PreviewKind.Pdf
-            ? "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+            ? "sandbox; default-src 'none'; object-src 'self'; frame-ancestors 'self'"
             : "sandbox; default-src 'none'; frame-ancestors 'self'";
         response.Headers.XFrameOptions = "SAMEORIGIN";
         response.Headers.ContentDisposition = "inline";

@@ -198,6 +198,24 @@ public sealed class PreviewTests
     }
 
     [Fact]
+    public async Task PdfPreview_IsInlineSandboxed_AndFramedByThisSiteOnly()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var investigator = scenario.Server.Client(scenario.Investigator);
+        var id = await UploadAsync(investigator, "letter.pdf", "%PDF-1.4\n%%EOF\n"u8.ToArray());
+
+        using var preview = await investigator.GetAsync($"/api/evidence/{id}/preview");
+
+        Assert.Equal("application/pdf", preview.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("inline", preview.Content.Headers.ContentDisposition?.DispositionType);
+        var policy = preview.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.StartsWith("sandbox;", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'self'", policy, StringComparison.Ordinal);
+        Assert.Equal("SAMEORIGIN", preview.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Contains($"<iframe src=\"/api/evidence/{id}/preview\"", await investigator.GetStringAsync($"/evidence/{id}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PngBomb_IsRefusedFromItsHeader_WithoutDecoding()
     {
         await using var scenario = await WebScenario.StartAsync();
