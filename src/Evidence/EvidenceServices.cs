@@ -50,6 +50,7 @@ public static class EvidenceServices
         AccountsDbContext.Register(services, settings);
         services.AddScoped<UserAccounts>();
         services.AddSingleton(new Provenance.ProvenanceTrust(settings));
+        services.AddSingleton<Viewing.Thumbnails>();
         services.AddScoped<Ingest.EvidenceIntake>();
         services.AddSingleton(provider => new Ingest.UploadStaging(settings.UploadFolder, settings.MaxUploadBytes, provider.GetRequiredService<TimeProvider>()));
 

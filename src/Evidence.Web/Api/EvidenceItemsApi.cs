@@ -21,6 +21,8 @@ internal static class EvidenceItemsApi
         evidence.MapGet("", SearchAsync);
         evidence.MapGet("/{id:guid}", (Guid id, IMediator mediator, CancellationToken ct) => mediator.Send(new GetEvidence(id), ct));
         evidence.MapGet("/{id:guid}/content", ContentAsync);
+        evidence.MapGet("/{id:guid}/preview", PreviewAsync);
+        evidence.MapGet("/{id:guid}/thumbnail", ThumbnailAsync);
         evidence.MapPost("/{id:guid}/tags", async (Guid id, Tag tag, IMediator mediator, CancellationToken ct) =>
             TypedResults.Created($"/api/evidence/{id}", new Recorded(await mediator.Send(new TagEvidence(id, tag.IncidentId, tag.PerpetratorId, tag.VictimCode, tag.Elements, tag.Note), ct))));
         // Many items, one tag each, in one request and one commit (all or nothing): the search page's "tag the selected".
@@ -165,6 +167,36 @@ internal static class EvidenceItemsApi
         response.Headers["Repr-Digest"] = ReprDigest(content.Sha256);
         return TypedResults.Stream(content.Content, inline ? content.MediaType : "application/octet-stream",
             fileDownloadName: inline ? null : Referrals.BagNames.Safe(content.OriginalName));
+    }
+
+    /// <summary>
+    /// The bytes to look at in the page (Viewing/OpenEvidencePreview: one <c>Viewed</c> event per preview, committed before
+    /// the first byte), inline, in byte ranges so that a video can be sought. HTML, SVG and XML come as text/plain; every
+    /// response is sandboxed (no script, no forms, no same origin) and may be framed by this site only. A PDF's
+    /// policy also allows the browser's own viewer to be embedded in it (object-src 'self'); Chromium shows a PDF in the
+    /// page's frame under this policy, sandbox included (checked in headless Chromium, 2026-12).
+    /// </summary>
+    private static async Task<IResult> PreviewAsync(Guid id, IMediator mediator, HttpResponse response, CancellationToken ct)
+    {
+        var preview = await mediator.Send(new OpenEvidencePreview(id), ct);
+        response.Headers.ContentSecurityPolicy = preview.Kind == PreviewKind.Pdf
+            ? "sandbox; default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+            : "sandbox; default-src 'none'; frame-ancestors 'self'";
+        response.Headers.XFrameOptions = "SAMEORIGIN";
+        response.Headers.ContentDisposition = "inline";
+        response.Headers["Repr-Digest"] = ReprDigest(preview.Sha256);
+        // The content hash is the entity tag: the bytes under an item never change, so If-Range can resume safely.
+        return TypedResults.Stream(preview.Content, preview.ServedAs, enableRangeProcessing: true,
+            entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{preview.Sha256}\""));
+    }
+
+    /// <summary>An image's thumbnail (Viewing/GetThumbnail: a <c>Viewed</c> event each time); 404 with the reason for items without one.</summary>
+    private static async Task<IResult> ThumbnailAsync(Guid id, IMediator mediator, HttpResponse response, CancellationToken ct)
+    {
+        var thumbnail = await mediator.Send(new GetThumbnail(id), ct);
+        response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
+        response.Headers.ContentDisposition = "inline";
+        return TypedResults.File(thumbnail.Jpeg, Thumbnail.MediaType);
     }
 
     /// <summary>RFC 9530 <c>Repr-Digest</c>: the recorded SHA-256, so a client can check what it received against the custody record.</summary>

@@ -6,14 +6,19 @@ using Evidence.Requests;
 using Evidence.Tagging;
 using Evidence.Text;
 using Evidence.Viewing;
+using Evidence.Web.Localization;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 
 namespace Evidence.Web.Pages.Items;
 
 /// <summary>One item: hashes, preview, tags, custody timeline. What it shows each role is decided by <see cref="GetEvidence"/>.</summary>
-public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
+public sealed class DetailModel(IMediator mediator, IStringLocalizer<Texts> T) : EvidencePage(mediator)
 {
+    /// <summary>How much of a text the page shows; the whole file is a download away (and recorded too).</summary>
+    public const int MaxTextBytes = 64 * 1024;
+
     [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
     [BindProperty] public Guid? TagIncident { get; set; }
     [BindProperty] public Guid? TagPerpetrator { get; set; }
@@ -31,6 +36,16 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
     public bool MayViewContent => Actor.May<OpenEvidenceContent>();
     public bool MayTag => Actor.May<TagEvidence>();
     public bool MayAmend => Actor.May<AmendMetadata>();
+    public bool MayPreview => Actor.May<OpenEvidencePreview>();
+
+    /// <summary>How the item is shown in the page (nothing for auditors: <see cref="MayPreview"/>).</summary>
+    public PreviewKind Preview { get; private set; }
+
+    /// <summary>The beginning of a text item, read through <see cref="OpenEvidencePreview"/> (a <c>Viewed</c> event); the view escapes it.</summary>
+    public string? Text { get; private set; }
+
+    /// <summary>Whether <see cref="Text"/> is only the beginning of the file.</summary>
+    public bool TextCut { get; private set; }
 
     /// <summary>Whether the last amendment was refused: the form then stays open with the error above it.</summary>
     public bool AmendFailed { get; private set; }
@@ -45,7 +60,7 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
         if (await TrySendAsync(new TagEvidence(Id, TagIncident, TagPerpetrator, Fields.Trimmed(TagVictim), elements,
                 Fields.Trimmed(TagNote)), cancellationToken) != Guid.Empty)
         {
-            Done = "Tagged.";
+            Done = T["Tagged."];
         }
         return await LoadAsync(cancellationToken);
     }
@@ -66,15 +81,15 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
         var changes = MetadataSheet.Statement(Changed, problems);
         if (problems.Count > 0)
         {
-            Error = $"The amendment was not recorded: {string.Join("; ", problems)}.";
+            Error = T["The amendment was not recorded: {0}.", string.Join("; ", problems)];
         }
         else if (changes.IsEmpty)
         {
-            Error = "Nothing was changed, so nothing was recorded.";
+            Error = T["Nothing was changed, so nothing was recorded."];
         }
         else if (await TrySendAsync(new AmendMetadata(Id, changes, Request.Form["reason"].ToString()), cancellationToken) is not null)
         {
-            Done = "The amendment was recorded.";
+            Done = T["The amendment was recorded."];
         }
         AmendFailed = Error is not null;
         return await LoadAsync(cancellationToken);
@@ -96,7 +111,36 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
         {
             Choices = await TrySendAsync(new ListTagChoices(), cancellationToken) ?? Choices;
         }
+        if (MayPreview)
+        {
+            Preview = Previews.Of(Item.MediaType).Kind;
+            if (Preview == PreviewKind.Text)
+            {
+                await ReadTextAsync(cancellationToken);
+            }
+        }
         Error = error ?? Error;
         return Page();
+    }
+
+    /// <summary>
+    /// The first <see cref="MaxTextBytes"/> of a text item, as UTF-8 (what cannot be decoded shows as �). Read through the
+    /// preview request, so the page showing it is a <c>Viewed</c> event like any other preview.
+    /// </summary>
+    private async Task ReadTextAsync(CancellationToken cancellationToken)
+    {
+        if (await TrySendAsync(new OpenEvidencePreview(Id), cancellationToken) is not { } preview)
+        {
+            return;
+        }
+        await using (preview.Content)
+        {
+            var buffer = new byte[MaxTextBytes];
+            var read = await preview.Content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+            TextCut = read == buffer.Length && preview.Size > read;
+            // A character cut at the end of the window is dropped rather than shown as garbage.
+            var text = System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+            Text = TextCut ? text.TrimEnd('\uFFFD') : text;
+        }
     }
 }
