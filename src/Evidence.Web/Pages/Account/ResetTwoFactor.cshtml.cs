@@ -11,7 +11,7 @@ namespace Evidence.Web.Pages.Account;
 /// An admin resets another user's two-factor sign-in (a lost phone and lost recovery codes) through the core request
 /// <see cref="ResetTwoFactor"/>, which only admins may send and which is a custody event.
 /// </summary>
-public sealed class ResetTwoFactorModel(IMediator mediator, IStringLocalizer<Texts> T) : EvidencePage(mediator)
+public sealed class ResetTwoFactorModel(IMediator mediator) : EvidencePage(mediator)
 {
     [BindProperty] public string? Name { get; set; }
 

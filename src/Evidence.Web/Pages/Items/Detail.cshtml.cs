@@ -14,7 +14,7 @@ using Microsoft.Extensions.Localization;
 namespace Evidence.Web.Pages.Items;
 
 /// <summary>One item: hashes, preview, tags, custody timeline. What it shows each role is decided by <see cref="GetEvidence"/>.</summary>
-public sealed class DetailModel(IMediator mediator, IStringLocalizer<Texts> T) : EvidencePage(mediator)
+public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
 {
     /// <summary>How much of a text the page shows; the whole file is a download away (and recorded too).</summary>
     public const int MaxTextBytes = 64 * 1024;
