@@ -8,8 +8,8 @@ namespace Evidence.Access;
 /// What an actor may know exists (ARCHITECTURE §7). Whatever is outside it answers "not found", never
 /// "forbidden", so that guessing ids tells nothing.
 /// <list type="bullet">
-/// <item>A prosecutor with an office sees the incidents referred to that office, the evidence tagged to them and
-/// the packages addressed to the office.</item>
+/// <item>A prosecutor with an office sees the incidents referred to that office, the cases they belong to, the
+/// evidence tagged to them and the packages addressed to the office.</item>
 /// <item>An investigator sees the cases they are a member of; the incidents of those cases and the ones they
 /// recorded; the evidence of those cases, the evidence they ingested and the evidence tagged to an incident they
 /// see unless it is strictly confidential; and the packages of the incidents they see.</item>
@@ -19,10 +19,13 @@ namespace Evidence.Access;
 /// </summary>
 internal static class Visibility
 {
-    public static IQueryable<Case> Cases(EvidenceDbContext db, Actor actor) =>
-        actor.Role is Role.Investigator
-            ? db.Cases.Where(c => db.CaseMembers.Any(m => m.CaseId == c.Id && m.Member == actor.Name))
-            : db.Cases;
+    public static IQueryable<Case> Cases(EvidenceDbContext db, Actor actor) => actor switch
+    {
+        // A prosecutor learns of a case through an incident of it referred to their office, and of no other case.
+        { Role: Role.Prosecutor, Office: not null } => db.Cases.Where(c => Incidents(db, actor).Any(i => i.CaseId == c.Id)),
+        { Role: Role.Investigator } => db.Cases.Where(c => db.CaseMembers.Any(m => m.CaseId == c.Id && m.Member == actor.Name)),
+        _ => db.Cases,
+    };
 
     public static IQueryable<Incident> Incidents(EvidenceDbContext db, Actor actor) => actor switch
     {

@@ -53,6 +53,8 @@ internal static class CoverReport
         {
             html.Append(CultureInfo.InvariantCulture, $"<p>{Prose(description)}</p>\n");
         }
+        // The incident's timeline as its page draws it (Timeline/), of this package's items: inline SVG, no script.
+        html.Append("<h2>Timeline</h2>\n").Append(Timeline.TimelineSvg.Draw(Timeline.TimelineEvents.For(m.Incident, m.Items), Timeline.TimelineLabels.English)).Append('\n');
 
         html.Append("<h2>Evidence</h2>\n<table>\n<tr><th>ERN</th><th>Title</th><th>Captured</th><th>Type</th><th>Collector</th><th>Made from</th><th>Victims</th><th>Elements</th><th>Provenance</th><th>SHA-256</th></tr>\n");
         foreach (var i in m.Items)
