@@ -371,7 +371,8 @@ public static class TimelineSvg
                 var chosen = all.Where(t => unit switch
                 {
                     "hour" => t.Hour % step == 0,
-                    "day" => (t.Day - 1) % step == 0 && t.Day <= 29,
+                    // Within each month, so that the 29th and the next 1st are never both labelled side by side.
+                    "day" => (t.Day - 1) % step == 0 && t.Day + step <= 32,
                     "month" => (t.Month - 1) % step == 0,
                     _ => t.Year % step == 0,
                 }).ToList();
