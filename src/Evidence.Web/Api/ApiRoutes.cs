@@ -12,6 +12,7 @@ internal static class ApiRoutes
         EvidenceItemsApi.Map(api.MapGroup("/evidence").WithTags("Evidence"));
         UploadApi.Map(api.MapGroup("/uploads").WithTags("Resumable uploads"));
         CasesApi.Map(api);
+        TimelineApi.Map(api);
         PackagesApi.Map(api.MapGroup("/packages").WithTags("Referral packages"));
         LedgerApi.Map(api);
         UsersApi.Map(api.MapGroup("/users").WithTags("Users"));

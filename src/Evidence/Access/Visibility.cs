@@ -22,6 +22,7 @@ internal static class Visibility
 {
     public static IQueryable<Case> Cases(EvidenceDbContext db, Actor actor) => actor switch
     {
+        // A prosecutor learns of a case through an incident of it referred to their office, and of no other case.
         { Role: Role.Prosecutor, Office: not null } => db.Cases.Where(c => Incidents(db, actor).Any(i => i.CaseId == c.Id)),
         { Role: Role.Investigator } => db.Cases.Where(c => db.CaseMembers.Any(m => m.CaseId == c.Id && m.Member == actor.Name)),
         _ => db.Cases,

@@ -3,13 +3,16 @@ using Evidence.Cases;
 using Evidence.Domain;
 using Evidence.Referrals;
 using Evidence.Requests;
+using Evidence.Timeline;
+using Evidence.Web.Localization;
 using Evidence.Web.Api;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 
 namespace Evidence.Web.Pages.Incidents;
 
-/// <summary>An incident: the elements matrix (covered or gap), referral, package requests and downloads.</summary>
+/// <summary>An incident: its timeline, the elements matrix (covered or gap), referral, package requests and downloads.</summary>
 public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) : EvidencePage(mediator)
 {
     [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
@@ -21,13 +24,14 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
 
     public ElementsMatrix? Matrix { get; private set; }
     public IncidentSummary? Summary { get; private set; }
+    public TimelineEvents? Timeline { get; private set; }
     public IReadOnlyList<PackageSummary> Packages { get; private set; } = [];
     public bool MayRefer => Actor.May<ReferIncident>();
 
-    /// <summary>A prosecutor can address packages only to their own office; the request would refuse any other.</summary>
     /// <summary>An office's full name, for the recipient list.</summary>
     public string OfficeName(RecipientKind office) => Referrals.RecipientNames.Of(office, settings);
 
+    /// <summary>A prosecutor can address packages only to their own office; the request would refuse any other.</summary>
     public IReadOnlyList<RecipientKind> Offices => Actor.Office is { } office ? [office] : Enum.GetValues<RecipientKind>();
 
     public async Task<IActionResult> OnGetAsync(Guid? built, CancellationToken cancellationToken)
@@ -35,7 +39,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
         var page = await LoadAsync(cancellationToken);
         if (built is { } id && Packages.FirstOrDefault(p => p.Id == id) is { } package)
         {
-            Done = $"Package {package.Id} built: {package.Items} items, {package.Bytes:N0} bytes, SHA-256 {package.Sha256}.";
+            Done = T["Package {0} built: {1} items, {2} bytes, SHA-256 {3}.", package.Id, package.Items, package.Bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), package.Sha256];
         }
         return page;
     }
@@ -44,7 +48,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     {
         if (await TrySendAsync(new ReferIncident(Id, Office), cancellationToken) != Guid.Empty)
         {
-            Done = $"Referred to {Office}.";
+            Done = T["Referred to {0}.", OfficeName(Office)];
         }
         return await LoadAsync(cancellationToken);
     }
@@ -73,6 +77,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
             return NotFound();
         }
         Summary = (await TrySendAsync(new ListIncidents(), cancellationToken))?.FirstOrDefault(i => i.Id == Id);
+        Timeline = await TrySendAsync(new GetTimeline(IncidentId: Id), cancellationToken);
         Packages = await TrySendAsync(new ListReferralPackages(Id), cancellationToken) ?? [];
         Error = error ?? Error;
         return Page();
