@@ -56,7 +56,7 @@ internal static class CoverReport
             html.Append(CultureInfo.InvariantCulture, $"<p>{Prose(description)}</p>\n");
         }
         // The incident's timeline as its page draws it (Timeline/), of this package's items: inline SVG, no script.
-        html.Append("<h2>Timeline</h2>\n").Append(Timeline.TimelineSvg.Draw(Timeline.TimelineEvents.For(m.Incident, m.Items), Timeline.TimelineLabels.English)).Append('\n');
+        html.Append(CultureInfo.InvariantCulture, $"<h2>{E(t.Timeline)}</h2>\n").Append(Timeline.TimelineSvg.Draw(Timeline.TimelineEvents.For(m.Incident, m.Items), Timeline.TimelineLabels.For(t.Code))).Append('\n');
 
         html.Append(CultureInfo.InvariantCulture, $"<h2>{t.Evidence}</h2>\n<table>\n<tr>{string.Concat(t.EvidenceColumns.Select(c => $"<th>{c}</th>"))}</tr>\n");
         foreach (var i in m.Items)

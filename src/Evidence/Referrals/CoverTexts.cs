@@ -38,6 +38,9 @@ internal sealed record CoverTexts
 
     public required string ReferralPackage { get; init; }
 
+    /// <summary>The heading of the timeline section; the picture's own words are Timeline/TimelineLabels, in the same language.</summary>
+    public required string Timeline { get; init; }
+
     /// <summary>The package in one sentence: in English, the same sentence as bag-info.txt's description.</summary>
     public required Func<PackageMetadata, string> Description { get; init; }
 
@@ -159,6 +162,7 @@ internal sealed record CoverTexts
     {
         Code = EnglishCode,
         ReferralPackage = "Referral package",
+        Timeline = "Timeline",
         Description = m => m.Description,
         ValuesAsRecorded = "Titles, names, places and descriptions are given as they were recorded, in the language they were recorded in.",
         PackageId = "Package id",
@@ -222,6 +226,7 @@ internal sealed record CoverTexts
     {
         Code = UkrainianCode,
         ReferralPackage = "Пакет доказів для передачі",
+        Timeline = "Хронологія",
         Description = m => $"Пакет доказів для передачі: {m.Recipient.Name} ({Purpose(m.Recipient.Kind)}); інцидент «{m.Incident.Title}», доказів: {m.Items.Count}" +
                            $"{(m.RedactedOnly ? ", лише копії з вилученнями" : "")}; відправник: {m.Organisation}.",
         ValuesAsRecorded = "Назви, імена, місця й описи наведено так, як їх було записано, мовою запису. Машинозчитувані метадані пакета " +

@@ -56,6 +56,27 @@ public sealed record TimelineLabels(
         "received {0}, which is not when it was captured",
         "and {0} more",
         "No incident period or capture time is known yet.");
+
+    /// <summary>The same words in Ukrainian, for the Ukrainian pages and cover reports.</summary>
+    public static TimelineLabels Ukrainian { get; } = new(
+        "Хронологія: {0}",
+        "Інцидентів: {0}; доказів, розміщених за вказаним часом фіксації: {1}, за часом, який зазначає сам файл: {2}, без відомого часу фіксації: {3}.",
+        "Період інциденту",
+        "Доказ — за вказаним часом фіксації",
+        "Доказ — за часом, який зазначає сам файл (час фіксації не вказано)",
+        "Кілька доказів, надто близьких, щоб показати їх окремо: що вищий стовпчик, то їх більше",
+        "зафіксовано {0}, як вказано",
+        "сам файл зазначає {0}; час фіксації не вказано",
+        "сам файл зазначає {0}",
+        "місцевий час пристрою, часовий пояс невідомий",
+        "Доказів: {0}, зафіксовано з {1} по {2}",
+        "Час невідомий, доказів: {0}",
+        "отримано {0} — це не час фіксації",
+        "і ще {0}",
+        "Ще не відомо ні періоду інциденту, ні часу фіксації жодного доказу.");
+
+    /// <summary>The words for a language code ("uk", "en"); English for any other.</summary>
+    public static TimelineLabels For(string language) => language == "uk" ? Ukrainian : English;
 }
 
 /// <summary>

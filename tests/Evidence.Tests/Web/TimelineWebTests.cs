@@ -33,7 +33,7 @@ public sealed class TimelineWebTests
         var ukrainian = await PageAsync(investigator, $"/incidents/{scenario.Incident}", "uk");
 
         Assert.True(english.Contains("<figure class=\"timeline\" id=\"timeline\">", StringComparison.Ordinal), english);
-        Assert.Contains("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=", english, StringComparison.Ordinal);
+        Assert.Matches("<svg [^>]*xmlns=\"http://www.w3.org/2000/svg\"[^>]*>", english);
         Assert.Contains("aria-label=\"Timeline: Transfer of children from the Kherson regional children's home\"", english, StringComparison.Ordinal);
         Assert.Contains("Time unknown: 1 items", english, StringComparison.Ordinal); // report.txt, uploaded without a capture time
         Assert.Contains("aria-label=\"Хронологія: Transfer of children", ukrainian, StringComparison.Ordinal);

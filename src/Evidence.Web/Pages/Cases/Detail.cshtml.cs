@@ -17,6 +17,9 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
 
     public CaseOverview? Overview { get; private set; }
 
+    /// <summary>The case's incidents and evidence on one axis; none for auditors, who may not read timelines (they name files).</summary>
+    public Evidence.Timeline.TimelineEvents? Timeline { get; private set; }
+
     /// <summary>Whether incidents link to their own page (their elements matrix): the roles GetElementsMatrix accepts.</summary>
     public bool MayOpenIncidents => Actor.May<GetElementsMatrix>();
 
@@ -28,6 +31,14 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         Overview = await TrySendAsync(new GetCaseOverview(Id), cancellationToken);
-        return Overview is null ? NotFound() : Page();
+        if (Overview is null)
+        {
+            return NotFound();
+        }
+        if (Actor.May<Evidence.Timeline.GetTimeline>())
+        {
+            Timeline = await TrySendAsync(new Evidence.Timeline.GetTimeline(CaseId: Id), cancellationToken);
+        }
+        return Page();
     }
 }
