@@ -10,7 +10,7 @@ namespace Evidence.Web.Pages;
 public sealed class UsersModel(IMediator mediator, EvidenceSettings settings) : EvidencePage(mediator)
 {
     /// <summary>An office's full name, for the office lists.</summary>
-    public string OfficeName(Evidence.Domain.RecipientKind office) => Referrals.RecipientNames.Of(office, settings);
+    public string OfficeName(Evidence.Domain.RecipientKind office) => T[Referrals.RecipientNames.Of(office, settings)];
 
     [BindProperty] public string? Name { get; set; }
     [BindProperty] public Role Role { get; set; }

@@ -8,16 +8,35 @@ namespace Evidence.Tests.Web;
 /// <summary>
 /// The whole flow in real headless Chromium (Debian's chromium and chromedriver, installed by ./test.sh): an
 /// investigator uploads two files and tags them, a prosecutor requests and downloads the package, an auditor runs
-/// verification and sees it pass, then tries to open evidence content and is refused. Each page is saved as a
-/// screenshot under the test output's screenshots/ folder.
+/// verification and sees it pass, then tries to open evidence content and is refused. The same walk in English and in
+/// Ukrainian, the browser asking for its language as a Ukrainian investigator's does. Each page is saved as a screenshot
+/// under the test output's screenshots/ folder, named by language (the guides show them).
 /// </summary>
 public sealed class BrowserFlowTests
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
-    [Fact]
-    public async Task InvestigatorProsecutorAuditor_WalkTheWholeFlow_InChromium()
+    /// <summary>What the pages say at the steps the walk checks, in each language (the elements of crimes stay in the ICC's English).</summary>
+    private static readonly Dictionary<string, Dictionary<string, string>> Says = new()
     {
+        ["en"] = new()
+        {
+            ["tagged"] = "2 items tagged to the incident in one step", ["given"] = "given", ["public"] = "public", ["covered"] = "covered by 2",
+            ["icc"] = "Office of the Prosecutor, International Criminal Court", ["package"] = "3 items", ["verified"] = "Verification passed",
+        },
+        ["uk"] = new()
+        {
+            ["tagged"] = "2 записів позначено до інциденту за один крок", ["given"] = "надано", ["public"] = "відкритий", ["covered"] = "підтверджено доказами: 2",
+            ["icc"] = "Офіс Прокурора Міжнародного кримінального суду", ["package"] = "доказів — 3", ["verified"] = "Перевірку пройдено",
+        },
+    };
+
+    [Theory]
+    [InlineData("en")]
+    [InlineData("uk")]
+    public async Task InvestigatorProsecutorAuditor_WalkTheWholeFlow_InChromium(string language)
+    {
+        var says = Says[language];
         await using var scenario = await WebScenario.StartAsync();
         var server = scenario.Server;
         var downloads = Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName;
@@ -26,9 +45,9 @@ public sealed class BrowserFlowTests
         var letter = server.Home.File("upload/лист опікуна.txt", "Letter from the guardian, 2022-11-02: the children were moved to Anapa."u8.ToArray());
         Directory.CreateDirectory(Screenshots);
 
-        using var browser = Chromium(downloads);
+        using var browser = Chromium(downloads, language);
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
-        void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, name + ".png"));
+        void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"{language}-{name}.png"));
 
         // Investigator: sign in (and replace the printed one-time password), upload two files, tag them.
         SignIn(browser, wait, server, scenario.Investigator, Shot);
@@ -59,14 +78,15 @@ public sealed class BrowserFlowTests
         browser.FindElement(By.CssSelector($"#tag-selected-incident option[value='{scenario.Incident}']")).Click();
         browser.FindElement(By.Id("tag-selected-submit")).Click();
         wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
-        Assert.Contains("2 items tagged to the incident in one step", browser.FindElement(By.CssSelector(".done")).Text, StringComparison.Ordinal);
+        Assert.Contains($"<html lang=\"{language}\">", browser.PageSource, StringComparison.Ordinal);
+        Assert.Contains(says["tagged"], browser.FindElement(By.CssSelector(".done")).Text, StringComparison.Ordinal);
         Assert.Equal(2, browser.FindElements(By.CssSelector("#evidence input[name=Selected]")).Count); // the same list comes back
         Accessibility.AssertNoSeriousViolations(browser, "evidence list, items tagged");
         foreach (var item in recorded)
         {
             browser.Navigate().GoToUrl(item);
             Assert.Contains("Kherson", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
-            Assert.Contains("given", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
+            Assert.Contains(says["given"], browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
             Accessibility.AssertNoSeriousViolations(browser, "evidence detail, investigator");
             browser.FindElement(By.CssSelector($"#tag-incident option[value='{scenario.Incident}']")).Click();
             // No ID typed: the element is a checkbox with its text, the perpetrator and the child come from lists.
@@ -88,11 +108,11 @@ public sealed class BrowserFlowTests
         browser.FindElement(By.Id("amend-submit")).Click();
         wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
         Assert.Empty(browser.FindElements(By.CssSelector(".error")));
-        Assert.Contains("public", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
+        Assert.Contains(says["public"], browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
         Assert.Contains("the family agreed to publication", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
         Shot("04-evidence-detail");
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/incidents/{scenario.Incident}"));
-        Assert.Contains("covered by 2", browser.FindElement(By.Id("matrix")).Text);
+        Assert.Contains(says["covered"], browser.FindElement(By.Id("matrix")).Text, StringComparison.Ordinal);
         Shot("05-incident-matrix");
         Accessibility.AssertNoSeriousViolations(browser, "incident detail, investigator");
         browser.Navigate().GoToUrl(new Uri(server.Address, "/incidents"));
@@ -106,13 +126,13 @@ public sealed class BrowserFlowTests
         SignIn(browser, wait, server, scenario.IccProsecutor, Shot);
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/incidents/{scenario.Incident}"));
         // Recipients by their full names, never an enum's ("Icc").
-        Assert.Equal("Office of the Prosecutor, International Criminal Court",
+        Assert.Equal(says["icc"],
             browser.FindElement(By.CssSelector("#package-form select[name=Recipient] option[value='Icc']")).Text);
         Accessibility.AssertNoSeriousViolations(browser, "incident detail, prosecutor");
         browser.FindElement(By.Id("package-submit")).Click();
         wait.Until(b => b.FindElements(By.CssSelector(".done")).Count > 0 || b.FindElements(By.CssSelector(".error")).Count > 0);
         Assert.Empty(browser.FindElements(By.CssSelector(".error")));
-        Assert.Contains("3 items", browser.FindElement(By.CssSelector(".done")).Text);
+        Assert.Contains(says["package"], browser.FindElement(By.CssSelector(".done")).Text, StringComparison.Ordinal);
         Shot("07-package-requested");
         Accessibility.AssertNoSeriousViolations(browser, "incident detail, package requested");
         browser.FindElements(By.CssSelector("#packages a.download")).First().Click();
@@ -127,7 +147,7 @@ public sealed class BrowserFlowTests
         browser.Navigate().GoToUrl(new Uri(server.Address, "/audit"));
         browser.FindElement(By.Id("verify-submit")).Click();
         wait.Until(b => b.FindElements(By.Id("verification")).Count > 0);
-        Assert.Contains("Verification passed", browser.FindElement(By.Id("verification")).Text);
+        Assert.Contains(says["verified"], browser.FindElement(By.Id("verification")).Text, StringComparison.Ordinal);
         Shot("08-audit-passed");
         Accessibility.AssertNoSeriousViolations(browser, "audit, verification passed");
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/evidence/{scenario.Item}"));
@@ -177,7 +197,8 @@ public sealed class BrowserFlowTests
         Assert.Contains("strictly-confidential", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
     }
 
-    internal static ChromeDriver Chromium(string downloads)
+    /// <summary>Headless Chromium asking for pages in <paramref name="language"/> (its Accept-Language), as a reader's browser set to it does.</summary>
+    internal static ChromeDriver Chromium(string downloads, string language = "en")
     {
         const string binary = "/usr/bin/chromium", driver = "/usr/bin/chromedriver";
         Assert.True(File.Exists(binary) && File.Exists(driver), "Chromium and ChromeDriver are missing: ./test.sh installs them (apt-get install chromium chromium-driver).");
@@ -187,6 +208,8 @@ public sealed class BrowserFlowTests
             "--disable-component-update", "--disable-sync", "--window-size=1280,1000", "--user-data-dir=" + Path.GetFullPath(Path.Combine(downloads, "..", "chromium-profile")));
         options.AddUserProfilePreference("download.default_directory", downloads);
         options.AddUserProfilePreference("download.prompt_for_download", false);
+        options.AddArgument("--lang=" + language);
+        options.AddUserProfilePreference("intl.accept_languages", language);
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driver), Path.GetFileName(driver));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;

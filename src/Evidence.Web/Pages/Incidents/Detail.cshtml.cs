@@ -29,7 +29,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     public bool MayRefer => Actor.May<ReferIncident>();
 
     /// <summary>An office's full name, for the recipient list.</summary>
-    public string OfficeName(RecipientKind office) => Referrals.RecipientNames.Of(office, settings);
+    public string OfficeName(RecipientKind office) => T[Referrals.RecipientNames.Of(office, settings)]; // the ICC's office in the reader's language; a configured national office as configured
 
     /// <summary>A prosecutor can address packages only to their own office; the request would refuse any other.</summary>
     public IReadOnlyList<RecipientKind> Offices => Actor.Office is { } office ? [office] : Enum.GetValues<RecipientKind>();
