@@ -8,6 +8,7 @@ namespace Evidence.Tests.Web;
 /// The accessibility check itself can fail: axe-core runs on our pages despite their Content-Security-Policy, and a
 /// field without a label or an image without a text alternative (both critical) fails the test naming rule and element.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class AccessibilityTests
 {
     [Fact]

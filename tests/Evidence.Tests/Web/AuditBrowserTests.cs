@@ -10,6 +10,7 @@ namespace Evidence.Tests.Web;
 /// head of the history, copy the verifier key with the page's button. Screenshots en-16-audit.png and uk-16-audit.png go
 /// to the test output's screenshots/ folder. (Chromium() and SignIn() are BrowserFlowTests', copied.)
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class AuditBrowserTests
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");

@@ -12,6 +12,7 @@ namespace Evidence.Tests.Web;
 /// Ukrainian, the browser asking for its language as a Ukrainian investigator's does. Each page is saved as a screenshot
 /// under the test output's screenshots/ folder, named by language (the guides show them).
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class BrowserFlowTests
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");

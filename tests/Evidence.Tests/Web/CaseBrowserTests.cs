@@ -11,6 +11,7 @@ namespace Evidence.Tests.Web;
 /// from its form, a malformed period refused beside its field, and a case page with its gaps. Screenshots are saved
 /// under the test output's screenshots/ folder, as BrowserFlowTests saves its own.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class CaseBrowserTests
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");

@@ -12,6 +12,7 @@ namespace Evidence.Tests.Web;
 /// axe-core, and shows hostile names (a very long unbroken word, markup, a right-to-left override) as inert text that
 /// neither runs nor breaks the layout. Each page is saved as a screenshot under the test output's screenshots/ folder.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class PhoneLayoutTests
 {
     // A name with no break opportunity, as a pasted URL, hash or transliterated compound is.

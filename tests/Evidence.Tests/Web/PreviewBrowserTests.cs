@@ -15,6 +15,7 @@ namespace Evidence.Tests.Web;
 /// preview through, and the second showing, moments later, is covered by the first one's <c>Viewed</c> event.
 /// Screenshots: en-12-preview.png, uk-12-preview.png.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class PreviewBrowserTests
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");

@@ -11,6 +11,7 @@ namespace Evidence.Tests.Web;
 /// switch: the picture is drawn, its marks carry their hover text, and the items of unknown time are listed. Screenshots
 /// en-13-timeline.png and uk-13-timeline.png are saved beside BrowserFlowTests'.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class TimelineBrowserTests
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");

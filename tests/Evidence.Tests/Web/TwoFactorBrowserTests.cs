@@ -12,6 +12,7 @@ namespace Evidence.Tests.Web;
 /// an app would, sees the recovery codes, signs out and signs in again with a code. Each step is saved as a screenshot under
 /// the test output's screenshots/ folder, named by language ("uk-11-two-factor-enrol.png").
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class TwoFactorBrowserTests
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");

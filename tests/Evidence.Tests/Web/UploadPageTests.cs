@@ -16,6 +16,7 @@ namespace Evidence.Tests.Web;
 /// reason. The network is throttled so that a 10 MiB file takes seconds, long enough to pause it. Screenshots go to the test
 /// output's screenshots/ folder as en-17-… and uk-17-….
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class UploadPageTests
 {
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
