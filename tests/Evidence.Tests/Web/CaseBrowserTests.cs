@@ -32,10 +32,10 @@ public sealed class CaseBrowserTests
         var downloads = Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName;
         Directory.CreateDirectory(Screenshots);
 
-        using var browser = Chromium(downloads);
+        using var browser = BrowserFlowTests.Chromium(downloads);
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
         void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, name + ".png"));
-        SignIn(browser, wait, server, scenario.Investigator);
+        BrowserFlowTests.SignIn(browser, wait, server, scenario.Investigator, _ => { });
 
         foreach (var language in new[] { "en", "uk" })
         {
@@ -72,32 +72,4 @@ public sealed class CaseBrowserTests
         }
     }
 
-    private static ChromeDriver Chromium(string downloads)
-    {
-        const string binary = "/usr/bin/chromium", driver = "/usr/bin/chromedriver";
-        Assert.True(File.Exists(binary) && File.Exists(driver), "Chromium and ChromeDriver are missing: ./test.sh installs them (apt-get install chromium chromium-driver).");
-        var options = new ChromeOptions { BinaryLocation = binary };
-        // As the machine's probe found: without the background-networking flags Chromium floods a closed network with connections.
-        options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--window-size=1280,1000", "--user-data-dir=" + Path.GetFullPath(Path.Combine(downloads, "..", "chromium-profile")));
-        options.AddUserProfilePreference("download.default_directory", downloads);
-        options.AddUserProfilePreference("download.prompt_for_download", false);
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driver), Path.GetFileName(driver));
-        service.SuppressInitialDiagnosticInformation = true;
-        service.HideCommandPromptWindow = true;
-        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
-    }
-
-    private static void SignIn(ChromeDriver browser, WebDriverWait wait, WebServer server, TestUser user)
-    {
-        browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
-        browser.FindElement(By.Name("UserName")).SendKeys(user.Name);
-        browser.FindElement(By.Name("Password")).SendKeys(user.Password);
-        browser.FindElement(By.Id("sign-in")).Click();
-        wait.Until(b => b.Url.Contains("/Account/ChangePassword", StringComparison.Ordinal));
-        browser.FindElement(By.Name("Current")).SendKeys(user.Password);
-        browser.FindElement(By.Name("New")).SendKeys(user.Password + "Own7");
-        browser.FindElement(By.Id("change-password")).Click();
-        wait.Until(b => !b.Url.Contains("/Account/", StringComparison.Ordinal));
-    }
 }

@@ -115,6 +115,21 @@ public sealed partial class LocalizationTests
         Assert.True(missing.Count == 0, "Texts without a Ukrainian translation:\n" + string.Join("\n", missing));
     }
 
+    /// <summary>
+    /// The resource compiler keeps one of two names that differ only in case ("To" and "to") and drops the other with a
+    /// mere warning, so one of the two texts would show in English on a Ukrainian page.
+    /// </summary>
+    [Fact]
+    public void NoResourceFile_HasTwoTextsThatDifferOnlyInCase()
+    {
+        var clashes = Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "src", "Evidence.Web", "Resources"), "*.resx", SearchOption.AllDirectories)
+            .SelectMany(resx => XDocument.Load(resx).Root!.Elements("data").Select(d => (string)d.Attribute("name")!)
+                .GroupBy(name => name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
+                .Select(g => $"{Path.GetFileName(resx)}: {string.Join(" / ", g)}"))
+            .ToList();
+        Assert.True(clashes.Count == 0, "Texts that differ only in case:\n" + string.Join("\n", clashes));
+    }
+
     private static Dictionary<string, string> Translations(string resx) =>
         File.Exists(resx)
             ? XDocument.Load(resx).Root!.Elements("data").ToDictionary(d => (string)d.Attribute("name")!, d => (string?)d.Element("value") ?? "")

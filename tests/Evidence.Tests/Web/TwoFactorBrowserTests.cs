@@ -26,7 +26,7 @@ public sealed class TwoFactorBrowserTests
         var server = scenario.Server;
         var user = scenario.IccProsecutor;
         Directory.CreateDirectory(Screenshots);
-        using var browser = Chromium(Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName);
+        using var browser = BrowserFlowTests.Chromium(Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName);
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
         void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"{language}-{name}.png"));
 
@@ -78,20 +78,4 @@ public sealed class TwoFactorBrowserTests
         Shot("14-two-factor-signed-in");
     }
 
-    // As BrowserFlowTests starts it.
-    private static ChromeDriver Chromium(string downloads)
-    {
-        const string binary = "/usr/bin/chromium", driver = "/usr/bin/chromedriver";
-        Assert.True(File.Exists(binary) && File.Exists(driver), "Chromium and ChromeDriver are missing: ./test.sh installs them (apt-get install chromium chromium-driver).");
-        var options = new ChromeOptions { BinaryLocation = binary };
-        // As the machine's probe found: without the background-networking flags Chromium floods a closed network with connections.
-        options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--window-size=1280,1000", "--user-data-dir=" + Path.GetFullPath(Path.Combine(downloads, "..", "chromium-profile")));
-        options.AddUserProfilePreference("download.default_directory", downloads);
-        options.AddUserProfilePreference("download.prompt_for_download", false);
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driver), Path.GetFileName(driver));
-        service.SuppressInitialDiagnosticInformation = true;
-        service.HideCommandPromptWindow = true;
-        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
-    }
 }

@@ -54,11 +54,11 @@ public sealed class UploadPageTests
         Directory.CreateDirectory(Screenshots);
         using var api = server.Client(scenario.Investigator);
 
-        using var browser = Chromium(downloads, language);
+        using var browser = BrowserFlowTests.Chromium(downloads, language);
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(60));
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException)); // a page being replaced by the next one
         void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"{language}-{name}.png"));
-        SignIn(browser, wait, server, scenario.Investigator);
+        BrowserFlowTests.SignIn(browser, wait, server, scenario.Investigator, _ => { });
         // The header's switch, as a reader would choose their language.
         browser.FindElement(By.CssSelector($"form.language button[value='{language}']")).Click();
         wait.Until(b => b.FindElement(By.TagName("html")).GetAttribute("lang") == language);
@@ -220,35 +220,4 @@ public sealed class UploadPageTests
         throw new TimeoutException("The condition did not hold within 30 s.");
     }
 
-    // As BrowserFlowTests, with the browser's own language set too.
-    private static ChromeDriver Chromium(string downloads, string language)
-    {
-        const string binary = "/usr/bin/chromium", driver = "/usr/bin/chromedriver";
-        Assert.True(File.Exists(binary) && File.Exists(driver), "Chromium and ChromeDriver are missing: ./test.sh installs them (apt-get install chromium chromium-driver).");
-        var options = new ChromeOptions { BinaryLocation = binary };
-        // As the machine's probe found: without the background-networking flags Chromium floods a closed network with connections.
-        options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--window-size=1280,1000", "--lang=" + language,
-            "--user-data-dir=" + Path.GetFullPath(Path.Combine(downloads, "..", "chromium-profile")));
-        options.AddUserProfilePreference("download.default_directory", downloads);
-        options.AddUserProfilePreference("download.prompt_for_download", false);
-        options.AddUserProfilePreference("intl.accept_languages", language);
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driver), Path.GetFileName(driver));
-        service.SuppressInitialDiagnosticInformation = true;
-        service.HideCommandPromptWindow = true;
-        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
-    }
-
-    private static void SignIn(ChromeDriver browser, WebDriverWait wait, WebServer server, TestUser user)
-    {
-        browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
-        browser.FindElement(By.Name("UserName")).SendKeys(user.Name);
-        browser.FindElement(By.Name("Password")).SendKeys(user.Password);
-        browser.FindElement(By.Id("sign-in")).Click();
-        wait.Until(b => b.Url.Contains("/Account/ChangePassword", StringComparison.Ordinal));
-        browser.FindElement(By.Name("Current")).SendKeys(user.Password);
-        browser.FindElement(By.Name("New")).SendKeys(user.Password + "Own7");
-        browser.FindElement(By.Id("change-password")).Click();
-        wait.Until(b => !b.Url.Contains("/Account/", StringComparison.Ordinal));
-    }
 }
