@@ -99,6 +99,8 @@ public sealed class BrowserFlowTests
             Assert.Empty(browser.FindElements(By.CssSelector(".error")));
         }
         browser.Navigate().GoToUrl(recorded[0]); // the photo, which its sheet row placed
+        // Its preview is drawn in the page (a Viewed event, as opening it is).
+        wait.Until(b => (long)((IJavaScriptExecutor)b).ExecuteScript("const i = document.querySelector('#preview img'); return i && i.complete ? i.naturalWidth : -1;")! > 0);
         Assert.Contains("46.6354", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
         Assert.Contains("Kherson, bus station", browser.FindElement(By.Id("stated")).Text, StringComparison.Ordinal);
         // Amend the statement from the page: the changed field only, with a reason; the history keeps the old value.
@@ -115,7 +117,11 @@ public sealed class BrowserFlowTests
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/incidents/{scenario.Incident}"));
         Assert.Contains(says["covered"], browser.FindElement(By.Id("matrix")).Text, StringComparison.Ordinal);
         Shot("05-incident-matrix");
+        Assert.NotEmpty(browser.FindElements(By.CssSelector("#timeline svg"))); // the incident's timeline, drawn by the server
         Accessibility.AssertNoSeriousViolations(browser, "incident detail, investigator");
+        browser.Navigate().GoToUrl(new Uri(server.Address, $"/cases/{scenario.Case}"));
+        Assert.NotEmpty(browser.FindElements(By.CssSelector("#case-timeline svg")));
+        Accessibility.AssertNoSeriousViolations(browser, "case page");
         browser.Navigate().GoToUrl(new Uri(server.Address, "/incidents"));
         Accessibility.AssertNoSeriousViolations(browser, "incidents, investigator");
         browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
@@ -160,6 +166,9 @@ public sealed class BrowserFlowTests
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/api/evidence/{scenario.Item}/content"));
         Assert.Contains("may be sent only by Investigator or Prosecutor", browser.PageSource);
         Shot("10-auditor-content-denied");
+        // Not even a thumbnail: refused, and the refusal recorded.
+        browser.Navigate().GoToUrl(new Uri(server.Address, $"/api/evidence/{scenario.Item}/thumbnail"));
+        Assert.Contains("may be sent only by Investigator or Prosecutor", browser.PageSource, StringComparison.Ordinal);
         browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
         SignOut(browser);
 
@@ -237,10 +246,12 @@ public sealed class BrowserFlowTests
         if (browser.Url.Contains("/Account/TwoFactor", StringComparison.Ordinal))
         {
             // Prosecutors and admins enrol in two-factor sign-in before any page (TwoFactorBrowserTests walks it in full).
+            Accessibility.AssertNoSeriousViolations(browser, "two-factor enrolment");
             var key = browser.FindElement(By.Id("key")).Text.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
             browser.FindElement(By.Id("enrol-code")).SendKeys(new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(key)).ComputeTotp(DateTime.UtcNow));
             browser.FindElement(By.Id("enrol-submit")).Click();
             wait.Until(b => b.FindElements(By.Id("recovery-codes")).Count > 0);
+            Accessibility.AssertNoSeriousViolations(browser, "two-factor recovery codes");
             browser.FindElement(By.Id("continue")).Click();
         }
         wait.Until(b => !b.Url.Contains("/Account/", StringComparison.Ordinal));
