@@ -126,6 +126,14 @@ public sealed class TwoFactorModel(UserManager<EvidenceUser> users, SignInManage
     private async Task<bool> CodeIsRightAsync(EvidenceUser user, string form, bool countFailure)
     {
         var code = TwoFactor.Normalized(Code);
+        if (countFailure && await users.IsLockedOutAsync(user))
+        {
+            // Counting wrong codes stops nobody unless the lockout is also obeyed here: the right code is refused too.
+            CodeErrorForm = form;
+            CodeError = T["This account is locked after repeated failed sign-ins. Try again in 15 minutes, or ask an admin."];
+            log.LogWarning("Refused a two-factor code on the two-factor page for {User}, who is locked out", user.UserName);
+            return false;
+        }
         if (code.Length > 0 && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
         {
             return true;
