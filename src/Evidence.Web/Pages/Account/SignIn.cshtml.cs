@@ -1,4 +1,5 @@
 using Evidence.Accounts;
+using Evidence.Web.Accounts;
 using Evidence.Web.Localization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -11,7 +12,7 @@ namespace Evidence.Web.Pages.Account;
 /// Cookie sign-in. Five wrong passwords lock the account for 15 minutes; every failure is logged. A user with two-factor
 /// sign-in goes on to the code (<see cref="SignInCodeModel"/>) holding only a five-minute note of who passed the password.
 /// </summary>
-public sealed class SignInModel(SignInManager<EvidenceUser> signIn, IStringLocalizer<Texts> T, ILogger<SignInModel> log) : PageModel
+public sealed class SignInModel(SignInManager<EvidenceUser> signIn, UserManager<EvidenceUser> users, IStringLocalizer<Texts> T, ILogger<SignInModel> log) : PageModel
 {
     [BindProperty]
     public string? UserName { get; set; }
@@ -40,7 +41,16 @@ public sealed class SignInModel(SignInManager<EvidenceUser> signIn, IStringLocal
         {
             return Page();
         }
-        var result = await signIn.PasswordSignInAsync(UserName!, Password!, isPersistent: false, lockoutOnFailure: true);
+        // Counted before it is judged (Accounts/CodeAttempts): guesses sent at once cannot outrun the lockout. A name with no
+        // account has nothing to lock, and is judged (wrong) like any other.
+        var account = await users.FindByNameAsync(UserName!);
+        if (account is not null && !await CodeAttempts.CountAsync(users, account) && !await users.IsLockedOutAsync(account))
+        {
+            log.LogWarning("Refused a sign-in for {User} from {Address}: another attempt at the same moment", UserName, HttpContext.Connection.RemoteIpAddress);
+            PasswordError = T["Another attempt to sign in to this account was being checked at the same moment. Try again."];
+            return Page();
+        }
+        var result = await signIn.PasswordSignInAsync(UserName!, Password!, isPersistent: false, lockoutOnFailure: false);
         // Only a local path: a crafted ReturnUrl never sends a user to another site.
         var next = Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/";
         if (result.Succeeded)
@@ -50,6 +60,7 @@ public sealed class SignInModel(SignInManager<EvidenceUser> signIn, IStringLocal
         }
         if (result.RequiresTwoFactor)
         {
+            await CodeAttempts.GiveBackAsync(users, account!);
             log.LogInformation("{User} passed the password; two-factor code asked", UserName);
             return RedirectToPage("/Account/SignInCode", new { ReturnUrl = next });
         }

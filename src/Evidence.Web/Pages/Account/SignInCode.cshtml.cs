@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using Evidence.Accounts;
 using Evidence.Web.Accounts;
 using Evidence.Web.Localization;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -45,21 +47,23 @@ public sealed class SignInCodeModel(SignInManager<EvidenceUser> signIn, UserMana
             CodeError = T["Enter the 6-digit code your authenticator app shows."];
             return Page();
         }
-        var result = await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false);
-        if (result.Succeeded)
+        // Counted before it is judged (Accounts/CodeAttempts): guesses sent at once cannot outrun the lockout.
+        var counted = await CodeAttempts.CountAsync(users, user);
+        if (counted && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
         {
+            await SignInAsync(user);
             log.LogInformation("{User} signed in with an authenticator code", user.UserName);
             return LocalRedirect(Next);
         }
-        // Identity counts the failure toward the lockout before answering.
-        log.LogWarning("Refused an authenticator code for {User} from {Address}{Locked}", user.UserName, HttpContext.Connection.RemoteIpAddress, result.IsLockedOut ? " (locked out)" : "");
-        if (result.IsLockedOut)
+        var locked = await users.IsLockedOutAsync(user);
+        log.LogWarning("Refused an authenticator code for {User} from {Address}{Locked}", user.UserName, HttpContext.Connection.RemoteIpAddress, locked ? " (locked out)" : "");
+        if (locked)
         {
             Message = Locked;
         }
         else
         {
-            CodeError = T["The code is wrong or has expired. Enter the code your app shows now."];
+            CodeError = counted ? T["The code is wrong or has expired. Enter the code your app shows now."] : SameMoment;
         }
         return Page();
     }
@@ -77,21 +81,15 @@ public sealed class SignInCodeModel(SignInManager<EvidenceUser> signIn, UserMana
             RecoveryCodeError = T["Enter one of your recovery codes."];
             return Page();
         }
-        // Identity redeems a recovery code without looking at the lockout or counting a wrong one: both are done here, so
-        // recovery codes are no way around the lockout.
-        if (await users.IsLockedOutAsync(user))
+        // Identity redeems a recovery code without looking at the lockout or counting a wrong one: counted here first
+        // (Accounts/CodeAttempts), so recovery codes are no way around the lockout, one at a time or many at once.
+        var counted = await CodeAttempts.CountAsync(users, user);
+        if (counted && (await users.RedeemTwoFactorRecoveryCodeAsync(user, code)).Succeeded)
         {
-            log.LogWarning("Refused a recovery code for {User}, who is locked out", user.UserName);
-            Message = Locked;
-            return Page();
-        }
-        var result = await signIn.TwoFactorRecoveryCodeSignInAsync(code);
-        if (result.Succeeded)
-        {
+            await SignInAsync(user);
             log.LogInformation("{User} signed in with a recovery code; {Left} left", user.UserName, await users.CountRecoveryCodesAsync(user));
             return LocalRedirect(Next);
         }
-        await users.AccessFailedAsync(user);
         var locked = await users.IsLockedOutAsync(user);
         log.LogWarning("Refused a recovery code for {User} from {Address}{Locked}", user.UserName, HttpContext.Connection.RemoteIpAddress, locked ? " (locked out)" : "");
         if (locked)
@@ -100,12 +98,26 @@ public sealed class SignInCodeModel(SignInManager<EvidenceUser> signIn, UserMana
         }
         else
         {
-            RecoveryCodeError = T["This recovery code is wrong or has already been used."];
+            RecoveryCodeError = counted ? T["This recovery code is wrong or has already been used."] : SameMoment;
         }
         return Page();
     }
 
+    /// <summary>
+    /// What Identity's two-factor sign-in does after a right code: the count goes, the five-minute note goes, and the session
+    /// cookie is issued saying a second factor was used.
+    /// </summary>
+    private async Task SignInAsync(EvidenceUser user)
+    {
+        await CodeAttempts.SucceededAsync(users, user);
+        await HttpContext.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
+        await signIn.SignInWithClaimsAsync(user, isPersistent: false, [new Claim("amr", "mfa")]);
+    }
+
     private string Next => Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/";
+
+    /// <summary>An attempt that could not be counted, and so was not judged (Accounts/CodeAttempts).</summary>
+    private string SameMoment => T["Another attempt to sign in to this account was being checked at the same moment. Enter the code again."];
 
     private string Locked => T["This account is locked after repeated failed sign-ins. Try again in 15 minutes, or ask an admin."];
 }

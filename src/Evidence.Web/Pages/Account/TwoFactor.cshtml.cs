@@ -126,16 +126,24 @@ public sealed class TwoFactorModel(UserManager<EvidenceUser> users, SignInManage
     private async Task<bool> CodeIsRightAsync(EvidenceUser user, string form, bool countFailure)
     {
         var code = TwoFactor.Normalized(Code);
-        if (code.Length > 0 && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
+        // A session left open is no way to guess codes: here too each code is counted toward the sign-in lockout before it
+        // is judged (Accounts/CodeAttempts), and a locked account's code, even the right one, is not looked at.
+        var counted = !countFailure || code.Length == 0 || await CodeAttempts.CountAsync(users, user);
+        if (counted && code.Length > 0 && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
         {
+            if (countFailure)
+            {
+                await CodeAttempts.SucceededAsync(users, user);
+            }
             return true;
         }
         CodeErrorForm = form;
-        CodeError = code.Length == 0 ? T["Enter the 6-digit code your authenticator app shows."] : T["The code is wrong or has expired. Enter the code your app shows now."];
+        CodeError = code.Length == 0 ? T["Enter the 6-digit code your authenticator app shows."]
+            : countFailure && await users.IsLockedOutAsync(user) ? T["This account is locked after repeated failed sign-ins. Try again in 15 minutes, or ask an admin."]
+            : counted ? T["The code is wrong or has expired. Enter the code your app shows now."]
+            : T["Another attempt to sign in to this account was being checked at the same moment. Enter the code again."];
         if (countFailure && code.Length > 0)
         {
-            // A session left open is no way to guess codes: wrong ones here count toward the sign-in lockout too.
-            await users.AccessFailedAsync(user);
             log.LogWarning("{User} gave a wrong two-factor code on the two-factor page", user.UserName);
         }
         return false;
