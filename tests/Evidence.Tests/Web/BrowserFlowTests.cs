@@ -47,7 +47,7 @@ public sealed class BrowserFlowTests
         Directory.CreateDirectory(Screenshots);
 
         using var browser = Chromium(downloads, language);
-        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        var wait = Waiting(browser, TimeSpan.FromSeconds(30));
         void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"{language}-{name}.png"));
 
         // Investigator: sign in (and replace the printed one-time password), upload two files, tag them.
@@ -193,7 +193,7 @@ public sealed class BrowserFlowTests
         var downloads = Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName;
         var testimony = server.Home.File("upload/ testimony of W-7.txt", "The child's own account, strictly confidential."u8.ToArray());
         using var browser = Chromium(downloads);
-        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        var wait = Waiting(browser, TimeSpan.FromSeconds(30));
         SignIn(browser, wait, server, scenario.Investigator, _ => { });
         browser.Navigate().GoToUrl(new Uri(server.Address, "/upload"));
         browser.FindElement(By.Id("files")).SendKeys(testimony);
@@ -257,10 +257,21 @@ public sealed class BrowserFlowTests
         wait.Until(b => !b.Url.Contains("/Account/", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A wait that looks again when the page it looked at was just replaced (a click that navigates, a language switch):
+    /// the element it held is then stale, or not there yet, which is a reason to look again, not a failure.
+    /// </summary>
+    internal static WebDriverWait Waiting(IWebDriver browser, TimeSpan timeout)
+    {
+        var wait = new WebDriverWait(browser, timeout);
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+        return wait;
+    }
+
     internal static void SignOut(ChromeDriver browser)
     {
         browser.FindElement(By.CssSelector(".who button")).Click();
-        new WebDriverWait(browser, TimeSpan.FromSeconds(30)).Until(b => b.FindElements(By.Name("UserName")).Count > 0);
+        Waiting(browser, TimeSpan.FromSeconds(30)).Until(b => b.FindElements(By.Name("UserName")).Count > 0);
     }
 
     private static async Task<string> WaitForDownloadAsync(string folder)

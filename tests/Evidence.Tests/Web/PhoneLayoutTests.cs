@@ -33,7 +33,7 @@ public sealed class PhoneLayoutTests
         var downloads = Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName;
         using var browser = BrowserFlowTests.Chromium(downloads);
         browser.Manage().Window.Size = new Size(360, 800);
-        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        var wait = BrowserFlowTests.Waiting(browser, TimeSpan.FromSeconds(30));
         Directory.CreateDirectory(Screenshots);
 
         browser.Navigate().GoToUrl(new Uri(server.Address, "/"));

@@ -31,7 +31,7 @@ public sealed class PreviewBrowserTests
             var item = (await WebScenario.UploadAsync(api, "school-bus.jpg", photo))[0].GetProperty("id").GetGuid();
             Directory.CreateDirectory(Screenshots);
             using var browser = BrowserFlowTests.Chromium(Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName);
-            var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+            var wait = BrowserFlowTests.Waiting(browser, TimeSpan.FromSeconds(30));
             void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, name + ".png"));
             long Drawn() => (long)((IJavaScriptExecutor)browser).ExecuteScript(
                 "const i = document.getElementById('preview-image'); return i && i.complete ? i.naturalWidth : -1;")!;

@@ -38,7 +38,7 @@ public sealed class TimelineBrowserTests
         var downloads = Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName;
         Directory.CreateDirectory(Screenshots);
         using var browser = BrowserFlowTests.Chromium(downloads);
-        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        var wait = BrowserFlowTests.Waiting(browser, TimeSpan.FromSeconds(30));
         void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, name + ".png"));
 
         BrowserFlowTests.SignIn(browser, wait, server, scenario.Investigator, _ => { });

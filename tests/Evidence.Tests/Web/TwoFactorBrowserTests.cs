@@ -27,7 +27,7 @@ public sealed class TwoFactorBrowserTests
         var user = scenario.IccProsecutor;
         Directory.CreateDirectory(Screenshots);
         using var browser = BrowserFlowTests.Chromium(Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName);
-        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        var wait = BrowserFlowTests.Waiting(browser, TimeSpan.FromSeconds(30));
         void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"{language}-{name}.png"));
 
         // The language switch in the header, before signing in.

@@ -55,7 +55,7 @@ public sealed class UploadPageTests
         using var api = server.Client(scenario.Investigator);
 
         using var browser = BrowserFlowTests.Chromium(downloads, language);
-        var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(60));
+        var wait = BrowserFlowTests.Waiting(browser, TimeSpan.FromSeconds(60));
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException)); // a page being replaced by the next one
         void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"{language}-{name}.png"));
         BrowserFlowTests.SignIn(browser, wait, server, scenario.Investigator, _ => { });
