@@ -18,6 +18,8 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
 {
     [BindProperty(SupportsGet = true)] public string? Text { get; set; }
     [BindProperty(SupportsGet = true)] public Guid? Incident { get; set; }
+    [BindProperty(SupportsGet = true)] public Guid? Perpetrator { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Victim { get; set; }
     [BindProperty(SupportsGet = true)] public string? MediaType { get; set; }
     [BindProperty(SupportsGet = true)] public string? Sha256 { get; set; }
     [BindProperty(SupportsGet = true)] public string? From { get; set; }
@@ -47,13 +49,16 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
     public IReadOnlyList<EvidenceRecord> Items { get; private set; } = [];
     public IReadOnlyList<IncidentSummary> Incidents { get; private set; } = [];
 
+    /// <summary>Perpetrators by name and children by pseudonym to filter by, for those who may list them (investigators).</summary>
+    public TagChoices? Choices { get; private set; }
+
     public bool MayTag => Actor.May<TagManyEvidence>();
 
     /// <summary>The filters in force, to carry through the tag form so the same list comes back.</summary>
     public IEnumerable<(string Name, string Value)> Filters =>
         new (string Name, string? Value)[]
         {
-            ("text", Text), ("incident", Incident?.ToString()), ("mediaType", MediaType), ("sha256", Sha256), ("from", From), ("to", To), ("collector", Collector),
+            ("text", Text), ("incident", Incident?.ToString()), ("perpetrator", Perpetrator?.ToString()), ("victim", Victim), ("mediaType", MediaType), ("sha256", Sha256), ("from", From), ("to", To), ("collector", Collector),
             ("place", Place), ("language", Language), ("generation", Generation), ("consent", Consent), ("confidentiality", Confidentiality), ("c2pa", C2pa),
             ("hasGps", HasGps?.ToString()), ("sort", Sort),
         }.Where(f => !string.IsNullOrEmpty(f.Value)).Select(f => (f.Name, f.Value!));
@@ -88,7 +93,11 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         Incidents = await TrySendAsync(new ListIncidents(), cancellationToken) ?? [];
-        Items = await TrySendAsync(new SearchEvidence(Fields.Trimmed(Text), Incident, MediaType: Fields.Trimmed(MediaType), Sha256: Fields.Trimmed(Sha256),
+        if (Actor.May<ListTagChoices>())
+        {
+            Choices = await TrySendAsync(new ListTagChoices(), cancellationToken);
+        }
+        Items = await TrySendAsync(new SearchEvidence(Fields.Trimmed(Text), Incident, PerpetratorId: Perpetrator, VictimCode: Fields.Trimmed(Victim), MediaType: Fields.Trimmed(MediaType), Sha256: Fields.Trimmed(Sha256),
             CapturedFrom: Fields.Trimmed(From), CapturedTo: Fields.Trimmed(To), Collector: Fields.Trimmed(Collector), Language: Fields.Trimmed(Language),
             Generation: Fields.Trimmed(Generation), Consent: Fields.Trimmed(Consent), Confidentiality: Fields.Trimmed(Confidentiality), C2pa: Fields.Trimmed(C2pa),
             HasGps: HasGps, Place: Fields.Trimmed(Place), Sort: Fields.Trimmed(Sort), Limit: PageSize + 1, Offset: (Math.Clamp(PageNumber, 1, 100_000) - 1) * PageSize),

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.RegularExpressions;
 
@@ -68,6 +69,27 @@ public sealed partial class SearchPageTests
         Assert.Contains("Усі інциденти", page, StringComparison.Ordinal);
         Assert.Contains(">суворо конфіденційний</option>", page, StringComparison.Ordinal);
         Assert.DoesNotContain(">Search</button>", page, StringComparison.Ordinal);
+    }
+
+    /// <summary>The search page has the API's perpetrator and child filters: chosen from lists by name and pseudonym where the reader may list them, never an ID typed.</summary>
+    [Fact]
+    public async Task PerpetratorAndChildFilters_AreChosenFromLists_AndNarrowTheResults()
+    {
+        await using var scenario = await WebScenario.StartAsync();
+        using var api = scenario.Server.Client(scenario.Investigator);
+        var perpetrator = (await (await api.PostAsJsonAsync("/api/perpetrators", new { name = "Unit 12345 <script>", kind = "Unit" })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>());
+        var perpetratorId = perpetrator.ValueKind == System.Text.Json.JsonValueKind.String ? perpetrator.GetString()! : perpetrator.GetProperty("id").GetString()!;
+        var victim = (await (await api.PostAsJsonAsync("/api/victims", new { ageAtIncident = 9, caseId = scenario.Case })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("code").GetString()!;
+        var tagged = (await WebScenario.UploadAsync(api, "bus.txt", "The bus left at dawn."u8.ToArray()))[0].GetProperty("id").GetGuid();
+        (await api.PostAsJsonAsync($"/api/evidence/{tagged}/tags", new { incidentId = scenario.Incident, perpetratorId, victimCode = victim })).EnsureSuccessStatusCode();
+
+        using var browser = await CookieBrowser.SignInAsync(scenario.Server, scenario.Investigator);
+        var all = await browser.GetAsync("/");
+        Assert.Contains($"<option value=\"{perpetratorId}\">Unit 12345 &lt;script&gt;</option>", all, StringComparison.Ordinal);
+        Assert.Contains($"<option value=\"{victim}\">{victim}</option>", all, StringComparison.Ordinal);
+        Assert.Equal(["bus.txt"], Names(await browser.GetAsync($"/?perpetrator={perpetratorId}")));
+        Assert.Equal(["bus.txt"], Names(await browser.GetAsync($"/?victim={victim}")));
+        Assert.Empty(Names(await browser.GetAsync("/?victim=V-9999")));
     }
 
     private static List<string> Names(string page) => [.. ItemName().Matches(page).Select(m => m.Groups[1].Value)];
