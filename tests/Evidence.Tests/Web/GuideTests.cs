@@ -1,3 +1,4 @@
+using Evidence.Tests.Fixtures;
 using System.Text.RegularExpressions;
 
 namespace Evidence.Tests.Web;
@@ -15,14 +16,14 @@ public sealed partial class GuideTests
     [InlineData("auditor")]
     public void Guide_InBothLanguages_ShowsExistingScreenshotsOfItsOwnLanguage(string role)
     {
-        var docs = Path.Combine(RepositoryRoot(), "docs");
+        var docs = Path.Combine(Repo.Root, "docs");
         var english = Pictures(Path.Combine(docs, $"guide-{role}.md"));
         var ukrainian = Pictures(Path.Combine(docs, $"guide-{role}.uk.md"));
         Assert.NotEmpty(english);
         Assert.All(english, p => Assert.StartsWith("images/en/en-", p, StringComparison.Ordinal));
         Assert.All(ukrainian, p => Assert.StartsWith("images/uk/uk-", p, StringComparison.Ordinal));
         Assert.Equal(english.Select(p => "images/uk/uk-" + p["images/en/en-".Length..]), ukrainian);
-        var tests = string.Join("\n", Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "tests", "Evidence.Tests", "Web"), "*.cs").Select(File.ReadAllText));
+        var tests = string.Join("\n", Directory.EnumerateFiles(Path.Combine(Repo.Root, "tests", "Evidence.Tests", "Web"), "*.cs").Select(File.ReadAllText));
         foreach (var picture in english.Concat(ukrainian))
         {
             Assert.True(File.Exists(Path.Combine(docs, picture)), $"{picture} is shown by a guide but missing: run docs/images/update.sh after the browser tests");
@@ -36,15 +37,6 @@ public sealed partial class GuideTests
     private static List<string> Pictures(string guide) =>
         [.. Picture().Matches(File.ReadAllText(guide)).Select(m => m.Groups[1].Value)];
 
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Evidence.sln")))
-        {
-            folder = folder.Parent;
-        }
-        return folder?.FullName ?? throw new InvalidOperationException("The tests run inside the repository.");
-    }
 
     [GeneratedRegex(@"!\[[^\]]*\]\(([^)]+)\)")]
     private static partial Regex Picture();

@@ -86,7 +86,7 @@ public sealed partial class LocalizationTests
     [Fact]
     public void EveryLocalizedText_HasItsUkrainianTranslation()
     {
-        var web = Path.Combine(RepositoryRoot(), "src", "Evidence.Web");
+        var web = Path.Combine(Repo.Root, "src", "Evidence.Web");
         var missing = new List<string>();
         var texts = Translations(Path.Combine(web, "Resources", "Localization", "Texts.uk.resx"));
         var checkedTexts = 0;
@@ -122,7 +122,7 @@ public sealed partial class LocalizationTests
     [Fact]
     public void NoResourceFile_HasTwoTextsThatDifferOnlyInCase()
     {
-        var clashes = Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "src", "Evidence.Web", "Resources"), "*.resx", SearchOption.AllDirectories)
+        var clashes = Directory.EnumerateFiles(Path.Combine(Repo.Root, "src", "Evidence.Web", "Resources"), "*.resx", SearchOption.AllDirectories)
             .SelectMany(resx => XDocument.Load(resx).Root!.Elements("data").Select(d => (string)d.Attribute("name")!)
                 .GroupBy(name => name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
                 .Select(g => $"{Path.GetFileName(resx)}: {string.Join(" / ", g)}"))
@@ -135,15 +135,6 @@ public sealed partial class LocalizationTests
             ? XDocument.Load(resx).Root!.Elements("data").ToDictionary(d => (string)d.Attribute("name")!, d => (string?)d.Element("value") ?? "")
             : [];
 
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Evidence.sln")))
-        {
-            folder = folder.Parent;
-        }
-        return folder?.FullName ?? throw new InvalidOperationException("The tests run inside the repository.");
-    }
 
     private static async Task SignInAsync(HttpClient browser, TestUser user, string acceptLanguage)
     {
