@@ -22,14 +22,18 @@ internal sealed class Session : IAsyncDisposable
 
     public EvidenceSettings Settings => provider.GetRequiredService<EvidenceSettings>();
 
-    public static Task<Session> OpenAsync(CliApp app, CommandLine line, Role defaultRole, CancellationToken cancellationToken) =>
-        OpenAsync(app, line, new Actor(line.Value("--as") ?? Environment.UserName, ParseRole(line.Value("--role")) ?? defaultRole), cancellationToken);
+    /// <summary>
+    /// A session for one command. Only `verify` asks for a <see cref="StartUp.Full"/> start (with `serve`, which starts the web
+    /// app): the sweep of what a crash left behind lists the whole blob store, and every other command starts with one query.
+    /// </summary>
+    public static Task<Session> OpenAsync(CliApp app, CommandLine line, Role defaultRole, CancellationToken cancellationToken, StartUp startUp = StartUp.Quick) =>
+        OpenAsync(app, line, new Actor(line.Value("--as") ?? Environment.UserName, ParseRole(line.Value("--role")) ?? defaultRole), cancellationToken, startUp);
 
     /// <summary>A session whose operator acts in <paramref name="role"/> whatever --role says (`user` reads --role as the account's).</summary>
     public static Task<Session> OpenActingAsAsync(CliApp app, CommandLine line, Role role, CancellationToken cancellationToken) =>
-        OpenAsync(app, line, new Actor(line.Value("--as") ?? Environment.UserName, role), cancellationToken);
+        OpenAsync(app, line, new Actor(line.Value("--as") ?? Environment.UserName, role), cancellationToken, StartUp.Quick);
 
-    private static async Task<Session> OpenAsync(CliApp app, CommandLine line, Actor actor, CancellationToken cancellationToken)
+    private static async Task<Session> OpenAsync(CliApp app, CommandLine line, Actor actor, CancellationToken cancellationToken, StartUp startUp)
     {
         var settings = app.Settings(line);
         var level = line.Has("--verbose") ? LogLevel.Information : LogLevel.Warning;
@@ -38,7 +42,7 @@ internal sealed class Session : IAsyncDisposable
             .AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning)
             .AddSimpleConsole(o => o.SingleLine = true)
             // Logs go to stderr: stdout carries only results, so that --json output can be piped.
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace), cancellationToken);
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace), cancellationToken, startUp);
         return new Session(provider, actor);
     }
 

@@ -9,7 +9,7 @@ internal static class VerifyCommand
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--key"], []);
-        await using var session = await Session.OpenAsync(app, line, Role.Auditor, cancellationToken);
+        await using var session = await Session.OpenAsync(app, line, Role.Auditor, cancellationToken, StartUp.Full);
         var report = await session.SendAsync(new VerifyCustody(line.Value("--key")), cancellationToken);
         if (line.Has("--json"))
         {

@@ -72,17 +72,19 @@ public static class EvidenceServices
     }
 
     /// <summary>
-    /// Builds the services for one installation and makes it ready: the home folder and its parts (owner-only, see <see cref="HomeFolder"/>), the
-    /// database at the latest migration, the blob store, and staged blobs left by a crash removed.
+    /// Builds the services for one installation and makes it ready (see <see cref="PrepareAsync"/>): the home folder and
+    /// its parts (owner-only, see <see cref="HomeFolder"/>), the database at the latest migration and, on a
+    /// <see cref="StartUp.Full"/> start, the blob store ready and what a crash left behind removed.
     /// </summary>
-    public static async Task<ServiceProvider> StartAsync(EvidenceSettings settings, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    public static async Task<ServiceProvider> StartAsync(EvidenceSettings settings, Action<ILoggingBuilder>? logging = null,
+        CancellationToken cancellationToken = default, StartUp startUp = StartUp.Full)
     {
         HomeFolder.Prepare(settings);
         var services = new ServiceCollection().AddLogging(builder => logging?.Invoke(builder)).AddEvidence(settings);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         try
         {
-            await PrepareAsync(provider, cancellationToken);
+            await PrepareAsync(provider, cancellationToken, startUp);
             return provider;
         }
         catch (Exception e)
@@ -98,18 +100,39 @@ public static class EvidenceServices
 
     /// <summary>
     /// Makes an installation ready in a container built elsewhere (the web app's): the database at the latest
-    /// migration, the blob store, and what a crash left behind removed (staged blobs, unrecorded blobs and package files,
-    /// abandoned uploads).
+    /// migration, the accounts of an older version recorded, the blob store, and what a crash left behind removed (staged
+    /// blobs, unrecorded blobs and package files, abandoned uploads). A <see cref="StartUp.Quick"/> start stops after
+    /// one query that finds the database already at the latest migration.
     /// </summary>
-    public static async Task PrepareAsync(IServiceProvider provider, CancellationToken cancellationToken)
+    public static async Task PrepareAsync(IServiceProvider provider, CancellationToken cancellationToken, StartUp startUp = StartUp.Full)
     {
         await using (var scope = provider.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<EvidenceDbContext>().Database.MigrateAsync(cancellationToken);
-            await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.MigrateAsync(cancellationToken);
+            var migrated = await SchemaVersion.BringToLatestAsync(scope.ServiceProvider.GetRequiredService<EvidenceDbContext>(), cancellationToken)
+                           | await SchemaVersion.BringToLatestAsync(scope.ServiceProvider.GetRequiredService<AccountsDbContext>(), cancellationToken);
+            if (startUp == StartUp.Quick && !migrated)
+            {
+                return;
+            }
             scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = RecordExistingAccounts.Upgrade;
             await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new RecordExistingAccounts(), cancellationToken);
         }
         await Recovery.StartupRecovery.RunAsync(provider, cancellationToken);
     }
+}
+
+/// <summary>How much a start of the services does.</summary>
+public enum StartUp
+{
+    /// <summary>
+    /// Everything <see cref="EvidenceServices.PrepareAsync"/> does: `serve`, `verify` and the tests. The sweep of what a crash left
+    /// behind lists the blob store, which is too slow to pay on every command.
+    /// </summary>
+    Full,
+
+    /// <summary>
+    /// The database checked to be at the latest migration with one query: every other command of the command line. A start that
+    /// has to migrate (a new home, an upgrade) does everything <see cref="Full"/> does.
+    /// </summary>
+    Quick,
 }
