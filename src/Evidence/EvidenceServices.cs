@@ -44,9 +44,8 @@ public static class EvidenceServices
         services.AddScoped(provider => new CheckpointTimestamps(provider.GetRequiredService<EvidenceDbContext>(),
             provider.GetRequiredService<ILogger<CheckpointTimestamps>>(), provider.GetService<TimestampAuthority>()));
         services.AddScoped<CurrentActor>();
-        // The unit of work is given the ledger's append as a step, so that neither knows the other's insides.
-        services.AddScoped(provider => new UnitOfWork(provider.GetRequiredService<EvidenceDbContext>(), provider.GetRequiredService<IBlobStore>(),
-            provider.GetRequiredService<Ledger>().AppendAsync, provider.GetRequiredService<CurrentActor>(), provider.GetRequiredService<ILogger<UnitOfWork>>()));
+        services.AddSingleton<GroupCommit>();
+        services.AddScoped<UnitOfWork>();
         AccountsDbContext.Register(services, settings);
         services.AddScoped<UserAccounts>();
         services.AddSingleton(new Provenance.ProvenanceTrust(settings));

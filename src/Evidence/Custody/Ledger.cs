@@ -14,49 +14,32 @@ namespace Evidence.Custody;
 /// </summary>
 public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider clock)
 {
-    /// <summary>An event to append; numbered and timed by <see cref="AppendAsync"/>.</summary>
     public async Task<long> SizeAsync(CancellationToken cancellationToken) =>
         (await db.CustodyEvents.MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? -1) + 1;
 
-    /// <summary>Appends the events, their subtree hashes and a signed checkpoint of the new size.</summary>
-    internal async Task<CheckpointRecord> AppendAsync(IReadOnlyList<NewCustodyEvent> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens an append at the ledger's right edge, under the write lock: the size on which events, subtree hashes and the
+    /// latest signed checkpoint agree, and the hashes of the perfect subtrees that end there (at most one per level), so
+    /// that a whole batch of requests is appended without reading the tree again and signed once.
+    /// </summary>
+    internal async Task<LedgerAppend> OpenAppendAsync(CancellationToken cancellationToken)
     {
-        var size = await AppendPointAsync(cancellationToken)
-            ?? throw new UnavailableException("The custody ledger is damaged (its events, subtree hashes and latest checkpoint disagree on its size); " +
-                                              "nothing was recorded. Run `evidence verify` to see what changed.");
+        var damaged = new UnavailableException("The custody ledger is damaged (its events, subtree hashes and latest checkpoint disagree); " +
+                                               "nothing was recorded. Run `evidence verify` to see what changed.");
+        var (size, latest) = await AgreedSizeAsync(cancellationToken) ?? throw damaged;
+        var edge = MerkleTree.RightEdge(size);
+        var levels = edge.Select(e => e.Level).ToList();
+        var indexes = edge.Select(e => e.Index).ToList();
+        var stored = await db.MerkleNodes.AsNoTracking().Where(n => levels.Contains(n.Level) && indexes.Contains(n.Index)).ToListAsync(cancellationToken);
+        var frontier = edge.Select(e => (e.Level, stored.FirstOrDefault(n => n.Level == e.Level && n.Index == e.Index)?.Hash ?? throw damaged)).ToList();
         var now = clock.GetUtcNow().UtcDateTime;
-        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond)); // the leaf carries milliseconds
-        var pending = new Dictionary<(int, long), byte[]>();
-        foreach (var e in events)
+        var append = new LedgerAppend(db, signer, size, frontier, now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond)));
+        // Nothing is signed over a rewritten history: the edge must give the root the latest checkpoint signed.
+        if (latest is not null && !(signer.Verifier.Verify(latest.Text, out var body) && IsCheckpointOf(body, size, append.Root())))
         {
-            var leaf = CustodyLeaf.Json(size, now, e.Actor, e.Role, e.Action, e.EvidenceId, e.Sha256, e.Details);
-            var leafHash = MerkleTree.LeafHash(CustodyLeaf.Bytes(leaf));
-            db.CustodyEvents.Add(new CustodyEvent
-            {
-                Sequence = size,
-                OccurredAtUtc = now,
-                Actor = e.Actor,
-                Role = e.Role,
-                Action = e.Action,
-                EvidenceId = e.EvidenceId,
-                Sha256 = e.Sha256,
-                Details = JsonSerializer.Serialize(e.Details),
-                Leaf = leaf,
-                LeafHash = Convert.ToHexStringLower(leafHash),
-            });
-            await AddCompletedSubtreesAsync(size, leafHash, pending, cancellationToken);
-            size++;
+            throw damaged;
         }
-        var root = MerkleTree.Root(size, Subtrees(pending));
-        var checkpoint = new CheckpointRecord
-        {
-            Size = size,
-            RootHash = Convert.ToHexStringLower(root),
-            Text = signer.Sign(new Checkpoint(signer.Name, size, root).Body),
-            CreatedAtUtc = now,
-        };
-        db.Checkpoints.Add(checkpoint);
-        return checkpoint;
+        return append;
     }
 
     /// <summary>
@@ -65,14 +48,16 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
     /// stored tree no longer gives the root the latest checkpoint signed. The next checkpoint is signed over the stored
     /// tree, so signing onto a rewritten one would put our signature on the rewrite: appends stop until an auditor has looked.
     /// </summary>
-    public async Task<long?> AppendPointAsync(CancellationToken cancellationToken)
+    public async Task<long?> AppendPointAsync(CancellationToken cancellationToken) =>
+        await AgreedSizeAsync(cancellationToken) is var (size, latest) && (latest is null || SignedRoot(latest) is not null) ? size : null;
+
+    private async Task<(long Size, CheckpointRecord? Latest)?> AgreedSizeAsync(CancellationToken cancellationToken)
     {
         var events = await SizeAsync(cancellationToken);
         var leaves = (await db.MerkleNodes.Where(n => n.Level == 0).MaxAsync(n => (long?)n.Index, cancellationToken) ?? -1) + 1;
         var latest = await LatestCheckpointAsync(cancellationToken);
         var eventCount = await db.CustodyEvents.LongCountAsync(cancellationToken);
-        var agree = events == leaves && leaves == (latest?.Size ?? 0) && eventCount == events;
-        return agree && (latest is null || SignedRoot(latest) is not null) ? events : null;
+        return events == leaves && leaves == (latest?.Size ?? 0) && eventCount == events ? (events, latest) : null;
     }
 
     /// <summary>
@@ -93,6 +78,19 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
             return null; // not a checkpoint, or a subtree hash is missing
+        }
+    }
+
+    private static bool IsCheckpointOf(string body, long size, byte[] root)
+    {
+        try
+        {
+            var checkpoint = Checkpoint.Parse(body);
+            return checkpoint.Size == size && checkpoint.Root.AsSpan().SequenceEqual(root);
+        }
+        catch (FormatException)
+        {
+            return false;
         }
     }
 
@@ -200,28 +198,6 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
 
     public Task<CheckpointRecord?> LatestCheckpointAsync(CancellationToken cancellationToken) =>
         db.Checkpoints.OrderByDescending(c => c.Size).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
-
-    // Leaf i completes the perfect subtree of level L that ends at it whenever 2^L divides i + 1.
-    private async Task AddCompletedSubtreesAsync(long index, byte[] leafHash, Dictionary<(int, long), byte[]> pending, CancellationToken cancellationToken)
-    {
-        Add(0, index, leafHash);
-        var hash = leafHash;
-        for (var level = 1; ((index + 1) & ((1L << level) - 1)) == 0; level++)
-        {
-            var position = ((index + 1) >> level) - 1;
-            var left = pending.TryGetValue((level - 1, position * 2), out var cached)
-                ? cached
-                : (await db.MerkleNodes.SingleAsync(n => n.Level == level - 1 && n.Index == position * 2, cancellationToken)).Hash;
-            hash = MerkleTree.NodeHash(left, hash);
-            Add(level, position, hash);
-        }
-
-        void Add(int level, long position, byte[] value)
-        {
-            pending[(level, position)] = value;
-            db.MerkleNodes.Add(new MerkleNode { Level = level, Index = position, Hash = value });
-        }
-    }
 
     private MerkleTree.SubtreeHash Subtrees(Dictionary<(int, long), byte[]> pending) => MerkleTree.FromPerfectSubtrees((level, index) =>
         pending.TryGetValue((level, index), out var hash) ? hash : StoredSubtree(level, index));

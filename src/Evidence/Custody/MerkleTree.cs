@@ -241,6 +241,25 @@ public static class MerkleTree
         }
     }
 
+    /// <summary>
+    /// The perfect subtrees a tree of <paramref name="size"/> leaves is made of, left to right, as (level, index): one per set bit
+    /// of the size, largest first. They are all an append needs of the tree, and folded from the right they give its root.
+    /// </summary>
+    public static List<(int Level, long Index)> RightEdge(long size)
+    {
+        var edge = new List<(int, long)>();
+        var start = 0L;
+        for (var level = 62; level >= 0; level--)
+        {
+            if ((size & (1L << level)) != 0)
+            {
+                edge.Add((level, start >> level));
+                start += 1L << level;
+            }
+        }
+        return edge;
+    }
+
     /// <summary>The largest power of two smaller than n (n &gt; 1).</summary>
     internal static long SplitPoint(long n)
     {

@@ -1,3 +1,4 @@
+using Evidence.Custody;
 using Evidence.Requests;
 using Evidence.Domain;
 using Evidence.Storage;
@@ -11,27 +12,31 @@ namespace Evidence.Data;
 /// Everything one request will write, committed together or not at all: the rows it added to the
 /// DbContext, the blobs it staged and the custody events it recorded.
 /// <para>
-/// Handlers do the slow work (reading, hashing, uploading to a staging name) before the commit; the commit
-/// then takes the database write lock (SQLite's BEGIN IMMEDIATE; on PostgreSQL, an advisory lock held to the end
-/// of the transaction, which every app server takes), promotes the staged blobs, numbers the custody events and
-/// saves. Because every promotion happens under that lock, a blob this request created
-/// can be deleted again on failure without any other request having recorded it in the meantime.
-/// </para>
-/// <para>
-/// Numbering and appending the events is the custody ledger's business, not this class's: it is given that step
-/// (<paramref name="appendToLedger"/>, which is <c>Custody.Ledger.AppendAsync</c>) and runs it under the lock.
+/// Handlers do the slow work (reading, hashing, uploading to a staging name) before the commit. The commit then makes the
+/// staged blobs durable at their content address, outside any lock: a content-addressed blob that ends up unrecorded is
+/// harmless, and the start-up sweep removes it (<c>Recovery/UnrecordedBlobs.cs</c>). Only then does the request join a
+/// batch (<see cref="GroupCommit"/>), which takes the database write lock (SQLite's BEGIN IMMEDIATE; on PostgreSQL, an
+/// advisory lock held to the end of the transaction, which every app server takes) and writes the request in its own
+/// savepoint: numbering and appending its custody events (<see cref="LedgerAppend"/>), publishing its files, saving its rows.
 /// </para>
 /// </summary>
-public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWork.AppendToLedger appendToLedger, CurrentActor actor, ILogger<UnitOfWork> log)
+public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupCommit groupCommit, CurrentActor actor, TimeProvider clock, ILogger<UnitOfWork> log)
 {
-    /// <summary>Numbers the events, appends them to the ledger and signs the new checkpoint, inside the open transaction.</summary>
-    public delegate Task<CheckpointRecord> AppendToLedger(IReadOnlyList<NewCustodyEvent> events, CancellationToken cancellationToken);
+    /// <summary>
+    /// How long a request may hold a blob it promoted before it is recorded. The sweep leaves unrecorded blobs younger than
+    /// twice this alone (<see cref="Recovery.UnrecordedBlobs"/>), so a request that took longer is refused rather than
+    /// recorded over bytes the sweep may have removed.
+    /// </summary>
+    public static readonly TimeSpan PromotedBlobLifetime = TimeSpan.FromMinutes(5);
 
     private readonly List<StagedBlob> staged = [];
+    private readonly List<(string Sha256, bool Created, DateTimeOffset At)> promoted = [];
     private readonly List<NewCustodyEvent> events = [];
     private readonly List<(FileStream Partial, string Final)> files = [];
+    private readonly List<string> published = [];
     private readonly List<DbContext> alsoSaved = [];
     private readonly List<Func<CancellationToken, Task>> checks = [];
+    private readonly List<(DbContext Context, System.Data.Common.DbConnection Connection, bool Owned)> attached = [];
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
     public void PromoteOnCommit(StagedBlob blob) => staged.Add(blob);
@@ -76,8 +81,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
         events.Add(new NewCustodyEvent(actor.Value.Name, actor.Value.Role.ToString(), action, evidenceId, sha256, sorted));
     }
 
-    /// <summary>The checkpoint this request's events produced, once it has committed.</summary>
+    /// <summary>The checkpoint that signs this request's events (with those of its batch), once it has committed.</summary>
     public CheckpointRecord? Checkpoint { get; private set; }
+
+    internal bool HasEvents => events.Count > 0;
 
     internal async Task CommitAsync(CancellationToken cancellationToken)
     {
@@ -85,64 +92,14 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
         {
             return; // a query: no transaction, no write lock
         }
-        var created = new List<string>();
-        var published = new List<string>();
-        var committing = false;
         try
         {
-            await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
-            try
+            foreach (var blob in staged)
             {
-                foreach (var blob in staged)
-                {
-                    if (await blobs.PromoteAsync(blob, cancellationToken))
-                    {
-                        created.Add(blob.Sha256);
-                    }
-                }
-                var checkpoint = events.Count > 0 ? await appendToLedger(events, cancellationToken) : null;
-                foreach (var (partial, final) in files)
-                {
-                    Publish(partial.Name, final);
-                    published.Add(final);
-                }
-                await db.SaveChangesAsync(cancellationToken);
-                foreach (var other in alsoSaved)
-                {
-                    await other.Database.UseTransactionAsync(transaction.GetDbTransaction(), cancellationToken);
-                    await other.SaveChangesAsync(cancellationToken);
-                }
-                foreach (var check in checks)
-                {
-                    await check(cancellationToken);
-                }
-                committing = true;
-                await transaction.CommitAsync(cancellationToken);
-                Checkpoint = checkpoint;
+                promoted.Add((blob.Sha256, await blobs.PromoteAsync(blob, cancellationToken), clock.GetUtcNow()));
             }
-            catch (Exception e) when (committing && Postgres.IsUnavailable(e))
-            {
-                // The connection to PostgreSQL broke after COMMIT was sent: the database may have recorded everything.
-                // Deleting the blobs could leave records without their bytes, so they stay; if the commit did not happen,
-                // the next start-up removes them as recent unrecorded blobs (and verify names them until then).
-                log.LogError(e, "The database broke off during COMMIT; kept blobs {Blobs} and files {Files} in case it was recorded",
-                    string.Join(", ", created), string.Join(", ", published));
-                throw new UnavailableException($"The database broke off while this request was being committed ({e.Message}): it may or may not " +
-                                               "have been recorded. Look it up before sending it again.", e);
-            }
-            catch
-            {
-                // Still holding the write lock: no other request can have recorded these blobs.
-                foreach (var sha256 in created)
-                {
-                    await DeleteQuietlyAsync(sha256);
-                }
-                foreach (var final in published)
-                {
-                    DeleteFileQuietly(final);
-                }
-                throw;
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            Checkpoint = await groupCommit.CommitAsync(this);
         }
         catch (Exception e) when (DatabaseFailures.Describe(e) is { } failure)
         {
@@ -152,6 +109,80 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
         {
             await AbandonAsync();
         }
+    }
+
+    /// <summary>
+    /// Writes this request inside the batch's transaction (<see cref="GroupCommit"/> holds the write lock and a savepoint for
+    /// it): checks that its blobs are still stored, appends its events, publishes its files, saves its rows and runs its
+    /// checks. It throws to refuse; the batch then rolls back to the savepoint and calls <see cref="UndoWrite"/>.
+    /// </summary>
+    internal async Task WriteAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, LedgerAppend? append,
+        CancellationToken cancellationToken)
+    {
+        foreach (var (sha256, created, at) in promoted)
+        {
+            // Under the lock the sweep cannot run: a blob still there now stays until the commit.
+            var fresh = created && clock.GetUtcNow() - at < PromotedBlobLifetime;
+            if (!fresh && !await blobs.ExistsAsync(sha256, cancellationToken))
+            {
+                throw new UnavailableException($"The stored bytes {sha256} were removed while this request waited (it took longer than " +
+                                               $"{PromotedBlobLifetime.TotalMinutes} minutes); nothing was recorded. Send it again.");
+            }
+        }
+        await AttachAsync(db, connection, transaction, owned: true, cancellationToken);
+        foreach (var other in alsoSaved)
+        {
+            await AttachAsync(other, connection, transaction, owned: false, cancellationToken);
+        }
+        if (events.Count > 0)
+        {
+            append!.Add(db, events);
+        }
+        foreach (var (partial, final) in files)
+        {
+            Publish(partial.Name, final);
+            published.Add(final);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var other in alsoSaved)
+        {
+            await other.SaveChangesAsync(cancellationToken);
+        }
+        foreach (var check in checks)
+        {
+            await check(cancellationToken);
+        }
+    }
+
+    // The request's contexts write on the batch's connection and in its transaction, then return to their own: each request
+    // keeps its own change tracker, so its rows are saved (or rolled back) apart from its neighbours'. The evidence context
+    // owns its connection; the accounts context borrows the evidence context's (AccountsDbContext.Register).
+    private async Task AttachAsync(DbContext context, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, bool owned,
+        CancellationToken cancellationToken)
+    {
+        attached.Add((context, context.Database.GetDbConnection(), owned));
+        context.Database.SetDbConnection(connection, contextOwnsConnection: false);
+        await context.Database.UseTransactionAsync(transaction, cancellationToken);
+    }
+
+    internal async Task DetachAsync()
+    {
+        foreach (var (context, connection, owned) in attached)
+        {
+            await context.Database.UseTransactionAsync(null);
+            context.Database.SetDbConnection(connection, contextOwnsConnection: owned);
+        }
+        attached.Clear();
+    }
+
+    /// <summary>Removes the files this request published in a batch that was then rolled back (still under the write lock).</summary>
+    internal void UndoWrite()
+    {
+        foreach (var final in published)
+        {
+            DeleteFileQuietly(final);
+        }
+        published.Clear();
     }
 
     /// <summary>
@@ -177,8 +208,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
             DeleteFileQuietly(partial.Name); // after a commit it has been renamed, and nothing is there
         }
         staged.Clear();
+        promoted.Clear();
         events.Clear();
         files.Clear();
+        published.Clear();
         // Rows a failed handler added must not ride along with the next request's save.
         db.ChangeTracker.Clear();
         foreach (var other in alsoSaved)
@@ -214,19 +247,6 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, UnitOfWor
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log.LogWarning(e, "Could not remove {Path}", path);
-        }
-    }
-
-    private async Task DeleteQuietlyAsync(string sha256)
-    {
-        try
-        {
-            await blobs.DeleteAsync(sha256, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            // verify reports a blob without a record; the log says which.
-            log.LogError(e, "Could not remove blob {Sha256} after a failed commit", sha256);
         }
     }
 

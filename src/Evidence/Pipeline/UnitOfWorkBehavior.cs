@@ -1,14 +1,13 @@
-using Evidence.Custody;
 using Evidence.Data;
 using MediatR;
 
 namespace Evidence.Pipeline;
 
 /// <summary>
-/// One database transaction per request: the handler's rows, blobs and custody events land together.
-/// The checkpoint the commit produced is then timestamped, outside the transaction.
+/// The handler's rows, blobs and custody events land together or not at all: committed with whatever other requests are
+/// waiting (<see cref="GroupCommit"/>), each in its own savepoint, and timestamped once per batch.
 /// </summary>
-internal sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork unitOfWork, CheckpointTimestamps timestamps) : IPipelineBehavior<TRequest, TResponse>
+internal sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork unitOfWork) : IPipelineBehavior<TRequest, TResponse>
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
@@ -29,10 +28,6 @@ internal sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork unitOfW
             throw;
         }
         await unitOfWork.CommitAsync(cancellationToken);
-        if (unitOfWork.Checkpoint is { } checkpoint)
-        {
-            await timestamps.TryStampAsync(checkpoint, cancellationToken);
-        }
         return response;
     }
 }

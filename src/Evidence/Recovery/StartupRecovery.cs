@@ -32,7 +32,7 @@ internal static class StartupRecovery
         {
             log.LogWarning("Removed {Count} staged blobs left behind by an interrupted ingest", staged);
         }
-        if (await UnrecordedBlobs.RemoveAsync(db, blobs, ledger, now - settings.StagingMaxAge, log, cancellationToken) is > 0 and var unrecorded)
+        if (await UnrecordedBlobs.RemoveAsync(db, blobs, ledger, now - settings.StagingMaxAge, now, log, cancellationToken) is > 0 and var unrecorded)
         {
             log.LogWarning("Removed {Count} blobs that no evidence item records: a process stopped between storing a file and recording it", unrecorded);
         }

@@ -8,17 +8,23 @@ namespace Evidence.Recovery;
 
 internal static class UnrecordedBlobs
 {
+    /// <summary>How young an unrecorded blob may be a request's on its way to being recorded: neither swept nor reported.</summary>
+    public static readonly TimeSpan InFlight = 2 * UnitOfWork.PromotedBlobLifetime;
+
     /// <summary>
-    /// Removes recent blobs that no custody event names. A commit promotes its blob and then saves its record; a
-    /// process killed between the two leaves the blob behind. Under the write lock no commit is in flight on any
-    /// server, so such a blob is a crash's leftover. Only blobs stored since <paramref name="since"/> are touched: an
-    /// older unrecorded blob is not a crash just before this start, and is left for verify to report, never erased.
+    /// Removes recent blobs that no custody event names. A request promotes its blob before it joins a batch and is recorded;
+    /// a request that then fails, or a process killed in between, leaves the blob behind. Only blobs stored between
+    /// <paramref name="since"/> and <see cref="InFlight"/> ago are touched: an older unrecorded blob is not a crash just
+    /// before this start, and is left for verify to report, never erased; a younger one may belong to a request on its way
+    /// to the write lock (on this server or another), which re-checks under the lock that any blob older than
+    /// <see cref="UnitOfWork.PromotedBlobLifetime"/> is still there.
     /// The signed ledger decides, not the tables: a blob is removed only if no leaf names it, after proving the leaves
     /// are the ones the latest checkpoint signed; a row or a column an insider changed (an item deleted, a hash
     /// re-cased) must not turn recorded bytes into leftovers, and a damaged ledger stops the clean-up altogether.
     /// Run at start-up; it lists the whole store, and reads the leaves only when there is a candidate.
     /// </summary>
-    public static async Task<int> RemoveAsync(EvidenceDbContext db, IBlobStore blobs, Ledger ledger, DateTimeOffset since, ILogger log, CancellationToken cancellationToken)
+    public static async Task<int> RemoveAsync(EvidenceDbContext db, IBlobStore blobs, Ledger ledger, DateTimeOffset since, DateTimeOffset now, ILogger log,
+        CancellationToken cancellationToken)
     {
         await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
         var recorded = (await db.CustodyEvents.AsNoTracking().Where(e => e.Sha256 != null).Select(e => e.Sha256!).Distinct().ToListAsync(cancellationToken))
@@ -27,7 +33,7 @@ internal static class UnrecordedBlobs
         var candidates = new List<string>();
         await foreach (var stored in blobs.ListAsync(cancellationToken))
         {
-            if (!recorded.Contains(stored.Sha256) && stored.StoredAt >= since)
+            if (!recorded.Contains(stored.Sha256) && stored.StoredAt >= since && stored.StoredAt < now - InFlight)
             {
                 candidates.Add(stored.Sha256);
             }

@@ -290,6 +290,8 @@ public sealed class LedgerIsTheRecordTests : IAsyncLifetime
         var orphanSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(orphan));
         Directory.CreateDirectory(Path.GetDirectoryName(BlobPath(orphanSha))!);
         await File.WriteAllBytesAsync(BlobPath(orphanSha), orphan);
+        // Left a quarter of an hour ago: older than a request in flight, younger than the staging age.
+        File.SetLastWriteTimeUtc(BlobPath(orphanSha), DateTime.UtcNow - Evidence.Recovery.UnrecordedBlobs.InFlight - TimeSpan.FromMinutes(5));
         await slice.TamperAsync($"""DELETE FROM evidence_tags; DELETE FROM registration_numbers; DELETE FROM item_metadata; DELETE FROM evidence_items;""");
 
         await EvidenceServices.PrepareAsync(slice.Services, CancellationToken.None);

@@ -87,8 +87,13 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
     public async Task Verify_BlobWithoutARecord_IsFound()
     {
         var stray = new string('7', 64);
+        var planted = new string('8', 64);
         Directory.CreateDirectory(Path.GetDirectoryName(BlobPath(stray))!);
         await File.WriteAllBytesAsync(BlobPath(stray), [1]);
+        File.SetLastWriteTimeUtc(BlobPath(stray), DateTime.UtcNow - Evidence.Recovery.UnrecordedBlobs.InFlight - TimeSpan.FromMinutes(1));
+        // Younger than that, it may be a request's on its way to the write lock (blobs are stored before it): not yet a finding.
+        Directory.CreateDirectory(Path.GetDirectoryName(BlobPath(planted))!);
+        await File.WriteAllBytesAsync(BlobPath(planted), [2]);
 
         var finding = Assert.Single((await VerifyAsync(slice)).Findings);
 

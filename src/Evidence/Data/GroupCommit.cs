@@ -1,0 +1,187 @@
+using Evidence.Custody;
+using Evidence.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Evidence.Data;
+
+/// <summary>
+/// Commits the units of work that are waiting together: one transaction under the write lock, one fsync, one signed
+/// checkpoint and one timestamp for the whole batch, while each request still succeeds or fails alone. Each request is
+/// written inside its own savepoint; one that fails is rolled back to it, its events are forgotten by the ledger append,
+/// and its neighbours go on.
+/// <para>
+/// A request does not wait for a batch to fill: the first to arrive starts committing at once, and whatever arrives while a
+/// batch is being written is the next batch. One request alone is therefore committed as fast as before; many at once
+/// share the lock, the fsync and the signature.
+/// </para>
+/// </summary>
+public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit> log)
+{
+    // A bound on one transaction's size, so that a flood of requests still gets answers in steady steps.
+    private const int MaxBatch = 256;
+
+    private readonly Queue<Waiting> queue = new();
+    private bool committing;
+
+    private sealed record Waiting(UnitOfWork Unit, TaskCompletionSource<CheckpointRecord?> Done);
+
+    /// <summary>Writes <paramref name="unit"/> in the next batch; returns the checkpoint that signs its events (null without events).</summary>
+    internal Task<CheckpointRecord?> CommitAsync(UnitOfWork unit)
+    {
+        var waiting = new Waiting(unit, new TaskCompletionSource<CheckpointRecord?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        bool start;
+        lock (queue)
+        {
+            queue.Enqueue(waiting);
+            start = !committing;
+            committing = true;
+        }
+        if (start)
+        {
+            _ = Task.Run(CommitWaitingAsync);
+        }
+        return waiting.Done.Task;
+    }
+
+    /// <summary>Number of requests written in each batch so far: what the tests and the benchmarks read.</summary>
+    public IReadOnlyList<int> BatchSizes
+    {
+        get
+        {
+            lock (batchSizes)
+            {
+                return [.. batchSizes];
+            }
+        }
+    }
+
+    private readonly List<int> batchSizes = [];
+
+    private async Task CommitWaitingAsync()
+    {
+        while (true)
+        {
+            List<Waiting> batch;
+            lock (queue)
+            {
+                if (queue.Count == 0)
+                {
+                    committing = false;
+                    return;
+                }
+                batch = [];
+                while (queue.Count > 0 && batch.Count < MaxBatch)
+                {
+                    batch.Add(queue.Dequeue());
+                }
+            }
+            lock (batchSizes)
+            {
+                batchSizes.Add(batch.Count);
+            }
+            try
+            {
+                await CommitBatchAsync(batch);
+            }
+            catch (Exception e)
+            {
+                // CommitBatchAsync answers every request itself; this is a bug, and no request may wait forever for it.
+                log.LogError(e, "A batch of {Count} requests failed unexpectedly", batch.Count);
+                foreach (var waiting in batch)
+                {
+                    waiting.Done.TrySetException(e);
+                }
+            }
+        }
+    }
+
+    private async Task CommitBatchAsync(List<Waiting> batch)
+    {
+        // A batch is never cancelled by one of its requests: the others are already in it. It is short (no slow work
+        // happens under the lock), and a request whose caller gave up is still answered.
+        var cancellationToken = CancellationToken.None;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
+        var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
+        var written = new List<Waiting>();
+        var sentCommit = false;
+        try
+        {
+            await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
+            var connection = db.Database.GetDbConnection();
+            var dbTransaction = transaction.GetDbTransaction();
+            LedgerAppend? append = null;
+            var sizeBefore = (long?)null;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var unit = batch[i].Unit;
+                var savepoint = $"request_{i}";
+                await dbTransaction.SaveAsync(savepoint, cancellationToken);
+                var size = append?.Size;
+                try
+                {
+                    if (unit.HasEvents && append is null)
+                    {
+                        append = await ledger.OpenAppendAsync(cancellationToken);
+                        sizeBefore = append.Size;
+                        size = append.Size;
+                    }
+                    await unit.WriteAsync(connection, dbTransaction, append, cancellationToken);
+                    await dbTransaction.ReleaseAsync(savepoint, cancellationToken);
+                    written.Add(batch[i]);
+                }
+                catch (Exception e)
+                {
+                    await dbTransaction.RollbackAsync(savepoint, cancellationToken);
+                    if (append is not null && size is { } earlier)
+                    {
+                        append.RollBackTo(earlier);
+                    }
+                    unit.UndoWrite();
+                    batch[i].Done.TrySetException(e);
+                }
+                finally
+                {
+                    await unit.DetachAsync();
+                }
+            }
+            var checkpoint = append is not null && append.Size > sizeBefore ? append.SignCheckpoint() : null;
+            await db.SaveChangesAsync(cancellationToken);
+            sentCommit = true;
+            await transaction.CommitAsync(cancellationToken);
+            if (checkpoint is not null)
+            {
+                await scope.ServiceProvider.GetRequiredService<CheckpointTimestamps>().TryStampAsync(checkpoint, cancellationToken);
+            }
+            foreach (var waiting in written)
+            {
+                waiting.Done.TrySetResult(waiting.Unit.HasEvents ? checkpoint : null);
+            }
+        }
+        catch (Exception e)
+        {
+            // The whole batch failed: the lock could not be taken, the checkpoint not saved, or COMMIT failed.
+            var unknown = sentCommit && Postgres.IsUnavailable(e);
+            if (unknown)
+            {
+                // The connection to PostgreSQL broke after COMMIT was sent: the database may have recorded everything, so the
+                // published files stay; if the commit did not happen, the next start-up removes them as unrecorded.
+                log.LogError(e, "The database broke off during COMMIT of a batch of {Count} requests; kept their files in case it was recorded", written.Count);
+            }
+            foreach (var waiting in batch.Where(w => !w.Done.Task.IsCompleted))
+            {
+                if (!unknown)
+                {
+                    waiting.Unit.UndoWrite();
+                }
+                waiting.Done.TrySetException(unknown
+                    ? new Requests.UnavailableException($"The database broke off while this request was being committed ({e.Message}): it may or may not " +
+                                                        "have been recorded. Look it up before sending it again.", e)
+                    : e);
+            }
+        }
+    }
+}
