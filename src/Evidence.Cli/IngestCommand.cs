@@ -10,6 +10,9 @@ namespace Evidence.Cli;
 /// </summary>
 internal static class IngestCommand
 {
+    // Enough requests in flight to fill a batch while others are being read and hashed; files are streamed, so memory stays small.
+    private const int FilesAtOnce = 16;
+
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--collector", "--case", "--source", "--captured-at", "--metadata", "--signature", "--signer-key", .. MetadataOptions.Valued], ["--allow-empty", .. MetadataOptions.Flags]);
@@ -60,6 +63,13 @@ internal static class IngestCommand
         {
             failures.Add($"{Text.Display.Path(line.Value("--metadata")!)} {refusal}");
         }
+        // Several files at once, so that their commits share batches (one transaction, one checkpoint): a folder of small
+        // files is bound by commits, not by reading. Each file is still its own request, recorded whole or not at all; the
+        // results are reported in the folder's order.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var inFlight = new SemaphoreSlim(FilesAtOnce);
+        var outcomes = new List<Task<(IngestedEvidence? Ingested, string? Failure)>>();
+        var previousQueued = Task.CompletedTask;
         foreach (var file in pairing.Files)
         {
             if (sheet is not null && sheet.Refuses(paths[0], file))
@@ -77,18 +87,54 @@ internal static class IngestCommand
             };
             try
             {
-                ingested.Add(await session.SendAsync(request, cancellationToken));
+                await inFlight.WaitAsync(stop.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break; // a field problem stopped the run: said once below
+            }
+            var (after, queued) = (previousQueued, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            previousQueued = queued.Task;
+            outcomes.Add(Task.Run(() => SendOneAsync(request, row?.Line, file, after, queued), CancellationToken.None));
+        }
+
+        async Task<(IngestedEvidence? Ingested, string? Failure)> SendOneAsync(IngestEvidence request, int? sheetLine, string file, Task after, TaskCompletionSource queued)
+        {
+            try
+            {
+                return (await session.SendInTurnAsync(request, after, queued, stop.Token), null);
             }
             catch (EvidenceException e)
             {
-                failures.Add(row is null ? e.Message : $"{Text.Display.Path(file)} (line {row.Line}): {e.Message}");
                 if (e is InvalidRequestException { Problems.Count: > 0 } && sheet is null)
                 {
-                    // Field problems are the same for every file: say them once.
-                    break;
+                    // Field problems are the same for every file: say them once, and send no more.
+                    await stop.CancelAsync();
                 }
+                return (null, sheetLine is null ? e.Message : $"{Text.Display.Path(file)} (line {sheetLine}): {e.Message}");
             }
-            progress.FileDone();
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return (null, null); // not sent: an earlier file's field problem applies to it too
+            }
+            finally
+            {
+                queued.TrySetResult(); // never sent (stopped): the next one goes on
+                progress.FileDone();
+                inFlight.Release();
+            }
+        }
+
+        foreach (var (done, failure) in await Task.WhenAll(outcomes))
+        {
+            if (done is not null)
+            {
+                ingested.Add(done);
+            }
+            else if (failure is not null && !(failures.Contains(failure) && sheet is null))
+            {
+                failures.Add(failure);
+            }
         }
         progress.Finish();
 

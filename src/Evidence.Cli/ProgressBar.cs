@@ -24,7 +24,7 @@ internal sealed class ProgressBar(TextWriter stderr, bool enabled, int totalFile
 
     public void FileDone()
     {
-        filesDone++;
+        Interlocked.Increment(ref filesDone);
         Draw();
     }
 
@@ -37,12 +37,23 @@ internal sealed class ProgressBar(TextWriter stderr, bool enabled, int totalFile
         }
     }
 
+    // Several files are ingested at once: one of them draws at a time.
+    private readonly Lock drawing = new();
+
     private void Draw()
     {
         if (!enabled)
         {
             return;
         }
+        lock (drawing)
+        {
+            DrawLocked();
+        }
+    }
+
+    private void DrawLocked()
+    {
         sinceDrawn.Restart();
         const int Width = 30;
         var fraction = totalBytes > 0 ? Math.Clamp((double)bytesDone / totalBytes, 0, 1) : (totalFiles > 0 ? (double)filesDone / totalFiles : 1);

@@ -1,3 +1,4 @@
+using Evidence.Data;
 using Evidence.Requests;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,26 @@ internal sealed class Session : IAsyncDisposable
         await using var requestScope = provider.CreateAsyncScope();
         requestScope.ServiceProvider.GetRequiredService<CurrentActor>().Value = asRole is { } role ? actor with { Role = role } : actor;
         return await requestScope.ServiceProvider.GetRequiredService<IMediator>().Send(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a request that reaches the commit only after the one whose <paramref name="queued"/> it is given as
+    /// <paramref name="after"/> (see <see cref="CommitTurn"/>): requests sent side by side, recorded in the order they were sent.
+    /// </summary>
+    public async Task<TResponse> SendInTurnAsync<TResponse>(IRequest<TResponse> request, Task after, TaskCompletionSource queued, CancellationToken cancellationToken)
+    {
+        await using var requestScope = provider.CreateAsyncScope();
+        var turn = requestScope.ServiceProvider.GetRequiredService<CommitTurn>();
+        (turn.After, turn.Queued) = (after, queued);
+        try
+        {
+            requestScope.ServiceProvider.GetRequiredService<CurrentActor>().Value = actor;
+            return await requestScope.ServiceProvider.GetRequiredService<IMediator>().Send(request, cancellationToken);
+        }
+        finally
+        {
+            turn.Pass(); // refused before it reached the commit (validation, authorization): the next one goes on
+        }
     }
 
     private static Role? ParseRole(string? value) =>

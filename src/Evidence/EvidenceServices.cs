@@ -45,6 +45,7 @@ public static class EvidenceServices
             provider.GetRequiredService<ILogger<CheckpointTimestamps>>(), provider.GetService<TimestampAuthority>()));
         services.AddScoped<CurrentActor>();
         services.AddSingleton<GroupCommit>();
+        services.AddScoped<CommitTurn>();
         services.AddScoped<UnitOfWork>();
         AccountsDbContext.Register(services, settings);
         services.AddScoped<UserAccounts>();

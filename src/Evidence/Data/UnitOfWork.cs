@@ -20,7 +20,8 @@ namespace Evidence.Data;
 /// savepoint: numbering and appending its custody events (<see cref="LedgerAppend"/>), publishing its files, saving its rows.
 /// </para>
 /// </summary>
-public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupCommit groupCommit, CurrentActor actor, TimeProvider clock, ILogger<UnitOfWork> log)
+public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupCommit groupCommit, CommitTurn turn, CurrentActor actor, TimeProvider clock,
+    ILogger<UnitOfWork> log)
 {
     /// <summary>
     /// How long a request may hold a blob it promoted before it is recorded. The sweep leaves unrecorded blobs younger than
@@ -36,6 +37,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
     private readonly List<string> published = [];
     private readonly List<DbContext> alsoSaved = [];
     private readonly List<Func<CancellationToken, Task>> checks = [];
+    private readonly List<Func<CancellationToken, Task>> beforeWrite = [];
     private readonly List<(DbContext Context, System.Data.Common.DbConnection Connection, bool Owned)> attached = [];
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
@@ -67,6 +69,13 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
     /// </summary>
     public void CheckBeforeCommit(Func<CancellationToken, Task> check) => checks.Add(check);
 
+    /// <summary>
+    /// Runs <paramref name="step"/> under the write lock when the request is written, before its events are appended: for what
+    /// must be decided against everything recorded before it, the earlier requests of its batch included (which item first
+    /// had these bytes). The step may record events.
+    /// </summary>
+    public void BeforeWrite(Func<CancellationToken, Task> step) => beforeWrite.Add(step);
+
     /// <summary>Appends a custody event to the log when the request commits.</summary>
     public void Record(string action, Guid? evidenceId, string? sha256, IEnumerable<KeyValuePair<string, string?>>? details = null)
     {
@@ -84,12 +93,13 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
     /// <summary>The checkpoint that signs this request's events (with those of its batch), once it has committed.</summary>
     public CheckpointRecord? Checkpoint { get; private set; }
 
-    internal bool HasEvents => events.Count > 0;
+    internal bool HasEvents => events.Count > 0 || beforeWrite.Count > 0;
 
     internal async Task CommitAsync(CancellationToken cancellationToken)
     {
-        if (staged.Count == 0 && events.Count == 0 && files.Count == 0 && alsoSaved.Count == 0 && !db.ChangeTracker.HasChanges())
+        if (staged.Count == 0 && events.Count == 0 && beforeWrite.Count == 0 && files.Count == 0 && alsoSaved.Count == 0 && !db.ChangeTracker.HasChanges())
         {
+            turn.Pass();
             return; // a query: no transaction, no write lock
         }
         try
@@ -98,8 +108,11 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
             {
                 promoted.Add((blob.Sha256, await blobs.PromoteAsync(blob, cancellationToken), clock.GetUtcNow()));
             }
+            await turn.WaitAsync();
             cancellationToken.ThrowIfCancellationRequested();
-            Checkpoint = await groupCommit.CommitAsync(this);
+            var committed = groupCommit.CommitAsync(this);
+            turn.Pass();
+            Checkpoint = await committed;
         }
         catch (Exception e) when (DatabaseFailures.Describe(e) is { } failure)
         {
@@ -133,6 +146,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
         foreach (var other in alsoSaved)
         {
             await AttachAsync(other, connection, transaction, owned: false, cancellationToken);
+        }
+        foreach (var step in beforeWrite)
+        {
+            await step(cancellationToken);
         }
         if (events.Count > 0)
         {
@@ -191,6 +208,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
     /// </summary>
     internal async Task AbandonAsync()
     {
+        turn.Pass();
         foreach (var blob in staged)
         {
             await DiscardQuietlyAsync(blob);
@@ -224,6 +242,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
         }
         alsoSaved.Clear();
         checks.Clear();
+        beforeWrite.Clear();
     }
 
     private static void Publish(string partial, string final)

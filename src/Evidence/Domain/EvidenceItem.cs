@@ -35,7 +35,8 @@ public sealed class EvidenceItem
     public string? ExtractedText { get; init; }
 
     /// <summary>The first item ingested with the same bytes, when this one repeats it.</summary>
-    public Guid? DuplicateOf { get; init; }
+    // Set under the write lock when the item is recorded (Ingest/EvidenceIntake.cs): the first item recorded with the same bytes.
+    public Guid? DuplicateOf { get; internal set; }
 
     /// <summary>What the file says about its own origin (EXIF, GPS, device), read at intake as JSON; null before it was read.</summary>
     public string? Provenance { get; init; }

@@ -91,11 +91,6 @@ internal sealed class EvidenceIntake(
         }
         unitOfWork.PromoteOnCommit(staged);
 
-        var duplicateOf = await db.EvidenceItems
-            .Where(e => e.Sha256 == copied.Sha256)
-            .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
-            .Select(e => (Guid?)e.Id)
-            .FirstOrDefaultAsync(cancellationToken);
         var mediaType = MediaTypes.Detect(copied.Head);
         var provenance = await ReadProvenanceAsync(staged, mediaType, signatures, cancellationToken);
         var text = ExtractedText.FromHead(mediaType, copied.Head);
@@ -118,21 +113,31 @@ internal sealed class EvidenceIntake(
             CapturedAt = capturedAt,
             IngestedAtUtc = now.UtcDateTime,
             IngestedBy = actor.Value.Name,
-            DuplicateOf = duplicateOf,
             Provenance = provenance.ToJson(),
         };
         // What the investigator states for a court is its first version, recorded by the same event.
         var metadata = (fields.Metadata ?? new StatedMetadata()).Apply(null, item.Id, null, item.IngestedAtUtc, item.IngestedBy, now, out _);
         db.EvidenceItems.Add(item);
         db.ItemMetadata.Add(metadata);
-        // The original name, the source and the text stay out of the custody log (names of files often name the child);
-        // their hashes pin them.
-        unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);
-        log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
-        return new IngestedEvidence(item.Id, item.Sha256, item.Size, item.DuplicateOf, item.MediaType, item.OriginalName)
+        var ingested = new IngestedEvidence(item.Id, item.Sha256, item.Size, null, item.MediaType, item.OriginalName)
         {
             Signatures = provenance.Signatures!.Select(s => new IngestedSignature(s.Sidecar, s.State, s.Trusted)).ToList(),
         };
+        unitOfWork.BeforeWrite(async ct =>
+        {
+            // Under the write lock, among everything recorded before it (the earlier requests of its own batch included), so that
+            // the same bytes sent twice at once, by two uploads or one folder, name the first one recorded.
+            item.DuplicateOf = ingested.DuplicateOf = await db.EvidenceItems
+                .Where(e => e.Sha256 == item.Sha256 && e.Id != item.Id)
+                .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
+                .Select(e => (Guid?)e.Id)
+                .FirstOrDefaultAsync(ct);
+            // The original name, the source and the text stay out of the custody log (names of files often name the child);
+            // their hashes pin them.
+            unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);
+        });
+        log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
+        return ingested;
     }
 
     // From the staged copy: exactly the bytes that were hashed, not the source read a second time.

@@ -57,6 +57,9 @@ public sealed record IngestEvidence(
 /// <summary>What was recorded for one ingested file.</summary>
 public sealed record IngestedEvidence(Guid Id, string Sha256, long Size, Guid? DuplicateOf, string MediaType, string OriginalName)
 {
+    /// <summary>The first item recorded with the same bytes: decided under the write lock, when the request is written (<see cref="EvidenceIntake"/>).</summary>
+    public Guid? DuplicateOf { get; internal set; } = DuplicateOf;
+
     /// <summary>The sidecars recorded as this item's detached signatures (so not items of their own), each with its verdict.</summary>
     public IReadOnlyList<IngestedSignature> Signatures { get; init; } = [];
 }
