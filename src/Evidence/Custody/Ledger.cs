@@ -30,6 +30,7 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
         foreach (var e in events)
         {
             var leaf = CustodyLeaf.Json(size, now, e.Actor, e.Role, e.Action, e.EvidenceId, e.Sha256, e.Details);
+            CustodyLeaf.RefuseOversized(leaf);
             var leafHash = MerkleTree.LeafHash(CustodyLeaf.Bytes(leaf));
             db.CustodyEvents.Add(new CustodyEvent
             {
@@ -172,31 +173,28 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
         return proven;
     }
 
-    /// <summary>The root of the tree of the first <paramref name="size"/> leaves.</summary>
-    public byte[] Root(long size) => MerkleTree.Root(size, Subtrees([]));
+    /// <summary>The ledger's C2SP tlog-tiles, read from the stored subtree hashes and leaves (Tiles.cs).</summary>
+    public LedgerTiles Tiles { get; } = new(db);
 
-    public List<byte[]> InclusionProof(long index, long size) => MerkleTree.InclusionProof(index, size, Subtrees([]));
+    /// <summary>The root of the tree of the first <paramref name="size"/> leaves, from tiles.</summary>
+    public byte[] Root(long size) => MerkleTree.Root(size, FromTiles());
+
+    public List<byte[]> InclusionProof(long index, long size) => MerkleTree.InclusionProof(index, size, FromTiles());
 
     /// <summary>
-    /// The audit paths of many leaves in one tree. Neighbouring leaves share most of their paths, so each stored
-    /// subtree hash is read once for all of them (a referral package proves thousands of events at once).
+    /// The audit paths of many leaves in one tree. Neighbouring leaves share most of their paths, so each tile is read once
+    /// for all of them (a referral package proves thousands of events at once).
     /// </summary>
     public List<List<byte[]>> InclusionProofs(IEnumerable<long> indexes, long size)
     {
-        var read = new Dictionary<(int, long), byte[]>();
-        var subtrees = MerkleTree.FromPerfectSubtrees((level, index) =>
-        {
-            if (!read.TryGetValue((level, index), out var hash))
-            {
-                hash = StoredSubtree(level, index);
-                read[(level, index)] = hash;
-            }
-            return hash;
-        });
+        var subtrees = FromTiles();
         return indexes.Select(index => MerkleTree.InclusionProof(index, size, subtrees)).ToList();
     }
 
-    public List<byte[]> ConsistencyProof(long from, long to) => MerkleTree.ConsistencyProof(from, to, Subtrees([]));
+    public List<byte[]> ConsistencyProof(long from, long to) => MerkleTree.ConsistencyProof(from, to, FromTiles());
+
+    // A fresh tile cache per root or proof: tiles of a growing log change at its right edge.
+    private MerkleTree.SubtreeHash FromTiles() => LedgerTiles.Subtrees(Tiles.ReadStoredTile);
 
     public Task<CheckpointRecord?> LatestCheckpointAsync(CancellationToken cancellationToken) =>
         db.Checkpoints.OrderByDescending(c => c.Size).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
