@@ -179,6 +179,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   Get an RFC 3161 timestamp token for every checkpoint that has none.
               log events
                   Every custody event's leaf, one a line (events.jsonl): re-derive the tables from it (docs/ledger.md).
+              log tiles --out DIR
+                  The log as static C2SP tlog-tiles files (checkpoint, tile/..., tile/entries/...) for a mirror. DIR is
+                  empty, new, or an earlier mirror of this log; full tiles already there are kept.
               serve [--urls URL]
                   The web app (default http://127.0.0.1:5080). On first start it creates user 'admin' and prints its password once.
               user add NAME --role investigator|prosecutor|auditor|admin [--office icc|national] | role NAME --role ROLE [--office O] | list | remove NAME

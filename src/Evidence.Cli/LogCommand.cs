@@ -4,14 +4,14 @@ using Evidence.Requests;
 
 namespace Evidence.Cli;
 
-/// <summary>`evidence log key|checkpoint|inclusion|consistency|timestamp|events`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
+/// <summary>`evidence log key|checkpoint|inclusion|consistency|timestamp|events|tiles`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
 internal static class LogCommand
 {
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, ["--index", "--size", "--from", "--to"], []);
+        var line = CommandLine.Parse(args, ["--index", "--size", "--from", "--to", "--out"], []);
         var json = line.Has("--json");
-        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp|events");
+        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp|events|tiles");
         await using var session = await Session.OpenAsync(app, line, Role.Auditor, cancellationToken);
         switch (verb)
         {
@@ -63,8 +63,20 @@ internal static class LogCommand
                 var upTo = line.Value("--size") is { } n ? Number(n, "--size") : (long?)null;
                 await session.SendAsync(new ExportEvents(app.Out, upTo), cancellationToken);
                 break;
+            case "tiles":
+                // The log as static C2SP tlog-tiles files, for any web server to serve as a mirror (docs/ledger.md).
+                var mirror = await session.SendAsync(new WriteTileMirror(line.Required("--out")), cancellationToken);
+                if (json)
+                {
+                    app.WriteJson(mirror);
+                }
+                else
+                {
+                    await app.Out.WriteLineAsync($"Wrote the log of {mirror.Size} events to {mirror.Folder}: {mirror.Tiles} tiles and {mirror.Bundles} entry bundles new, checkpoint last.");
+                }
+                break;
             default:
-                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency, timestamp or events.");
+                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency, timestamp, events or tiles.");
         }
         return CliApp.Ok;
     }

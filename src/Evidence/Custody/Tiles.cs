@@ -119,12 +119,11 @@ public readonly record struct TileAddress(int Level, long Index, int Width, bool
     /// How many hashes of this tile's level (or leaves, for a bundle) a tree of <paramref name="size"/> leaves has from this
     /// tile's first one on, at most 256: 0 when the tile lies beyond the tree.
     /// </summary>
-    public int Available(long size)
-    {
-        var shift = Entries ? 0 : Level * Height;
-        var atLevel = shift >= 63 ? 0 : size >> shift; // a shift of 64 or more would wrap in C#
-        return (int)Math.Clamp(atLevel - First, 0, FullWidth);
-    }
+    public int Available(long size) => (int)Math.Clamp(HashesAt(Entries ? 0 : Level, size) - First, 0, FullWidth);
+
+    /// <summary>How many hashes tile level <paramref name="level"/> has in a tree of <paramref name="size"/> leaves: one per full 256^level leaves.</summary>
+    public static long HashesAt(int level, long size) =>
+        level * Height >= 63 ? 0 : size >> (level * Height); // a shift of 64 or more would wrap in C#
 }
 
 /// <summary>

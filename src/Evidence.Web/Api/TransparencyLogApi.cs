@@ -1,0 +1,57 @@
+using Evidence.Custody;
+using MediatR;
+
+namespace Evidence.Web.Api;
+
+/// <summary>
+/// The ledger as a C2SP tlog-tiles log (https://c2sp.org/tlog-tiles) under <c>/log</c>: the latest signed checkpoint and
+/// the hash tiles for anyone (they reveal hashes and a count, and let anyone watch the log for forks); entry bundles only
+/// for the Auditor and Admin roles, since leaves name actors. Outside <c>/api</c>: these are the spec's paths and formats,
+/// not JSON.
+/// </summary>
+internal static class TransparencyLogApi
+{
+    // Full tiles never change: a year, and "immutable" so that caches do not even revalidate. Partial tiles and the
+    // checkpoint keep the site-wide no-store (SecurityHeaders): the checkpoint changes with every commit.
+    private const string Immutable = "max-age=31536000, immutable";
+
+    public static void Map(RouteGroupBuilder log)
+    {
+        log.AllowAnonymous().WithTags("Transparency log");
+        log.MapGet("/checkpoint", async (Ledger ledger, CancellationToken ct) =>
+            await ledger.LatestCheckpointAsync(ct) is { } latest
+                ? Results.Text(latest.Text, "text/plain; charset=utf-8")
+                : Results.NotFound());
+        log.MapGet("/tile/{**path}", async (string path, HttpContext context, Ledger ledger, IMediator mediator, ILogger<Ledger> logger, CancellationToken ct) =>
+        {
+            if (TileAddress.Parse(path) is not { } address)
+            {
+                return Results.BadRequest();
+            }
+            byte[]? bytes;
+            if (address.Entries)
+            {
+                if (context.User.Identity?.IsAuthenticated != true)
+                {
+                    logger.LogWarning("Refused anonymous {Method} {Path} from {Address}", context.Request.Method, context.Request.Path, context.Connection.RemoteIpAddress);
+                    return Results.Unauthorized();
+                }
+                bytes = await mediator.Send(new ReadEntryBundle(address), ct); // 403 and an AccessDenied event for other roles
+            }
+            else
+            {
+                bytes = await ledger.LatestCheckpointAsync(ct) is { } latest ? await ledger.Tiles.ReadAsync(address, latest.Size, ct) : null;
+            }
+            if (bytes is null)
+            {
+                return Results.NotFound();
+            }
+            if (!address.Partial)
+            {
+                // A bundle is for signed-in roles only: a shared cache must not keep it.
+                context.Response.Headers.CacheControl = (address.Entries ? "private, " : "public, ") + Immutable;
+            }
+            return Results.Bytes(bytes, "application/octet-stream");
+        });
+    }
+}
