@@ -20,7 +20,7 @@ internal static class TransparencyLogApi
         log.AllowAnonymous().WithTags("Transparency log");
         log.MapGet("/checkpoint", async (Ledger ledger, CancellationToken ct) =>
             await ledger.LatestCheckpointAsync(ct) is { } latest
-                ? Results.Text(latest.Text, "text/plain; charset=utf-8")
+                ? Results.Text(latest.Text + latest.Cosignatures, "text/plain; charset=utf-8") // witnesses' lines after the log's
                 : Results.NotFound());
         log.MapGet("/tile/{**path}", async (string path, HttpContext context, Ledger ledger, IMediator mediator, ILogger<Ledger> logger, CancellationToken ct) =>
         {
@@ -52,6 +52,19 @@ internal static class TransparencyLogApi
                 context.Response.Headers.CacheControl = (address.Entries ? "private, " : "public, ") + Immutable;
             }
             return Results.Bytes(bytes, "application/octet-stream");
+        });
+        // A witness's cosignature (tlog-cosignature): the checkpoint as served, with the witness's line after it. No account
+        // needed: it is accepted only from a witness in keys/witnesses.txt whose signature verifies (Custody/Witnessing.cs).
+        log.MapPost("/cosign", async (HttpContext context, Requests.CurrentActor actor, IMediator mediator, CancellationToken ct) =>
+        {
+            var buffer = new char[64 * 1024 + 1];
+            using var reader = new StreamReader(context.Request.Body, System.Text.Encoding.UTF8);
+            var read = await reader.ReadBlockAsync(buffer, ct);
+            if (context.User.Identity?.IsAuthenticated != true)
+            {
+                actor.Value = new Requests.Actor("witness", Requests.Role.Auditor); // records nothing; the signature decides
+            }
+            return Results.Ok(await mediator.Send(new AddCosignature(new string(buffer, 0, read)), ct));
         });
     }
 }
