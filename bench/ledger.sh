@@ -24,7 +24,7 @@ echo "## Proofs at 1,000,000 events"
 rm -rf "$work/ledger"; read -r t n < <(bench ledger-fill "$work/ledger" 1000000)
 echo "(wrote $n events into the tables in ${t}s)"
 read -r size inc con look open < <(bench ledger-proofs "$work/ledger" 1000)
-echo "size $size: inclusion ${inc} us, consistency ${con} us (median of 1000, from tiles); one event read ${look} us -> ratios $(ratio "$inc" "$look"), $(ratio "$con" "$look"); opening the database file once ${open} us"
+echo "size $size: inclusion ${inc} us, consistency ${con} us (median of 1000; one query of the stored subtree hashes each); one event read ${look} us -> ratios $(ratio "$inc" "$look"), $(ratio "$con" "$look"); opening the database file once ${open} us"
 rm -rf "$work/ledger"
 
 fi
