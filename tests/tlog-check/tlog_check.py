@@ -4,13 +4,14 @@ https://c2sp.org/tlog-tiles, https://c2sp.org/tlog-checkpoint, https://c2sp.org/
 and its proofs) and RFC 8032 (Ed25519). Python 3 standard library only.
 
     tlog_check.py LOG --key VERIFIER-KEY [--origin O] [--token T] [--leaf N]... [--all]
-                      [--old-checkpoint FILE] [--save-checkpoint FILE]
+                      [--old-checkpoint FILE] [--save-checkpoint FILE] [--witness WITNESS-KEY]...
 
 LOG is the log's URL prefix (https://host/log) or a folder holding a static mirror (checkpoint, tile/...).
 It verifies the checkpoint's Ed25519 signature with the pinned key, recomputes the root from the hash tiles, proves each
 --leaf from its entry bundle (the leaf hashed, its audit path computed from tiles, folded as RFC 9162 says), with --all
 checks every tile against the level above and every bundle against the level-0 tiles, and with --old-checkpoint proves
-that the current tree extends an earlier one. Prints what it checked and exits 0, or prints why not and exits 1.
+that the current tree extends an earlier one, and with --witness requires a valid tlog-cosignature/v1 (Ed25519,
+https://c2sp.org/tlog-cosignature) by that witness on the checkpoint. Prints what it checked and exits 0, or prints why not and exits 1.
 --token sends "Authorization: Bearer T" (entry bundles may need a role).
 """
 import argparse
@@ -111,6 +112,30 @@ def parse_verifier_key(vkey):
     if hashlib.sha256(name.encode() + b"\n" + key).digest()[:4] != key_id:
         raise Failure("the verifier key's id does not match its name and key")
     return name, key_id, key[1:]
+
+
+def verify_cosignature(text, witness_key):
+    """A tlog-cosignature v1 line by the witness (name+keyid+base64(0x04 || key)) over the checkpoint body; returns its time."""
+    parts = witness_key.strip().split("+", 2)
+    if len(parts) != 3:
+        raise Failure("the witness key is not name+keyid+key")
+    name, key_id, key = parts[0], bytes.fromhex(parts[1]), base64.b64decode(parts[2], validate=True)
+    if len(key) != 33 or key[0] != 0x04 or hashlib.sha256(name.encode() + b"\n" + key).digest()[:4] != key_id:
+        raise Failure(f"the witness key of {name} is not an Ed25519 cosignature key (type 0x04) with a matching id")
+    split = text.rindex("\n\n")
+    body = text[: split + 1].encode("utf-8")
+    for line in text[split + 2 :].splitlines():
+        fields = line.split(" ")
+        if len(fields) != 3 or fields[0] != "\u2014" or fields[1] != name:
+            continue
+        blob = base64.b64decode(fields[2])
+        if len(blob) != 4 + 8 + 64 or blob[:4] != key_id:
+            continue
+        time = int.from_bytes(blob[4:12], "big")
+        message = b"cosignature/v1\ntime " + str(time).encode() + b"\n" + body
+        if ed25519_verify(key[1:], message, blob[12:]):
+            return time
+    raise Failure(f"no valid cosignature by {name} on the checkpoint")
 
 
 def verify_checkpoint(text, vkey, origin):
@@ -358,6 +383,9 @@ def check(args):
             if not verify_consistency(old_size, size, old_root, root, proof):
                 raise Failure(f"the tree of {size} is not consistent with the earlier checkpoint of {old_size}")
         said.append(f"consistent with size {old_size}")
+    for witness in args.witness:
+        time = verify_cosignature(text, witness)
+        said.append(f"cosigned by {witness.split('+')[0]} at {time}")
     if args.save_checkpoint:
         with open(args.save_checkpoint, "w", encoding="utf-8") as f:
             f.write(text)
@@ -381,6 +409,7 @@ def main():
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--old-checkpoint")
     parser.add_argument("--save-checkpoint")
+    parser.add_argument("--witness", action="append", default=[])
     args = parser.parse_args()
     try:
         said = check(args)

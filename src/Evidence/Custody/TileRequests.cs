@@ -61,7 +61,7 @@ internal sealed class TileRequestHandlers(Ledger ledger, NoteSigner signer) :
             }
         }
         // Last: a mirror never shows a checkpoint whose tiles are not there yet.
-        WriteFile(Path.Combine(folder, "checkpoint"), System.Text.Encoding.UTF8.GetBytes(latest.Text));
+        WriteFile(Path.Combine(folder, "checkpoint"), System.Text.Encoding.UTF8.GetBytes(latest.Text + latest.Cosignatures)); // as /log/checkpoint serves it
         return new TileMirror(folder, size, tiles, bundles);
     }
 

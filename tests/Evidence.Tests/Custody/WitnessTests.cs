@@ -66,6 +66,16 @@ public sealed class WitnessTests
         var cosignature = Assert.Single(served.Split('\n'), l => l.StartsWith($"\u2014 {WitnessName} ", StringComparison.Ordinal));
         var body = served[..(served.IndexOf("\n\n", StringComparison.Ordinal) + 1)];
         Assert.NotNull(witness.Verifier.Verify(cosignature, body));
+        // The independent client checks the cosignature from the spec text too, and fails for a witness that did not sign.
+        var checker = Path.Combine(Repo.Root, "tests", "tlog-check", "tlog_check.py");
+        var log = new Uri(server.Address, "log").ToString();
+        (exit, output, _) = await Run.ProcessAsync("python3", checker, log, "--key", LogKey(server), "--witness", witness.Verifier.VerifierKey);
+        Assert.True(exit == 0, output);
+        Assert.Contains($"cosigned by {WitnessName}", output);
+        var nobody = WitnessSigner.LoadOrCreate(Path.Combine(folder.Path, "nobody.pem"), WitnessName); // same name, another key
+        (exit, output, _) = await Run.ProcessAsync("python3", checker, log, "--key", LogKey(server), "--witness", nobody.Verifier.VerifierKey);
+        Assert.Equal(1, exit);
+        Assert.Contains("no valid cosignature", output);
 
         // The log grows past a tile; the witness proves the new tree extends the one it cosigned, from public tiles only.
         await RecordAsync(server.Services, 300);
