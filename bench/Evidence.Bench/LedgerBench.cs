@@ -23,6 +23,9 @@ internal static class LedgerBench
             case "ledger-append":
                 await AppendAsync(services, settings, long.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
                 return 0;
+            case "ledger-fill":
+                await FillAsync(services, settings, long.Parse(args[2], CultureInfo.InvariantCulture));
+                return 0;
             case "ledger-proofs":
                 await ProofsAsync(services, int.Parse(args[2], CultureInfo.InvariantCulture));
                 return 0;
@@ -94,9 +97,74 @@ internal static class LedgerBench
     }
 
     /// <summary>
+    /// A ledger of <paramref name="count"/> events written straight into its tables (events, every perfect-subtree hash,
+    /// one signed checkpoint) in one transaction: what appending them would store, in seconds rather than minutes, for
+    /// the proof benchmark. Prints "seconds events".
+    /// </summary>
+    private static async Task FillAsync(ServiceProvider services, EvidenceSettings settings, long count)
+    {
+        var watch = Stopwatch.StartNew();
+        var signer = services.GetRequiredService<Crypto.NoteSigner>();
+        await using var connection = new SqliteConnection($"Data Source={settings.DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var insertEvent = connection.CreateCommand();
+        insertEvent.CommandText = "INSERT INTO custody_events (Sequence, OccurredAtUtc, Actor, Role, Action, EvidenceId, Sha256, Details, Leaf, LeafHash) " +
+                                  "VALUES ($sequence, $time, 'bench', 'Investigator', 'Viewed', NULL, NULL, '{}', $leaf, $hash)";
+        var sequence = insertEvent.Parameters.Add("$sequence", SqliteType.Integer);
+        var time = insertEvent.Parameters.Add("$time", SqliteType.Text);
+        var leaf = insertEvent.Parameters.Add("$leaf", SqliteType.Text);
+        var hash = insertEvent.Parameters.Add("$hash", SqliteType.Text);
+        await using var insertNode = connection.CreateCommand();
+        insertNode.CommandText = "INSERT INTO merkle_nodes (Level, \"Index\", Hash) VALUES ($level, $index, $hash)";
+        var level = insertNode.Parameters.Add("$level", SqliteType.Integer);
+        var index = insertNode.Parameters.Add("$index", SqliteType.Integer);
+        var nodeHash = insertNode.Parameters.Add("$hash", SqliteType.Blob);
+        var now = DateTime.UtcNow;
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+        var edge = new List<byte[]>(); // the rightmost perfect subtree of each level, waiting for its sibling
+        for (long i = 0; i < count; i++)
+        {
+            var json = CustodyLeaf.Json(i, now, "bench", "Investigator", "Viewed", null, null, new Dictionary<string, string>());
+            var h = MerkleTree.LeafHash(CustodyLeaf.Bytes(json));
+            sequence.Value = i;
+            time.Value = now;
+            leaf.Value = json;
+            hash.Value = Convert.ToHexStringLower(h);
+            await insertEvent.ExecuteNonQueryAsync();
+            for (var l = 0; ; l++)
+            {
+                level.Value = l;
+                index.Value = i >> l;
+                nodeHash.Value = h;
+                await insertNode.ExecuteNonQueryAsync();
+                if (((i + 1) & ((1L << (l + 1)) - 1)) != 0)
+                {
+                    if (edge.Count == l) edge.Add(h); else edge[l] = h;
+                    break;
+                }
+                h = MerkleTree.NodeHash(edge[l], h);
+            }
+        }
+        await transaction.CommitAsync();
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
+            var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
+            var root = ledger.Root(count);
+            db.Checkpoints.Add(new Domain.CheckpointRecord
+            {
+                Size = count, RootHash = Convert.ToHexStringLower(root), Text = signer.Sign(new Checkpoint(signer.Name, count, root).Body), CreatedAtUtc = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{watch.Elapsed.TotalSeconds:0.000} {count}"));
+    }
+
+    /// <summary>
     /// Median time of an inclusion proof (random leaf, latest size) and of a consistency proof (random old size to
     /// the latest), each checked after timing. Baseline: one event row read by its index through the same DbContext.
-    /// Prints "size inclusion_us consistency_us lookup_us".
+    /// Prints "size inclusion_us consistency_us lookup_us open_us".
     /// </summary>
     private static async Task ProofsAsync(ServiceProvider services, int samples)
     {
@@ -105,6 +173,11 @@ internal static class LedgerBench
         var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
         var size = await ledger.SizeAsync(CancellationToken.None);
         var root = ledger.Root(size);
+        // Opening the file (connections are not pooled, Data/Sqlite.cs) is timed once, then proofs and baseline both run on a
+        // warm connection, as a request reading several things would.
+        var opening = Stopwatch.StartNew();
+        await db.Database.OpenConnectionAsync();
+        var open = opening.Elapsed.TotalMicroseconds;
         var random = new Random(6962);
         var inclusion = new List<double>();
         var consistency = new List<double>();
@@ -133,7 +206,7 @@ internal static class LedgerBench
                 throw new InvalidOperationException($"consistency proof {from} to {size} does not verify");
             }
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size} {Median(inclusion):0} {Median(consistency):0} {Median(lookup):0}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size} {Median(inclusion):0} {Median(consistency):0} {Median(lookup):0} {open:0}"));
     }
 
     /// <summary>The auditor's full verify (blobs re-hashed in parallel, events, tree, checkpoints). Prints "seconds blobs".</summary>

@@ -57,6 +57,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "verify-package" => await PackageCommands.VerifyPackageAsync(this, args),
                 "serve" => await ServeCommands.ServeAsync(this, args, cancellationToken),
                 "user" => await UserCommand.RunAsync(this, args, cancellationToken),
+                "witness" => await WitnessCommand.RunAsync(this, args, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }
@@ -179,6 +180,16 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   Get an RFC 3161 timestamp token for every checkpoint that has none.
               log events
                   Every custody event's leaf, one a line (events.jsonl): re-derive the tables from it (docs/ledger.md).
+              log tiles --out DIR
+                  The log as static C2SP tlog-tiles files (checkpoint, tile/..., tile/entries/...) for a mirror. DIR is
+                  empty, new, or an earlier mirror of this log; full tiles already there are kept.
+              log cosign --witness-key WITNESS-KEY --signature LINE [--size N]
+                  Store a witness's tlog-cosignature on the checkpoint of size N (default: the latest); the witness must
+                  be in keys/witnesses.txt and the signature must verify.
+              witness --log URL --key LOG-KEY --witness-key FILE [--name NAME]
+                  Witness a log: check its checkpoint with the pinned key and its consistency with the last one this
+                  witness cosigned (from public tiles), cosign, post to URL/cosign. Exit 1, saying why, on a fork.
+                  FILE is created on first use (owner-only); its state is FILE.state.json.
               serve [--urls URL]
                   The web app (default http://127.0.0.1:5080). On first start it creates user 'admin' and prints its password once.
               user add NAME --role investigator|prosecutor|auditor|admin [--office icc|national] | role NAME --role ROLE [--office O] | list | remove NAME

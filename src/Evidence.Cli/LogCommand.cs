@@ -4,14 +4,14 @@ using Evidence.Requests;
 
 namespace Evidence.Cli;
 
-/// <summary>`evidence log key|checkpoint|inclusion|consistency|timestamp|events`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
+/// <summary>`evidence log key|checkpoint|inclusion|consistency|timestamp|events|tiles|cosign`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
 internal static class LogCommand
 {
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, ["--index", "--size", "--from", "--to"], []);
+        var line = CommandLine.Parse(args, ["--index", "--size", "--from", "--to", "--out", "--witness-key", "--signature"], []);
         var json = line.Has("--json");
-        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp|events");
+        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp|events|tiles|cosign");
         await using var session = await Session.OpenAsync(app, line, Role.Auditor, cancellationToken);
         switch (verb)
         {
@@ -63,10 +63,60 @@ internal static class LogCommand
                 var upTo = line.Value("--size") is { } n ? Number(n, "--size") : (long?)null;
                 await session.SendAsync(new ExportEvents(app.Out, upTo), cancellationToken);
                 break;
+            case "tiles":
+                // The log as static C2SP tlog-tiles files, for any web server to serve as a mirror (docs/ledger.md).
+                var mirror = await session.SendAsync(new WriteTileMirror(line.Required("--out")), cancellationToken);
+                if (json)
+                {
+                    app.WriteJson(mirror);
+                }
+                else
+                {
+                    await app.Out.WriteLineAsync($"Wrote the log of {mirror.Size} events to {mirror.Folder}: {mirror.Tiles} tiles and {mirror.Bundles} entry bundles new, checkpoint last.");
+                }
+                break;
+            case "cosign":
+                var accepted = await session.SendAsync(new AddCosignature(await CosignedAsync(session, line, cancellationToken)), cancellationToken);
+                if (json)
+                {
+                    app.WriteJson(accepted);
+                }
+                else
+                {
+                    await app.Out.WriteLineAsync(accepted.Added > 0 ? $"Stored the cosignature on the checkpoint of size {accepted.Size}." : $"The checkpoint of size {accepted.Size} already carries this witness's cosignature.");
+                }
+                break;
             default:
-                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency, timestamp or events.");
+                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency, timestamp, events, tiles or cosign.");
         }
         return CliApp.Ok;
+    }
+
+    /// <summary>
+    /// The checkpoint of --size (default the latest) with the witness's line after it. --signature is the whole line
+    /// (<c>— name base64</c>) or its base64 alone, which --witness-key (the witness's verifier key) names.
+    /// </summary>
+    private static async Task<string> CosignedAsync(Session session, CommandLine line, CancellationToken cancellationToken)
+    {
+        Evidence.Crypto.CosignatureVerifier witness;
+        try
+        {
+            witness = Evidence.Crypto.CosignatureVerifier.Parse(line.Required("--witness-key"));
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--witness-key takes the witness's verifier key (name+keyid+base64): {e.Message}");
+        }
+        var signature = line.Required("--signature").Trim();
+        var cosignature = signature.StartsWith('\u2014') ? signature : $"\u2014 {witness.Name} {signature}";
+        if (!witness.Names(cosignature))
+        {
+            throw new UsageException($"--signature is not a cosignature line by {witness.Name} with that key's id.");
+        }
+        var checkpoint = line.Value("--size") is { } s
+            ? await session.SendAsync(new GetCheckpoint(Number(s, "--size")), cancellationToken)
+            : await session.SendAsync(new GetLatestCheckpoint(), cancellationToken);
+        return checkpoint.Text + cosignature + "\n";
     }
 
     private static long Number(string text, string option) =>

@@ -156,6 +156,7 @@ public static class WebApp
         app.MapOpenApi().AllowAnonymous();
         Assets.Map(app);
         ApiRoutes.Map(app.MapGroup("/api"));
+        TransparencyLogApi.Map(app.MapGroup("/log"));
         app.MapRazorPages();
         return app;
     }

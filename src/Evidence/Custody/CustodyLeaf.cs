@@ -100,6 +100,21 @@ public static class CustodyLeaf
 
     public static byte[] Bytes(string leafJson) => Encoding.UTF8.GetBytes(leafJson);
 
+    /// <summary>
+    /// Refuses a leaf longer than 65,535 UTF-8 bytes: a tlog-tiles entry bundle prefixes each leaf with a 2-byte length, so
+    /// a longer one could never be served or mirrored. Nothing else bounds a leaf (free text is hashed, but an actor name,
+    /// a list of elements or a future detail is as long as its request makes it), so the append calls this for every event.
+    /// </summary>
+    public static void RefuseOversized(string leafJson)
+    {
+        var length = Encoding.UTF8.GetByteCount(leafJson);
+        if (length > LedgerTiles.MaxEntryBytes)
+        {
+            throw new Requests.InvalidRequestException($"This request's custody event would be {length} bytes, more than the {LedgerTiles.MaxEntryBytes} " +
+                                                       "the ledger's tile format can carry; nothing was recorded. Shorten what the request names.");
+        }
+    }
+
     /// <summary>RFC 8785 §3.2.2.2: short escapes for \b \t \n \f \r, \u00xx for other controls, \" and \\; all else literal.</summary>
     internal static string Quote(string value)
     {

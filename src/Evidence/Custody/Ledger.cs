@@ -4,6 +4,7 @@ using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Requests;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Evidence.Custody;
 
@@ -14,6 +15,9 @@ namespace Evidence.Custody;
 /// </summary>
 public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider clock)
 {
+    /// <summary>The ledger's C2SP tlog-tiles, read from the stored subtree hashes and leaves (Tiles.cs).</summary>
+    public LedgerTiles Tiles { get; } = new(db);
+
     public async Task<long> SizeAsync(CancellationToken cancellationToken) =>
         (await db.CustodyEvents.MaxAsync(e => (long?)e.Sequence, cancellationToken) ?? -1) + 1;
 
@@ -170,31 +174,91 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
         return proven;
     }
 
-    /// <summary>The root of the tree of the first <paramref name="size"/> leaves.</summary>
-    public byte[] Root(long size) => MerkleTree.Root(size, Subtrees([]));
 
-    public List<byte[]> InclusionProof(long index, long size) => MerkleTree.InclusionProof(index, size, Subtrees([]));
+    /// <summary>The root of the tree of the first <paramref name="size"/> leaves.</summary>
+    public byte[] Root(long size) => FromStoredNodes(subtrees => MerkleTree.Root(size, subtrees));
+
+    public List<byte[]> InclusionProof(long index, long size) => FromStoredNodes(subtrees => MerkleTree.InclusionProof(index, size, subtrees));
 
     /// <summary>
-    /// The audit paths of many leaves in one tree. Neighbouring leaves share most of their paths, so each stored
-    /// subtree hash is read once for all of them (a referral package proves thousands of events at once).
+    /// The audit paths of many leaves in one tree. Neighbouring leaves share most of their paths, so each stored subtree hash
+    /// is read once for all of them (a referral package proves thousands of events at once).
     /// </summary>
     public List<List<byte[]>> InclusionProofs(IEnumerable<long> indexes, long size)
     {
-        var read = new Dictionary<(int, long), byte[]>();
-        var subtrees = MerkleTree.FromPerfectSubtrees((level, index) =>
-        {
-            if (!read.TryGetValue((level, index), out var hash))
-            {
-                hash = StoredSubtree(level, index);
-                read[(level, index)] = hash;
-            }
-            return hash;
-        });
-        return indexes.Select(index => MerkleTree.InclusionProof(index, size, subtrees)).ToList();
+        var list = indexes.ToList();
+        return FromStoredNodes(subtrees => list.Select(index => MerkleTree.InclusionProof(index, size, subtrees)).ToList());
     }
 
-    public List<byte[]> ConsistencyProof(long from, long to) => MerkleTree.ConsistencyProof(from, to, Subtrees([]));
+    public List<byte[]> ConsistencyProof(long from, long to) => FromStoredNodes(subtrees => MerkleTree.ConsistencyProof(from, to, subtrees));
+
+    /// <summary>
+    /// Runs <paramref name="compute"/> over the stored perfect-subtree hashes, read in one query. Which hashes a root or a proof
+    /// asks for depends only on the sizes and indexes, never on the hashes, so a first run over placeholders lists them, and
+    /// the second runs over exactly those, read at once. They are the hashes a tile client computes from the tlog-tiles
+    /// (Tiles.cs: the tile of level l/8 hashed up, which the ledger stores already hashed): a few dozen indexed lookups in
+    /// one round trip, where reading the tiles themselves would read 256 rows per tile level.
+    /// </summary>
+    private T FromStoredNodes<T>(Func<MerkleTree.SubtreeHash, T> compute)
+    {
+        var wanted = new HashSet<(int, long)>();
+        var placeholder = new byte[32];
+        compute(MerkleTree.FromPerfectSubtrees((level, index) =>
+        {
+            wanted.Add((level, index));
+            return placeholder;
+        }));
+        var stored = ReadStoredNodes(wanted);
+        return compute(MerkleTree.FromPerfectSubtrees((level, index) => stored.TryGetValue((level, index), out var hash)
+            ? hash
+            : throw new InvalidOperationException($"The ledger has no subtree hash at level {level}, index {index}.")));
+    }
+
+    // Plain SQL that SQLite and PostgreSQL read alike (quoted names as both migrations create them), on the context's own
+    // connection and transaction; several hundred lookups a statement.
+    private Dictionary<(int, long), byte[]> ReadStoredNodes(IReadOnlyCollection<(int Level, long Index)> wanted)
+    {
+        var found = new Dictionary<(int, long), byte[]>();
+        if (wanted.Count == 0)
+        {
+            return found;
+        }
+        db.Database.OpenConnection();
+        try
+        {
+            foreach (var chunk in wanted.Chunk(400))
+            {
+                using var command = db.Database.GetDbConnection().CreateCommand();
+                command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+                var terms = new List<string>(chunk.Length);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    terms.Add($"(\"Level\" = @l{i} AND \"Index\" = @i{i})");
+                    Parameter(command, $"@l{i}", chunk[i].Level);
+                    Parameter(command, $"@i{i}", chunk[i].Index);
+                }
+                command.CommandText = "SELECT \"Level\", \"Index\", \"Hash\" FROM merkle_nodes WHERE " + string.Join(" OR ", terms);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    found[(reader.GetInt32(0), reader.GetInt64(1))] = (byte[])reader.GetValue(2);
+                }
+            }
+        }
+        finally
+        {
+            db.Database.CloseConnection();
+        }
+        return found;
+
+        static void Parameter(System.Data.Common.DbCommand command, string name, object value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+    }
 
     public Task<CheckpointRecord?> LatestCheckpointAsync(CancellationToken cancellationToken) =>
         db.Checkpoints.OrderByDescending(c => c.Size).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);

@@ -35,9 +35,11 @@ internal sealed class LedgerAppend(EvidenceDbContext ledgerDb, NoteSigner signer
     /// <summary>Numbers <paramref name="events"/> and adds them and their completed subtrees to <paramref name="db"/>, the request's context.</summary>
     public void Add(EvidenceDbContext db, IReadOnlyList<NewCustodyEvent> events)
     {
-        foreach (var e in events)
+        // Every leaf is checked before any is added: a request is appended whole or refused whole.
+        var leaves = events.Select((e, i) => CustodyLeaf.Json(size + i, now, e.Actor, e.Role, e.Action, e.EvidenceId, e.Sha256, e.Details)).ToList();
+        leaves.ForEach(CustodyLeaf.RefuseOversized);
+        foreach (var (e, leaf) in events.Zip(leaves))
         {
-            var leaf = CustodyLeaf.Json(size, now, e.Actor, e.Role, e.Action, e.EvidenceId, e.Sha256, e.Details);
             var leafHash = MerkleTree.LeafHash(CustodyLeaf.Bytes(leaf));
             db.CustodyEvents.Add(new CustodyEvent
             {

@@ -267,11 +267,45 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             $"{e.Actor}, whom the ledger gives the role {role.Value} (event #{role.Event}), acting as {e.Role}"));
     }
 
+    private IReadOnlyList<CosignatureVerifier> WitnessKeys(List<Finding> findings)
+    {
+        try
+        {
+            return Cosignatures.Configured(settings.KeyFolder);
+        }
+        catch (InvalidRequestException e)
+        {
+            findings.Add(new Finding("cosignature", "keys/witnesses.txt", "witness verifier keys, one a line", e.Message));
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Every stored cosignature must be a valid tlog-cosignature by a configured witness on exactly this checkpoint's body:
+    /// the column is the database's, so a line added, altered or moved to another checkpoint by whoever can write it is found here.
+    /// </summary>
+    private static void CheckCosignatures(CheckpointRecord record, string body, string subject, IReadOnlyList<CosignatureVerifier> witnesses, List<Finding> findings)
+    {
+        foreach (var line in Cosignatures.Lines(record.Cosignatures))
+        {
+            var witness = witnesses.FirstOrDefault(w => w.Names(line));
+            if (witness is null)
+            {
+                findings.Add(new Finding("cosignature", subject, "a cosignature by a witness in keys/witnesses.txt", Finding.Cut(line.TrimEnd('\n'))));
+            }
+            else if (witness.Verify(line, body) is null)
+            {
+                findings.Add(new Finding("cosignature", subject, $"a valid cosignature by {witness.VerifierKey}", $"{Finding.Cut(line.TrimEnd('\n'))}, which does not verify"));
+            }
+        }
+    }
+
     private async Task<int> CheckCheckpointsAsync(List<byte[]> leafHashes, NoteVerifier verifier, List<Finding> findings, CancellationToken cancellationToken)
     {
         var subtrees = PerfectSubtrees(leafHashes);
         var checkpoints = await db.Checkpoints.AsNoTracking().OrderBy(c => c.Size).ThenBy(c => c.Id).ToListAsync(cancellationToken);
         var signed = new List<(CheckpointRecord Record, Checkpoint Checkpoint)>();
+        var witnesses = WitnessKeys(findings);
         foreach (var record in checkpoints)
         {
             var subject = $"checkpoint {record.Id} (size {record.Size})";
@@ -308,6 +342,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             {
                 findings.Add(new Finding("checkpoint", subject, $"size {checkpoint.Size}, root {Convert.ToHexStringLower(checkpoint.Root)} (signed)", $"size {record.Size}, root {Finding.Cut(record.RootHash)} in the row"));
             }
+            CheckCosignatures(record, body, subject, witnesses, findings);
             signed.Add((record, checkpoint));
         }
         if (signed.Count > 0)

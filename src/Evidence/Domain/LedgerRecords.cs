@@ -24,4 +24,11 @@ public sealed class CheckpointRecord
     public required string Text { get; init; }
     public DateTime CreatedAtUtc { get; init; }
     public byte[]? TimestampToken { get; set; }
+
+    /// <summary>
+    /// Witnesses' tlog-cosignature lines on this checkpoint, each ending in a newline, appended as they are accepted (never
+    /// changed: a trigger refuses anything but an append); null before the first. Beside <see cref="Text"/> rather than in it,
+    /// because the timestamp token is over <see cref="Text"/>. Verify re-checks every line against the configured witness keys.
+    /// </summary>
+    public string? Cosignatures { get; set; }
 }

@@ -201,6 +201,12 @@ internal sealed class BuildReferralPackageHandler(
                 {
                     await bag.AddPayloadAsync("data/custody/checkpoint.tsr", token, cancellationToken);
                 }
+                if (WitnessedBy(checkpoint) is { Count: > 0 } cosigned)
+                {
+                    // Only cosignatures that verify under a configured witness key travel; verify reports any other stored line.
+                    await bag.AddPayloadAsync("data/custody/cosignatures.txt", string.Concat(cosigned.Select(c => c.Line)), cancellationToken);
+                    await bag.AddPayloadAsync("data/custody/witnesses.txt", string.Concat(cosigned.Select(c => c.Witness.VerifierKey + "\n")), cancellationToken);
+                }
                 await bag.AddPayloadAsync("data/custody/ledger-key.txt", noteSigner.Verifier.VerifierKey + "\n", cancellationToken);
                 await bag.AddPayloadAsync("data/custody/organisation.pem", organisation.CertificatePem, cancellationToken);
                 await bag.AddPayloadAsync("data/custody/organisation-ca.pem", organisation.IssuerPem, cancellationToken);
@@ -267,6 +273,20 @@ internal sealed class BuildReferralPackageHandler(
     private static EvidenceTag WithoutVictim(EvidenceTag tag) => Tag(tag, tag.EvidenceId, null);
 
     /// <summary>A copy of a tag, as the package shows it: for another item (a redaction given instead of its original) or without its victim.</summary>
+    /// <summary>The witnesses' cosignatures on <paramref name="checkpoint"/> that verify under keys/witnesses.txt, each witness once.</summary>
+    private List<(CosignatureVerifier Witness, string Line)> WitnessedBy(CheckpointRecord checkpoint)
+    {
+        if (checkpoint.Cosignatures is null || !noteSigner.Verifier.Verify(checkpoint.Text, out var body))
+        {
+            return [];
+        }
+        var witnesses = Cosignatures.Configured(settings.KeyFolder);
+        return Cosignatures.Lines(checkpoint.Cosignatures)
+            .Select(line => (Witness: witnesses.FirstOrDefault(w => w.Verify(line, body) is not null), Line: line))
+            .Where(c => c.Witness is not null).DistinctBy(c => c.Witness!.VerifierKey)
+            .Select(c => (c.Witness!, c.Line)).ToList();
+    }
+
     private static EvidenceTag Tag(EvidenceTag tag, Guid evidenceId, string? victimCode) => new()
     {
         Id = tag.Id,

@@ -91,6 +91,47 @@ public static partial class PackageVerifier
         }
 
         /// <summary>
+        /// Witnesses' cosignatures on the package checkpoint (data/custody/cosignatures.txt), each of which must verify over
+        /// checkpoint.txt's body under a witness key the package names (data/custody/witnesses.txt). Whether those witnesses
+        /// are ones the reader trusts is the reader's to judge from the keys; a line that does not verify is a finding.
+        /// </summary>
+        private void CheckCosignatures(string checkpointText)
+        {
+            var lines = Text("data/custody/cosignatures.txt");
+            if (lines is null)
+            {
+                return;
+            }
+            var witnesses = new List<CosignatureVerifier>();
+            foreach (var key in (Text("data/custody/witnesses.txt") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                try
+                {
+                    witnesses.Add(CosignatureVerifier.Parse(key));
+                }
+                catch (FormatException e)
+                {
+                    findings.Add(new Finding("cosignature", "data/custody/witnesses.txt", "a witness verifier key (name+keyid+base64(0x04 || key))", Shown(e.Message)));
+                }
+            }
+            var split = checkpointText.IndexOf("\n\n", StringComparison.Ordinal);
+            var body = split < 0 ? checkpointText : checkpointText[..(split + 1)];
+            foreach (var line in Cosignatures.Lines(lines))
+            {
+                var witness = witnesses.FirstOrDefault(w => w.Names(line));
+                if (witness is null)
+                {
+                    findings.Add(new Finding("cosignature", "data/custody/cosignatures.txt", "a cosignature by a witness in witnesses.txt", Shown(line.TrimEnd('\n'))));
+                }
+                else if (witness.Verify(line, body) is null)
+                {
+                    findings.Add(new Finding("cosignature", "data/custody/cosignatures.txt", $"a valid cosignature of checkpoint.txt by {Shown(witness.VerifierKey)}",
+                        $"{Shown(line.TrimEnd('\n'))}, which does not verify"));
+                }
+            }
+        }
+
+        /// <summary>
         /// The checkpoint's signature and token, and every event's inclusion proof against it, read a line at a time.
         /// Returns the number of events and the (evidence id, SHA-256) of each Ingested event of the listed items.
         /// </summary>
@@ -116,6 +157,7 @@ public static partial class PackageVerifier
             {
                 findings.Add(new Finding("checkpoint", "data/custody/checkpoint.txt", "a checkpoint (origin, size, root)", Shown(e.Message)));
             }
+            CheckCosignatures(text);
             var timestamped = false;
             if (Bytes("data/custody/checkpoint.tsr", MaxTagFileBytes) is { } token)
             {

@@ -21,5 +21,7 @@ internal sealed class CheckpointRecordConfiguration : IEntityTypeConfiguration<C
         builder.HasKey(c => c.Id);
         builder.Property(c => c.RootHash).HasMaxLength(64);
         builder.HasIndex(c => c.Size);
+        // Two witnesses cosigning at once: the second's append is refused and retried, never written over the first's.
+        builder.Property(c => c.Cosignatures).IsConcurrencyToken();
     }
 }
