@@ -141,9 +141,9 @@ internal sealed class PackageFile : Stream
             {
                 hashing.GetAwaiter().GetResult();
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                // Building has failed already, or HashAsync reported it.
+                // Building has failed already, or HashAsync reported it: never hide the first failure behind this one.
             }
         }
         base.Dispose(disposing);
