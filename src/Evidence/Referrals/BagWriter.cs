@@ -6,12 +6,14 @@ using System.Text;
 namespace Evidence.Referrals;
 
 /// <summary>
-/// Writes a BagIt 1.0 bag (RFC 8493) straight into a zip, one file at a time: each payload file is streamed
-/// through SHA-256 and SHA-512 on its way into the archive, so memory does not grow with the package. The
-/// manifests, bag-info.txt, the tag manifest and its signatures are written last.
+/// Writes a BagIt 1.0 bag (RFC 8493) straight into a zip, one file at a time: each payload file is read once, and
+/// each piece of it is hashed for both manifests (SHA-256 here, SHA-512 on another core at the same time) while the
+/// zip writer stores it and computes its CRC-32, so memory does not grow with the package and no byte is read twice.
+/// The manifests, bag-info.txt, the tag manifest and its signatures are written last. After each entry the package
+/// file is sealed, so that its own SHA-256 is computed as it grows (<see cref="PackageFile"/>).
 /// Evidence is stored, not compressed: its bytes in the zip are the bytes as ingested.
 /// </summary>
-internal sealed class BagWriter(Stream output, string root, DateTimeOffset time) : IDisposable
+internal sealed class BagWriter(PackageFile output, string root, DateTimeOffset time) : IDisposable
 {
     public const string BagItText = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
     public const string CmsSignatureFile = "tagmanifest-sha256.txt.p7s";
@@ -19,7 +21,8 @@ internal sealed class BagWriter(Stream output, string root, DateTimeOffset time)
 
     private readonly ZipArchive zip = new(output, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8);
     private readonly List<(string Path, string Sha256, string Sha512, long Size)> payload = [];
-    private readonly byte[] buffer = new byte[1 << 20];
+    // Two, so that the next piece is read while the SHA-512 of the last one finishes.
+    private readonly byte[][] buffers = [new byte[1 << 20], new byte[1 << 20]];
 
     public long PayloadBytes => payload.Sum(p => p.Size);
     public int PayloadFiles => payload.Count;
@@ -34,15 +37,30 @@ internal sealed class BagWriter(Stream output, string root, DateTimeOffset time)
         long size = 0;
         await using (var target = entry.Open())
         {
-            int read;
-            while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+            var next = 0;
+            var read = await content.ReadAtLeastAsync(buffers[next], buffers[next].Length, throwOnEndOfStream: false, cancellationToken);
+            while (read > 0)
             {
-                sha256.AppendData(buffer, 0, read);
-                sha512.AppendData(buffer, 0, read);
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                size += read;
+                var piece = buffers[next].AsMemory(0, read);
+                // SHA-512 is the slowest of the three: it runs on another core while this one does SHA-256, the CRC-32
+                // (in the zip writer) and the write, then reads the next piece into the other buffer.
+                var sha512Done = Task.Run(() => sha512.AppendData(piece.Span), cancellationToken);
+                try
+                {
+                    sha256.AppendData(piece.Span);
+                    await target.WriteAsync(piece, cancellationToken);
+                    size += read;
+                    next = 1 - next;
+                    read = await content.ReadAtLeastAsync(buffers[next], buffers[next].Length, throwOnEndOfStream: false, cancellationToken);
+                }
+                finally
+                {
+                    // Never leave it hashing a buffer that is about to be reused or a hash that is about to be disposed.
+                    await sha512Done;
+                }
             }
         }
+        output.Seal();
         var hex = Convert.ToHexStringLower(sha256.GetHashAndReset());
         payload.Add((path, hex, Convert.ToHexStringLower(sha512.GetHashAndReset()), size));
         return (hex, size);
@@ -104,7 +122,10 @@ internal sealed class BagWriter(Stream output, string root, DateTimeOffset time)
     {
         var entry = zip.CreateEntry($"{root}/{path}", CompressionLevel.Optimal);
         entry.LastWriteTime = time;
-        using var stream = entry.Open();
-        stream.Write(bytes);
+        using (var stream = entry.Open())
+        {
+            stream.Write(bytes);
+        }
+        output.Seal();
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text;
 using Evidence.Access;
@@ -164,13 +163,15 @@ internal sealed class BuildReferralPackageHandler(
         // Held open, and so locked against start-up clean-up in another process, until the commit renames it; from here
         // a failure removes it.
         // Owner-only from its first byte: a package may carry children's identities.
-        var file = Storage.OwnerOnly.CreateNew(partial, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        // Written through its handle (PackageFile), in large writes: the stream's own buffer would only copy them.
+        var file = Storage.OwnerOnly.CreateNew(partial, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
         unitOfWork.PublishOnCommit(file, final);
         string packageSha256;
         long bytes;
         try
         {
-            using (var bag = new BagWriter(file, $"referral-{packageId:N}", now))
+            using var output = new PackageFile(file.SafeFileHandle);
+            using (var bag = new BagWriter(output, $"referral-{packageId:N}", now))
             {
                 foreach (var item in items)
                 {
@@ -223,12 +224,11 @@ internal sealed class BuildReferralPackageHandler(
                 ], organisation.SignDetached, tagManifest => noteSigner.SignatureLine(tagManifest));
             }
 
-            // On disk before it is recorded: a power cut must not leave a recorded package with missing bytes.
-            await file.FlushAsync(cancellationToken);
+            // Hashed while it was written (PackageFile), and on disk before it is recorded: a power cut must not leave a
+            // recorded package with missing bytes. One fsync, for the whole file.
+            packageSha256 = Convert.ToHexStringLower(await output.HashAsync());
             file.Flush(flushToDisk: true);
-            file.Position = 0;
-            packageSha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
-            bytes = file.Length;
+            bytes = output.Length;
         }
         catch (IOException e)
         {

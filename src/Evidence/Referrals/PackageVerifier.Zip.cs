@@ -100,13 +100,27 @@ public static partial class PackageVerifier
                     using var sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
                     var crc = new Crc32();
                     long size = 0;
-                    int read;
-                    while ((read = stream.Read(buffer)) > 0)
+                    var next = 0;
+                    var read = stream.ReadAtLeast(buffers[next], buffers[next].Length, throwOnEndOfStream: false);
+                    while (read > 0)
                     {
-                        sha256.AppendData(buffer, 0, read);
-                        sha512.AppendData(buffer, 0, read);
-                        crc.Append(buffer.AsSpan(0, read));
-                        size += read;
+                        var piece = buffers[next].AsMemory(0, read);
+                        // SHA-512 is the slowest: it runs on the other core while this one does SHA-256 and the CRC-32 and
+                        // reads the next piece into the other buffer, so that checking both manifests costs about one hash.
+                        var sha512Done = Task.Run(() => sha512.AppendData(piece.Span));
+                        try
+                        {
+                            sha256.AppendData(piece.Span);
+                            crc.Append(piece.Span);
+                            size += read;
+                            next = 1 - next;
+                            read = stream.ReadAtLeast(buffers[next], buffers[next].Length, throwOnEndOfStream: false);
+                        }
+                        finally
+                        {
+                            // Never leave it hashing a buffer about to be reused or a hash about to be disposed.
+                            sha512Done.GetAwaiter().GetResult();
+                        }
                     }
                     // The stream stops one byte past the declared size: that is enough to know the headers understate
                     // the entry, and a zip bomb stops there.

@@ -98,7 +98,8 @@ public static partial class PackageVerifier
     {
         private readonly Dictionary<string, StrictZipEntry> files = new(StringComparer.Ordinal);
         private readonly Dictionary<string, (string Sha256, string Sha512, long Size)> hashes = new(StringComparer.Ordinal);
-        private readonly byte[] buffer = new byte[1 << 20];
+        // Two, so that the next piece of an entry is read while the SHA-512 of the last one finishes.
+        private readonly byte[][] buffers = [new byte[1 << 20], new byte[1 << 20]];
         private string root = "";
 
         public PackageReport Run(string? pinnedVerifierKey, BcCertificate? pinnedCa)

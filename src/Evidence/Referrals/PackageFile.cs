@@ -1,0 +1,172 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Microsoft.Win32.SafeHandles;
+
+namespace Evidence.Referrals;
+
+/// <summary>
+/// The package's zip file as it is written, and the SHA-256 the package is recorded by, computed while it is written
+/// instead of by reading the finished gigabytes again.
+/// <para>
+/// A zip entry's local header gets its CRC-32 and sizes only after its data (the zip writer goes back and fills them
+/// in), so the hash cannot follow the writes byte for byte. Instead the bag writer seals the file after each entry
+/// (<see cref="Seal"/>), and another thread hashes, in file order, everything up to the seal, read back from the file
+/// (from the page cache: it was just written). A write below the seal is refused: a zip writer that went back over bytes
+/// already hashed would otherwise make the recorded hash wrong without anyone noticing.
+/// </para>
+/// Small writes (the zip writer writes a header a field at a time) are gathered into one; large ones go straight to the
+/// file. Only what the zip writer needs is supported: writing, seeking, the position and the length.
+/// </summary>
+internal sealed class PackageFile : Stream
+{
+    private readonly SafeFileHandle file;
+    private readonly byte[] pending = new byte[64 << 10];
+    private readonly Channel<long> seals = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Task<byte[]> hashing;
+    private int pendingLength;
+    private long pendingAt;
+    private long position;
+    private long length;
+    private long sealedAt;
+
+    public PackageFile(SafeFileHandle file)
+    {
+        this.file = file;
+        hashing = Task.Run(HashSealedAsync);
+    }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => true;
+    public override bool CanWrite => true;
+    public override long Length => length;
+
+    public override long Position
+    {
+        get => position;
+        set => position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
+    {
+        SeekOrigin.Begin => offset,
+        SeekOrigin.Current => position + offset,
+        _ => length + offset,
+    };
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        if (position < sealedAt)
+        {
+            throw new InvalidOperationException($"The zip writer went back to offset {position}, below {sealedAt}, which is already hashed.");
+        }
+        if (pendingLength > 0 && (position != pendingAt + pendingLength || pendingLength + buffer.Length > pending.Length))
+        {
+            Flush();
+        }
+        if (buffer.Length >= pending.Length)
+        {
+            RandomAccess.Write(file, buffer, position);
+        }
+        else
+        {
+            if (pendingLength == 0)
+            {
+                pendingAt = position;
+            }
+            buffer.CopyTo(pending.AsSpan(pendingLength));
+            pendingLength += buffer.Length;
+        }
+        position += buffer.Length;
+        length = Math.Max(length, position);
+    }
+
+    // Writing to the page cache does not wait for the disk (the fsync at the end does), so the asynchronous forms write at once.
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        Write(buffer.AsSpan(offset, count));
+        return Task.CompletedTask;
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Write(buffer.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Writes the gathered small writes to the file (not to the disk: that is the caller's fsync).</summary>
+    public override void Flush()
+    {
+        if (pendingLength > 0)
+        {
+            RandomAccess.Write(file, pending.AsSpan(0, pendingLength), pendingAt);
+            pendingLength = 0;
+        }
+    }
+
+    /// <summary>
+    /// Everything written so far is final: called by the bag writer after each entry is closed, when the zip writer has
+    /// filled in its header and is back at the end of the file.
+    /// </summary>
+    public void Seal()
+    {
+        if (position != length)
+        {
+            throw new InvalidOperationException($"The zip writer is at offset {position}, not at the end ({length}), after closing an entry.");
+        }
+        Flush();
+        sealedAt = length;
+        seals.Writer.TryWrite(sealedAt);
+    }
+
+    /// <summary>Seals the whole file and returns its SHA-256 once every byte is hashed.</summary>
+    public async Task<byte[]> HashAsync()
+    {
+        Seal();
+        seals.Writer.TryComplete();
+        return await hashing;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // The hashing thread reads the file: it must be done before the caller closes it, even when building failed.
+            seals.Writer.TryComplete();
+            try
+            {
+                hashing.GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // Building has failed already, or HashAsync reported it: never hide the first failure behind this one.
+            }
+        }
+        base.Dispose(disposing);
+    }
+
+    private async Task<byte[]> HashSealedAsync()
+    {
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        long hashed = 0;
+        await foreach (var upTo in seals.Reader.ReadAllAsync())
+        {
+            while (hashed < upTo)
+            {
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, upTo - hashed)), hashed);
+                if (read == 0)
+                {
+                    throw new IOException($"The package file ended at {hashed} bytes while {upTo} were written.");
+                }
+                sha256.AppendData(buffer, 0, read);
+                hashed += read;
+            }
+        }
+        return sha256.GetHashAndReset();
+    }
+}
