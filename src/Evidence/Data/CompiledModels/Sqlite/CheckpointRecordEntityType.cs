@@ -19,7 +19,7 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 "Evidence.Domain.CheckpointRecord",
                 typeof(CheckpointRecord),
                 baseEntityType,
-                propertyCount: 6,
+                propertyCount: 7,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -31,6 +31,14 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 valueGenerated: ValueGenerated.OnAdd,
                 afterSaveBehavior: PropertySaveBehavior.Throw,
                 sentinel: 0L);
+
+            var cosignatures = runtimeEntityType.AddProperty(
+                "Cosignatures",
+                typeof(string),
+                propertyInfo: typeof(CheckpointRecord).GetProperty("Cosignatures", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(CheckpointRecord).GetField("<Cosignatures>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                concurrencyToken: true);
 
             var createdAtUtc = runtimeEntityType.AddProperty(
                 "CreatedAtUtc",
