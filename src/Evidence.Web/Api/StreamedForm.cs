@@ -103,9 +103,10 @@ internal sealed class StreamedForm : IAsyncDisposable
                 fields[name] = StringValues.Concat(fields.GetValueOrDefault(name), value);
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException || (e is IOException && e is not BadHttpRequestException))
         {
-            // MultipartReader's own refusals: a part's headers over 16 KiB, a body that ends before its last boundary.
+            // MultipartReader's own refusals: a part's headers over 16 KiB, a body that ends before its last boundary. (Kestrel's
+            // BadHttpRequestException, a body over the size limit, keeps its own answer: 413.)
             throw new Requests.InvalidRequestException($"The multipart body could not be read ({e.Message}); nothing was recorded.");
         }
         Fields = new FormCollection(fields);
