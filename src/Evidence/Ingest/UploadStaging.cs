@@ -27,6 +27,12 @@ internal sealed class UploadStaging(IBlobStore blobs, long maxBytes, TimeProvide
     /// </summary>
     public static readonly TimeSpan ClaimKept = TimeSpan.FromHours(1);
 
+    /// <summary>How often a running server looks for abandoned uploads (when an upload begins), besides at start-up.</summary>
+    public static readonly TimeSpan SweepEvery = TimeSpan.FromHours(1);
+
+    private readonly Lock sweepLock = new();
+    private DateTimeOffset? lastSweep;
+
     private IUploadArea Area => blobs.Uploads;
 
     internal sealed record Upload(Guid Id, string Owner, BeginUpload Request, DateTime StartedAtUtc)
@@ -44,6 +50,7 @@ internal sealed class UploadStaging(IBlobStore blobs, long maxBytes, TimeProvide
         {
             throw new UploadTooLargeException($"The file is {request.Size:N0} bytes; this server accepts at most {maxBytes:N0} bytes per file.");
         }
+        await SweepIfDueAsync(cancellationToken);
         var manifest = new ManifestFile(Guid.NewGuid(), owner, clock.GetUtcNow().UtcDateTime, request);
         await Area.CreateAsync(manifest.Id, JsonSerializer.SerializeToUtf8Bytes(manifest), cancellationToken);
         var upload = new Upload(manifest.Id, owner, request, manifest.StartedAtUtc);
@@ -170,6 +177,29 @@ internal sealed class UploadStaging(IBlobStore blobs, long maxBytes, TimeProvide
             removed++;
         }
         return removed;
+    }
+
+    // A server that runs for weeks must not wait for its next start to remove a week-old upload: the first upload begun
+    // in each hour looks. Any server may do it for all, since the uploads are in the shared store.
+    private async Task SweepIfDueAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        lock (sweepLock)
+        {
+            if (lastSweep is { } last && now - last < SweepEvery)
+            {
+                return;
+            }
+            lastSweep = now;
+        }
+        try
+        {
+            await RemoveAbandonedAsync(now, cancellationToken);
+        }
+        catch (UnavailableException)
+        {
+            // The upload itself was begun; the next hour's first upload tries again.
+        }
     }
 
     internal sealed class Claimed(IUploadArea area, Upload upload) : IAsyncDisposable

@@ -216,7 +216,7 @@ public sealed class AzureBlobStore : IBlobStore
             {
                 await blob.DeleteIfExistsAsync();
             }
-            catch (Exception e) when (e is RequestFailedException or HttpRequestException)
+            catch (Exception e) when (e is RequestFailedException or HttpRequestException or IOException or AggregateException or OperationCanceledException)
             {
                 // The store is gone; its uncommitted blocks expire on their own.
             }
