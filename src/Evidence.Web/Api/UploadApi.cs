@@ -6,7 +6,8 @@ namespace Evidence.Web.Api;
 /// <summary>
 /// Resumable uploads: <c>POST /api/uploads</c> announces the file, <c>PUT /api/uploads/{id}/chunks/{n}</c> sends
 /// each chunk (raw bytes, any order, again if unsure), <c>GET /api/uploads/{id}</c> says which chunks arrived,
-/// <c>POST /api/uploads/{id}/complete</c> ends in the same record as <c>POST /api/evidence</c>.
+/// <c>POST /api/uploads/{id}/complete</c> ends in the same record as <c>POST /api/evidence</c>. The chunks live in the blob
+/// store (Ingest/UploadStaging), so behind a load balancer any app server may take any of these requests.
 /// </summary>
 internal static class UploadApi
 {
