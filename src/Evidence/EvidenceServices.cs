@@ -52,7 +52,7 @@ public static class EvidenceServices
         services.AddSingleton(new Provenance.ProvenanceTrust(settings));
         services.AddSingleton<Viewing.Thumbnails>();
         services.AddScoped<Ingest.EvidenceIntake>();
-        services.AddSingleton(provider => new Ingest.UploadStaging(settings.UploadFolder, settings.MaxUploadBytes, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new Ingest.UploadStaging(provider.GetRequiredService<IBlobStore>(), settings.MaxUploadBytes, provider.GetRequiredService<TimeProvider>()));
 
         services.AddScoped<ServiceFactory>(provider => provider.GetService!);
         services.AddScoped<IMediator, Mediator>();

@@ -91,8 +91,12 @@ public sealed record EvidenceSettings
     /// </summary>
     public IReadOnlyList<string> TrustedProxies { get; init; } = [];
 
-    /// <summary>Chunks of resumable uploads until they are complete; never evidence until then.</summary>
-    public string UploadFolder => Path.Combine(Home, "uploads");
+    /// <summary>
+    /// Chunks of resumable uploads until they are complete, never evidence until then: in the blob store's staging area,
+    /// so that every app server sharing the store sees them. This is where the folder store keeps them; on Azure they are
+    /// blocks under <c>staging/uploads/</c> of the container.
+    /// </summary>
+    public string UploadFolder => Path.Combine(BlobFolder, "staging", "uploads");
 
     /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_DB, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
     /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT, EVIDENCE_ORG_NAME, EVIDENCE_ORG_CONTACT, EVIDENCE_ERN_PREFIX, EVIDENCE_NATIONAL_NAME,

@@ -1,8 +1,10 @@
+using Evidence.Access;
 using Evidence.Ingest;
 using Evidence.Metadata;
 using Evidence.Requests;
 using Evidence.Text;
 using Evidence.Search;
+using Evidence.Storage;
 using Evidence.Tagging;
 using Evidence.Viewing;
 using Evidence.Web.Http;
@@ -60,36 +62,38 @@ internal static class EvidenceItemsApi
     /// signatures and <c>signerKey</c> parts keys that came with it (never trusted); they are recorded in its provenance,
     /// not as items.
     /// </summary>
-    private static async Task<IResult> IngestAsync(HttpRequest http, IMediator mediator, CancellationToken ct)
+    private static async Task<IResult> IngestAsync(HttpRequest http, IMediator mediator, CurrentActor actor, IBlobStore blobs, CancellationToken ct)
     {
         if (!http.HasFormContentType)
         {
             return TypedResults.Problem(statusCode: 400, title: "Send the files as multipart/form-data, one or more 'file' parts.");
         }
-        var form = await http.ReadFormAsync(ct);
-        var files = form.Files.GetFiles("file");
+        if (!actor.Value.May<IngestUpload>())
+        {
+            // Refused by the pipeline, as any request is (logged, ProblemDetails 403), before a byte of the body is staged.
+            await mediator.Send(new IngestUpload(Stream.Null, "-", "-"), ct);
+        }
+        if (!StreamedForm.IsMultipart(http))
+        {
+            return TypedResults.Problem(statusCode: 400, title: "No 'file' part: nothing was recorded.");
+        }
+        // The files are staged in the blob store as they arrive (no temporary file on this server); whatever is not
+        // recorded is discarded when the form is disposed.
+        await using var form = await StreamedForm.ReadAsync(http, blobs, ct);
+        var fields = form.Fields;
+        var files = form.Files;
         if (files.Count == 0)
         {
             return TypedResults.Problem(statusCode: 400, title: "No 'file' part: nothing was recorded.");
         }
-        var signatureParts = form.Files.GetFiles("signature");
-        var keyParts = form.Files.GetFiles("signerKey");
-        if ((signatureParts.Count > 0 || keyParts.Count > 0) && files.Count != 1)
+        if ((form.Signatures.Count > 0 || form.SignerKeys.Count > 0) && files.Count != 1)
         {
             return TypedResults.Problem(statusCode: 400, title: "'signature' and 'signerKey' parts go with exactly one 'file' part: nothing was recorded.");
         }
-        var signatures = new List<DetachedSignature>();
-        foreach (var part in signatureParts)
-        {
-            signatures.Add(new DetachedSignature(part.FileName, part.Length, part.Length <= Provenance.OpenPgpVerifier.MaxSidecarBytes ? await BytesAsync(part, ct) : null));
-        }
-        var keys = new List<byte[]>();
-        foreach (var part in keyParts.Where(k => k.Length <= Provenance.OpenPgpKeys.MaxKeyFileBytes))
-        {
-            keys.Add(await BytesAsync(part, ct));
-        }
+        var signatures = form.Signatures.Select(part => new DetachedSignature(part.FileName, part.Size, part.Bytes)).ToList();
+        var keys = form.SignerKeys.Where(k => k.Bytes is not null).Select(k => k.Bytes!).ToList();
         Guid? caseId = null;
-        if (Fields.Trimmed(form["caseId"]) is { } caseText)
+        if (Fields.Trimmed(fields["caseId"]) is { } caseText)
         {
             // A mistyped case id must not quietly file the evidence as unfiled.
             if (!Guid.TryParse(caseText, out var parsed))
@@ -99,15 +103,15 @@ internal static class EvidenceItemsApi
             caseId = parsed;
         }
         var problems = new List<string>();
-        var metadata = MetadataSheet.Statement(field => field == "language" ? Fields.Trimmed(string.Join(' ', form[field].ToArray())) : Fields.Trimmed(form[field]), problems);
+        var metadata = MetadataSheet.Statement(field => field == "language" ? Fields.Trimmed(string.Join(' ', fields[field].ToArray())) : Fields.Trimmed(fields[field]), problems);
         if (problems.Count > 0)
         {
             return TypedResults.Problem(statusCode: 400, title: $"The metadata was not read: {string.Join("; ", problems)}. Nothing was recorded.");
         }
         var rows = new Dictionary<string, MetadataSheet.Row>(StringComparer.Ordinal);
-        if (form.Files.GetFile("sheet") is { } sheetPart)
+        if (form.Sheet is { } sheetPart)
         {
-            await using var sheet = sheetPart.OpenReadStream();
+            await using var sheet = new MemoryStream(sheetPart.Bytes ?? [], writable: false);
             var check = await mediator.Send(new CheckMetadataSheet(sheet, sheetPart.FileName, files.Select(f => f.FileName).ToList()), ct);
             if (check.Refusals.Count > 0)
             {
@@ -118,15 +122,14 @@ internal static class EvidenceItemsApi
             rows = check.Rows.ToDictionary(r => r.File, StringComparer.Ordinal);
         }
         var recorded = new List<IngestedEvidence>();
-        foreach (var file in files)
+        foreach (var (fileName, staged) in files)
         {
-            await using var content = file.OpenReadStream();
-            var row = rows.GetValueOrDefault(IngestUpload.KeptName(file.FileName));
+            var row = rows.GetValueOrDefault(IngestUpload.KeptName(fileName));
             try
             {
-                recorded.Add(await mediator.Send(new IngestUpload(content, file.FileName, row?.Collector ?? form["collector"].ToString(), caseId,
-                    row?.Source ?? Fields.Trimmed(form["source"]), row?.CapturedAt ?? Fields.Trimmed(form["capturedAt"]), ExpectedSize: file.Length,
-                    Metadata: row is null ? metadata : row.Metadata.Over(metadata)) { Signatures = signatures, SignerKeys = keys }, ct));
+                recorded.Add(await mediator.Send(new IngestUpload(Stream.Null, fileName, row?.Collector ?? fields["collector"].ToString(), caseId,
+                    row?.Source ?? Fields.Trimmed(fields["source"]), row?.CapturedAt ?? Fields.Trimmed(fields["capturedAt"]), ExpectedSize: staged.Copied.Size,
+                    Metadata: row is null ? metadata : row.Metadata.Over(metadata)) { Signatures = signatures, SignerKeys = keys, Staged = staged }, ct));
             }
             catch (Requests.EvidenceException e) when (recorded.Count > 0)
             {
@@ -136,14 +139,6 @@ internal static class EvidenceItemsApi
             }
         }
         return TypedResults.Ok(recorded);
-    }
-
-    /// <summary>A small part's bytes (its size was checked against its cap before).</summary>
-    private static async Task<byte[]> BytesAsync(IFormFile part, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        await part.CopyToAsync(buffer, ct);
-        return buffer.ToArray();
     }
 
     private static async Task<IReadOnlyList<EvidenceRecord>> SearchAsync(

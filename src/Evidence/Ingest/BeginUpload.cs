@@ -48,6 +48,6 @@ internal sealed class BeginUploadHandler(UploadStaging staging, EvidenceIntake i
     public async Task<UploadState> Handle(BeginUpload request, CancellationToken cancellationToken)
     {
         await intake.CheckAsync(new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt, request.Metadata), cancellationToken);
-        return staging.Begin(actor.Value.Name, request);
+        return await staging.BeginAsync(actor.Value.Name, request, cancellationToken);
     }
 }

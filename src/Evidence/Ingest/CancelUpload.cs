@@ -9,9 +9,9 @@ public sealed record CancelUpload(Guid Id) : IRequest<Unit>;
 
 internal sealed class CancelUploadHandler(UploadStaging staging, CurrentActor actor) : IRequestHandler<CancelUpload, Unit>
 {
-    public Task<Unit> Handle(CancelUpload request, CancellationToken cancellationToken)
+    public async Task<Unit> Handle(CancelUpload request, CancellationToken cancellationToken)
     {
-        staging.Remove(staging.Find(actor.Value.Name, request.Id));
-        return Task.FromResult(Unit.Value);
+        await staging.RemoveAsync(await staging.FindAsync(actor.Value.Name, request.Id, cancellationToken), cancellationToken);
+        return Unit.Value;
     }
 }

@@ -12,13 +12,13 @@ internal sealed class CompleteUploadHandler(UploadStaging staging, EvidenceIntak
 {
     public async Task<IngestedEvidence> Handle(CompleteUpload request, CancellationToken cancellationToken)
     {
-        var upload = staging.Find(actor.Value.Name, request.Id);
+        var upload = await staging.FindAsync(actor.Value.Name, request.Id, cancellationToken);
         var begun = upload.Request;
         var fields = new IntakeFields(begun.Collector, begun.CaseId, begun.Source, begun.CapturedAt, begun.Metadata);
         // Checked again: between the start and the end of an upload the actor may have left the case.
         await intake.CheckAsync(fields, cancellationToken);
-        await using var claim = staging.Claim(upload);
-        await using var content = claim.OpenAssembled();
+        await using var claim = await staging.ClaimAsync(upload, cancellationToken);
+        await using var content = await claim.OpenAssembledAsync(cancellationToken);
         var recorded = await intake.RecordAsync(content, IngestUpload.KeptName(begun.FileName), fields, IntakeSignatures.None, progress: null, copied =>
         {
             if (copied.Size != begun.Size)

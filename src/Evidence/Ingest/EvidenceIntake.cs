@@ -38,6 +38,22 @@ internal sealed record IntakeFields(string Collector, Guid? CaseId, string? Sour
 }
 
 /// <summary>
+/// Bytes already written to a staging blob and hashed on the way, not yet evidence: a multipart part that the web app
+/// streamed straight into the blob store (no temporary file) before it had read the fields that come after it. Whoever
+/// staged it discards it unless a unit of work took it (discarding a promoted blob's staging name does nothing).
+/// </summary>
+internal sealed record StagedFile(StagedBlob Blob, HashingCopy.Result Copied)
+{
+    /// <summary>Reads <paramref name="source"/> to its end into a new staging blob, hashing it as it goes.</summary>
+    public static async Task<StagedFile> WriteAsync(IBlobStore blobs, Stream source, CancellationToken cancellationToken)
+    {
+        await using var writer = await blobs.BeginStagingAsync(cancellationToken);
+        var copied = await HashingCopy.CopyAsync(source, writer, progress: null, cancellationToken);
+        return new StagedFile(await writer.CompleteAsync(copied.Sha256, copied.Size, cancellationToken), copied);
+    }
+}
+
+/// <summary>
 /// The one way bytes become evidence, for a file on disk (<see cref="IngestEvidence"/>) and for an upload
 /// (<see cref="IngestUpload"/>): read once, hashed while staged, recorded with an <c>Ingested</c> event, promoted
 /// to the content address only when the unit of work commits.
@@ -79,8 +95,6 @@ internal sealed class EvidenceIntake(
     public async Task<IngestedEvidence> RecordAsync(
         Stream source, string originalName, IntakeFields fields, IntakeSignatures signatures, IProgress<long>? progress, Action<HashingCopy.Result>? afterCopy, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var capturedAt = fields.CapturedAt is null ? null : PartialDate.Normalize("captured-at", fields.CapturedAt, now, out _);
         HashingCopy.Result copied;
         StagedBlob staged;
         await using (var writer = await blobs.BeginStagingAsync(cancellationToken))
@@ -89,6 +103,34 @@ internal sealed class EvidenceIntake(
             afterCopy?.Invoke(copied);
             staged = await writer.CompleteAsync(copied.Sha256, copied.Size, cancellationToken);
         }
+        return await RecordStagedAsync(staged, copied, originalName, fields, signatures, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records a file that was already staged and hashed as it arrived (<see cref="StagedFile"/>: a multipart part
+    /// streamed straight into staging). <paramref name="afterCopy"/> may refuse it by throwing; the staged blob is then
+    /// discarded.
+    /// </summary>
+    public async Task<IngestedEvidence> RecordAsync(
+        StagedFile file, string originalName, IntakeFields fields, IntakeSignatures signatures, Action<HashingCopy.Result>? afterCopy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            afterCopy?.Invoke(file.Copied);
+        }
+        catch
+        {
+            await blobs.DiscardAsync(file.Blob, CancellationToken.None);
+            throw;
+        }
+        return await RecordStagedAsync(file.Blob, file.Copied, originalName, fields, signatures, cancellationToken);
+    }
+
+    private async Task<IngestedEvidence> RecordStagedAsync(
+        StagedBlob staged, HashingCopy.Result copied, string originalName, IntakeFields fields, IntakeSignatures signatures, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var capturedAt = fields.CapturedAt is null ? null : PartialDate.Normalize("captured-at", fields.CapturedAt, now, out _);
         unitOfWork.PromoteOnCommit(staged);
 
         var mediaType = MediaTypes.Detect(copied.Head);

@@ -9,6 +9,6 @@ public sealed record GetUpload(Guid Id) : IRequest<UploadState>;
 
 internal sealed class GetUploadHandler(UploadStaging staging, CurrentActor actor) : IRequestHandler<GetUpload, UploadState>
 {
-    public Task<UploadState> Handle(GetUpload request, CancellationToken cancellationToken) =>
-        Task.FromResult(staging.State(staging.Find(actor.Value.Name, request.Id)));
+    public async Task<UploadState> Handle(GetUpload request, CancellationToken cancellationToken) =>
+        await staging.StateAsync(await staging.FindAsync(actor.Value.Name, request.Id, cancellationToken), cancellationToken);
 }

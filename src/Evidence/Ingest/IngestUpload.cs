@@ -34,6 +34,12 @@ public sealed record IngestUpload(
     /// <summary>Public keys that arrived with the file (<c>signerKey</c> parts): they verify, they are never trusted.</summary>
     public IReadOnlyList<byte[]> SignerKeys { get; init; } = [];
 
+    /// <summary>
+    /// The bytes, already staged and hashed as they arrived (the web app streams multipart parts straight into the blob
+    /// store); <see cref="Content"/> is then not read.
+    /// </summary>
+    internal StagedFile? Staged { get; init; }
+
     public IEnumerable<string> Validate()
     {
         var name = FileName is null ? "" : KeptName(FileName);
@@ -80,7 +86,7 @@ internal sealed class IngestUploadHandler(EvidenceIntake intake) : IRequestHandl
         var name = IngestUpload.KeptName(request.FileName);
         var signatures = request.Signatures.Count == 0 ? IntakeSignatures.None
             : new IntakeSignatures(request.Signatures.Select(s => s with { Name = IngestUpload.KeptName(s.Name) }).ToList(), request.SignerKeys);
-        return await intake.RecordAsync(request.Content, name, fields, signatures, progress: null, copied =>
+        Action<HashingCopy.Result> check = copied =>
         {
             if (copied.Size == 0)
             {
@@ -94,6 +100,9 @@ internal sealed class IngestUploadHandler(EvidenceIntake intake) : IRequestHandl
             {
                 throw new InvalidRequestException($"{Text.Display.Text(name)} arrived with SHA-256 {copied.Sha256}, but the sender computed {sha256.ToLowerInvariant()}; nothing was recorded. Upload it again.");
             }
-        }, cancellationToken);
+        };
+        return request.Staged is { } staged
+            ? await intake.RecordAsync(staged, name, fields, signatures, check, cancellationToken)
+            : await intake.RecordAsync(request.Content, name, fields, signatures, progress: null, check, cancellationToken);
     }
 }

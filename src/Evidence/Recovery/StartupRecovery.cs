@@ -15,8 +15,6 @@ namespace Evidence.Recovery;
 /// </summary>
 internal static class StartupRecovery
 {
-    private static readonly TimeSpan UploadsKept = TimeSpan.FromDays(7);
-
     public static async Task RunAsync(IServiceProvider provider, CancellationToken cancellationToken)
     {
         await using var scope = provider.CreateAsyncScope();
@@ -40,9 +38,9 @@ internal static class StartupRecovery
         {
             log.LogWarning("Removed {Count} package files that no referral package records: a process stopped while building or publishing them", packages);
         }
-        if (AbandonedUploads.Remove(services.GetRequiredService<UploadStaging>(), (now - UploadsKept).UtcDateTime) is > 0 and var uploads)
+        if (await AbandonedUploads.RemoveAsync(services.GetRequiredService<UploadStaging>(), now, cancellationToken) is > 0 and var uploads)
         {
-            log.LogWarning("Removed {Count} resumable uploads abandoned for a week or interrupted while completing", uploads);
+            log.LogWarning("Removed {Count} resumable uploads abandoned for a week or claimed by a completion that died", uploads);
         }
     }
 }

@@ -39,7 +39,10 @@ public sealed class AzureBlobStore : IBlobStore
         container = new BlobServiceClient(connectionString, options).GetBlobContainerClient(containerName);
         this.stagingMaxAge = stagingMaxAge;
         this.clock = clock;
+        Uploads = new AzureUploadArea(container, this);
     }
+
+    public IUploadArea Uploads { get; }
 
     public string Description => $"Azure container {container.Name} at {container.Uri.GetLeftPart(UriPartial.Authority)}";
 
@@ -50,6 +53,11 @@ public sealed class AzureBlobStore : IBlobStore
         var cutoff = clock.GetUtcNow() - stagingMaxAge;
         await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "staging/" }, cancellationToken))
         {
+            // Resumable uploads may rightly last days; their own clean-up is Recovery/AbandonedUploads.
+            if (blob.Name.StartsWith(AzureUploadArea.Prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
             if (blob.Properties.LastModified is { } modified && modified <= cutoff)
             {
                 await container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
@@ -136,7 +144,7 @@ public sealed class AzureBlobStore : IBlobStore
 
     private static string StagingKey(string name) => $"staging/{name}";
 
-    private async Task<T> Guard<T>(Func<Task<T>> action)
+    internal async Task<T> Guard<T>(Func<Task<T>> action)
     {
         try
         {
@@ -208,7 +216,7 @@ public sealed class AzureBlobStore : IBlobStore
             {
                 await blob.DeleteIfExistsAsync();
             }
-            catch (Exception e) when (e is RequestFailedException or HttpRequestException)
+            catch (Exception e) when (e is RequestFailedException or HttpRequestException or IOException or AggregateException or OperationCanceledException)
             {
                 // The store is gone; its uncommitted blocks expire on their own.
             }

@@ -6,7 +6,7 @@ namespace Evidence.Storage;
 /// <summary>
 /// Blobs as files under one folder (owner-only): <c>sha256/ab/abcd…</c>, read-only (0400) once promoted, and <c>staging/*.part</c>
 /// while being written. A staging file is held open with an exclusive lock, so start-up clean-up removes only
-/// the files no living process is writing.
+/// the files no living process is writing. Resumable uploads live in <c>staging/uploads/</c> (<see cref="FolderUploadArea"/>).
 /// </summary>
 public sealed class FolderBlobStore(string root) : IBlobStore
 {
@@ -17,6 +17,8 @@ public sealed class FolderBlobStore(string root) : IBlobStore
     private string StagingFolder => Path.Combine(root, "staging");
 
     public string Description => $"folder {root}";
+
+    public IUploadArea Uploads { get; } = new FolderUploadArea(Path.Combine(root, "staging", "uploads"));
 
     public Task<int> PrepareAsync(CancellationToken cancellationToken) => Guard(() =>
     {

@@ -22,7 +22,6 @@ public static class HomeFolder
             OwnerOnly.Tighten(key, OwnerOnly.FilePermissions);
         }
         OwnerOnly.CreateFolder(settings.PackageFolder);
-        OwnerOnly.CreateFolder(settings.UploadFolder);
         if (settings.AzureBlobConnectionString is null)
         {
             OwnerOnly.CreateFolder(settings.BlobFolder);

@@ -44,6 +44,9 @@ public interface IBlobStore
 
     /// <summary>Every stored blob (not staged ones) with its size.</summary>
     IAsyncEnumerable<StoredBlob> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>The chunks of resumable uploads, in this store's staging area (shared by every app server that shares the store).</summary>
+    IUploadArea Uploads { get; }
 }
 
 /// <summary>Receives the bytes of one blob being staged, in order.</summary>

@@ -83,7 +83,7 @@ public sealed class OwnerOnlyTests : IDisposable
         Assert.True(exit == 0, stderr);
         // The home itself may be a folder the operator chose and shares; blob files sit inside the blob folder.
         string[] parts = ["keys", "keys/ledger-ed25519.pem", "keys/identities-aes256.key", "keys/organisation-key.pem", "keys/organisation-ca-key.pem",
-            "blobs", "packages", "uploads", .. TestDatabase.OnPostgres ? Array.Empty<string>() : ["evidence.db"]];
+            "blobs", "packages", .. TestDatabase.OnPostgres ? Array.Empty<string>() : ["evidence.db"]];
         var open = parts.Where(p => (File.GetUnixFileMode(Path.Combine(Home, p)) & GroupOrOther) != 0).ToList();
         Assert.Empty(open);
     }

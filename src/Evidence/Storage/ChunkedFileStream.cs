@@ -1,4 +1,4 @@
-namespace Evidence.Ingest;
+namespace Evidence.Storage;
 
 /// <summary>Reads several files one after another as one stream.</summary>
 internal sealed class ChunkedFileStream(IReadOnlyList<string> paths) : Stream
