@@ -26,6 +26,7 @@ public static class EvidenceServices
         else
         {
             services.AddDbContext<EvidenceDbContext>(options => options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout));
+            services.AddSingleton(new SqliteKeepAlive(settings.DatabasePath, settings.DatabaseBusyTimeout));
         }
         services.AddSingleton<IBlobStore>(provider => settings.AzureBlobConnectionString is { } connection
             ? new AzureBlobStore(connection, settings.AzureBlobContainer, settings.BlobRetries, settings.StagingMaxAge, provider.GetRequiredService<TimeProvider>())
@@ -110,6 +111,7 @@ public static class EvidenceServices
         {
             var migrated = await SchemaVersion.BringToLatestAsync(scope.ServiceProvider.GetRequiredService<EvidenceDbContext>(), cancellationToken)
                            | await SchemaVersion.BringToLatestAsync(scope.ServiceProvider.GetRequiredService<AccountsDbContext>(), cancellationToken);
+            provider.GetService<SqliteKeepAlive>()?.Open();
             if (startUp == StartUp.Quick && !migrated)
             {
                 return;
