@@ -42,6 +42,6 @@ rm -rf "$work/custody-home"
 if [ "${CUSTODY_ONLY:-0}" != 1 ]; then
   echo "## Web: 50 clients x 1 MiB against the bare endpoint"; LOAD_CLIENTS=50 bash "$root/bench/load.sh"
   echo "## Two app servers on PostgreSQL against one"; LOAD_CLIENTS=50 bash "$root/bench/servers.sh"
-  echo "## Proofs"; bash "$root/bench/ledger.sh"
+  echo "## Proofs"; bash "$root/bench/ledger.sh" proofs
   echo "## Packages"; bash "$root/bench/package.sh"
 fi
