@@ -168,9 +168,11 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   a Concordance load file, custody proofs and a cover report. Victims by pseudonym unless
                   --include-identities. --redacted-only gives each item as its redaction, and refuses items without one.
                   --language uk writes the cover report in Ukrainian (English by default).
-              verify-package FILE.zip --key VERIFIER-KEY | --ca ORG-CA.pem
+              verify-package FILE.zip --key VERIFIER-KEY | --ca ORG-CA.pem [--witness WITNESS-KEY]...
                   Check a package offline: the zip, bag, every hash, both signatures, every inclusion proof. Exit 1 on
                   any finding; without --key or --ca, exit 1 with "signer not pinned" and the key the package claims.
+                  Each --witness pins a witness whose cosignature of the package's checkpoint must be there and verify;
+                  cosignatures by witnesses you did not pin are listed as vouching for nothing.
               verify [--key VERIFIER-KEY]
                   Re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint.
                   Exit 1 on any finding.

@@ -44,7 +44,7 @@ internal static class PackageCommands
 
     public static async Task<int> VerifyPackageAsync(CliApp app, IReadOnlyList<string> args)
     {
-        var line = CommandLine.Parse(args, ["--key", "--ca"], []);
+        var line = CommandLine.Parse(args, ["--key", "--ca", "--witness"], []);
         if (line.Positionals is not [_, var path])
         {
             throw new UsageException("verify-package takes one zip file.");
@@ -55,7 +55,18 @@ internal static class PackageCommands
         }
         var ca = line.Value("--ca") is { } caPath ? Crypto.Certificates.Load(caPath) : null;
         // Offline on purpose: no home, no database, no key of ours; only the zip and what the recipient pinned.
-        var report = PackageVerifier.Verify(path, line.Value("--key"), ca);
+        var witnesses = line.Values("--witness").Select(key =>
+        {
+            try
+            {
+                return Crypto.CosignatureVerifier.Parse(key);
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException($"--witness {key}: {e.Message}");
+            }
+        }).ToList();
+        var report = PackageVerifier.Verify(path, line.Value("--key"), ca, witnesses);
         if (line.Has("--json"))
         {
             app.WriteJson(report);
@@ -66,6 +77,14 @@ internal static class PackageCommands
             await app.Out.WriteLineAsync(
                 $"{(report.Clean ? "OK" : "PROBLEMS")}: package {report.PackageId ?? "?"}, {report.Files} files, {report.Items} items, {report.Events} custody events proved" +
                 $"{(report.Timestamped ? ", checkpoint timestamped" : "")}; {report.Findings.Count} findings.");
+            foreach (var witness in report.WitnessedBy)
+            {
+                await app.Out.WriteLineAsync($"witnessed by {witness} (pinned)");
+            }
+            foreach (var witness in report.WitnessesNotPinned)
+            {
+                await app.Out.WriteLineAsync($"cosigned by {witness}, a witness the package names but you did not pin (--witness KEY): it vouches for nothing until you compare it with the key that witness published");
+            }
         }
         return report.Clean ? CliApp.Ok : CliApp.Problem;
     }

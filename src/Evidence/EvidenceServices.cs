@@ -19,13 +19,19 @@ public static class EvidenceServices
     {
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
+        // Each scope's connection is the scope's, not the context's: a request's contexts lend it out while their rows are written
+        // on a batch's connection (Data/GroupCommit.cs), and take it back afterwards, which EF Core allows only for a
+        // connection it does not own (it disposes one it owns when handed another).
+        services.AddScoped(_ => new ScopeConnection(settings));
         if (settings.PostgresDatabase is { } postgres)
         {
-            services.AddDbContext<EvidenceDbContext, PostgresEvidenceDbContext>(options => options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout));
+            services.AddDbContext<EvidenceDbContext, PostgresEvidenceDbContext>((provider, options) =>
+                options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout, connection: provider.GetRequiredService<ScopeConnection>().Connection));
         }
         else
         {
-            services.AddDbContext<EvidenceDbContext>(options => options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout));
+            services.AddDbContext<EvidenceDbContext>((provider, options) =>
+                options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, connection: provider.GetRequiredService<ScopeConnection>().Connection));
             services.AddSingleton(new SqliteKeepAlive(settings.DatabasePath, settings.DatabaseBusyTimeout));
         }
         services.AddSingleton<IBlobStore>(provider => settings.AzureBlobConnectionString is { } connection

@@ -41,6 +41,13 @@ public sealed class CheckpointTimestamps(EvidenceDbContext db, ILogger<Checkpoin
             log.LogWarning("Checkpoint {Id} (size {Size}) has no timestamp yet: {Reason} Run `evidence log timestamp` to stamp it later.",
                 checkpoint.Id, checkpoint.Size, e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The checkpoint is committed: whatever the authority's answer or the database did (a garbled token, the write lock
+            // held past the busy timeout), the requests it signs were recorded and must be answered so.
+            log.LogWarning(e, "Checkpoint {Id} (size {Size}) has no timestamp yet. Run `evidence log timestamp` to stamp it later.",
+                checkpoint.Id, checkpoint.Size);
+        }
     }
 
     /// <summary>Stamps every checkpoint that has no token, oldest first; stops at the first failure.</summary>

@@ -175,11 +175,20 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
         findings.AddRange(found.OrderBy(f => f.Subject, StringComparer.Ordinal));
 
         // A blob younger than InFlight may belong to a request on its way to being recorded (blobs are stored before the
-        // write lock): not a finding yet. The sweep at the next start removes it if it stays unrecorded.
-        var inFlightSince = clock.GetUtcNow() - Recovery.UnrecordedBlobs.InFlight;
+        // write lock): not a finding yet. The sweep at the next start removes it if it stays unrecorded. A blob dated in the
+        // future is no request's: its time was set by hand, to hide it in that window.
+        var now = clock.GetUtcNow();
         await foreach (var stored in blobs.ListAsync(cancellationToken))
         {
-            if (!expected.ContainsKey(stored.Sha256) && stored.StoredAt < inFlightSince)
+            if (expected.ContainsKey(stored.Sha256))
+            {
+                continue;
+            }
+            if (stored.StoredAt > now + ClockSkew)
+            {
+                findings.Add(new Finding("blob", stored.Sha256, "a blob recorded as evidence", $"a blob no custody event records, dated in the future ({stored.StoredAt:u})"));
+            }
+            else if (stored.StoredAt < now - Recovery.UnrecordedBlobs.InFlight)
             {
                 findings.Add(new Finding("blob", stored.Sha256, "a blob recorded as evidence", "a blob no custody event records"));
             }
@@ -397,7 +406,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
         return stamped.Count;
     }
 
-    // Our clock and the authority's may disagree a little; more than this is a finding.
+    // Our clock and another's (the authority's, the blob store's) may disagree a little; more than this is a finding.
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     /// <summary>Every perfect subtree of the rebuilt tree, level by level, so each checkpoint's root costs O(log n).</summary>

@@ -108,6 +108,7 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
         var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
         var written = new List<Waiting>();
         var sentCommit = false;
+        CheckpointRecord? checkpoint;
         try
         {
             await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
@@ -148,22 +149,14 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
                     await unit.DetachAsync();
                 }
             }
-            var checkpoint = append is not null && append.Size > sizeBefore ? append.SignCheckpoint() : null;
+            checkpoint = append is not null && append.Size > sizeBefore ? append.SignCheckpoint() : null;
             await db.SaveChangesAsync(cancellationToken);
             sentCommit = true;
             await transaction.CommitAsync(cancellationToken);
-            if (checkpoint is not null)
-            {
-                await scope.ServiceProvider.GetRequiredService<CheckpointTimestamps>().TryStampAsync(checkpoint, cancellationToken);
-            }
-            foreach (var waiting in written)
-            {
-                waiting.Done.TrySetResult(waiting.Unit.HasEvents ? checkpoint : null);
-            }
         }
         catch (Exception e)
         {
-            // The whole batch failed: the lock could not be taken, the checkpoint not saved, or COMMIT failed.
+            // The whole batch failed before it was recorded: the lock could not be taken, the checkpoint not saved, or COMMIT failed.
             var unknown = sentCommit && Postgres.IsUnavailable(e);
             if (unknown)
             {
@@ -182,6 +175,17 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
                                                         "have been recorded. Look it up before sending it again.", e)
                     : e);
             }
+            return;
+        }
+        // Recorded. Nothing from here on may answer a request as failed or undo what it published: a timestamp that cannot be
+        // had now is stamped later by `evidence log timestamp` (TryStampAsync logs and swallows every failure of its own).
+        if (checkpoint is not null)
+        {
+            await scope.ServiceProvider.GetRequiredService<CheckpointTimestamps>().TryStampAsync(checkpoint, cancellationToken);
+        }
+        foreach (var waiting in written)
+        {
+            waiting.Done.TrySetResult(waiting.Unit.HasEvents ? checkpoint : null);
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
     private readonly List<DbContext> alsoSaved = [];
     private readonly List<Func<CancellationToken, Task>> checks = [];
     private readonly List<Func<CancellationToken, Task>> beforeWrite = [];
-    private readonly List<(DbContext Context, System.Data.Common.DbConnection Connection, bool Owned)> attached = [];
+    private readonly List<(DbContext Context, System.Data.Common.DbConnection Own)> attached = [];
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
     public void PromoteOnCommit(StagedBlob blob) => staged.Add(blob);
@@ -142,10 +142,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
                                                $"{PromotedBlobLifetime.TotalMinutes} minutes); nothing was recorded. Send it again.");
             }
         }
-        await AttachAsync(db, connection, transaction, owned: true, cancellationToken);
+        await AttachAsync(db, connection, transaction, cancellationToken);
         foreach (var other in alsoSaved)
         {
-            await AttachAsync(other, connection, transaction, owned: false, cancellationToken);
+            await AttachAsync(other, connection, transaction, cancellationToken);
         }
         foreach (var step in beforeWrite)
         {
@@ -171,23 +171,23 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
         }
     }
 
-    // The request's contexts write on the batch's connection and in its transaction, then return to their own: each request
-    // keeps its own change tracker, so its rows are saved (or rolled back) apart from its neighbours'. The evidence context
-    // owns its connection; the accounts context borrows the evidence context's (AccountsDbContext.Register).
-    private async Task AttachAsync(DbContext context, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, bool owned,
+    // The request's contexts write on the batch's connection and in its transaction, then go back to the scope's connection
+    // (ScopeConnection): each request keeps its own change tracker, so its rows are saved (or rolled back) apart from its
+    // neighbours'.
+    private async Task AttachAsync(DbContext context, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
         CancellationToken cancellationToken)
     {
-        attached.Add((context, context.Database.GetDbConnection(), owned));
+        attached.Add((context, context.Database.GetDbConnection()));
         context.Database.SetDbConnection(connection, contextOwnsConnection: false);
         await context.Database.UseTransactionAsync(transaction, cancellationToken);
     }
 
     internal async Task DetachAsync()
     {
-        foreach (var (context, connection, owned) in attached)
+        foreach (var (context, own) in attached)
         {
             await context.Database.UseTransactionAsync(null);
-            context.Database.SetDbConnection(connection, contextOwnsConnection: owned);
+            context.Database.SetDbConnection(own, contextOwnsConnection: false);
         }
         attached.Clear();
     }

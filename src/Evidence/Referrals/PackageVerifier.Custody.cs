@@ -92,8 +92,10 @@ public static partial class PackageVerifier
 
         /// <summary>
         /// Witnesses' cosignatures on the package checkpoint (data/custody/cosignatures.txt), each of which must verify over
-        /// checkpoint.txt's body under a witness key the package names (data/custody/witnesses.txt). Whether those witnesses
-        /// are ones the reader trusts is the reader's to judge from the keys; a line that does not verify is a finding.
+        /// checkpoint.txt's body under a witness key the package names (data/custody/witnesses.txt); a line that does not verify
+        /// is a finding. Only witnesses the reader pinned count as witnessing (the report's WitnessedBy): the key of a witness
+        /// named inside the package is the sender's word, as the ledger key is, and a pinned witness without a valid
+        /// cosignature is a finding.
         /// </summary>
         private void CheckCosignatures(string checkpointText)
         {
@@ -127,6 +129,14 @@ public static partial class PackageVerifier
                 {
                     findings.Add(new Finding("cosignature", "data/custody/cosignatures.txt", $"a valid cosignature of checkpoint.txt by {Shown(witness.VerifierKey)}",
                         $"{Shown(line.TrimEnd('\n'))}, which does not verify"));
+                }
+                else if (pinnedWitnesses.Any(p => p.VerifierKey == witness.VerifierKey))
+                {
+                    witnessedBy.Add(witness.VerifierKey);
+                }
+                else
+                {
+                    witnessesNotPinned.Add(witness.VerifierKey);
                 }
             }
         }

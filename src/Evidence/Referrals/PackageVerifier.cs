@@ -1,3 +1,4 @@
+using Evidence.Crypto;
 using System.Text.Json.Serialization;
 using Evidence.Custody;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
@@ -20,6 +21,17 @@ public sealed record PackageReport(
     // First, where a reader of the printed report looks.
     [JsonPropertyOrder(-1)]
     public bool Clean => Findings.Count == 0;
+
+    /// <summary>The witnesses the reader pinned (--witness) whose cosignature of the package's checkpoint verifies.</summary>
+    [JsonPropertyName("witnessedBy")]
+    public IReadOnlyList<string> WitnessedBy { get; init; } = [];
+
+    /// <summary>
+    /// Witnesses the package names whose cosignature verifies, but which the reader did not pin: whoever built the package can
+    /// make a witness key under any name, so these vouch for nothing until compared with keys the witnesses published.
+    /// </summary>
+    [JsonPropertyName("witnessesNotPinned")]
+    public IReadOnlyList<string> WitnessesNotPinned { get; init; } = [];
 }
 
 /// <summary>
@@ -53,7 +65,8 @@ public static partial class PackageVerifier
     public const int MaxFindings = 1000;
 
 
-    public static PackageReport Verify(string zipPath, string? pinnedVerifierKey = null, BcCertificate? pinnedCa = null)
+    public static PackageReport Verify(string zipPath, string? pinnedVerifierKey = null, BcCertificate? pinnedCa = null,
+        IReadOnlyList<CosignatureVerifier>? pinnedWitnesses = null)
     {
         var findings = new FindingList();
         using var zip = StrictZip.Read(zipPath, findings.Add);
@@ -61,7 +74,7 @@ public static partial class PackageVerifier
         {
             return new PackageReport(null, 0, 0, 0, false, null, findings.ToList());
         }
-        return new Check(zip, findings).Run(pinnedVerifierKey, pinnedCa);
+        return new Check(zip, findings, pinnedWitnesses ?? []).Run(pinnedVerifierKey, pinnedCa);
     }
 
     /// <summary>A value as a finding shows it: control and format characters made visible, cut to <see cref="MaxShownCharacters"/>.</summary>
@@ -94,8 +107,11 @@ public static partial class PackageVerifier
     // One check of one package, in the order Run reads. Its steps sit beside this file, one concern each, so that each can be
     // read on its own: PackageVerifier.Zip.cs (which entries are read, and how, on hostile input), PackageVerifier.Bag.cs
     // (BagIt: declaration, Payload-Oxum, manifests) and PackageVerifier.Custody.cs (signatures, checkpoint, proofs, items).
-    private sealed partial class Check(StrictZip zip, FindingList findings)
+    private sealed partial class Check(StrictZip zip, FindingList findings, IReadOnlyList<CosignatureVerifier> pinnedWitnesses)
     {
+        private readonly List<string> witnessedBy = [];
+        private readonly List<string> witnessesNotPinned = [];
+
         private readonly Dictionary<string, StrictZipEntry> files = new(StringComparer.Ordinal);
         private readonly Dictionary<string, (string Sha256, string Sha512, long Size)> hashes = new(StringComparer.Ordinal);
         // Two, so that the next piece of an entry is read while the SHA-512 of the last one finishes.
@@ -130,8 +146,17 @@ public static partial class PackageVerifier
                     "the ledger key the sender published, given with --key (or the organisation's CA, with --ca)",
                     $"the package claims {(packageKey is null ? "no key" : Shown(packageKey))}; compare it with the key the sender published")];
             }
+            foreach (var pinned in pinnedWitnesses.Where(w => !witnessedBy.Contains(w.VerifierKey)))
+            {
+                listed = [.. listed, new Finding("cosignature", Shown(pinned.VerifierKey), "a valid cosignature of checkpoint.txt by this pinned witness",
+                    "none in data/custody/cosignatures.txt")];
+            }
             return new PackageReport(bagInfo.GetValueOrDefault("External-Identifier"), files.Count, items?.Count ?? 0, events, timestamped,
-                verifier?.VerifierKey, listed);
+                verifier?.VerifierKey, listed)
+            {
+                WitnessedBy = witnessedBy,
+                WitnessesNotPinned = witnessesNotPinned,
+            };
         }
     }
 }

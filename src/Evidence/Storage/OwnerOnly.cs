@@ -25,7 +25,16 @@ public static class OwnerOnly
         }
         else
         {
-            Directory.CreateDirectory(path, FolderPermissions);
+            // Each missing parent gets the mode too (a blob's sha256/ab folder may be the first thing a quick start creates).
+            var missing = new Stack<string>();
+            for (var folder = Path.GetFullPath(path); !Directory.Exists(folder); folder = Path.GetDirectoryName(folder)!)
+            {
+                missing.Push(folder);
+            }
+            while (missing.Count > 0)
+            {
+                Directory.CreateDirectory(missing.Pop(), FolderPermissions);
+            }
         }
         return path;
     }

@@ -27,7 +27,8 @@ public sealed class OwnerOnlyTests : IDisposable
 
         await BuildPackageAsync(zip);
 
-        Assert.Empty(OpenToOthers(Home));
+        var open = OpenToOthers(Home).ToList();
+        Assert.True(open.Count == 0, "open to others: " + string.Join(", ", open));
         Assert.Equal(OwnerOnly(folder: true), File.GetUnixFileMode(Path.Combine(Home, "keys")));
         Assert.Equal(OwnerOnly(folder: false), File.GetUnixFileMode(Path.Combine(Home, "keys", "ledger-ed25519.pem")));
         Assert.Equal(OwnerOnly(folder: false), File.GetUnixFileMode(zip));
