@@ -21,23 +21,30 @@ internal static class UnrecordedBlobs
     /// The signed ledger decides, not the tables: a blob is removed only if no leaf names it, after proving the leaves
     /// are the ones the latest checkpoint signed; a row or a column an insider changed (an item deleted, a hash
     /// re-cased) must not turn recorded bytes into leftovers, and a damaged ledger stops the clean-up altogether.
-    /// Run at start-up; it lists the whole store, and reads the leaves only when there is a candidate.
+    /// Run at start-up; it lists the whole store before it takes the write lock (on a large Azure container the listing is
+    /// long, and every writer would wait for it), then decides under the lock, and reads the leaves only when there is a
+    /// candidate. A blob listed before the lock and still unrecorded under it is old enough that no request can be carrying it.
     /// </summary>
     public static async Task<int> RemoveAsync(EvidenceDbContext db, IBlobStore blobs, Ledger ledger, DateTimeOffset since, DateTimeOffset now, ILogger log,
         CancellationToken cancellationToken)
     {
+        var listed = new List<string>();
+        await foreach (var stored in blobs.ListAsync(cancellationToken))
+        {
+            if (stored.StoredAt >= since && stored.StoredAt < now - InFlight)
+            {
+                listed.Add(stored.Sha256);
+            }
+        }
+        if (listed.Count == 0)
+        {
+            return 0;
+        }
         await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
         var recorded = (await db.CustodyEvents.AsNoTracking().Where(e => e.Sha256 != null).Select(e => e.Sha256!).Distinct().ToListAsync(cancellationToken))
             .Concat(await db.EvidenceItems.AsNoTracking().Select(e => e.Sha256).Distinct().ToListAsync(cancellationToken))
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var candidates = new List<string>();
-        await foreach (var stored in blobs.ListAsync(cancellationToken))
-        {
-            if (!recorded.Contains(stored.Sha256) && stored.StoredAt >= since && stored.StoredAt < now - InFlight)
-            {
-                candidates.Add(stored.Sha256);
-            }
-        }
+        var candidates = listed.Where(sha256 => !recorded.Contains(sha256)).ToList();
         var removed = 0;
         if (candidates.Count > 0)
         {
