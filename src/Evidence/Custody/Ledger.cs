@@ -262,11 +262,4 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
 
     public Task<CheckpointRecord?> LatestCheckpointAsync(CancellationToken cancellationToken) =>
         db.Checkpoints.OrderByDescending(c => c.Size).ThenByDescending(c => c.Id).FirstOrDefaultAsync(cancellationToken);
-
-    private MerkleTree.SubtreeHash Subtrees(Dictionary<(int, long), byte[]> pending) => MerkleTree.FromPerfectSubtrees((level, index) =>
-        pending.TryGetValue((level, index), out var hash) ? hash : StoredSubtree(level, index));
-
-    private byte[] StoredSubtree(int level, long index) =>
-        db.MerkleNodes.AsNoTracking().Where(n => n.Level == level && n.Index == index).Select(n => n.Hash).SingleOrDefault()
-        ?? throw new InvalidOperationException($"The ledger has no subtree hash at level {level}, index {index}.");
 }

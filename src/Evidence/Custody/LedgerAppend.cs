@@ -21,9 +21,6 @@ internal sealed class LedgerAppend(EvidenceDbContext ledgerDb, NoteSigner signer
 
     public long Size => size;
 
-    /// <summary>The time every event of the batch carries (milliseconds, as the leaf does).</summary>
-    public DateTime Now => now;
-
     /// <summary>Returns to <paramref name="earlier"/>, a size this batch stood at before a request that was rolled back.</summary>
     public void RollBackTo(long earlier)
     {
