@@ -111,6 +111,9 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
         CheckpointRecord? checkpoint;
         try
         {
+            // Before the lock: one flush of the disk for every blob of the batch, and none of them may be recorded before it.
+            var blobs = batch.SelectMany(w => w.Unit.PromotedBlobs).Distinct().ToList();
+            await scope.ServiceProvider.GetRequiredService<Storage.IBlobStore>().MakeDurableAsync(blobs, cancellationToken);
             await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
             var connection = db.Database.GetDbConnection();
             var dbTransaction = transaction.GetDbTransaction();
@@ -156,7 +159,8 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
         }
         catch (Exception e)
         {
-            // The whole batch failed before it was recorded: the lock could not be taken, the checkpoint not saved, or COMMIT failed.
+            // The whole batch failed before it was recorded: its blobs could not be flushed, the lock could not be taken, the
+            // checkpoint not saved, or COMMIT failed.
             var unknown = sentCommit && Postgres.IsUnavailable(e);
             if (unknown)
             {

@@ -95,6 +95,9 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
 
     internal bool HasEvents => events.Count > 0 || beforeWrite.Count > 0;
 
+    /// <summary>The blobs this request's records will point at: its batch makes them durable before it commits.</summary>
+    internal IEnumerable<string> PromotedBlobs => promoted.Select(p => p.Sha256);
+
     internal async Task CommitAsync(CancellationToken cancellationToken)
     {
         if (staged.Count == 0 && events.Count == 0 && beforeWrite.Count == 0 && files.Count == 0 && alsoSaved.Count == 0 && !db.ChangeTracker.HasChanges())

@@ -70,6 +70,9 @@ public sealed class AzureBlobStore : IBlobStore
     public Task<IStagingWriter> BeginStagingAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IStagingWriter>(new Writer(this, $"{Guid.NewGuid():N}"));
 
+    // Azure answers a write only once it is stored durably (three copies at least), so there is nothing left to flush.
+    public Task MakeDurableAsync(IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<bool> PromoteAsync(StagedBlob staged, CancellationToken cancellationToken) => Guard(async () =>
     {
         var source = container.GetBlobClient(StagingKey(staged.StagingName));

@@ -23,6 +23,13 @@ public interface IBlobStore
     /// </summary>
     Task<bool> PromoteAsync(StagedBlob staged, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Makes the named stored blobs, and their names, survive a power cut. The group commit calls it once for a whole batch,
+    /// before the batch's records are committed, so that many blobs share one flush of the disk instead of one each: a record
+    /// that survives a power cut while its bytes do not would be a lost exhibit.
+    /// </summary>
+    Task MakeDurableAsync(IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken);
+
     /// <summary>Removes a staged blob; does nothing when it is already gone (promoted or discarded).</summary>
     Task DiscardAsync(StagedBlob staged, CancellationToken cancellationToken);
 
@@ -54,7 +61,10 @@ public interface IStagingWriter : IAsyncDisposable
 {
     ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken);
 
-    /// <summary>Makes the staged bytes durable and names them by the hash the caller computed while writing.</summary>
+    /// <summary>
+    /// Closes the staged bytes and names them by the hash the caller computed while writing. They are made durable later, with
+    /// the rest of their batch (<see cref="IBlobStore.MakeDurableAsync"/>).
+    /// </summary>
     Task<StagedBlob> CompleteAsync(string sha256, long size, CancellationToken cancellationToken);
 }
 

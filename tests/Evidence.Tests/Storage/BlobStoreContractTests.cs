@@ -50,6 +50,22 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
         return list;
     }
 
+    /// <summary>A batch flushes its blobs once, before its records are committed: promoted blobs stay as they were, and a batch without blobs flushes nothing.</summary>
+    [Fact]
+    public async Task MakeDurable_PromotedBlobs_StayReadable_AndNoBlobsIsNothingToDo()
+    {
+        var first = await StageAsync(RandomNumberGenerator.GetBytes(10_240));
+        var second = await StageAsync([]);
+        await Store.PromoteAsync(first, CancellationToken.None);
+        await Store.PromoteAsync(second, CancellationToken.None);
+
+        await Store.MakeDurableAsync([first.Sha256, second.Sha256], CancellationToken.None);
+        await Store.MakeDurableAsync([], CancellationToken.None);
+
+        Assert.Equal(10_240, (await ReadAsync(first.Sha256)).Length);
+        Assert.Empty(await ReadAsync(second.Sha256));
+    }
+
     [Fact]
     public async Task Promote_StagedBytes_AreReadableAtTheirContentAddress()
     {
@@ -345,6 +361,20 @@ public sealed class FolderBlobStoreTests : BlobStoreContractTests, IDisposable
         var path = Path.Combine(Root, "sha256", staged.Sha256[..2], staged.Sha256);
         Assert.True(File.Exists(path));
         Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(path));
+    }
+
+    /// <summary>
+    /// A batch whose blob vanished between its promotion and the flush (a storage administrator, a full disk) is refused before
+    /// anything is recorded, rather than recorded over bytes that may not be on the disk.
+    /// </summary>
+    [Fact]
+    public async Task MakeDurable_OfABlobThatIsNotStored_IsUnavailable()
+    {
+        var missing = Convert.ToHexStringLower(SHA256.HashData([7, 7, 7]));
+
+        var refused = await Assert.ThrowsAsync<UnavailableException>(() => Store.MakeDurableAsync([missing], CancellationToken.None));
+
+        Assert.Contains(Root, refused.Message);
     }
 
     public void Dispose() => home.Dispose();
