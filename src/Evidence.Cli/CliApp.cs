@@ -92,7 +92,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
     }
 
     /// <summary>The first word that is neither an option nor a global option's value.</summary>
-    private static string? CommandWord(IReadOnlyList<string> args)
+    internal static string? CommandWord(IReadOnlyList<string> args)
     {
         for (var i = 0; i < args.Count; i++)
         {
