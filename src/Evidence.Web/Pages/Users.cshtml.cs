@@ -19,6 +19,17 @@ public sealed class UsersModel(IMediator mediator, EvidenceSettings settings) : 
     public IReadOnlyList<AccountView> Accounts { get; private set; } = [];
     public NewAccount? Created { get; private set; }
 
+    /// <summary>Which form was sent ("add", "role", "remove"): a refused one comes back as it was sent, its reasons beside its fields.</summary>
+    public string? Posted { get; private set; }
+
+    /// <summary>Whether the form <paramref name="form"/> was sent and refused: it then shows what was sent.</summary>
+    public bool SentAndRefused(string form) => Posted == form && Error is not null;
+
+    // The words the core's refusals (UserAccounts.Problems, ChangeUserRole) name each field with.
+    public static readonly string[] NameProblems = ["the user name", "There is no user", "This is the last admin"];
+    public static readonly string[] RoleProblems = ["the role"];
+    public static readonly string[] OfficeProblems = ["the office", "a prosecutor belongs", "only prosecutors"];
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         try
@@ -32,20 +43,25 @@ public sealed class UsersModel(IMediator mediator, EvidenceSettings settings) : 
         }
         catch (EvidenceException e)
         {
-            Error = T[e.Message];
+            Error ??= T[e.Message];
         }
         return Page();
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        Created = await TrySendAsync(new AddUser(Name ?? "", Role, Office), cancellationToken);
+        Posted = "add";
+        Created = Unreadable(("Role", RoleProblems[0]), ("Office", OfficeProblems[0])) ? null : await TrySendAsync(new AddUser(Name ?? "", Role, Office), cancellationToken);
         return await OnGetAsync(cancellationToken);
     }
 
     public async Task<IActionResult> OnPostRoleAsync(CancellationToken cancellationToken)
     {
-        await TrySendAsync(new ChangeUserRole(Name ?? "", Role, Office), cancellationToken);
+        Posted = "role";
+        if (!Unreadable(("Role", RoleProblems[0]), ("Office", OfficeProblems[0])))
+        {
+            await TrySendAsync(new ChangeUserRole(Name ?? "", Role, Office), cancellationToken);
+        }
         if (Error is null)
         {
             Done = Office is { } office
@@ -57,6 +73,7 @@ public sealed class UsersModel(IMediator mediator, EvidenceSettings settings) : 
 
     public async Task<IActionResult> OnPostRemoveAsync(CancellationToken cancellationToken)
     {
+        Posted = "remove";
         await TrySendAsync(new RemoveUser(Name ?? ""), cancellationToken);
         if (Error is null)
         {

@@ -67,7 +67,7 @@ public sealed partial class PackageLanguageWebTests
         return reader.ReadToEnd();
     }
 
-    [GeneratedRegex("<select name=\"Language\" id=\"package-language\">.*?</select>", RegexOptions.Singleline)]
+    [GeneratedRegex("<select name=\"Language\" id=\"package-language\"[^>]*>.*?</select>", RegexOptions.Singleline)]
     private static partial Regex LanguageSelect();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]

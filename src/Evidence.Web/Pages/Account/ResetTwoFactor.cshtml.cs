@@ -17,6 +17,10 @@ public sealed class ResetTwoFactorModel(IMediator mediator) : EvidencePage(media
 
     public IReadOnlyList<AccountView> Accounts { get; private set; } = [];
 
+    // The words the core's refusals name the user with, to show them beside the list of users.
+    public const string NameProblemId = "reset-name-problem";
+    public static readonly string[] NameProblems = ["There is no user", "the user name"];
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         try
@@ -44,7 +48,8 @@ public sealed class ResetTwoFactorModel(IMediator mediator) : EvidencePage(media
         }
         catch (EvidenceException e)
         {
-            Error = e.Message;
+            // Shown beside the list of users (a name no account has), translated where a translation exists.
+            Refused(e);
         }
         return await OnGetAsync(cancellationToken);
     }

@@ -28,6 +28,9 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     public IReadOnlyList<PackageSummary> Packages { get; private set; } = [];
     public bool MayRefer => Actor.May<ReferIncident>();
 
+    /// <summary>Which form was sent ("refer", "package"), so that a refusal comes back beside that form's fields only.</summary>
+    public string? Posted { get; private set; }
+
     /// <summary>An office's full name, for the recipient list.</summary>
     public string OfficeName(RecipientKind office) => T[Referrals.RecipientNames.Of(office, settings)]; // the ICC's office in the reader's language; a configured national office as configured
 
@@ -46,7 +49,8 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
 
     public async Task<IActionResult> OnPostReferAsync(CancellationToken cancellationToken)
     {
-        if (await TrySendAsync(new ReferIncident(Id, Office), cancellationToken) != Guid.Empty)
+        Posted = "refer";
+        if (!Unreadable(("Office", "the office")) && await TrySendAsync(new ReferIncident(Id, Office), cancellationToken) != Guid.Empty)
         {
             Done = T["Referred to {0}.", OfficeName(Office)];
         }
@@ -55,17 +59,11 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
 
     public async Task<IActionResult> OnPostPackageAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            var built = await PackagesApi.BuildAsync(new PackagesApi.PackageRequest(Id, Recipient, IncludeIdentities: IncludeIdentities, RedactedOnly: RedactedOnly, Language: Language), Mediator, settings, cancellationToken);
-            // Redirect after the post, so reloading the page never requests a second package.
-            return Redirect($"/incidents/{Id}?built={built.Id}");
-        }
-        catch (EvidenceException e)
-        {
-            Error = e.Message;
-        }
-        return await LoadAsync(cancellationToken);
+        Posted = "package";
+        var built = Unreadable(("Recipient", "the recipient"), ("IncludeIdentities", "include identities"), ("RedactedOnly", "Redacted copies only")) ? null : await TryAsync(() => PackagesApi.BuildAsync(new PackagesApi.PackageRequest(Id, Recipient, IncludeIdentities: IncludeIdentities, RedactedOnly: RedactedOnly, Language: Language),
+            Mediator, settings, cancellationToken));
+        // Redirect after the post, so reloading the page never requests a second package.
+        return built is not null ? Redirect($"/incidents/{Id}?built={built.Id}") : await LoadAsync(cancellationToken);
     }
 
     private async Task<IActionResult> LoadAsync(CancellationToken cancellationToken)

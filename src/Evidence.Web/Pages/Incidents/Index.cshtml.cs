@@ -20,7 +20,8 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
     [BindProperty] public string? PeriodTo { get; set; }
     [BindProperty] public string? Place { get; set; }
     [BindProperty] public string? Region { get; set; }
-    [BindProperty] public string? Articles { get; set; }
+    /// <summary>The articles ticked, by their catalogue keys ("8(2)(a)(vii)-1").</summary>
+    [BindProperty] public List<string> Articles { get; set; } = [];
     [BindProperty] public Guid? CaseId { get; set; }
 
     /// <summary>The filters as the reader typed them, shown back in their fields (bound by the GET handler only, so a posted form's fields never filter).</summary>
@@ -49,8 +50,7 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        var articles = (Articles ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var id = await TrySendAsync(new CreateIncident(Title ?? "", Kind, PeriodFrom ?? "", Place ?? "", articles, Fields.Trimmed(PeriodTo),
+        var id = Unreadable(("Kind", "the kind"), ("CaseId", "There is no case")) ? Guid.Empty : await TrySendAsync(new CreateIncident(Title ?? "", Kind, PeriodFrom ?? "", Place ?? "", Articles, Fields.Trimmed(PeriodTo),
             Region: Fields.Trimmed(Region), CaseId: CaseId), cancellationToken);
         if (id != Guid.Empty)
         {

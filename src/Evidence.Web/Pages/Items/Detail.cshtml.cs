@@ -50,12 +50,36 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
     /// <summary>Whether the last amendment was refused: the form then stays open with the error above it.</summary>
     public bool AmendFailed { get; private set; }
 
+    /// <summary>After a refused amendment, each field as it was sent, and the reason typed; null otherwise.</summary>
+    public IReadOnlyDictionary<string, string>? AmendValues { get; private set; }
+
+    public string? AmendReason { get; private set; }
+
+    // The words the core's refusals name each tag field with (TagEvidence, ElementsOfCrimes), to show each beside its field.
+    public static readonly string[] IncidentProblems = ["a tag needs", "There is no incident"];
+    public static readonly string[] PerpetratorProblems = ["There is no perpetrator"];
+    public static readonly string[] VictimProblems = ["There is no victim"];
+    public static readonly string[] ElementProblems = ["elements are tagged", "Element ", "Article ", "Unknown article", "'"];
+    public static readonly string[] NoteProblems = ["the note"];
+
+    /// <summary>
+    /// The elements the tag form offers, per incident: those of the incident's own articles, so that the form can show
+    /// only the chosen incident's (an article shared by two incidents is listed under each).
+    /// </summary>
+    public IEnumerable<(IncidentSummary Incident, IReadOnlyList<ElementChoice> Elements)> ElementsByIncident =>
+        Incidents.Select(i => (i, (IReadOnlyList<ElementChoice>)Choices.Elements.Where(e => i.Articles.Contains(e.Article, StringComparer.Ordinal)).ToList()))
+            .Where(group => group.Item2.Count > 0);
+
     public string IncidentTitle(Guid id) => Incidents.FirstOrDefault(i => i.Id == id)?.Title ?? id.ToString();
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
     public async Task<IActionResult> OnPostTagAsync(CancellationToken cancellationToken)
     {
+        if (Unreadable(("TagIncident", IncidentProblems[1]), ("TagPerpetrator", PerpetratorProblems[0])))
+        {
+            return await LoadAsync(cancellationToken);
+        }
         var elements = TagElements.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim()).ToList();
         if (await TrySendAsync(new TagEvidence(Id, TagIncident, TagPerpetrator, Fields.Trimmed(TagVictim), elements,
                 Fields.Trimmed(TagNote)), cancellationToken) != Guid.Empty)
@@ -79,19 +103,26 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
         string? Changed(string field) => shown.TryGetValue(field, out var was) && (Fields.Trimmed(Request.Form[field]) ?? "") is var now && now != was ? now : null;
         var problems = new List<string>();
         var changes = MetadataSheet.Statement(Changed, problems);
+        AmendReason = Request.Form["reason"].ToString();
         if (problems.Count > 0)
         {
-            Error = T["The amendment was not recorded: {0}.", string.Join("; ", problems)];
+            Refuse(problems);
         }
         else if (changes.IsEmpty)
         {
             Error = T["Nothing was changed, so nothing was recorded."];
         }
-        else if (await TrySendAsync(new AmendMetadata(Id, changes, Request.Form["reason"].ToString()), cancellationToken) is not null)
+        else if (await TrySendAsync(new AmendMetadata(Id, changes, AmendReason), cancellationToken) is not null)
         {
             Done = T["The amendment was recorded."];
         }
         AmendFailed = Error is not null;
+        // A refused amendment comes back as it was typed, not as the statement in force.
+        AmendValues = AmendFailed ? shown.ToDictionary(f => f.Key, f => Request.Form.TryGetValue(f.Key, out var sent) ? sent.ToString() : f.Value, StringComparer.Ordinal) : null;
+        if (!AmendFailed)
+        {
+            AmendReason = null;
+        }
         return await LoadAsync(cancellationToken);
     }
 
