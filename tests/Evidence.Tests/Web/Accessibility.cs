@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Deque.AxeCore.Commons;
@@ -10,10 +11,15 @@ namespace Evidence.Tests.Web;
 /// Runs axe-core (the copy bundled with Deque.AxeCore.Commons) on the page the browser shows and fails on any serious or
 /// critical violation (issue 18, item 7). The script is injected through WebDriver, which the site's Content-Security-Policy
 /// (script-src 'self') does not govern; the page's own policy still applies to everything the page itself loads.
+/// Each browser keeps the list of the paths it checked, so that a walk can show it reached every page of the app
+/// (EveryPageAccessibilityTests).
 /// </summary>
 public static class Accessibility
 {
     private static readonly Lazy<string> Axe = new(() => new BundledAxeScriptProvider().GetScript());
+
+    // Per browser, so that tests running side by side in other browsers neither add to nor take from a walk's list.
+    private static readonly ConditionalWeakTable<IWebDriver, List<string>> Checked = new();
 
     // Only the violations come back: passes and incomplete results are large and nothing here reads them.
     private const string Run = """
@@ -50,5 +56,20 @@ public static class Accessibility
             }
         }
         Assert.True(report.Length == 0, $"axe-core found serious or critical violations on {page} ({browser.Url}):{report}");
+        var paths = Checked.GetOrCreateValue(browser);
+        lock (paths)
+        {
+            paths.Add(new Uri(browser.Url).AbsolutePath);
+        }
+    }
+
+    /// <summary>The paths (without query) of the pages this browser showed when axe-core found nothing serious on them, in order.</summary>
+    public static IReadOnlyList<string> CheckedPaths(IWebDriver browser)
+    {
+        var paths = Checked.GetOrCreateValue(browser);
+        lock (paths)
+        {
+            return [.. paths];
+        }
     }
 }

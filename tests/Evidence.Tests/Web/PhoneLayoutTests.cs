@@ -10,7 +10,8 @@ namespace Evidence.Tests.Web;
 /// <summary>
 /// Issue 18, item 7: usable on a phone. At 360 px wide every page each role reaches fits without scrolling sideways, passes
 /// axe-core, and shows hostile names (a very long unbroken word, markup, a right-to-left override) as inert text that
-/// neither runs nor breaks the layout. Each page is saved as a screenshot under the test output's screenshots/ folder.
+/// neither runs nor breaks the layout. In English and in Ukrainian, whose labels are longer. Each page is saved as a
+/// screenshot under the test output's screenshots/ folder ("uk-phone-investigator-upload.png").
 /// </summary>
 [Trait("Category", "Browser")]
 public sealed class PhoneLayoutTests
@@ -24,20 +25,23 @@ public sealed class PhoneLayoutTests
 
     private static readonly string Screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
-    [Fact]
-    public async Task EveryRolesPages_At360Pixels_FitTheWidth_PassAxe_AndShowHostileNamesInert()
+    [Theory]
+    [InlineData("en")]
+    [InlineData("uk")]
+    public async Task EveryRolesPages_At360Pixels_FitTheWidth_PassAxe_AndShowHostileNamesInert(string language)
     {
         await using var scenario = await WebScenario.StartAsync();
         var server = scenario.Server;
         var (incident, item) = await HostileIncidentAndItemAsync(scenario);
         var downloads = Directory.CreateDirectory(Path.Combine(server.Home.Path, "downloads")).FullName;
-        using var browser = BrowserFlowTests.Chromium(downloads);
+        using var browser = BrowserFlowTests.Chromium(downloads, language);
         browser.Manage().Window.Size = new Size(360, 800);
         var wait = BrowserFlowTests.Waiting(browser, TimeSpan.FromSeconds(30));
         Directory.CreateDirectory(Screenshots);
 
         browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
         Assert.Equal(360L, ((IJavaScriptExecutor)browser).ExecuteScript("return window.innerWidth;"));
+        Assert.Equal(language, browser.FindElement(By.TagName("html")).GetAttribute("lang"));
         foreach (var user in new[] { scenario.Investigator, scenario.IccProsecutor, scenario.Auditor, scenario.Admin })
         {
             browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
@@ -52,9 +56,9 @@ public sealed class PhoneLayoutTests
             foreach (var page in pages)
             {
                 browser.Navigate().GoToUrl(new Uri(server.Address, page));
-                AssertFitsAndInert(browser, $"{page} as {user.Name}");
-                ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"phone-{user.Name}-{(page == "/" ? "evidence" : page.Trim('/').Replace('/', '-'))}.png"));
-                Accessibility.AssertNoSeriousViolations(browser, $"{page} as {user.Name}, 360 px");
+                AssertFitsAndInert(browser, $"{page} as {user.Name} ({language})");
+                ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"{language}-phone-{user.Name}-{(page == "/" ? "evidence" : page.Trim('/').Replace('/', '-'))}.png"));
+                Accessibility.AssertNoSeriousViolations(browser, $"{page} as {user.Name}, 360 px ({language})");
             }
             if (user == scenario.Investigator)
             {
