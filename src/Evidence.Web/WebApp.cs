@@ -111,11 +111,19 @@ public static class WebApp
         services.AddProblemDetails();
         services.AddExceptionHandler<EvidenceProblems>();
         // The same contract as the CLI's --json (Requests/EvidenceJson).
-        services.ConfigureHttpJsonOptions(json => EvidenceJson.Configure(json.SerializerOptions));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            EvidenceJson.Configure(json.SerializerOptions);
+            // Cyrillic as letters, not \u0417...: an error body in Ukrainian stays readable where a browser shows it.
+            // Markup characters (< > & ' ") are still escaped whatever the range.
+            json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
+        });
         // Unreadable bodies reach EvidenceProblems, whose answer says what was wrong; otherwise they get a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.AddLocalization(options => options.ResourcesPath = "Resources");
+        // The shared texts also translate the core's refusals by their templates (Localization/Refusals).
+        services.AddSingleton<Microsoft.Extensions.Localization.IStringLocalizer<Localization.Texts>, Localization.TextsLocalizer>();
         // Cyrillic as letters, not as &#x...; entities: pages stay readable in their source and half the size. Markup
         // characters (< > & " ') are encoded whatever the range.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
@@ -145,7 +153,7 @@ public static class WebApp
         app.UseForwardedHeaders();
         app.UseMiddleware<SecurityHeaders>();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(StatusPages.AnswerAsync);
         app.UseAuthentication();
         // After authentication: a signed-in user's own choice of language comes with their sign-in.
         app.UseRequestLocalization();
