@@ -97,6 +97,8 @@ public static class WebApp
         services.AddAntiforgery(options =>
         {
             options.HeaderName = "X-CSRF-TOKEN";
+            // Http/SecurityHeaders sends DENY; antiforgery's own SAMEORIGIN would come first and win.
+            options.SuppressXFrameOptionsHeader = true;
             options.Cookie.Name = "evidence.antiforgery";
             options.Cookie.SameSite = SameSiteMode.Strict;
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
@@ -111,13 +113,7 @@ public static class WebApp
         services.AddProblemDetails();
         services.AddExceptionHandler<EvidenceProblems>();
         // The same contract as the CLI's --json (Requests/EvidenceJson).
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            EvidenceJson.Configure(json.SerializerOptions);
-            // Cyrillic as letters, not \u0417...: an error body in Ukrainian stays readable where a browser shows it.
-            // Markup characters (< > & ' ") are still escaped whatever the range.
-            json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
-        });
+        services.ConfigureHttpJsonOptions(json => EvidenceJson.Configure(json.SerializerOptions));
         // Unreadable bodies reach EvidenceProblems, whose answer says what was wrong; otherwise they get a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();

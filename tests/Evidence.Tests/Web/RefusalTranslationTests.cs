@@ -122,9 +122,10 @@ public sealed partial class RefusalTranslationTests
         var problems = body.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
         Assert.Contains(problems, p => p.StartsWith(problem + Hostile, StringComparison.Ordinal));
         Assert.Contains(problem + Hostile, body.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        // Markup stays escaped in the JSON's bytes, whatever the language; Cyrillic is written as letters.
-        Assert.DoesNotContain("<script>", raw, StringComparison.Ordinal);
-        if (language == "uk")
+        // A value is data in JSON, never markup: the body is JSON that no browser may read as HTML.
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        if (language == "uk") // Cyrillic as letters, readable where a browser shows the body
         {
             Assert.Contains("Запит відхилено", raw, StringComparison.Ordinal);
         }
