@@ -97,6 +97,8 @@ public static class WebApp
         services.AddAntiforgery(options =>
         {
             options.HeaderName = "X-CSRF-TOKEN";
+            // Http/SecurityHeaders sends DENY; antiforgery's own SAMEORIGIN would come first and win.
+            options.SuppressXFrameOptionsHeader = true;
             options.Cookie.Name = "evidence.antiforgery";
             options.Cookie.SameSite = SameSiteMode.Strict;
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
@@ -116,6 +118,8 @@ public static class WebApp
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.AddLocalization(options => options.ResourcesPath = "Resources");
+        // The shared texts also translate the core's refusals by their templates (Localization/Refusals).
+        services.AddSingleton<Microsoft.Extensions.Localization.IStringLocalizer<Localization.Texts>, Localization.TextsLocalizer>();
         // Cyrillic as letters, not as &#x...; entities: pages stay readable in their source and half the size. Markup
         // characters (< > & " ') are encoded whatever the range.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
@@ -145,7 +149,7 @@ public static class WebApp
         app.UseForwardedHeaders();
         app.UseMiddleware<SecurityHeaders>();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(StatusPages.AnswerAsync);
         app.UseAuthentication();
         // After authentication: a signed-in user's own choice of language comes with their sign-in.
         app.UseRequestLocalization();

@@ -29,6 +29,14 @@ public static class Languages
     public static string Current => CultureInfo.CurrentUICulture.Name.StartsWith(Ukrainian, StringComparison.Ordinal) ? Ukrainian : English;
 
     /// <summary>
+    /// The language the request is served in, as request localization chose it, for code that runs outside the request's
+    /// own flow (the exception handler and the status-code pages run after the request has unwound, with the server's
+    /// culture); English when localization never saw the request.
+    /// </summary>
+    public static string Of(HttpContext context) =>
+        context.Features.Get<IRequestCultureFeature>()?.RequestCulture.UICulture.Name.StartsWith(Ukrainian, StringComparison.Ordinal) == true ? Ukrainian : English;
+
+    /// <summary>
     /// The user's own choice first (it follows them to any browser), then this browser's cookie, then Accept-Language.
     /// Dates and numbers keep the invariant format (the server runs with invariant globalization); the page's script
     /// shows each time in the reader's own locale beside its UTC value.

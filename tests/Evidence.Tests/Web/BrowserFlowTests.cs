@@ -164,11 +164,12 @@ public sealed class BrowserFlowTests
         browser.Navigate().GoToUrl(new Uri(server.Address, "/Account/Denied"));
         Accessibility.AssertNoSeriousViolations(browser, "denied");
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/api/evidence/{scenario.Item}/content"));
-        Assert.Contains("may be sent only by Investigator or Prosecutor", browser.PageSource);
+        var contentDenied = language == "uk" ? "може надіслати лише слідчий або прокурор" : "may be sent only by Investigator or Prosecutor";
+        Assert.Contains(contentDenied, browser.PageSource, StringComparison.Ordinal);
         Shot("10-auditor-content-denied");
         // Not even a thumbnail: refused, and the refusal recorded.
         browser.Navigate().GoToUrl(new Uri(server.Address, $"/api/evidence/{scenario.Item}/thumbnail"));
-        Assert.Contains("may be sent only by Investigator or Prosecutor", browser.PageSource, StringComparison.Ordinal);
+        Assert.Contains(contentDenied, browser.PageSource, StringComparison.Ordinal);
         browser.Navigate().GoToUrl(new Uri(server.Address, "/"));
         SignOut(browser);
 

@@ -41,6 +41,9 @@ public sealed partial class CookieBrowser : IDisposable
         client.PostAsync(path, new FormUrlEncodedContent([.. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)),
             new("__RequestVerificationToken", FormToken().Match(page).Groups[1].Value)]));
 
+    /// <summary>Any request, with this browser's cookies and language, whatever its answer.</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => client.SendAsync(request);
+
     public void Dispose() => client.Dispose();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
