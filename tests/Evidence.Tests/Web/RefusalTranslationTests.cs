@@ -84,8 +84,8 @@ public sealed partial class RefusalTranslationTests
     }
 
     [Theory]
-    [InlineData("uk", "«&lt;script&gt;alert(1)&lt;/script&gt;\u202Egpj.exe» не є елементом злочину: пишіть СТАТТЯ:N")]
-    [InlineData("en", "&#x27;&lt;script&gt;alert(1)&lt;/script&gt;\u202Egpj.exe&#x27; is not an element: write ARTICLE:N")]
+    [InlineData("uk", "«&lt;script&gt;alert(1)&lt;/script&gt;\\u202Egpj.exe» не є елементом злочину: пишіть СТАТТЯ:N")]
+    [InlineData("en", "&#x27;&lt;script&gt;alert(1)&lt;/script&gt;\\u202Egpj.exe&#x27; is not an element: write ARTICLE:N")]
     public async Task PageRefusal_IsInThePagesLanguage_AndAHostileValueInItStaysInert(string language, string refusal)
     {
         await using var scenario = await WebScenario.StartAsync();
@@ -95,7 +95,8 @@ public sealed partial class RefusalTranslationTests
             ("TagIncident", scenario.Incident.ToString()), ("TagElements", Hostile));
         var page = await response.Content.ReadAsStringAsync();
         Assert.Contains($"<html lang=\"{language}\">", page, StringComparison.Ordinal);
-        // The core's sentence in the page's language, the value as typed and encoded as text: no tag, the override as it came.
+        // The core's sentence in the page's language, the value encoded as text: no tag, and the override written out as \u202E
+        // (Display.Text), so that it cannot turn the sentence around it.
         Assert.Contains(refusal, page, StringComparison.Ordinal);
         Assert.DoesNotContain("<script>alert(1)", page, StringComparison.Ordinal);
     }
