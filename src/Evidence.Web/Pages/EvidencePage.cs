@@ -84,7 +84,8 @@ public abstract class EvidencePage(IMediator mediator) : PageModel
 
     /// <summary>
     /// Whether a posted choice (an office, a kind, an incident's ID) could not be read: model binding would otherwise send
-    /// the type's default (the first office, the first kind, no incident) as if it had been chosen. Such a form is refused
+    /// the type's default (the first office, the first kind, no incident) as if it had been chosen. A choice left out of the
+    /// form altogether is unreadable too where its property is [BindRequired] (an office, a kind, a role). Such a form is refused
     /// before any request, by the field's core name (so the reason shows beside it), and nothing is recorded.
     /// </summary>
     protected bool Unreadable(params (string Property, string CoreName)[] fields)

@@ -80,7 +80,9 @@ public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
         {
             Error = T["Select the items and the incident to tag them to; nothing was tagged."];
         }
-        else if (await TrySendAsync(new TagManyEvidence(Selected, TagIncident, Note: Fields.Trimmed(TagNote)), cancellationToken) is { } tags)
+        // An entry that cannot be read would be dropped by model binding and the rest tagged, as if only those were chosen:
+        // the whole form is refused instead.
+        else if (!Unreadable(("Selected", "the items selected")) && await TrySendAsync(new TagManyEvidence(Selected, TagIncident, Note: Fields.Trimmed(TagNote)), cancellationToken) is { } tags)
         {
             Done = T["{0} items tagged to the incident in one step.", tags.Count];
         }

@@ -3,6 +3,7 @@ using Evidence.Domain;
 using Evidence.Requests;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Evidence.Web.Pages;
 
@@ -13,7 +14,8 @@ public sealed class UsersModel(IMediator mediator, EvidenceSettings settings) : 
     public string OfficeName(Evidence.Domain.RecipientKind office) => T[Referrals.RecipientNames.Of(office, settings)];
 
     [BindProperty] public string? Name { get; set; }
-    [BindProperty] public Role Role { get; set; }
+    // Required: left out, it would bind the first role (investigator, who opens content) as if chosen; refused as unreadable instead.
+    [BindProperty, BindRequired] public Role Role { get; set; }
     [BindProperty] public RecipientKind? Office { get; set; }
 
     public IReadOnlyList<AccountView> Accounts { get; private set; } = [];

@@ -8,6 +8,7 @@ using Evidence.Web.Localization;
 using Evidence.Web.Api;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.Extensions.Localization;
 
 namespace Evidence.Web.Pages.Incidents;
@@ -16,8 +17,10 @@ namespace Evidence.Web.Pages.Incidents;
 public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) : EvidencePage(mediator)
 {
     [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
-    [BindProperty] public RecipientKind Office { get; set; }
-    [BindProperty] public RecipientKind Recipient { get; set; }
+    // Required: a form sent without its office would otherwise bind the first one (the ICC) as if it had been chosen;
+    // left out, it is refused as unreadable (EvidencePage.Unreadable).
+    [BindProperty, BindRequired] public RecipientKind Office { get; set; }
+    [BindProperty, BindRequired] public RecipientKind Recipient { get; set; }
     [BindProperty] public bool IncludeIdentities { get; set; }
     [BindProperty] public bool RedactedOnly { get; set; }
     [BindProperty] public string? Language { get; set; }

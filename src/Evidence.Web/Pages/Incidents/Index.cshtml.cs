@@ -5,6 +5,7 @@ using Evidence.Requests;
 using Evidence.Text;
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Evidence.Web.Pages.Incidents;
 
@@ -15,7 +16,8 @@ namespace Evidence.Web.Pages.Incidents;
 public sealed class IndexModel(IMediator mediator) : EvidencePage(mediator)
 {
     [BindProperty] public string? Title { get; set; }
-    [BindProperty] public IncidentKind Kind { get; set; }
+    // Required: left out, it would bind the first kind (deportation) as if chosen; it is refused as unreadable instead.
+    [BindProperty, BindRequired] public IncidentKind Kind { get; set; }
     [BindProperty] public string? PeriodFrom { get; set; }
     [BindProperty] public string? PeriodTo { get; set; }
     [BindProperty] public string? Place { get; set; }
