@@ -10,8 +10,10 @@ namespace Evidence.Cli;
 /// </summary>
 internal static class IngestCommand
 {
-    // Enough requests in flight to fill a batch while others are being read and hashed; files are streamed, so memory stays small.
-    private const int FilesAtOnce = 16;
+    // Enough requests in flight to fill a batch while others are being read and hashed: with 16, a folder of 10,000 small files
+    // made batches of about 8 (1,309 commits, 372 files/s); with 48, about 17 (573 commits, 499 files/s). Each file in flight
+    // holds two 1 MiB buffers, so at most 96 MiB.
+    private const int FilesAtOnce = 48;
 
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
