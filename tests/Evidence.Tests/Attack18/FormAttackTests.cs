@@ -157,19 +157,11 @@ public sealed partial class FormAttackTests
         Assert.Equal(before, await CustodyEventsAsync(scenario));
     }
 
-    private static async Task<int> CustodyEventsAsync(WebScenario scenario)
-    {
-        await using var scope = scenario.Server.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<EvidenceDbContext>().CustodyEvents.CountAsync();
-    }
+    // The same helpers as the refusals' own tests: events counted from the database, a form posted with its page's token.
+    private static Task<int> CustodyEventsAsync(WebScenario scenario) => Web.FormRefusalTests.CustodyEventsAsync(scenario);
 
-    private static async Task<string> PostAsync(CookieBrowser browser, string path, string page, params (string Name, string Value)[] fields)
-    {
-        using var response = await browser.PostAsync(path, page, fields);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"POST {path}: {(int)response.StatusCode} {response.Headers.Location}");
-        return body;
-    }
+    private static Task<string> PostAsync(CookieBrowser browser, string path, string page, params (string Name, string Value)[] fields) =>
+        Web.FormRefusalTests.PostAsync(browser, path, page, fields);
 
     private static async Task<string> PostAsync(HttpClient client, string path, string page, params (string Name, string Value)[] fields)
     {

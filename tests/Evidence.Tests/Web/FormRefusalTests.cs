@@ -217,13 +217,13 @@ public sealed partial class FormRefusalTests
         }));
     }
 
-    private static async Task<int> CustodyEventsAsync(WebScenario scenario)
+    internal static async Task<int> CustodyEventsAsync(WebScenario scenario)
     {
         await using var scope = scenario.Server.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<EvidenceDbContext>().CustodyEvents.CountAsync();
     }
 
-    private static async Task<string> PostAsync(CookieBrowser browser, string path, string page, params (string Name, string Value)[] fields)
+    internal static async Task<string> PostAsync(CookieBrowser browser, string path, string page, params (string Name, string Value)[] fields)
     {
         using var response = await browser.PostAsync(path, page, fields);
         var body = await response.Content.ReadAsStringAsync();
