@@ -80,6 +80,7 @@ public sealed class AzureBlobStore : IBlobStore
         if (await target.ExistsAsync(cancellationToken))
         {
             await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            await RefuseOtherBytesAsync(staged, target, cancellationToken);
             return false;
         }
         var sourceUri = source.CanGenerateSasUri
@@ -95,8 +96,9 @@ public sealed class AzureBlobStore : IBlobStore
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
-            // Another writer stored the same bytes first: theirs is byte-for-byte ours.
+            // Another writer stored the same bytes first, or someone put other bytes there: read back, never trusted by name.
             await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            await RefuseOtherBytesAsync(staged, target, cancellationToken);
             return false;
         }
         var properties = await target.GetPropertiesAsync(cancellationToken: cancellationToken);
@@ -107,6 +109,25 @@ public sealed class AzureBlobStore : IBlobStore
         await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
         return true;
     });
+
+    // The address is taken: by the same bytes (a duplicate), or by other bytes someone with the storage key put there so that an
+    // investigator's file would be recorded over them. A copy another writer is still making is its own promotion of these
+    // bytes (it checks the length when it completes).
+    private async Task RefuseOtherBytesAsync(StagedBlob staged, BlobClient target, CancellationToken cancellationToken)
+    {
+        var properties = (await target.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        if (properties.BlobCopyStatus == CopyStatus.Pending)
+        {
+            return;
+        }
+        await using var stored = (await target.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
+        if (properties.ContentLength != staged.Size ||
+            Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stored, cancellationToken)) != staged.Sha256)
+        {
+            throw new UnavailableException($"The Azure container already holds other bytes under {staged.Sha256}; nothing was recorded. " +
+                                           "Someone changed the stored evidence: run `evidence verify` and report it.");
+        }
+    }
 
     public Task DiscardAsync(StagedBlob staged, CancellationToken cancellationToken) =>
         Guard(async () => (await container.DeleteBlobIfExistsAsync(StagingKey(staged.StagingName), cancellationToken: cancellationToken)).Value);

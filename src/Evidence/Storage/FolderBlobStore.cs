@@ -67,6 +67,7 @@ public sealed class FolderBlobStore(string root) : IBlobStore
         if (File.Exists(target))
         {
             File.Delete(staging);
+            RefuseOtherBytes(staged, target);
             return false;
         }
         try
@@ -79,6 +80,7 @@ public sealed class FolderBlobStore(string root) : IBlobStore
         catch (IOException) when (File.Exists(target))
         {
             File.Delete(staging);
+            RefuseOtherBytes(staged, target);
             return false;
         }
         if (!OperatingSystem.IsWindows())
@@ -87,6 +89,18 @@ public sealed class FolderBlobStore(string root) : IBlobStore
         }
         return true;
     });
+
+    // The address is taken: by the same bytes (a duplicate), or by other bytes someone with access to the folder put there so
+    // that an investigator's file would be recorded over them. Read back and hashed, never trusted by its name.
+    private static void RefuseOtherBytes(StagedBlob staged, string target)
+    {
+        using var stored = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        if (stored.Length != staged.Size || Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stored)) != staged.Sha256)
+        {
+            throw new UnavailableException($"The blob folder already holds other bytes under {staged.Sha256} ({target}); nothing was recorded. " +
+                                           "Someone changed the stored evidence: run `evidence verify` and report it.");
+        }
+    }
 
     public Task MakeDurableAsync(IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken) => Guard(() =>
     {

@@ -12,6 +12,9 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
 {
     protected abstract Task<IBlobStore> CreateStoreAsync();
 
+    /// <summary>Puts <paramref name="bytes"/> at <paramref name="sha256"/>'s address behind the store's back, as an insider with the storage's own access could.</summary>
+    protected abstract Task PlantAsync(string sha256, byte[] bytes);
+
     protected IBlobStore Store { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -64,6 +67,37 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
 
         Assert.Equal(10_240, (await ReadAsync(first.Sha256)).Length);
         Assert.Empty(await ReadAsync(second.Sha256));
+    }
+
+    /// <summary>
+    /// An insider plants other bytes at the address of a file investigators will collect, hoping the file is then recorded as a
+    /// duplicate over them. The promotion reads the stored bytes back: it is refused, and the planted bytes stay for verify to name.
+    /// </summary>
+    [Fact]
+    public async Task Promote_OverOtherBytesPlantedAtTheAddress_IsRefused()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(5_000);
+        var staged = await StageAsync(bytes);
+        await PlantAsync(staged.Sha256, RandomNumberGenerator.GetBytes(5_000));
+
+        var refused = await Assert.ThrowsAsync<UnavailableException>(() => Store.PromoteAsync(staged, CancellationToken.None));
+
+        Assert.Contains("other bytes", refused.Message, StringComparison.Ordinal);
+        Assert.NotEqual(bytes, await ReadAsync(staged.Sha256));
+        Assert.Equal(0, await CountStagingAsync());
+    }
+
+    /// <summary>A planted file of the right length but other content is refused too: the bytes are hashed, not only counted.</summary>
+    [Fact]
+    public async Task Promote_OverPlantedBytesOfTheSameLength_IsRefused()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(1_000);
+        var staged = await StageAsync(bytes);
+        var planted = (byte[])bytes.Clone();
+        planted[500] ^= 1;
+        await PlantAsync(staged.Sha256, planted);
+
+        await Assert.ThrowsAsync<UnavailableException>(() => Store.PromoteAsync(staged, CancellationToken.None));
     }
 
     [Fact]
@@ -333,6 +367,12 @@ public sealed class FolderBlobStoreTests : BlobStoreContractTests, IDisposable
 
     protected override Task<IBlobStore> CreateStoreAsync() => Task.FromResult<IBlobStore>(new FolderBlobStore(Root));
 
+    protected override async Task PlantAsync(string sha256, byte[] bytes)
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "sha256", sha256[..2]));
+        await File.WriteAllBytesAsync(Path.Combine(Root, "sha256", sha256[..2], sha256), bytes);
+    }
+
     protected override async Task LeaveStagedBlobAsCrashWouldAsync()
     {
         await Task.Yield();
@@ -389,6 +429,9 @@ public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : BlobStoreContr
 
     protected override Task<IBlobStore> CreateStoreAsync() =>
         Task.FromResult<IBlobStore>(new AzureBlobStore(azurite.Server.ConnectionString, container, retries: 1, stagingMaxAge: TimeSpan.Zero, TimeProvider.System));
+
+    protected override async Task PlantAsync(string sha256, byte[] bytes) =>
+        await Container.UploadBlobAsync($"sha256/{sha256[..2]}/{sha256}", BinaryData.FromBytes(bytes));
 
     protected override async Task LeaveStagedBlobAsCrashWouldAsync()
     {
