@@ -41,6 +41,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 null or "help" => Help(args.Count == 0 ? BadInput : Ok),
                 "ingest" => await IngestCommand.RunAsync(this, args, cancellationToken),
                 "show" => await ShowCommand.ShowAsync(this, args, cancellationToken),
+                "content" => await ContentCommand.RunAsync(this, args, cancellationToken),
                 "amend" => await ShowCommand.AmendAsync(this, args, cancellationToken),
                 "derive" => await DeriveCommand.RunAsync(this, args, cancellationToken),
                 "case" => await CaseCommand.RunAsync(this, args, cancellationToken),
@@ -53,6 +54,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "demo" => await Demo.DemoCommand.RunAsync(this, args, cancellationToken),
                 "log" => await LogCommand.RunAsync(this, args, cancellationToken),
                 "verify" => await VerifyCommand.RunAsync(this, args, cancellationToken),
+                "encrypt-existing" => await EncryptExistingCommand.RunAsync(this, args, cancellationToken),
                 "package" => await PackageCommands.PackageAsync(this, args, cancellationToken),
                 "verify-package" => await PackageCommands.VerifyPackageAsync(this, args),
                 "serve" => await ServeCommands.ServeAsync(this, args, cancellationToken),
@@ -134,6 +136,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                      One file: [--signature FILE.asc] [--signer-key KEY.asc]...
               show ID
                   The item: hashes, what was stated about it (every version), tags, custody history (--json: GET /api/evidence/ID).
+              content ID --out FILE
+                  The item's original bytes into a new FILE (never overwritten), checked against its SHA-256; a Viewed event.
               derive ORIGINAL-ID FILE --kind translation|transcript|redaction|summary|ocr [--language TAG]... --collector NAME
                   Ingest a work made from an item, linked to it (its statement names the original and the kind).
               amend ID --FIELD VALUE... --reason TEXT
@@ -174,8 +178,11 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   Each --witness pins a witness whose cosignature of the package's checkpoint must be there and verify;
                   cosignatures by witnesses you did not pin are listed as vouching for nothing.
               verify [--key VERIFIER-KEY]
-                  Re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint.
+                  Decrypt and re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint.
                   Exit 1 on any finding.
+              encrypt-existing
+                  Encrypt at rest every evidence blob stored in clear before encryption existed (Admin), each with an
+                  Encrypted custody event. Addresses, hashes and packages do not change. Run it again after a stop.
               log key | checkpoint | inclusion --index N [--size M] | consistency --from A --to B
                   The ledger's verifier key, latest signed checkpoint and proofs (JSON with --json).
               log timestamp

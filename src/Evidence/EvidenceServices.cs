@@ -34,9 +34,13 @@ public static class EvidenceServices
                 options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, connection: provider.GetRequiredService<ScopeConnection>().Connection));
             services.AddSingleton(new SqliteKeepAlive(settings.DatabasePath, settings.DatabaseBusyTimeout));
         }
-        services.AddSingleton<IBlobStore>(provider => settings.AzureBlobConnectionString is { } connection
-            ? new AzureBlobStore(connection, settings.AzureBlobContainer, settings.BlobRetries, settings.StagingMaxAge, provider.GetRequiredService<TimeProvider>())
-            : new FolderBlobStore(settings.BlobFolder));
+        // Every blob is encrypted at rest under the key-encryption key, created (owner-only) on first use like the other keys.
+        services.AddSingleton(provider => new EncryptedBlobStore(
+            settings.AzureBlobConnectionString is { } connection
+                ? new AzureBlobStore(connection, settings.AzureBlobContainer, settings.BlobRetries, settings.StagingMaxAge, provider.GetRequiredService<TimeProvider>())
+                : new FolderBlobStore(settings.BlobFolder),
+            KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(settings.KeyFolder, "blobs-kek-aes256.key"))));
+        services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<EncryptedBlobStore>());
         // Created on first use: the key is generated, readable by its owner only, the first time a checkpoint is signed.
         services.AddSingleton(_ => NoteSigner.LoadOrCreate(Path.Combine(settings.KeyFolder, "ledger-ed25519.pem"), settings.LedgerName));
         services.AddSingleton(_ => ProtectedFields.LoadOrCreate(Path.Combine(settings.KeyFolder, "identities-aes256.key")));

@@ -62,6 +62,7 @@ internal sealed class EvidenceProblems(IProblemDetailsService problems, ILogger<
             NotFoundException => (StatusCodes.Status404NotFound, "not-found", "Not found."),
             ForbiddenException => (StatusCodes.Status403Forbidden, "forbidden", "Your role may not do this."),
             UnavailableException => (StatusCodes.Status503ServiceUnavailable, "unavailable", "Temporarily unavailable; nothing was recorded. Try again."),
+            Crypto.DamagedBlobException => (StatusCodes.Status500InternalServerError, "damaged-evidence", "The stored evidence does not open as it was stored; none of it was handed out. An auditor should run `evidence verify`."),
             Ingest.UploadTooLargeException => (StatusCodes.Status413PayloadTooLarge, "too-large", "The upload is larger than this server accepts."),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "too-large", "The upload is larger than this server accepts."),
             BadHttpRequestException bad => (bad.StatusCode, "unreadable", "The request could not be read."),

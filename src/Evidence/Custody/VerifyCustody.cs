@@ -42,7 +42,7 @@ public sealed record VerificationReport(
     public bool Clean => Findings.Count == 0;
 }
 
-internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust,
+internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust,
     TimeProvider clock)
     : IRequestHandler<VerifyCustody, VerificationReport>
 {
@@ -151,7 +151,8 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
             {
                 try
                 {
-                    await using var stream = await blobs.OpenReadAsync(blob.Key, ct);
+                    var opened = await blobs.OpenAsync(blob.Key, ct);
+                    await using var stream = opened.Content;
                     using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                     var buffer = new byte[1 << 20];
                     long size = 0;
@@ -166,10 +167,19 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
                     {
                         found.Add(new Finding("blob", blob.Key, $"sha256 {blob.Key}, {blob.Value} bytes", $"sha256 {actual}, {size} bytes"));
                     }
+                    else if (!opened.Encrypted)
+                    {
+                        // Intact, but readable by anyone who can read the storage: from before encryption, or put back in clear.
+                        found.Add(new Finding("blob", blob.Key, "its bytes encrypted at rest", "its bytes stored in clear: run `evidence encrypt-existing`"));
+                    }
                 }
                 catch (NotFoundException)
                 {
                     found.Add(new Finding("blob", blob.Key, $"a stored blob of {blob.Value} bytes", "no blob"));
+                }
+                catch (Crypto.DamagedBlobException e)
+                {
+                    found.Add(new Finding("blob", blob.Key, $"sha256 {blob.Key}, {blob.Value} bytes, sealed under this installation's key", e.Message));
                 }
             });
         findings.AddRange(found.OrderBy(f => f.Subject, StringComparer.Ordinal));

@@ -80,52 +80,69 @@ public sealed class AzureBlobStore : IBlobStore
         if (await target.ExistsAsync(cancellationToken))
         {
             await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
-            await RefuseOtherBytesAsync(staged, target, cancellationToken);
+            await WaitForCopyAsync(target, cancellationToken);
             return false;
         }
-        var sourceUri = source.CanGenerateSasUri
-            ? source.GenerateSasUri(BlobSasPermissions.Read, clock.GetUtcNow().AddHours(1))
-            : source.Uri;
         try
         {
-            var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions
-            {
-                DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
-            await copy.WaitForCompletionAsync(cancellationToken);
+            await CopyAsync(source, target, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
-            // Another writer stored the same bytes first, or someone put other bytes there: read back, never trusted by name.
+            // Another writer stored a blob there first: whether it holds the same content is for the caller to check.
             await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
-            await RefuseOtherBytesAsync(staged, target, cancellationToken);
+            await WaitForCopyAsync(target, cancellationToken);
             return false;
         }
+        await CheckCopiedLengthAsync(staged, target, cancellationToken);
+        await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        return true;
+    });
+
+    public Task ReplaceAsync(StagedBlob staged, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        var source = container.GetBlobClient(StagingKey(staged.StagingName));
+        var target = container.GetBlobClient(BlobKey.For(staged.Sha256));
+        if (!await target.ExistsAsync(cancellationToken))
+        {
+            throw new NotFoundException($"No blob with SHA-256 {staged.Sha256} in {Description}.");
+        }
+        // A copy replaces the target's content when it completes, in one step: readers see the old blob or the new one.
+        await CopyAsync(source, target, conditions: null, cancellationToken);
+        await CheckCopiedLengthAsync(staged, target, cancellationToken);
+        await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        return true;
+    });
+
+    private async Task CopyAsync(BlobClient source, BlobClient target, BlobRequestConditions? conditions, CancellationToken cancellationToken)
+    {
+        var sourceUri = source.CanGenerateSasUri
+            ? source.GenerateSasUri(BlobSasPermissions.Read, clock.GetUtcNow().AddHours(1))
+            : source.Uri;
+        var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions { DestinationConditions = conditions }, cancellationToken);
+        await copy.WaitForCompletionAsync(cancellationToken);
+    }
+
+    private async Task CheckCopiedLengthAsync(StagedBlob staged, BlobClient target, CancellationToken cancellationToken)
+    {
         var properties = await target.GetPropertiesAsync(cancellationToken: cancellationToken);
         if (properties.Value.ContentLength != staged.Size)
         {
             throw new UnavailableException($"The copy of staged blob {staged.StagingName} to {staged.Sha256} has {properties.Value.ContentLength} bytes, expected {staged.Size}.");
         }
-        await source.DeleteIfExistsAsync(cancellationToken: cancellationToken);
-        return true;
-    });
+    }
 
-    // The address is taken: by the same bytes (a duplicate), or by other bytes someone with the storage key put there so that an
-    // investigator's file would be recorded over them. A copy another writer is still making is its own promotion of these
-    // bytes (it checks the length when it completes).
-    private async Task RefuseOtherBytesAsync(StagedBlob staged, BlobClient target, CancellationToken cancellationToken)
+    // Another writer's copy of the same address may still be under way: its bytes are read only once it is complete.
+    private static async Task WaitForCopyAsync(BlobClient target, CancellationToken cancellationToken)
     {
-        var properties = (await target.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-        if (properties.BlobCopyStatus == CopyStatus.Pending)
+        for (var attempt = 0; attempt < 600; attempt++)
         {
-            return;
-        }
-        await using var stored = (await target.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
-        if (properties.ContentLength != staged.Size ||
-            Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stored, cancellationToken)) != staged.Sha256)
-        {
-            throw new UnavailableException($"The Azure container already holds other bytes under {staged.Sha256}; nothing was recorded. " +
-                                           "Someone changed the stored evidence: run `evidence verify` and report it.");
+            var properties = (await target.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            if (properties.BlobCopyStatus != CopyStatus.Pending)
+            {
+                return;
+            }
+            await Task.Delay(100, cancellationToken);
         }
     }
 

@@ -67,7 +67,6 @@ public sealed class FolderBlobStore(string root) : IBlobStore
         if (File.Exists(target))
         {
             File.Delete(staging);
-            RefuseOtherBytes(staged, target);
             return false;
         }
         try
@@ -80,7 +79,6 @@ public sealed class FolderBlobStore(string root) : IBlobStore
         catch (IOException) when (File.Exists(target))
         {
             File.Delete(staging);
-            RefuseOtherBytes(staged, target);
             return false;
         }
         if (!OperatingSystem.IsWindows())
@@ -90,17 +88,25 @@ public sealed class FolderBlobStore(string root) : IBlobStore
         return true;
     });
 
-    // The address is taken: by the same bytes (a duplicate), or by other bytes someone with access to the folder put there so
-    // that an investigator's file would be recorded over them. Read back and hashed, never trusted by its name.
-    private static void RefuseOtherBytes(StagedBlob staged, string target)
+    public Task ReplaceAsync(StagedBlob staged, CancellationToken cancellationToken) => Guard(() =>
     {
-        using var stored = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        if (stored.Length != staged.Size || Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stored)) != staged.Sha256)
+        var target = PathOf(staged.Sha256);
+        if (!File.Exists(target))
         {
-            throw new UnavailableException($"The blob folder already holds other bytes under {staged.Sha256} ({target}); nothing was recorded. " +
-                                           "Someone changed the stored evidence: run `evidence verify` and report it.");
+            throw new NotFoundException($"No blob with SHA-256 {staged.Sha256} in {Description}.");
         }
-    }
+        var staging = Path.Combine(StagingFolder, staged.StagingName);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(staging, ReadOnly);
+        }
+        // rename(2) replaces the old file in one step; the new one is flushed first, since the old one is gone after it.
+        using (var handle = File.OpenHandle(staging, FileMode.Open, FileAccess.Read))
+        {
+            RandomAccess.FlushToDisk(handle);
+        }
+        File.Move(staging, target, overwrite: true);
+    });
 
     public Task MakeDurableAsync(IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken) => Guard(() =>
     {

@@ -3,7 +3,8 @@ namespace Evidence.Storage;
 /// <summary>
 /// Content-addressed, write-once storage for evidence bytes. Bytes are first written to a staging name,
 /// then promoted to their address <c>sha256/&lt;2 hex&gt;/&lt;hex&gt;</c>; an existing blob is never overwritten.
-/// Two implementations: the home's blob folder (the embedded default) and Azure Blob Storage.
+/// Two implementations hold the bytes: the home's blob folder (the embedded default) and Azure Blob Storage; the rest of
+/// Evidence uses them through <see cref="EncryptedBlobStore"/>, which keeps every blob encrypted at rest.
 /// Every failure of the underlying store surfaces as <see cref="Requests.UnavailableException"/>.
 /// </summary>
 public interface IBlobStore
@@ -18,10 +19,19 @@ public interface IBlobStore
     Task<IStagingWriter> BeginStagingAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Moves a staged blob to its content address. Returns true when this call created the blob, false when
-    /// the same bytes were already stored (the staged copy is then discarded).
+    /// Moves a staged blob to its content address. Returns true when this call created the blob, false when the address
+    /// was already taken (the staged copy is then discarded). The folder and Azure stores hold envelopes whose bytes differ
+    /// for the same content, so whether the blob at a taken address holds the same content is decided by
+    /// <see cref="EncryptedBlobStore"/>, which opens and hashes it.
     /// </summary>
     Task<bool> PromoteAsync(StagedBlob staged, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Puts a staged blob in place of the stored blob at its address, in one step (a rename; a server-side copy), so that the
+    /// address never holds nothing. Only for <c>evidence encrypt-existing</c>, which has just read the stored bytes back and
+    /// sealed the same content.
+    /// </summary>
+    Task ReplaceAsync(StagedBlob staged, CancellationToken cancellationToken);
 
     /// <summary>
     /// Makes the named stored blobs, and their names, survive a power cut. The group commit calls it once for a whole batch,

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Evidence.Crypto;
 using Evidence.Requests;
 using Evidence.Storage;
 using Evidence.Tests.Fixtures;
@@ -6,24 +7,40 @@ using Evidence.Tests.Fixtures;
 namespace Evidence.Tests.Storage;
 
 /// <summary>
-/// What every blob store promises, run against the folder store and against a real Azurite.
+/// What every blob store promises, run against the folder store and against a real Azurite, each as Evidence uses it: under
+/// <see cref="EncryptedBlobStore"/>, with a real key-encryption key file.
 /// </summary>
 public abstract class BlobStoreContractTests : IAsyncLifetime
 {
-    protected abstract Task<IBlobStore> CreateStoreAsync();
+    private readonly TestHome keys = new();
+
+    /// <summary>The store that holds the bytes (folder or Azure), without the encryption.</summary>
+    protected abstract Task<IBlobStore> CreateStoredAsync();
 
     /// <summary>Puts <paramref name="bytes"/> at <paramref name="sha256"/>'s address behind the store's back, as an insider with the storage's own access could.</summary>
     protected abstract Task PlantAsync(string sha256, byte[] bytes);
 
-    protected IBlobStore Store { get; private set; } = null!;
+    /// <summary>The bytes stored at <paramref name="sha256"/>'s address, as the storage holds them.</summary>
+    protected abstract Task<byte[]> StoredBytesAsync(string sha256);
+
+    protected IKeyEncryptionKey Kek { get; private set; } = null!;
+
+    protected EncryptedBlobStore Store { get; private set; } = null!;
+
+    protected async Task<EncryptedBlobStore> CreateStoreAsync() => new(await CreateStoredAsync(), Kek);
 
     public async Task InitializeAsync()
     {
+        Kek = KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(keys.Path, "blobs-kek-aes256.key"));
         Store = await CreateStoreAsync();
         await Store.PrepareAsync(CancellationToken.None);
     }
 
-    public virtual Task DisposeAsync() => Task.CompletedTask;
+    public virtual Task DisposeAsync()
+    {
+        keys.Dispose();
+        return Task.CompletedTask;
+    }
 
     protected async Task<StagedBlob> StageAsync(byte[] bytes, int chunk = 1 << 20)
     {
@@ -110,7 +127,8 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
 
         Assert.Equal(bytes, await ReadAsync(staged.Sha256));
         Assert.True(await Store.ExistsAsync(staged.Sha256, CancellationToken.None));
-        Assert.Equal([(staged.Sha256, (long)bytes.Length)], (await ListAsync()).Select(b => (b.Sha256, b.Size)));
+        var header = new BlobEncryptor(Kek).Header.Length;
+        Assert.Equal([(staged.Sha256, BlobEnvelope.StoredLength(bytes.Length, header))], (await ListAsync()).Select(b => (b.Sha256, b.Size)));
     }
 
     /// <summary>Intake reads a file's provenance back from its staged copy: the very bytes hashed, seekable, before promotion.</summary>
@@ -353,23 +371,170 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
         return list;
     }
 
+    /// <summary>No byte sequence of the evidence is stored in clear: the storage holds an envelope, and reads give the original.</summary>
+    [Fact]
+    public async Task Stored_IsAnEnvelope_WithoutTheOriginalBytesInIt()
+    {
+        var marker = "MARKER-testimony-of-a-child-0f3a9c"u8.ToArray();
+        var bytes = Enumerable.Repeat(marker, 5_000).SelectMany(m => m).ToArray();
+        var staged = await StageAsync(bytes);
+        await Store.PromoteAsync(staged, CancellationToken.None);
+
+        var stored = await StoredBytesAsync(staged.Sha256);
+
+        Assert.True(stored.AsSpan().StartsWith(BlobEnvelope.Signature));
+        Assert.Equal(-1, stored.AsSpan().IndexOf(marker.AsSpan(0, 12)));
+        Assert.Equal(bytes, await ReadAsync(staged.Sha256));
+        Assert.True((await Store.OpenAsync(staged.Sha256, CancellationToken.None)).Encrypted);
+    }
+
+    /// <summary>Every size around the 64 KiB chunks: empty, one byte, a chunk less one, a chunk, a chunk and one, two chunks.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(65_535)]
+    [InlineData(65_536)]
+    [InlineData(65_537)]
+    [InlineData(131_072)]
+    public async Task Sizes_AroundChunkBoundaries_RoundTrip(int size)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        var staged = await StageAsync(bytes, chunk: 1000);
+        await Store.PromoteAsync(staged, CancellationToken.None);
+
+        Assert.Equal(bytes, await ReadAsync(staged.Sha256));
+        Assert.Equal(BlobEnvelope.StoredLength(size, new BlobEncryptor(Kek).Header.Length), (await StoredBytesAsync(staged.Sha256)).Length);
+    }
+
+    private async Task<(string Sha256, byte[] Stored)> StoreThreeChunksAsync()
+    {
+        var staged = await StageAsync(RandomNumberGenerator.GetBytes(BlobEnvelope.ChunkSize * 2 + 100));
+        await Store.PromoteAsync(staged, CancellationToken.None);
+        return (staged.Sha256, await StoredBytesAsync(staged.Sha256));
+    }
+
+    private static int RecordStart(byte[] stored, int chunk) => stored.Length - (BlobEnvelope.ChunkSize * 2 + 100 + 3 * 16) + chunk * (BlobEnvelope.ChunkSize + 16);
+
+    private async Task<string> RefusalAsync(string sha256)
+    {
+        var refused = await Assert.ThrowsAsync<DamagedBlobException>(() => ReadAsync(sha256));
+        return refused.Message;
+    }
+
+    [Fact]
+    public async Task FlippedByte_InTheCiphertext_IsRefusedNamingTheChunk()
+    {
+        var (sha256, stored) = await StoreThreeChunksAsync();
+        stored[RecordStart(stored, 1) + 10] ^= 1;
+        await PlantAsync(sha256, stored);
+
+        Assert.Equal($"Chunk 1 of blob {sha256} does not authenticate: its stored bytes were altered.", await RefusalAsync(sha256));
+    }
+
+    [Fact]
+    public async Task LastChunk_CutOff_IsRefusedAsTruncated()
+    {
+        var (sha256, stored) = await StoreThreeChunksAsync();
+        await PlantAsync(sha256, stored[..RecordStart(stored, 2)]);
+
+        Assert.Equal($"The stored bytes of blob {sha256} end after chunk 1, which was not their last: the blob was truncated.", await RefusalAsync(sha256));
+    }
+
+    [Fact]
+    public async Task TwoChunks_Swapped_AreRefusedAsReordered()
+    {
+        var (sha256, stored) = await StoreThreeChunksAsync();
+        var first = stored[RecordStart(stored, 0)..RecordStart(stored, 1)];
+        var second = stored[RecordStart(stored, 1)..RecordStart(stored, 2)];
+        second.CopyTo(stored, RecordStart(stored, 0));
+        first.CopyTo(stored, RecordStart(stored, 1));
+        await PlantAsync(sha256, stored);
+
+        Assert.Equal($"Chunk 0 of blob {sha256} holds chunk 1's bytes: the chunks were reordered.", await RefusalAsync(sha256));
+    }
+
+    [Fact]
+    public async Task Header_Altered_IsRefusedBeforeAnyByte()
+    {
+        var (sha256, stored) = await StoreThreeChunksAsync();
+        stored[BlobEnvelope.Signature.Length + 3] ^= 1; // the chunk size, bound into the wrapped key
+
+        Assert.Equal($"The wrapped data key of blob {sha256} does not open: its envelope header was altered.",
+            (await Assert.ThrowsAsync<DamagedBlobException>(async () => { await PlantAsync(sha256, stored); await Store.OpenReadAsync(sha256, CancellationToken.None); })).Message);
+    }
+
+    /// <summary>A blob copied from another installation (another key-encryption key) is named as such, not as altered bytes.</summary>
+    [Fact]
+    public async Task WrappedByAnotherInstallationsKey_IsRefusedSayingSo()
+    {
+        using var elsewhere = new TestHome();
+        var otherKek = KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(elsewhere.Path, "kek"));
+        var other = new EncryptedBlobStore(await CreateStoredAsync(), otherKek);
+        var bytes = RandomNumberGenerator.GetBytes(1000);
+        await using (var writer = await other.BeginStagingAsync(CancellationToken.None))
+        {
+            await writer.WriteAsync(bytes, CancellationToken.None);
+            await other.PromoteAsync(await writer.CompleteAsync(Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, CancellationToken.None), CancellationToken.None);
+        }
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+        var refused = await Assert.ThrowsAsync<DamagedBlobException>(() => Store.OpenReadAsync(sha256, CancellationToken.None));
+
+        Assert.Equal($"The data key of blob {sha256} was wrapped by another key-encryption key ({otherKek.Id}), not this installation's ({Kek.Id}).", refused.Message);
+    }
+
+    /// <summary>A blob stored in clear before encryption existed stays readable, says so, and is encrypted in place once.</summary>
+    [Fact]
+    public async Task BlobInClear_IsReadable_ThenEncryptedInPlaceOnce()
+    {
+        var bytes = Enumerable.Repeat("MARKER-old-clear-blob "u8.ToArray(), 10_000).SelectMany(b => b).ToArray();
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        await PlantAsync(sha256, bytes);
+        var before = await Store.OpenAsync(sha256, CancellationToken.None);
+        await before.Content.DisposeAsync();
+        Assert.False(before.Encrypted);
+        Assert.Equal(bytes, await ReadAsync(sha256));
+
+        Assert.True(await Store.EncryptInPlaceAsync(sha256, CancellationToken.None));
+        Assert.False(await Store.EncryptInPlaceAsync(sha256, CancellationToken.None));
+
+        Assert.Equal(-1, (await StoredBytesAsync(sha256)).AsSpan().IndexOf("MARKER-old-clear-blob"u8));
+        Assert.Equal(bytes, await ReadAsync(sha256));
+        Assert.Equal(0, await CountStagingAsync());
+    }
+
+    [Fact]
+    public async Task BlobInClear_WithOtherBytesThanItsAddress_IsLeftAsItIs()
+    {
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData([1, 2, 3]));
+        await PlantAsync(sha256, [4, 5, 6]);
+
+        await Assert.ThrowsAsync<DamagedBlobException>(() => Store.EncryptInPlaceAsync(sha256, CancellationToken.None));
+
+        Assert.Equal([4, 5, 6], await StoredBytesAsync(sha256));
+        Assert.Equal(0, await CountStagingAsync());
+    }
+
     /// <summary>Leaves a committed staged blob behind, as a process killed between staging and promotion would.</summary>
     protected abstract Task LeaveStagedBlobAsCrashWouldAsync();
 
     protected abstract Task<int> CountStagingAsync();
 }
 
-public sealed class FolderBlobStoreTests : BlobStoreContractTests, IDisposable
+public sealed class FolderBlobStoreTests : BlobStoreContractTests
 {
     private readonly TestHome home = new();
 
     private string Root => Path.Combine(home.Path, "blobs");
 
-    protected override Task<IBlobStore> CreateStoreAsync() => Task.FromResult<IBlobStore>(new FolderBlobStore(Root));
+    protected override Task<IBlobStore> CreateStoredAsync() => Task.FromResult<IBlobStore>(new FolderBlobStore(Root));
+
+    protected override Task<byte[]> StoredBytesAsync(string sha256) => File.ReadAllBytesAsync(Path.Combine(Root, "sha256", sha256[..2], sha256));
 
     protected override async Task PlantAsync(string sha256, byte[] bytes)
     {
         Directory.CreateDirectory(Path.Combine(Root, "sha256", sha256[..2]));
+        File.Delete(Path.Combine(Root, "sha256", sha256[..2], sha256)); // a stored blob is read-only: replaced, as its owner can
         await File.WriteAllBytesAsync(Path.Combine(Root, "sha256", sha256[..2], sha256), bytes);
     }
 
@@ -417,7 +582,11 @@ public sealed class FolderBlobStoreTests : BlobStoreContractTests, IDisposable
         Assert.Contains(Root, refused.Message);
     }
 
-    public void Dispose() => home.Dispose();
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        home.Dispose();
+    }
 }
 
 [Collection(AzuriteCollection.Name)]
@@ -427,11 +596,14 @@ public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : BlobStoreContr
 
     private Azure.Storage.Blobs.BlobContainerClient Container => new(azurite.Server.ConnectionString, container);
 
-    protected override Task<IBlobStore> CreateStoreAsync() =>
+    protected override Task<IBlobStore> CreateStoredAsync() =>
         Task.FromResult<IBlobStore>(new AzureBlobStore(azurite.Server.ConnectionString, container, retries: 1, stagingMaxAge: TimeSpan.Zero, TimeProvider.System));
 
+    protected override async Task<byte[]> StoredBytesAsync(string sha256) =>
+        (await Container.GetBlobClient($"sha256/{sha256[..2]}/{sha256}").DownloadContentAsync()).Value.Content.ToArray();
+
     protected override async Task PlantAsync(string sha256, byte[] bytes) =>
-        await Container.UploadBlobAsync($"sha256/{sha256[..2]}/{sha256}", BinaryData.FromBytes(bytes));
+        await Container.GetBlobClient($"sha256/{sha256[..2]}/{sha256}").UploadAsync(BinaryData.FromBytes(bytes), overwrite: true);
 
     protected override async Task LeaveStagedBlobAsCrashWouldAsync()
     {
@@ -453,7 +625,7 @@ public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : BlobStoreContr
     public async Task Writer_AzuriteStoppedMidUpload_FailsCleanlyAndLeavesNothingAfterRestart()
     {
         await using var own = await AzuriteServer.StartNewAsync();
-        var store = new AzureBlobStore(own.ConnectionString, container, retries: 0, stagingMaxAge: TimeSpan.Zero, TimeProvider.System);
+        var store = new EncryptedBlobStore(new AzureBlobStore(own.ConnectionString, container, retries: 0, stagingMaxAge: TimeSpan.Zero, TimeProvider.System), Kek);
         await store.PrepareAsync(CancellationToken.None);
         var writer = await store.BeginStagingAsync(CancellationToken.None);
         await writer.WriteAsync(RandomNumberGenerator.GetBytes(AzureBlobStore.BlockSize), CancellationToken.None); // one block staged

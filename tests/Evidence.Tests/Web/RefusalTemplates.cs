@@ -11,7 +11,7 @@ namespace Evidence.Tests.Web;
 /// them: the English text with {0}, {1}... where the source interpolates a value.
 /// <para>Where the messages come from:</para>
 /// <list type="bullet">
-/// <item>the message argument of every <c>new InvalidRequestException/NotFoundException/ForbiddenException/UnavailableException(...)</c>;</item>
+/// <item>the message argument of every <c>new InvalidRequestException/NotFoundException/ForbiddenException/UnavailableException/DamagedBlobException(...)</c>;</item>
 /// <item>every text written in a <c>Validate</c> method (the problems a form's request can have, and the names of its fields);</item>
 /// <item>and, from both, every method of these sources that returns a string and that they call (<c>Fields.Required</c>,
 /// <c>PartialDate.Normalize</c>, a request's own checks), followed by name, and every local variable they pass on.</item>
@@ -22,7 +22,7 @@ namespace Evidence.Tests.Web;
 /// </summary>
 internal static class RefusalTemplates
 {
-    private static readonly HashSet<string> Refusals = ["InvalidRequestException", "NotFoundException", "ForbiddenException", "UnavailableException"];
+    private static readonly HashSet<string> Refusals = ["InvalidRequestException", "NotFoundException", "ForbiddenException", "UnavailableException", "DamagedBlobException"];
 
     public sealed record Template(string Text, string Where);
 

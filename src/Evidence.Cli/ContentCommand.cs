@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using Evidence.Requests;
+using Evidence.Viewing;
+
+namespace Evidence.Cli;
+
+/// <summary>
+/// `content ID --out FILE`: an item's original bytes, as collected, into a new file; recorded as <c>Viewed</c> before the first
+/// byte is read. The bytes are hashed on the way out and the file is kept only when they are the recorded ones, so a damaged
+/// blob never leaves a file that looks like evidence.
+/// </summary>
+internal static class ContentCommand
+{
+    public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var line = CommandLine.Parse(args, ["--out"], []);
+        var id = Arguments.Id(line.Positionals.ElementAtOrDefault(1) ?? throw new UsageException("content needs an evidence ID."), "the evidence ID");
+        var output = Path.GetFullPath(line.Required("--out"));
+        if (File.Exists(output) || Directory.Exists(output))
+        {
+            throw new UsageException($"{output} already exists; content never overwrites a file.");
+        }
+        await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
+        var item = await session.SendAsync(new OpenEvidenceContent(id), cancellationToken);
+        var partial = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.part");
+        try
+        {
+            string sha256;
+            long size = 0;
+            await using (var content = item.Content)
+            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var buffer = new byte[1 << 20];
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    size += read;
+                }
+                sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+            }
+            if (sha256 != item.Sha256 || size != item.Size)
+            {
+                throw new UnavailableException($"The stored bytes of {item.Id} are not the ones recorded (sha256 {sha256}, {size} bytes; recorded {item.Sha256}, {item.Size} bytes); no file was written. Run `evidence verify`.");
+            }
+            File.Move(partial, output, overwrite: false);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+        if (line.Has("--json"))
+        {
+            app.WriteJson(new { item.Id, item.Sha256, item.Size, item.MediaType, file = output });
+        }
+        else
+        {
+            await app.Out.WriteLineAsync($"{output}  sha256 {item.Sha256}  {item.Size} bytes  {item.MediaType}");
+        }
+        return CliApp.Ok;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Security.Cryptography;
+using Evidence.Crypto;
+using Evidence.Requests;
+
+namespace Evidence.Storage;
+
+/// <summary>
+/// The blob store every part of Evidence uses: the folder or the Azure store underneath, holding each blob as an envelope
+/// (<see cref="BlobEnvelope"/>) under a fresh data key wrapped by the installation's key-encryption key. The address stays the
+/// SHA-256 of the original bytes, and reads give the original bytes back, so the custody hash, packages and downloads are
+/// unchanged. Blobs stored in clear before encryption existed are still read as they are (<see cref="OpenAsync"/> says which
+/// they are, for verify and <c>evidence encrypt-existing</c>).
+/// </summary>
+public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek) : IBlobStore
+{
+    // Every envelope this process writes has the same header length: it depends only on the key-encryption key.
+    private readonly int headerLength = HeaderLength(kek);
+
+    public string Description => stored.Description;
+
+    public IUploadArea Uploads => stored.Uploads;
+
+    /// <summary>The key-encryption key's id, as written into every envelope (not secret).</summary>
+    public string KeyId => kek.Id;
+
+    public Task<int> PrepareAsync(CancellationToken cancellationToken) => stored.PrepareAsync(cancellationToken);
+
+    public async Task<IStagingWriter> BeginStagingAsync(CancellationToken cancellationToken) =>
+        new Writer(await stored.BeginStagingAsync(cancellationToken), new BlobEncryptor(kek));
+
+    public async Task<bool> PromoteAsync(StagedBlob staged, CancellationToken cancellationToken)
+    {
+        if (await stored.PromoteAsync(AsStored(staged), cancellationToken))
+        {
+            return true;
+        }
+        await RefuseOtherBytesAsync(staged.Sha256, cancellationToken);
+        return false;
+    }
+
+    // The address is taken: by the same bytes (a duplicate), or by other bytes someone with access to the storage put there so
+    // that an investigator's file would be recorded over them. Opened and hashed, never trusted by its name.
+    private async Task RefuseOtherBytesAsync(string sha256, CancellationToken cancellationToken)
+    {
+        string? found;
+        try
+        {
+            var opened = await OpenAsync(sha256, cancellationToken);
+            await using var content = opened.Content;
+            found = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, cancellationToken));
+        }
+        catch (DamagedBlobException)
+        {
+            found = null;
+        }
+        if (found != sha256)
+        {
+            throw new UnavailableException($"The blob store already holds other bytes under {sha256}; nothing was recorded. " +
+                                           "Someone changed the stored evidence: run `evidence verify` and report it.");
+        }
+    }
+
+    public Task MakeDurableAsync(IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken) => stored.MakeDurableAsync(sha256s, cancellationToken);
+
+    public Task DiscardAsync(StagedBlob staged, CancellationToken cancellationToken) => stored.DiscardAsync(AsStored(staged), cancellationToken);
+
+    public Task DeleteAsync(string sha256, CancellationToken cancellationToken) => stored.DeleteAsync(sha256, cancellationToken);
+
+    public Task ReplaceAsync(StagedBlob staged, CancellationToken cancellationToken) => stored.ReplaceAsync(AsStored(staged), cancellationToken);
+
+    public Task<bool> ExistsAsync(string sha256, CancellationToken cancellationToken) => stored.ExistsAsync(sha256, cancellationToken);
+
+    public async Task<Stream> OpenReadAsync(string sha256, CancellationToken cancellationToken) => (await OpenAsync(sha256, cancellationToken)).Content;
+
+    /// <summary>The original bytes of a stored blob, and whether it is stored encrypted or (from before encryption) in clear.</summary>
+    public async Task<OpenedBlob> OpenAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var content = await stored.OpenReadAsync(sha256, cancellationToken);
+        try
+        {
+            return await BlobEnvelope.OpenAsync(content, sha256, kek, cancellationToken);
+        }
+        catch
+        {
+            await content.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<Stream> OpenStagedAsync(StagedBlob staged, CancellationToken cancellationToken)
+    {
+        var content = await stored.OpenStagedAsync(AsStored(staged), cancellationToken);
+        try
+        {
+            return (await BlobEnvelope.OpenAsync(content, staged.Sha256, kek, cancellationToken)).Content;
+        }
+        catch
+        {
+            await content.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Every stored blob; the size is what the store holds (the envelope's, for an encrypted blob).</summary>
+    public IAsyncEnumerable<StoredBlob> ListAsync(CancellationToken cancellationToken) => stored.ListAsync(cancellationToken);
+
+    /// <summary>
+    /// Encrypts a blob stored in clear: its bytes are read, hashed and sealed into a new envelope, which then takes the blob's
+    /// place in one step. False when it is already an envelope. Bytes that are not those of their address are refused, and left
+    /// as they are for verify to name.
+    /// </summary>
+    public async Task<bool> EncryptInPlaceAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var opened = await OpenAsync(sha256, cancellationToken);
+        StagedBlob staged;
+        await using (var content = opened.Content)
+        {
+            if (opened.Encrypted)
+            {
+                return false;
+            }
+            await using var writer = await BeginStagingAsync(cancellationToken);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[1 << 20];
+            long size = 0;
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                size += read;
+            }
+            if (Convert.ToHexStringLower(hash.GetHashAndReset()) != sha256)
+            {
+                throw new DamagedBlobException($"Blob {sha256} is stored in clear but holds other bytes than its address says; it was left as it is.");
+            }
+            staged = await writer.CompleteAsync(sha256, size, cancellationToken);
+        }
+        await ReplaceAsync(staged, cancellationToken);
+        return true;
+    }
+
+    private StagedBlob AsStored(StagedBlob staged) => staged with { Size = BlobEnvelope.StoredLength(staged.Size, headerLength) };
+
+    private static int HeaderLength(IKeyEncryptionKey kek)
+    {
+        using var encryptor = new BlobEncryptor(kek);
+        return encryptor.Header.Length;
+    }
+
+    /// <summary>Buffers the original bytes into chunks and hands each sealed chunk to the store's writer.</summary>
+    private sealed class Writer(IStagingWriter stored, BlobEncryptor encryptor) : IStagingWriter
+    {
+        private readonly byte[] plain = new byte[BlobEnvelope.ChunkSize];
+        private readonly byte[] sealedChunk = new byte[BlobEnvelope.ChunkSize + BlobEnvelope.TagSize];
+        private int filled;
+        private bool started;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+        {
+            await StartAsync(cancellationToken);
+            while (!chunk.IsEmpty)
+            {
+                // A full chunk is sealed only when more bytes follow it: the last one is sealed as the last by CompleteAsync.
+                if (filled == plain.Length)
+                {
+                    await SealAsync(last: false, cancellationToken);
+                }
+                var take = Math.Min(chunk.Length, plain.Length - filled);
+                chunk.Span[..take].CopyTo(plain.AsSpan(filled));
+                filled += take;
+                chunk = chunk[take..];
+            }
+        }
+
+        public async Task<StagedBlob> CompleteAsync(string sha256, long size, CancellationToken cancellationToken)
+        {
+            await StartAsync(cancellationToken);
+            await SealAsync(last: true, cancellationToken);
+            var staged = await stored.CompleteAsync(sha256, BlobEnvelope.StoredLength(size, encryptor.Header.Length), cancellationToken);
+            return staged with { Size = size };
+        }
+
+        private async ValueTask StartAsync(CancellationToken cancellationToken)
+        {
+            if (!started)
+            {
+                started = true;
+                await stored.WriteAsync(encryptor.Header, cancellationToken);
+            }
+        }
+
+        private async ValueTask SealAsync(bool last, CancellationToken cancellationToken)
+        {
+            var length = encryptor.Seal(plain.AsSpan(0, filled), last, sealedChunk);
+            filled = 0;
+            await stored.WriteAsync(sealedChunk.AsMemory(0, length), cancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            encryptor.Dispose();
+            await stored.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,241 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Evidence.Crypto;
+using Evidence.Custody;
+using Evidence.Ingest;
+using Evidence.Requests;
+using Evidence.Storage;
+using Evidence.Tests.Fixtures;
+using Microsoft.EntityFrameworkCore;
+
+namespace Evidence.Tests.Storage;
+
+/// <summary>
+/// Evidence bytes at rest in a home: sealed under the installation's key, handed out as collected (`content`, packages),
+/// damage named by verify, and blobs from before encryption converted by `encrypt-existing`.
+/// </summary>
+public sealed class EncryptionAtRestTests : IDisposable
+{
+    private static readonly byte[] Marker = "MARKER-child-testimony-5b1e07"u8.ToArray();
+    private readonly TestHome home = new();
+
+    private string EvidenceHome => Path.Combine(home.Path, "home");
+
+    private Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => Run.CliAsync(EvidenceHome, args);
+
+    public void Dispose() => home.Dispose();
+
+    /// <summary>A photo-like file: bytes no text extraction reads, the marker repeated through it.</summary>
+    private static byte[] Photo() => [0xFF, 0xD8, 0xFF, .. Enumerable.Repeat(Marker, 3_000).SelectMany(m => m), 0xFF, 0xD9];
+
+    private static List<string> FilesHolding(string folder, byte[] needle) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => File.ReadAllBytes(f).AsSpan().IndexOf(needle) >= 0)
+            .ToList();
+
+    private async Task<string> IngestAsync(string name, byte[] bytes)
+    {
+        var (exit, stdout, stderr) = await RunAsync("ingest", home.File(name, bytes), "--collector", "Olena K.", "--json");
+        Assert.True(exit == 0, stderr);
+        return JsonDocument.Parse(stdout).RootElement[0].GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task Home_HoldsTheEvidenceOnlyEncrypted_AndContentGivesTheOriginalAsAViewedEvent()
+    {
+        var photo = Photo();
+        var id = await IngestAsync("in/photo.jpg", photo);
+        File.Delete(Path.Combine(home.Path, "in", "photo.jpg"));
+
+        Assert.Empty(FilesHolding(EvidenceHome, Marker));
+
+        var output = Path.Combine(home.Path, "out", "photo.jpg");
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        var (exit, stdout, stderr) = await RunAsync("content", id, "--out", output);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(photo, await File.ReadAllBytesAsync(output));
+        var sha256sum = (await Run.ProcessAsync("sha256sum", output)).Out.Split(' ')[0];
+        Assert.Contains(sha256sum, stdout, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(output)!, ".*.part"));
+
+        var (_, events, _) = await RunAsync("log", "events");
+        var last = JsonDocument.Parse(events.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal("Viewed", last.GetProperty("action").GetString());
+        Assert.Equal(id, last.GetProperty("evidence").GetString(), ignoreCase: true);
+        Assert.Equal(0, (await RunAsync("verify")).Exit);
+    }
+
+    [Fact]
+    public async Task Content_IntoAFileThatExists_IsRefusedAndTheFileIsKept()
+    {
+        var id = await IngestAsync("in/photo.jpg", Photo());
+        var existing = home.File("out/kept.jpg", [1, 2, 3]);
+
+        var (exit, _, stderr) = await RunAsync("content", id, "--out", existing);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("already exists", stderr, StringComparison.Ordinal);
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(existing));
+    }
+
+    /// <summary>Auditors verify without seeing content: asking for it is refused, and the refusal is itself recorded.</summary>
+    [Fact]
+    public async Task Content_AsAnAuditor_IsRefusedAndRecorded()
+    {
+        var id = await IngestAsync("in/photo.jpg", Photo());
+        var output = Path.Combine(home.Path, "auditor.jpg");
+
+        var (exit, _, _) = await RunAsync("--role", "auditor", "content", id, "--out", output);
+
+        Assert.Equal(2, exit);
+        Assert.False(File.Exists(output));
+        var (_, events, _) = await RunAsync("log", "events");
+        Assert.Equal("AccessDenied", JsonDocument.Parse(events.Trim().Split('\n')[^1]).RootElement.GetProperty("action").GetString());
+    }
+
+    /// <summary>A damaged blob never becomes a file that looks like evidence: nothing is written, and the refusal says why.</summary>
+    [Fact]
+    public async Task Content_OfADamagedBlob_WritesNoFile()
+    {
+        var photo = Photo();
+        var id = await IngestAsync("in/photo.jpg", photo);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(photo));
+        var path = Path.Combine(EvidenceHome, "blobs", "sha256", sha256[..2], sha256);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var stored = await File.ReadAllBytesAsync(path);
+        stored[^5] ^= 0x40;
+        await File.WriteAllBytesAsync(path, stored);
+        var output = Path.Combine(home.Path, "damaged.jpg");
+
+        var (exit, _, stderr) = await RunAsync("content", id, "--out", output);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"Chunk 1 of blob {sha256} does not authenticate", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+        Assert.Empty(Directory.GetFiles(home.Path, ".damaged.jpg.*"));
+    }
+
+    /// <summary>
+    /// A home from before encryption: its blobs in clear are intact but named by verify, until `encrypt-existing` seals each one
+    /// with an Encrypted event. Running it again changes nothing.
+    /// </summary>
+    [Fact]
+    public async Task EncryptExisting_SealsBlobsStoredInClear_WithAnEventEach()
+    {
+        var photo = Photo();
+        var text = Encoding.UTF8.GetBytes("a second file, stored in clear " + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)));
+        await IngestAsync("in/photo.jpg", photo);
+        await IngestAsync("in/second.bin", text);
+        foreach (var bytes in new[] { photo, text })
+        {
+            // What an installation from before encryption holds: the original bytes at their address.
+            var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            var path = Path.Combine(EvidenceHome, "blobs", "sha256", sha256[..2], sha256);
+            File.Delete(path);
+            await File.WriteAllBytesAsync(path, bytes);
+        }
+        var before = await RunAsync("verify", "--json");
+        Assert.Equal(1, before.Exit);
+        Assert.Equal(2, JsonDocument.Parse(before.Out).RootElement.GetProperty("findings").EnumerateArray()
+            .Count(f => f.GetProperty("found").GetString()!.Contains("stored in clear", StringComparison.Ordinal)));
+
+        var (exit, stdout, stderr) = await RunAsync("--role", "admin", "encrypt-existing");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("Encrypted 2 blob(s) stored in clear", stdout, StringComparison.Ordinal);
+
+        Assert.Empty(FilesHolding(EvidenceHome, Marker));
+        var (_, events, _) = await RunAsync("log", "events");
+        var encrypted = events.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement).Where(e => e.GetProperty("action").GetString() == "Encrypted").ToList();
+        Assert.Equal(2, encrypted.Count);
+        Assert.All(encrypted, e => Assert.StartsWith("file:", e.GetProperty("details").GetProperty("key").GetString(), StringComparison.Ordinal));
+        Assert.Equal(0, (await RunAsync("verify")).Exit);
+        Assert.Contains("Encrypted 0 blob(s)", (await RunAsync("--role", "admin", "encrypt-existing")).Out, StringComparison.Ordinal);
+        Assert.Equal(2, (await RunAsync("--role", "investigator", "encrypt-existing")).Exit);
+    }
+}
+
+/// <summary>Each way the stored envelope of an item can be damaged, and the finding verify reports for it.</summary>
+public sealed class DamagedEnvelopeVerifyTests : IAsyncLifetime
+{
+    private Slice slice = null!;
+    private readonly List<IngestedEvidence> items = [];
+
+    public async Task InitializeAsync()
+    {
+        slice = await Slice.StartAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            items.Add(await slice.SendAsync(new IngestEvidence(slice.File($"{i}.bin", RandomNumberGenerator.GetBytes(BlobEnvelope.ChunkSize * 2 + 100 + i)), "A")));
+        }
+    }
+
+    public async Task DisposeAsync() => await slice.DisposeAsync();
+
+    private string BlobPath(string sha256) => Path.Combine(slice.Settings.BlobFolder, "sha256", sha256[..2], sha256);
+
+    private async Task<byte[]> ReadStoredAsync(IngestedEvidence item) => await File.ReadAllBytesAsync(BlobPath(item.Sha256));
+
+    private async Task WriteStoredAsync(IngestedEvidence item, byte[] bytes)
+    {
+        File.Delete(BlobPath(item.Sha256));
+        await File.WriteAllBytesAsync(BlobPath(item.Sha256), bytes);
+    }
+
+    [Fact]
+    public async Task Verify_NamesEachDamage_AndNeverReportsTheBlobAsReadable()
+    {
+        var record = BlobEnvelope.ChunkSize + 16;
+        int Start(byte[] stored, IngestedEvidence item, int chunk) => stored.Length - (int)(item.Size + 3 * 16) + chunk * record;
+
+        var flipped = await ReadStoredAsync(items[0]);
+        flipped[Start(flipped, items[0], 1) + 7] ^= 1;
+        await WriteStoredAsync(items[0], flipped);
+
+        var truncated = await ReadStoredAsync(items[1]);
+        await WriteStoredAsync(items[1], truncated[..Start(truncated, items[1], 2)]);
+
+        var swapped = await ReadStoredAsync(items[2]);
+        var first = swapped[Start(swapped, items[2], 0)..Start(swapped, items[2], 1)];
+        swapped[Start(swapped, items[2], 1)..Start(swapped, items[2], 2)].CopyTo(swapped, Start(swapped, items[2], 0));
+        first.CopyTo(swapped, Start(swapped, items[2], 1));
+        await WriteStoredAsync(items[2], swapped);
+
+        // The same item sealed by another installation, its blob copied over this one's.
+        await using (var other = await Slice.StartAsync())
+        {
+            var path = other.File("x.bin", await ReadContentAsync(items[3]));
+            await other.SendAsync(new IngestEvidence(path, "A"));
+            await WriteStoredAsync(items[3], await File.ReadAllBytesAsync(Path.Combine(other.Settings.BlobFolder, "sha256", items[3].Sha256[..2], items[3].Sha256)));
+        }
+
+        var report = await slice.SendAsync(new VerifyCustody(null), Role.Auditor, "auditor");
+
+        var found = report.Findings.Where(f => f.Kind == "blob").ToDictionary(f => f.Subject, f => f.Found);
+        Assert.Equal(4, found.Count);
+        Assert.Equal($"Chunk 1 of blob {items[0].Sha256} does not authenticate: its stored bytes were altered.", found[items[0].Sha256]);
+        Assert.Equal($"The stored bytes of blob {items[1].Sha256} end after chunk 1, which was not their last: the blob was truncated.", found[items[1].Sha256]);
+        Assert.Equal($"Chunk 0 of blob {items[2].Sha256} holds chunk 1's bytes: the chunks were reordered.", found[items[2].Sha256]);
+        Assert.Contains($"The data key of blob {items[3].Sha256} was wrapped by another key-encryption key", found[items[3].Sha256], StringComparison.Ordinal);
+        Assert.DoesNotContain(items[4].Sha256, found.Keys);
+    }
+
+    private async Task<byte[]> ReadContentAsync(IngestedEvidence item)
+    {
+        await using var content = await slice.Blobs.OpenReadAsync(item.Sha256, CancellationToken.None);
+        using var copy = new MemoryStream();
+        await content.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>What every reader gets through the store (downloads, packages, verify): the original bytes, under their recorded hash.</summary>
+    [Fact]
+    public async Task Blobs_ReadBack_AreTheOriginalBytes()
+    {
+        foreach (var item in items)
+        {
+            Assert.Equal(item.Sha256, Convert.ToHexStringLower(SHA256.HashData(await ReadContentAsync(item))));
+        }
+        Assert.Equal(5, await slice.QueryAsync(db => db.EvidenceItems.CountAsync()));
+    }
+}
