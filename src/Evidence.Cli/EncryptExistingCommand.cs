@@ -4,8 +4,9 @@ using Evidence.Storage;
 namespace Evidence.Cli;
 
 /// <summary>
-/// `encrypt-existing`: encrypts at rest the evidence blobs stored in clear before encryption existed, a thousand per commit,
-/// each with an <c>Encrypted</c> custody event. Safe to stop and run again: it goes on where it stopped.
+/// `encrypt-existing`: encrypts at rest the evidence blobs stored in clear before encryption existed, and seals the texts
+/// extracted from them, a thousand per commit, each with an <c>Encrypted</c> or <c>TextSealed</c> custody event; then rebuilds
+/// the database file so that no freed page keeps a text. Safe to stop and run again: it goes on where it stopped.
 /// </summary>
 internal static class EncryptExistingCommand
 {
@@ -13,24 +14,29 @@ internal static class EncryptExistingCommand
     {
         var line = CommandLine.Parse(args, [], []);
         await using var session = await Session.OpenAsync(app, line, Role.Admin, cancellationToken);
-        int encrypted = 0, already = 0;
+        int encrypted = 0, already = 0, texts = 0;
         var damaged = new SortedSet<string>(StringComparer.Ordinal);
         EncryptedBlobs batch;
         do
         {
             batch = await session.SendAsync(new EncryptExistingBlobs(), cancellationToken);
             encrypted += batch.Encrypted;
+            texts += batch.TextsSealed;
             already = batch.AlreadyEncrypted;
             damaged.UnionWith(batch.Damaged);
         }
         while (batch.More);
+        if (texts > 0)
+        {
+            await session.SendAsync(new PurgeTextInClear(), cancellationToken);
+        }
         if (line.Has("--json"))
         {
-            app.WriteJson(new { encrypted, alreadyEncrypted = already, damaged });
+            app.WriteJson(new { encrypted, alreadyEncrypted = already, textsSealed = texts, damaged });
         }
         else
         {
-            await app.Out.WriteLineAsync($"Encrypted {encrypted} blob(s) stored in clear; {already} already encrypted.");
+            await app.Out.WriteLineAsync($"Encrypted {encrypted} blob(s) stored in clear; {already} already encrypted. Sealed {texts} extracted text(s).");
             foreach (var sha256 in damaged)
             {
                 await app.Out.WriteLineAsync($"Left as it is: blob {sha256} does not hold the bytes of its address. Run `evidence verify`.");

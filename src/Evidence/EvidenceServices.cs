@@ -44,6 +44,7 @@ public static class EvidenceServices
         // Created on first use: the key is generated, readable by its owner only, the first time a checkpoint is signed.
         services.AddSingleton(_ => NoteSigner.LoadOrCreate(Path.Combine(settings.KeyFolder, "ledger-ed25519.pem"), settings.LedgerName));
         services.AddSingleton(_ => ProtectedFields.LoadOrCreate(Path.Combine(settings.KeyFolder, "identities-aes256.key")));
+        services.AddSingleton(_ => Search.SealedText.LoadOrCreate(Path.Combine(settings.KeyFolder, "text-aes256.key")));
         services.AddSingleton(provider => OrganisationSigner.LoadOrCreate(settings, provider.GetRequiredService<TimeProvider>()));
         services.AddScoped<Ledger>();
         services.AddSingleton(_ => TimestampTrust.From(settings));

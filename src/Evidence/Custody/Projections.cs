@@ -29,10 +29,18 @@ internal static class Projections
             Hashed<EvidenceItem>("OriginalName", "nameSha256", i => i.OriginalName),
             Hashed<EvidenceItem>("Collector", "collectorSha256", i => i.Collector),
             Hashed<EvidenceItem>("Source", "sourceSha256", i => i.Source),
-            // What full-text search finds an item by; derived from the bytes, and bound so that it cannot be planted.
+            // What full-text search finds an item by; derived from the bytes, and bound so that it cannot be planted. Both sealed
+            // (Search/SealedText.cs): the hashes are of the stored values, like a victim's sealed identity.
             Hashed<EvidenceItem>("ExtractedText", "textSha256", i => i.ExtractedText),
+            Hashed<EvidenceItem>("SearchWords", "wordsSha256", i => i.SearchWords),
             // What the file said about itself at intake, so that a verdict cannot be improved afterwards.
             Hashed<EvidenceItem>("Provenance", "provenanceSha256", i => i.Provenance),
+        ]),
+        // An item recorded before sealing existed, its text sealed and its index made blind by `evidence encrypt-existing`.
+        new Writer<EvidenceItem>("TextSealed", (e, _) => Id(e.EvidenceId), Creates: false,
+        [
+            Hashed<EvidenceItem>("ExtractedText", "textSha256", i => i.ExtractedText),
+            Hashed<EvidenceItem>("SearchWords", "wordsSha256", i => i.SearchWords),
         ]));
 
     public static readonly Projection<EvidenceTag> Tags = new("evidence_tags", db => db.EvidenceTags, t => Id(t.Id)!,

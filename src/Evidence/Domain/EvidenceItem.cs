@@ -31,8 +31,14 @@ public sealed class EvidenceItem
     public DateTime IngestedAtUtc { get; init; }
     public required string IngestedBy { get; init; }
 
-    /// <summary>The start of a text document, for search; null for binary formats.</summary>
-    public string? ExtractedText { get; init; }
+    /// <summary>
+    /// The start of a text document, sealed (<c>Search/SealedText.cs</c>: it is evidence too); null for binary formats. Items
+    /// recorded before sealing existed hold it in clear until <c>evidence encrypt-existing</c> seals it.
+    /// </summary>
+    public string? ExtractedText { get; internal set; }
+
+    /// <summary>The keyed blind index of the extracted text: what full-text search matches, holding no word of the text.</summary>
+    public string? SearchWords { get; internal set; }
 
     /// <summary>The first item ingested with the same bytes, when this one repeats it.</summary>
     // Set under the write lock when the item is recorded (Ingest/EvidenceIntake.cs): the first item recorded with the same bytes.

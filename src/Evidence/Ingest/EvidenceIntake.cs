@@ -65,6 +65,7 @@ internal sealed class EvidenceIntake(
     CurrentActor actor,
     TimeProvider clock,
     ProvenanceTrust trust,
+    Search.SealedText sealedText,
     ILogger<EvidenceIntake> log)
 {
     /// <summary>Checks what depends on stored data (the case exists and the actor works it, the capture date is not in the future) before any byte is read.</summary>
@@ -141,14 +142,16 @@ internal sealed class EvidenceIntake(
             await using var pdf = await blobs.OpenStagedAsync(staged, cancellationToken);
             text = ExtractedText.FromPdf(pdf);
         }
+        var id = Guid.CreateVersion7(now);
         var item = new EvidenceItem
         {
-            Id = Guid.CreateVersion7(now),
+            Id = id,
             CaseId = fields.CaseId,
             Sha256 = copied.Sha256,
             Size = copied.Size,
             MediaType = mediaType,
-            ExtractedText = text,
+            ExtractedText = sealedText.Seal(id, text),
+            SearchWords = sealedText.IndexWords(text),
             OriginalName = originalName,
             Collector = fields.Collector.Trim(),
             Source = Fields.Trimmed(fields.Source),

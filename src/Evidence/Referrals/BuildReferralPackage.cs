@@ -91,6 +91,7 @@ internal sealed class BuildReferralPackageHandler(
     NoteSigner noteSigner,
     OrganisationSigner organisation,
     ProtectedFields protectedFields,
+    Search.SealedText sealedText,
     EvidenceSettings settings,
     CurrentActor actor,
     TimeProvider clock) : IRequestHandler<BuildReferralPackage, PackageRecord>
@@ -156,7 +157,7 @@ internal sealed class BuildReferralPackageHandler(
         tags = [.. tags.Where(t => ids.Contains(t.EvidenceId)),
             .. givenInsteadOf.SelectMany(given => tags.Where(t => t.EvidenceId == given.Value).Select(t => Tag(t, given.Key, t.VictimCode)))];
         var metadata = new PackageMetadata(packageId, now, recipient, settings.OrganisationName, incident, items, current, erns, tags, perpetrators, links, victims,
-            checkpoint.Size, identities, familyOf, givenInsteadOf) { RedactedOnly = request.RedactedOnly, Cover = CoverTexts.Of(request.Language)! };
+            checkpoint.Size, identities, familyOf, givenInsteadOf, i => sealedText.Open(i.Id, i.ExtractedText)) { RedactedOnly = request.RedactedOnly, Cover = CoverTexts.Of(request.Language)! };
 
         var final = Path.GetFullPath(request.OutputPath);
         var partial = $"{final}.partial-{packageId:N}";

@@ -88,7 +88,8 @@ internal sealed class PackageMetadata
     public PackageMetadata(Guid packageId, DateTimeOffset createdAt, Recipient recipient, string organisation, Incident incident,
         IReadOnlyList<EvidenceItem> items, IReadOnlyDictionary<Guid, ItemMetadata> statements, IReadOnlyDictionary<Guid, string> erns, IReadOnlyList<EvidenceTag> tags,
         IReadOnlyList<Perpetrator> perpetrators, IReadOnlyList<PerpetratorLink> links, IReadOnlyList<Victim> victims, long checkpointSize,
-        IReadOnlyDictionary<string, VictimIdentity>? identities, IReadOnlyDictionary<Guid, Guid> families, IReadOnlyDictionary<Guid, Guid> givenInsteadOf)
+        IReadOnlyDictionary<string, VictimIdentity>? identities, IReadOnlyDictionary<Guid, Guid> families, IReadOnlyDictionary<Guid, Guid> givenInsteadOf,
+        Func<EvidenceItem, string?> extractedText)
     {
         PackageId = packageId;
         CreatedAt = createdAt;
@@ -102,8 +103,10 @@ internal sealed class PackageMetadata
         Identities = identities;
         files = items.ToDictionary(i => i.Id, i => BagNames.EvidenceFile(erns[i.Id], i.OriginalName));
         // The text Evidence extracted for search travels beside the item, so that the recipient's platform searches the same words.
-        texts = items.Where(i => !string.IsNullOrEmpty(i.ExtractedText)).ToDictionary(i => i.Id, i => $"data/text/{erns[i.Id]}.txt");
-        ItemTexts = items.Where(i => texts.ContainsKey(i.Id)).Select(i => (texts[i.Id], i.ExtractedText!)).ToList();
+        // The database keeps it sealed (Search/SealedText.cs); the package carries it opened, as extracted.
+        var opened = items.ToDictionary(i => i.Id, extractedText);
+        texts = items.Where(i => !string.IsNullOrEmpty(opened[i.Id])).ToDictionary(i => i.Id, i => $"data/text/{erns[i.Id]}.txt");
+        ItemTexts = items.Where(i => texts.ContainsKey(i.Id)).Select(i => (texts[i.Id], opened[i.Id]!)).ToList();
         var names = perpetrators.ToDictionary(p => p.Id, p => p.Name);
         Items = items.Select(item =>
         {

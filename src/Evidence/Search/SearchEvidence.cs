@@ -83,13 +83,13 @@ public sealed record EvidenceRecord(
     IReadOnlyList<Guid> Perpetrators,
     IReadOnlyList<string> Victims);
 
-internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor actor) : IRequestHandler<SearchEvidence, IReadOnlyList<EvidenceRecord>>
+internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor actor, SealedText sealedText) : IRequestHandler<SearchEvidence, IReadOnlyList<EvidenceRecord>>
 {
     public async Task<IReadOnlyList<EvidenceRecord>> Handle(SearchEvidence request, CancellationToken cancellationToken)
     {
         var activeTags = db.EvidenceTags.Where(t => t.RemovedAtUtc == null);
         var items = Access.Visibility.Evidence(db, actor.Value).AsNoTracking();
-        if (FullTextQuery(request.Text) is not null)
+        if (FullTextQuery(request.Text, _ => []) is not null)
         {
             var matched = await MatchAsync(request.Text!, cancellationToken);
             items = items.Where(e => matched.Contains(e.Id));
@@ -212,9 +212,10 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
     /// <summary>
     /// Every word the user typed becomes a quoted FTS5 string, so that FTS syntax (AND, NEAR, *, ", :, column
     /// filters) is searched for as text instead of being obeyed; a trailing * on a word keeps its prefix meaning.
-    /// The query is then passed as a parameter, never spliced into SQL.
+    /// A whole word may also match the extracted text through its blind tokens (<see cref="SealedText"/>): "word" OR all of
+    /// its tokens. The query is then passed as a parameter, never spliced into SQL.
     /// </summary>
-    internal static string? FullTextQuery(string? text)
+    internal static string? FullTextQuery(string? text, Func<string, IReadOnlyList<string>> blindTokens)
     {
         var words = (text ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var terms = new List<string>();
@@ -226,9 +227,12 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
             {
                 continue;
             }
-            terms.Add("\"" + bare.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" + (prefix ? "*" : ""));
+            var clear = "\"" + bare.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" + (prefix ? "*" : "");
+            var blind = prefix ? [] : blindTokens(bare);
+            terms.Add(blind.Count == 0 ? clear : $"({clear} OR ({string.Join(" AND ", blind.Select(t => "\"" + t + "\""))}))");
         }
-        return terms.Count == 0 ? null : string.Join(" ", terms);
+        // Explicit AND: FTS5 joins bare phrases by a space, but not groups in parentheses.
+        return terms.Count == 0 ? null : string.Join(" AND ", terms);
     }
 
     /// <summary>
@@ -237,7 +241,7 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
     /// keeps its prefix meaning, and every word must match. Only letters and digits reach the query, so tsquery syntax
     /// typed by the user (&amp;, |, !, :, quotes) is never obeyed. Null when no word has a letter or digit.
     /// </summary>
-    internal static string? PostgresTextQuery(string text)
+    internal static string? PostgresTextQuery(string text, Func<string, IReadOnlyList<string>> blindTokens)
     {
         var terms = new List<string>();
         foreach (var word in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
@@ -254,7 +258,9 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
             {
                 tokens[^1] += ":*";
             }
-            terms.Add(tokens.Count == 1 ? tokens[0] : "(" + string.Join(" <-> ", tokens) + ")");
+            var clear = tokens.Count == 1 ? tokens[0] : "(" + string.Join(" <-> ", tokens) + ")";
+            var blind = prefix ? [] : blindTokens(word);
+            terms.Add(blind.Count == 0 ? clear : $"({clear} | ({string.Join(" & ", blind.Select(t => $"'{t}'"))}))");
         }
         return terms.Count == 0 ? null : string.Join(" & ", terms);
     }
@@ -267,7 +273,7 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
         List<SearchHit> rows;
         if (db.Database.IsNpgsql())
         {
-            if (PostgresTextQuery(text) is not { } query)
+            if (PostgresTextQuery(text, sealedText.QueryTokens) is not { } query)
             {
                 return [];
             }
@@ -277,7 +283,7 @@ internal sealed class SearchEvidenceHandler(EvidenceDbContext db, CurrentActor a
         {
             try
             {
-                rows = await db.Database.SqlQuery<SearchHit>($"SELECT kind AS Kind, ref AS Ref FROM search_text WHERE search_text MATCH {FullTextQuery(text)}").ToListAsync(cancellationToken);
+                rows = await db.Database.SqlQuery<SearchHit>($"SELECT kind AS Kind, ref AS Ref FROM search_text WHERE search_text MATCH {FullTextQuery(text, sealedText.QueryTokens)}").ToListAsync(cancellationToken);
             }
             catch (SqliteException e)
             {

@@ -1,4 +1,5 @@
 using Evidence.Access;
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Requests;
 using MediatR;
@@ -10,6 +11,8 @@ namespace Evidence.Storage;
 /// Encrypts, in place, the evidence blobs an installation stored in clear before encryption at rest existed, at most
 /// <see cref="Limit"/> of them per request (each request is one commit): an <c>Encrypted</c> custody event per blob, naming
 /// the key that wraps it. The blob's address and its original bytes do not change, so no hash, proof or package does.
+/// Then, in the same way, the extracted texts those items' rows hold in clear: sealed, their search index made blind
+/// (<see cref="Search.SealedText"/>), a <c>TextSealed</c> event each.
 /// </summary>
 [AllowedRoles(Role.Admin)]
 public sealed record EncryptExistingBlobs(int Limit = 1000) : IRequest<EncryptedBlobs>;
@@ -18,9 +21,13 @@ public sealed record EncryptExistingBlobs(int Limit = 1000) : IRequest<Encrypted
 /// How many blobs this request encrypted, how many it found already encrypted on its way, and the blobs it left as they are
 /// because they do not hold the bytes of their address (verify names them).
 /// </summary>
-public sealed record EncryptedBlobs(int Encrypted, int AlreadyEncrypted, IReadOnlyList<string> Damaged, bool More);
+public sealed record EncryptedBlobs(int Encrypted, int AlreadyEncrypted, IReadOnlyList<string> Damaged, bool More)
+{
+    /// <summary>How many items' extracted texts this request sealed.</summary>
+    public int TextsSealed { get; init; }
+}
 
-internal sealed class EncryptExistingBlobsHandler(EvidenceDbContext db, EncryptedBlobStore blobs, UnitOfWork unitOfWork)
+internal sealed class EncryptExistingBlobsHandler(EvidenceDbContext db, EncryptedBlobStore blobs, Search.SealedText sealedText, UnitOfWork unitOfWork)
     : IRequestHandler<EncryptExistingBlobs, EncryptedBlobs>
 {
     public async Task<EncryptedBlobs> Handle(EncryptExistingBlobs request, CancellationToken cancellationToken)
@@ -65,6 +72,73 @@ internal sealed class EncryptExistingBlobsHandler(EvidenceDbContext db, Encrypte
         }
         // The new envelopes replaced the clear blobs by renames, which must be on the disk before the events say so.
         await blobs.MakeDurableAsync(encrypted, cancellationToken);
-        return new EncryptedBlobs(encrypted.Count, already, damaged, encrypted.Count == request.Limit);
+        var texts = encrypted.Count == request.Limit ? 0 : await SealTextsAsync(request.Limit - encrypted.Count, cancellationToken);
+        return new EncryptedBlobs(encrypted.Count, already, damaged, encrypted.Count == request.Limit || texts == request.Limit - encrypted.Count) { TextsSealed = texts };
+    }
+
+    private async Task<int> SealTextsAsync(int limit, CancellationToken cancellationToken)
+    {
+        var items = await db.EvidenceItems
+            .Where(e => e.ExtractedText != null && !e.ExtractedText.StartsWith(Search.SealedText.Prefix))
+            .OrderBy(e => e.Id).Take(limit).ToListAsync(cancellationToken);
+        foreach (var item in items)
+        {
+            var text = item.ExtractedText;
+            item.ExtractedText = sealedText.Seal(item.Id, text);
+            item.SearchWords = sealedText.IndexWords(text);
+            unitOfWork.Record("TextSealed", item.Id, item.Sha256, Projections.Items.Details("TextSealed", item));
+        }
+        if (items.Count > 0)
+        {
+            unitOfWork.BeforeWrite(async ct =>
+            {
+                // The search row the insert trigger made from the text in clear is made again from the blind index.
+                foreach (var item in items)
+                {
+                    var body = $"{item.OriginalName} {item.Source} {item.SearchWords}";
+                    if (db.Database.IsNpgsql())
+                    {
+                        await db.Database.ExecuteSqlAsync($"DELETE FROM search_text WHERE kind = 'item' AND ref = {item.Id}", ct);
+                        await db.Database.ExecuteSqlAsync($"INSERT INTO search_text VALUES ('item', {item.Id}, to_tsvector('simple', unaccent({body})))", ct);
+                    }
+                    else
+                    {
+                        var id = item.Id.ToString().ToUpperInvariant();
+                        await db.Database.ExecuteSqlAsync($"DELETE FROM search_text WHERE kind = 'item' AND ref = {id}", ct);
+                        await db.Database.ExecuteSqlAsync($"INSERT INTO search_text (kind, ref, body) VALUES ('item', {id}, {body})", ct);
+                    }
+                }
+            });
+        }
+        return items.Count;
+    }
+}
+
+/// <summary>
+/// After texts were sealed: the database forgets the texts it held in clear. Rows and index entries that were rewritten leave
+/// their old bytes in free pages (SQLite) or dead row versions (PostgreSQL) until the file is rebuilt, so it is: the search
+/// index merged, the write-ahead log emptied, the file vacuumed.
+/// </summary>
+[AllowedRoles(Role.Admin)]
+public sealed record PurgeTextInClear : IRequest<bool>;
+
+internal sealed class PurgeTextInClearHandler(EvidenceDbContext db, EvidenceSettings settings) : IRequestHandler<PurgeTextInClear, bool>
+{
+    public async Task<bool> Handle(PurgeTextInClear request, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlRawAsync("VACUUM FULL evidence_items, search_text", cancellationToken);
+            return true;
+        }
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(Sqlite.ConnectionString(settings.DatabasePath, settings.DatabaseBusyTimeout));
+        await connection.OpenAsync(cancellationToken);
+        foreach (var sql in new[] { "INSERT INTO search_text(search_text) VALUES('optimize')", "PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)" })
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return true;
     }
 }

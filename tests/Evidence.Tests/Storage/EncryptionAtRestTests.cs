@@ -66,6 +66,61 @@ public sealed class EncryptionAtRestTests : IDisposable
         Assert.Equal(0, (await RunAsync("verify")).Exit);
     }
 
+    /// <summary>
+    /// A text document: its bytes, and the text extracted from it for search, appear nowhere in the home (database, its log,
+    /// the search index). Search still finds it by an exact word of its text, not by a part of one, and by its name as before.
+    /// </summary>
+    [Fact]
+    public async Task TextDocument_ItsTextIsSealed_AndFoundOnlyByExactWords()
+    {
+        var text = "Свідчення: MARKER-child-testimony-5b1e07. The bus to Taganrog left the orphanage at 08:30 with eleven children.";
+        var id = await IngestAsync("in/свідчення-автобус.txt", Encoding.UTF8.GetBytes(text));
+        File.Delete(Path.Combine(home.Path, "in", "свідчення-автобус.txt"));
+
+        Assert.Empty(FilesHolding(EvidenceHome, Marker));
+        Assert.Empty(FilesHolding(EvidenceHome, "orphanage"u8.ToArray()));
+        Assert.Empty(FilesHolding(EvidenceHome, Encoding.UTF8.GetBytes("Свідчення")));
+
+        async Task<List<string>> FoundAsync(string words)
+        {
+            var (exit, stdout, stderr) = await RunAsync("search", words, "--json");
+            Assert.True(exit == 0, stderr);
+            return JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()!).ToList();
+        }
+        Assert.Equal([id], await FoundAsync("orphanage"));
+        Assert.Equal([id], await FoundAsync("ORPHANAGE taganrog"));
+        Assert.Equal([id], await FoundAsync("свідчення"));
+        Assert.Equal([id], await FoundAsync("08:30"));
+        Assert.Equal([id], await FoundAsync("автобус")); // a word of its name, kept searchable as before
+        Assert.Empty(await FoundAsync("orphan*"));
+        Assert.Empty(await FoundAsync("orphan"));
+        Assert.Empty(await FoundAsync("orphanage minibus"));
+        Assert.Equal(0, (await RunAsync("verify")).Exit);
+    }
+
+    /// <summary>A package carries the extracted text opened, as extracted, beside the item.</summary>
+    [Fact]
+    public async Task Package_CarriesTheTextAsExtracted()
+    {
+        var text = "Witness statement MARKER-child-testimony-5b1e07 about the transfer.";
+        var id = await IngestAsync("in/statement.txt", Encoding.UTF8.GetBytes(text));
+        var (_, incidentOut, incidentErr) = await RunAsync("incident", "add", "--title", "Transfer", "--kind", "transfer", "--from", "2022-10-14",
+            "--place", "Kherson", "--article", "8(2)(a)(vii)-1");
+        var incident = incidentOut.Trim();
+        Assert.True(Guid.TryParse(incident, out _), incidentErr);
+        Assert.Equal(0, (await RunAsync("tag", id, "--incident", incident)).Exit);
+        var package = Path.Combine(home.Path, "package.zip");
+
+        var (exit, _, stderr) = await RunAsync("--role", "prosecutor", "package", "--incident", incident, "--recipient", "icc", "--out", package);
+
+        Assert.True(exit == 0, stderr);
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+        var textEntry = Assert.Single(zip.Entries, e => e.FullName.Contains("/data/text/", StringComparison.Ordinal));
+        using var reader = new StreamReader(textEntry.Open());
+        Assert.Equal(text, await reader.ReadToEndAsync());
+        Assert.Empty(FilesHolding(EvidenceHome, Marker));
+    }
+
     [Fact]
     public async Task Content_IntoAFileThatExists_IsRefusedAndTheFileIsKept()
     {
@@ -152,6 +207,51 @@ public sealed class EncryptionAtRestTests : IDisposable
         Assert.Equal(0, (await RunAsync("verify")).Exit);
         Assert.Contains("Encrypted 0 blob(s)", (await RunAsync("--role", "admin", "encrypt-existing")).Out, StringComparison.Ordinal);
         Assert.Equal(2, (await RunAsync("--role", "investigator", "encrypt-existing")).Exit);
+    }
+}
+
+/// <summary>An item whose extracted text a home from before sealing holds in clear, in its row and its search index.</summary>
+public sealed class TextInClearTests : IAsyncLifetime
+{
+    private Slice slice = null!;
+
+    public async Task InitializeAsync() => slice = await Slice.StartAsync();
+
+    public async Task DisposeAsync() => await slice.DisposeAsync();
+
+    [Fact]
+    public async Task EncryptExisting_SealsTheText_RebuildsItsSearchRow_AndLeavesNoCopyInTheDatabase()
+    {
+        var text = "Statement MARKER-clear-text-77aa about the bus to Taganrog";
+        var item = await slice.SendAsync(new IngestEvidence(slice.File("statement.txt", Encoding.UTF8.GetBytes(text)), "A"));
+        File.Delete(Path.Combine(slice.Home, "input", "statement.txt"));
+        var id = slice.SqlId(item.Id);
+        // As an installation from before sealing holds it: the text in clear, in the row and in the search index.
+        var onPostgres = slice.Settings.PostgresDatabase is not null;
+        await slice.TamperAsync(onPostgres
+            ? $"""
+              UPDATE evidence_items SET "ExtractedText" = '{text}', "SearchWords" = NULL WHERE "Id" = {id};
+              DELETE FROM search_text WHERE kind = 'item' AND ref = {id};
+              INSERT INTO search_text VALUES ('item', {id}, to_tsvector('simple', 'statement.txt {text}'));
+              """
+            : $"""
+              UPDATE evidence_items SET ExtractedText = '{text}', SearchWords = NULL WHERE Id = {id};
+              DELETE FROM search_text WHERE kind = 'item' AND ref = {id};
+              INSERT INTO search_text (kind, ref, body) VALUES ('item', {id}, 'statement.txt {text}');
+              """);
+        // The home holds the SQLite database; a PostgreSQL database is elsewhere (its files are the server's).
+        Assert.Equal(!onPostgres, Directory.EnumerateFiles(slice.Home, "*", SearchOption.AllDirectories).Any(f => File.ReadAllBytes(f).AsSpan().IndexOf("MARKER-clear-text-77aa"u8) >= 0));
+
+        var result = await slice.SendAsync(new EncryptExistingBlobs(), Role.Admin, "admin");
+        await slice.SendAsync(new PurgeTextInClear(), Role.Admin, "admin");
+
+        Assert.Equal(1, result.TextsSealed);
+        Assert.DoesNotContain(Directory.EnumerateFiles(slice.Home, "*", SearchOption.AllDirectories), f => File.ReadAllBytes(f).AsSpan().IndexOf("MARKER-clear-text-77aa"u8) >= 0);
+        Assert.Equal([item.Id], (await slice.SendAsync(new Evidence.Search.SearchEvidence(Text: "taganrog"))).Select(r => r.Id));
+        Assert.DoesNotContain(item.Id, (await slice.SendAsync(new Evidence.Search.SearchEvidence(Text: "taganr*"))).Select(r => r.Id));
+        var sealedEvent = await slice.QueryAsync(db => db.CustodyEvents.Where(e => e.Action == "TextSealed").SingleAsync());
+        Assert.Equal(item.Id, sealedEvent.EvidenceId);
+        Assert.Equal(0, (await slice.SendAsync(new EncryptExistingBlobs(), Role.Admin, "admin")).TextsSealed);
     }
 }
 

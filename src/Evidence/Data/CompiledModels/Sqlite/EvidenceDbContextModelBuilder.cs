@@ -11,7 +11,7 @@ namespace Evidence.Data.CompiledModels.Sqlite
     public partial class EvidenceDbContextModel
     {
         private EvidenceDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("9f0229da-48db-4280-b34f-b21b4ba062d7"), entityTypeCount: 15)
+            : base(skipDetectChanges: false, modelId: new Guid("75939bae-a571-4157-a6d4-f901a672f871"), entityTypeCount: 15)
         {
         }
 

@@ -20,7 +20,7 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 "Evidence.Domain.EvidenceItem",
                 typeof(EvidenceItem),
                 baseEntityType,
-                propertyCount: 14,
+                propertyCount: 15,
                 foreignKeyCount: 2,
                 unnamedIndexCount: 3,
                 keyCount: 1);
@@ -103,6 +103,13 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 typeof(string),
                 propertyInfo: typeof(EvidenceItem).GetProperty("Provenance", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceItem).GetField("<Provenance>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+
+            var searchWords = runtimeEntityType.AddProperty(
+                "SearchWords",
+                typeof(string),
+                propertyInfo: typeof(EvidenceItem).GetProperty("SearchWords", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(EvidenceItem).GetField("<SearchWords>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
 
             var sha256 = runtimeEntityType.AddProperty(

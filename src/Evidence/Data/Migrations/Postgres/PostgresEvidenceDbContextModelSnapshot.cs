@@ -202,6 +202,9 @@ namespace Evidence.Data.Migrations.Postgres
                     b.Property<string>("Provenance")
                         .HasColumnType("text");
 
+                    b.Property<string>("SearchWords")
+                        .HasColumnType("text");
+
                     b.Property<string>("Sha256")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -194,6 +194,9 @@ namespace Evidence.Data.Migrations.Sqlite
                     b.Property<string>("Provenance")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SearchWords")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Sha256")
                         .IsRequired()
                         .HasMaxLength(64)
