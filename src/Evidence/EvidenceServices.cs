@@ -38,7 +38,8 @@ public static class EvidenceServices
             ? new AzureBlobStore(connection, settings.AzureBlobContainer, settings.BlobRetries, settings.StagingMaxAge, provider.GetRequiredService<TimeProvider>())
             : new FolderBlobStore(settings.BlobFolder));
         // Created on first use: the key is generated, readable by its owner only, the first time a checkpoint is signed.
-        services.AddSingleton(_ => NoteSigner.LoadOrCreate(Path.Combine(settings.KeyFolder, "ledger-ed25519.pem"), settings.LedgerName));
+        // Rotated by RotateLedgerKey; the ledger picks the current one (Ledger.SigningKeyAsync).
+        services.AddSingleton(_ => LedgerKeys.LoadOrCreate(settings.KeyFolder, settings.LedgerName));
         services.AddSingleton(_ => ProtectedFields.LoadOrCreate(Path.Combine(settings.KeyFolder, "identities-aes256.key")));
         services.AddSingleton(provider => OrganisationSigner.LoadOrCreate(settings, provider.GetRequiredService<TimeProvider>()));
         services.AddScoped<Ledger>();
