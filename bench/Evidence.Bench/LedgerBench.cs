@@ -104,7 +104,7 @@ internal static class LedgerBench
     private static async Task FillAsync(ServiceProvider services, EvidenceSettings settings, long count)
     {
         var watch = Stopwatch.StartNew();
-        var signer = services.GetRequiredService<Crypto.NoteSigner>();
+        var signer = services.GetRequiredService<Crypto.LedgerKeys>().Current;
         await using var connection = new SqliteConnection($"Data Source={settings.DatabasePath};Pooling=False");
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();

@@ -195,8 +195,13 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
               log cosign --witness-key WITNESS-KEY --signature LINE [--size N]
                   Store a witness's tlog-cosignature on the checkpoint of size N (default: the latest); the witness must
                   be in keys/witnesses.txt and the signature must verify.
+              log rotate-key
+                  Replace the ledger's signing key (Admin): a new key, a KeyRotated event in a checkpoint signed by the old
+                  and the new key, then the new key alone; the old private key is destroyed. Verifiers who pinned the old
+                  key follow the rotation; packages carry it (data/custody/key-rotations.jsonl).
               witness --log URL --key LOG-KEY --witness-key FILE [--name NAME]
-                  Witness a log: check its checkpoint with the pinned key and its consistency with the last one this
+                  Witness a log: check its checkpoint with the pinned key (or the key the log's key rotations lead to from
+                  it) and its consistency with the last one this
                   witness cosigned (from public tiles), cosign, post to URL/cosign. Exit 1, saying why, on a fork.
                   FILE is created on first use (owner-only); its state is FILE.state.json.
               serve [--urls URL]

@@ -4,15 +4,19 @@ using Evidence.Requests;
 
 namespace Evidence.Cli;
 
-/// <summary>`evidence log key|checkpoint|inclusion|consistency|timestamp|events|tiles|cosign`: the ledger as auditors' scripts read it (ARCHITECTURE §6).</summary>
+/// <summary>
+/// `evidence log key|checkpoint|inclusion|consistency|timestamp|events|tiles|cosign`: the ledger as auditors' scripts read it
+/// (ARCHITECTURE §6); and `log rotate-key`, the admin's replacement of the ledger's signing key.
+/// </summary>
 internal static class LogCommand
 {
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, ["--index", "--size", "--from", "--to", "--out", "--witness-key", "--signature"], []);
         var json = line.Has("--json");
-        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp|events|tiles|cosign");
-        await using var session = await Session.OpenAsync(app, line, Role.Auditor, cancellationToken);
+        var verb = line.Positionals.Count > 1 ? line.Positionals[1] : throw new UsageException("usage: evidence log key|checkpoint|inclusion|consistency|timestamp|events|tiles|cosign|rotate-key");
+        // Rotating the key is the admin's (ARCHITECTURE §7: Admin holds the keys); reading the log is the auditor's.
+        await using var session = await Session.OpenAsync(app, line, verb == "rotate-key" ? Role.Admin : Role.Auditor, cancellationToken);
         switch (verb)
         {
             case "key":
@@ -86,8 +90,23 @@ internal static class LogCommand
                     await app.Out.WriteLineAsync(accepted.Added > 0 ? $"Stored the cosignature on the checkpoint of size {accepted.Size}." : $"The checkpoint of size {accepted.Size} already carries this witness's cosignature.");
                 }
                 break;
+            case "rotate-key":
+                var rotated = await session.SendAsync(new RotateLedgerKey(), cancellationToken);
+                if (json)
+                {
+                    app.WriteJson(rotated);
+                }
+                else
+                {
+                    await app.Out.WriteLineAsync($"Rotated the ledger key. Old key (destroyed): {rotated.OldKey}");
+                    await app.Out.WriteLineAsync($"New key: {rotated.NewKey}");
+                    await app.Out.WriteLineAsync($"New key's fingerprint: {rotated.NewFingerprint}");
+                    await app.Out.WriteLineAsync("The KeyRotated event's checkpoint is signed by both keys; auditors who pinned the old key follow it. " +
+                                                 "Publish the new key beside the old one.");
+                }
+                break;
             default:
-                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency, timestamp, events, tiles or cosign.");
+                throw new UsageException($"Unknown log command '{verb}'; use key, checkpoint, inclusion, consistency, timestamp, events, tiles, cosign or rotate-key.");
         }
         return CliApp.Ok;
     }

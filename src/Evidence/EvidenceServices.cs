@@ -42,7 +42,8 @@ public static class EvidenceServices
             KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(settings.KeyFolder, "blobs-kek-aes256.key"))));
         services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<EncryptedBlobStore>());
         // Created on first use: the key is generated, readable by its owner only, the first time a checkpoint is signed.
-        services.AddSingleton(_ => NoteSigner.LoadOrCreate(Path.Combine(settings.KeyFolder, "ledger-ed25519.pem"), settings.LedgerName));
+        // Rotated by RotateLedgerKey; the ledger picks the current one (Ledger.SigningKeyAsync).
+        services.AddSingleton(_ => LedgerKeys.LoadOrCreate(settings.KeyFolder, settings.LedgerName));
         services.AddSingleton(_ => ProtectedFields.LoadOrCreate(Path.Combine(settings.KeyFolder, "identities-aes256.key")));
         services.AddSingleton(_ => Search.SealedText.LoadOrCreate(Path.Combine(settings.KeyFolder, "text-aes256.key")));
         services.AddSingleton(provider => OrganisationSigner.LoadOrCreate(settings, provider.GetRequiredService<TimeProvider>()));

@@ -22,6 +22,18 @@ internal static class TransparencyLogApi
             await ledger.LatestCheckpointAsync(ct) is { } latest
                 ? Results.Text(latest.Text + latest.Cosignatures, "text/plain; charset=utf-8") // witnesses' lines after the log's
                 : Results.NotFound());
+        // The key rotations, for a witness or reader who pinned an earlier key (KeyRotationProof; docs/ledger.md, "Key rotation"):
+        // one JSON line each, oldest first, the KeyRotated leaves they carry public like the checkpoint; 404 before any rotation.
+        log.MapGet("/key-rotations", async (Ledger ledger, CancellationToken ct) =>
+        {
+            if (await ledger.LatestCheckpointAsync(ct) is not { } latest)
+            {
+                return Results.NotFound();
+            }
+            await ledger.SigningKeyAsync(ct); // a rotation recorded by another process: its key proves the leaves
+            var rotations = await ledger.RotationProofsAsync(latest, withConsistency: false, ct);
+            return rotations.Count == 0 ? Results.NotFound() : Results.Text(KeyRotationProof.Lines(rotations), "text/plain; charset=utf-8");
+        });
         log.MapGet("/tile/{**path}", async (string path, HttpContext context, Ledger ledger, IMediator mediator, ILogger<Ledger> logger, CancellationToken ct) =>
         {
             if (TileAddress.Parse(path) is not { } address)

@@ -38,18 +38,28 @@ public sealed class NoteSigner
     /// Loads the key from a PKCS#8 PEM file, or creates it (readable by its owner only) when the file does not
     /// exist. A second process racing to create it loads the first one's key (see <see cref="KeyFiles"/>).
     /// </summary>
-    public static NoteSigner LoadOrCreate(string path, string name)
+    public static NoteSigner LoadOrCreate(string path, string name) =>
+        FromPem(KeyFiles.ReadOrCreate(path, () => Generate(name).Pem()), path, name);
+
+    /// <summary>Loads the key from a PKCS#8 PEM file that must exist.</summary>
+    public static NoteSigner Load(string path, string name) => FromPem(File.ReadAllBytes(path), path, name);
+
+    /// <summary>A new random key (a rotation's successor, or the first key of a home).</summary>
+    public static NoteSigner Generate(string name) => new(name, new Ed25519PrivateKeyParameters(new SecureRandom()));
+
+    /// <summary>The private key as PKCS#8 PEM, for its owner-only key file.</summary>
+    internal byte[] Pem()
     {
-        var bytes = KeyFiles.ReadOrCreate(path, () =>
+        var pem = new StringWriter();
+        using (var writer = new PemWriter(pem))
         {
-            var generated = new Ed25519PrivateKeyParameters(new SecureRandom());
-            var pem = new StringWriter();
-            using (var writer = new PemWriter(pem))
-            {
-                writer.WriteObject(new Org.BouncyCastle.Utilities.IO.Pem.PemObject("PRIVATE KEY", PrivateKeyInfoFactory.CreatePrivateKeyInfo(generated).GetEncoded()));
-            }
-            return Encoding.ASCII.GetBytes(pem.ToString());
-        });
+            writer.WriteObject(new Org.BouncyCastle.Utilities.IO.Pem.PemObject("PRIVATE KEY", PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey).GetEncoded()));
+        }
+        return Encoding.ASCII.GetBytes(pem.ToString());
+    }
+
+    private static NoteSigner FromPem(byte[] bytes, string path, string name)
+    {
         using var reader = new StringReader(Encoding.ASCII.GetString(bytes));
         var pemObject = new PemReader(reader).ReadPemObject()
             ?? throw new InvalidRequestException($"The ledger key file {path} holds no PEM private key ({bytes.Length} bytes). Restore it from the key backup; " +
@@ -118,6 +128,40 @@ public sealed class NoteVerifier
         }
         return verifier;
     }
+
+    /// <summary>
+    /// The keys a signed note's signature lines name, as <c>name+hex key id</c>, whether or not they verify: what a finding
+    /// shows of a signer it does not trust (a signature line carries no more of its key than that).
+    /// </summary>
+    public static IReadOnlyList<string> Signers(string note)
+    {
+        var split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
+        var signers = new List<string>();
+        foreach (var line in split < 0 ? [] : note[(split + 2)..].Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length == 3 && fields[0] == "\u2014" && TryBase64(fields[2]) is { Length: > 4 } blob)
+            {
+                signers.Add($"{fields[1]}+{Convert.ToHexStringLower(blob.AsSpan(0, 4))}");
+            }
+        }
+        return signers;
+    }
+
+    private static byte[]? TryBase64(string text)
+    {
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>name+hex key id: how a signature line names this key.</summary>
+    public string Signer => $"{Name}+{Convert.ToHexStringLower(KeyId)}";
 
     /// <summary>
     /// Splits a signed note into body and signature lines and checks whether one line is a valid signature

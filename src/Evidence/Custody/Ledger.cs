@@ -13,7 +13,7 @@ namespace Evidence.Custody;
 /// complete), signs checkpoints, and serves roots and proofs from stored subtree hashes.
 /// Appends must run inside the unit of work's transaction, which holds the write lock.
 /// </summary>
-public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider clock)
+public sealed class Ledger(EvidenceDbContext db, LedgerKeys keys, TimeProvider clock)
 {
     /// <summary>The ledger's C2SP tlog-tiles, read from the stored subtree hashes and leaves (Tiles.cs).</summary>
     public LedgerTiles Tiles { get; } = new(db);
@@ -31,6 +31,7 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
         var damaged = new UnavailableException("The custody ledger is damaged (its events, subtree hashes and latest checkpoint disagree); " +
                                                "nothing was recorded. Run `evidence verify` to see what changed.");
         var (size, latest) = await AgreedSizeAsync(cancellationToken) ?? throw damaged;
+        var signer = await SigningKeyAsync(latest, cancellationToken);
         var edge = MerkleTree.RightEdge(size);
         var levels = edge.Select(e => e.Level).ToList();
         var indexes = edge.Select(e => e.Index).ToList();
@@ -52,8 +53,140 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
     /// stored tree no longer gives the root the latest checkpoint signed. The next checkpoint is signed over the stored
     /// tree, so signing onto a rewritten one would put our signature on the rewrite: appends stop until an auditor has looked.
     /// </summary>
-    public async Task<long?> AppendPointAsync(CancellationToken cancellationToken) =>
-        await AgreedSizeAsync(cancellationToken) is var (size, latest) && (latest is null || SignedRoot(latest) is not null) ? size : null;
+    public async Task<long?> AppendPointAsync(CancellationToken cancellationToken)
+    {
+        if (await AgreedSizeAsync(cancellationToken) is not var (size, latest))
+        {
+            return null;
+        }
+        try
+        {
+            await SigningKeyAsync(latest, cancellationToken);
+        }
+        catch (UnavailableException)
+        {
+            return null; // rotated to a key this installation does not hold: it cannot sign here
+        }
+        return latest is null || SignedRoot(latest) is not null ? size : null;
+    }
+
+    /// <summary>
+    /// The key to sign the ledger's next checkpoint with: the ledger's current key. After a rotation recorded in another
+    /// process (or one that crashed before it put the new key file in place) this installation's key is still the old one;
+    /// the ledger says which key the latest <c>KeyRotated</c> event introduced, and that key is adopted from the key folder
+    /// (<see cref="LedgerKeys.Adopt"/>) before anything is signed. Only when the latest checkpoint carries a signature line
+    /// naming another key (a rotation's checkpoint, or one signed after a rotation) is the ledger asked: one query, once
+    /// per rotation. Whatever key comes out must still have signed the latest checkpoint, which <see cref="OpenAppendAsync"/> checks.
+    /// </summary>
+    public async Task<NoteSigner> SigningKeyAsync(CancellationToken cancellationToken) =>
+        await SigningKeyAsync(await LatestCheckpointAsync(cancellationToken), cancellationToken);
+
+    private async Task<NoteSigner> SigningKeyAsync(CheckpointRecord? latest, CancellationToken cancellationToken)
+    {
+        var signer = keys.Current;
+        if (latest is null || NoteVerifier.Signers(latest.Text).All(s => s == signer.Verifier.Signer))
+        {
+            return signer;
+        }
+        var rotatedTo = await RotatedToAsync(cancellationToken);
+        if (rotatedTo is null || rotatedTo.VerifierKey == signer.Verifier.VerifierKey)
+        {
+            return signer;
+        }
+        return keys.Adopt(rotatedTo)
+            ?? throw new UnavailableException($"The ledger key was rotated to {rotatedTo.VerifierKey}, which this installation's key folder does not hold " +
+                                              $"(it holds {signer.Verifier.VerifierKey}); nothing was recorded. Copy keys/ledger-ed25519.pem from the server that rotated it.");
+    }
+
+    /// <summary>The key the latest <c>KeyRotated</c> event introduced, read from its leaf; null when the key was never rotated.</summary>
+    private async Task<NoteVerifier?> RotatedToAsync(CancellationToken cancellationToken)
+    {
+        var leaf = await db.CustodyEvents.AsNoTracking().Where(e => e.Action == KeyRotation.Action).OrderByDescending(e => e.Sequence)
+            .Select(e => e.Leaf).FirstOrDefaultAsync(cancellationToken);
+        try
+        {
+            return leaf is not null && CustodyLeaf.Parse(leaf) is { } e ? KeyRotation.From(e)?.New : null;
+        }
+        catch (FormatException)
+        {
+            return null; // not a rotation any verifier would follow: signing goes on with the key in hand, and verify names the event
+        }
+    }
+
+    /// <summary>
+    /// Every key this ledger has been signed with, as its <c>KeyRotated</c> events name them (the first rotation's old key,
+    /// then each new one), or the key in hand when it was never rotated: the keys a checkpoint this log signed may carry.
+    /// </summary>
+    public async Task<List<NoteVerifier>> KeysAsync(CancellationToken cancellationToken)
+    {
+        var chain = new List<NoteVerifier>();
+        foreach (var leaf in await db.CustodyEvents.AsNoTracking().Where(e => e.Action == KeyRotation.Action).OrderBy(e => e.Sequence)
+                     .Select(e => e.Leaf).ToListAsync(cancellationToken))
+        {
+            try
+            {
+                if (CustodyLeaf.Parse(leaf) is { } e && KeyRotation.From(e) is { } rotation)
+                {
+                    chain.AddRange(chain.Count == 0 ? [rotation.Old, rotation.New] : [rotation.New]);
+                }
+            }
+            catch (FormatException)
+            {
+                // verify names it; it names no key to accept
+            }
+        }
+        var current = keys.Current.Verifier;
+        if (!chain.Any(k => k.VerifierKey == current.VerifierKey))
+        {
+            chain.Add(current);
+        }
+        return chain;
+    }
+
+    /// <summary>
+    /// The ledger's key rotations up to <paramref name="checkpoint"/>, each with what a reader who pinned an earlier key needs
+    /// to follow it (<see cref="KeyRotationProof"/>): the <c>KeyRotated</c> leaf proven against <paramref name="checkpoint"/>,
+    /// the checkpoint that first covers it, the leaf's audit path to that checkpoint and, <paramref name="withConsistency"/>,
+    /// the proof that <paramref name="checkpoint"/> extends it. Each is checked as a verifier will check it: a rotation no
+    /// reader could follow is refused here, before it is published or packaged.
+    /// </summary>
+    internal async Task<List<KeyRotationProof>> RotationProofsAsync(CheckpointRecord checkpoint, bool withConsistency, CancellationToken cancellationToken)
+    {
+        var events = await db.CustodyEvents.AsNoTracking().Where(e => e.Action == KeyRotation.Action && e.Sequence < checkpoint.Size).ToListAsync(cancellationToken);
+        if (events.Count == 0)
+        {
+            return [];
+        }
+        var proofs = new List<KeyRotationProof>();
+        var chain = new List<NoteVerifier>();
+        foreach (var e in Proven(events, checkpoint))
+        {
+            var covering = await db.Checkpoints.AsNoTracking().Where(c => c.Size > e.Sequence).OrderBy(c => c.Size).ThenBy(c => c.Id).FirstAsync(cancellationToken);
+            string? problem;
+            try
+            {
+                var rotation = KeyRotation.From(e)!;
+                if (chain.Count == 0)
+                {
+                    chain.Add(rotation.Old);
+                }
+                problem = rotation.Problem(chain, covering.Text);
+                chain.Add(rotation.New);
+            }
+            catch (FormatException x)
+            {
+                problem = x.Message;
+            }
+            if (problem is not null)
+            {
+                throw new UnavailableException($"The ledger's key rotation at event #{e.Sequence} is not one a verifier can follow ({problem}); nothing was exported. " +
+                                               "Run `evidence verify` to see what changed.");
+            }
+            proofs.Add(new KeyRotationProof(e.Sequence, e.Leaf, covering.Text, InclusionProof(e.Sequence, covering.Size).Select(Convert.ToHexStringLower).ToList(),
+                withConsistency ? (covering.Size == checkpoint.Size ? [] : ConsistencyProof(covering.Size, checkpoint.Size).Select(Convert.ToHexStringLower).ToList()) : null));
+        }
+        return proofs;
+    }
 
     private async Task<(long Size, CheckpointRecord? Latest)?> AgreedSizeAsync(CancellationToken cancellationToken)
     {
@@ -70,7 +203,7 @@ public sealed class Ledger(EvidenceDbContext db, NoteSigner signer, TimeProvider
     /// </summary>
     public byte[]? SignedRoot(CheckpointRecord record)
     {
-        if (!signer.Verifier.Verify(record.Text, out var body))
+        if (!keys.Current.Verifier.Verify(record.Text, out var body))
         {
             return null;
         }

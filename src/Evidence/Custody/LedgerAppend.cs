@@ -19,7 +19,14 @@ internal sealed class LedgerAppend(EvidenceDbContext ledgerDb, NoteSigner signer
     // The edge at each size this batch reached, to roll back to: appending pops subtrees off the edge.
     private readonly Dictionary<long, List<(int Level, byte[] Hash)>> edges = new() { [size] = [.. edge] };
 
+    // A key rotation written in this batch: its new key signs the batch's checkpoint beside the old one. At is the size the
+    // batch stood at when the rotating request was written, so that rolling that request back forgets it.
+    private (NoteSigner To, long At)? rotation;
+
     public long Size => size;
+
+    /// <summary>The key a rotation in this batch introduced, which the ledger adopts once the batch has committed.</summary>
+    public NoteSigner? RotatedTo => rotation?.To;
 
     /// <summary>Returns to <paramref name="earlier"/>, a size this batch stood at before a request that was rolled back.</summary>
     public void RollBackTo(long earlier)
@@ -27,6 +34,34 @@ internal sealed class LedgerAppend(EvidenceDbContext ledgerDb, NoteSigner signer
         edge.Clear();
         edge.AddRange(edges[earlier]);
         size = earlier;
+        if (rotation is { At: var at } && at >= earlier)
+        {
+            rotation = null;
+        }
+    }
+
+    /// <summary>
+    /// Has the batch's checkpoint signed by <paramref name="to"/> as well as by the current key, for a request that records the
+    /// rotation from <paramref name="from"/>. Under the write lock, so this is where a rotation that another one overtook is
+    /// refused: <paramref name="from"/> is the key its request saw, and it must still be the one that signs.
+    /// </summary>
+    public void Rotate(NoteVerifier from, NoteSigner to)
+    {
+        if (rotation is not null)
+        {
+            throw new Requests.InvalidRequestException("Another key rotation is recorded in the same commit; nothing was recorded. " +
+                                                       "Rotate again once it is done if yet another key is wanted.");
+        }
+        if (from.VerifierKey != signer.Verifier.VerifierKey)
+        {
+            throw new Requests.InvalidRequestException($"The ledger key is no longer {from.VerifierKey}: another rotation replaced it with " +
+                                                       $"{signer.Verifier.VerifierKey} first; nothing was recorded.");
+        }
+        if (to.Verifier.PublicKey.AsSpan().SequenceEqual(from.PublicKey))
+        {
+            throw new Requests.InvalidRequestException($"A key rotation must bring a new key; {from.VerifierKey} is already the ledger's key. Nothing was recorded.");
+        }
+        rotation = (to, size);
     }
 
     /// <summary>Numbers <paramref name="events"/> and adds them and their completed subtrees to <paramref name="db"/>, the request's context.</summary>
@@ -88,11 +123,13 @@ internal sealed class LedgerAppend(EvidenceDbContext ledgerDb, NoteSigner signer
     public CheckpointRecord SignCheckpoint()
     {
         var root = Root();
+        var body = new Checkpoint(signer.Name, size, root).Body;
         var checkpoint = new CheckpointRecord
         {
             Size = size,
             RootHash = Convert.ToHexStringLower(root),
-            Text = signer.Sign(new Checkpoint(signer.Name, size, root).Body),
+            // A rotation's checkpoint carries both keys' signature lines: the old key hands over, the new one takes over.
+            Text = signer.Sign(body) + (rotation?.To.SignatureLine(body) ?? ""),
             CreatedAtUtc = now,
         };
         ledgerDb.Checkpoints.Add(checkpoint);

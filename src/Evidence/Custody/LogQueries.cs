@@ -8,7 +8,10 @@ namespace Evidence.Custody;
 // The ledger's public face: what an auditor or a defence expert fetches to check the log without our code.
 // None of these reveals evidence content or identities, so any role may ask and no custody event is recorded.
 
-/// <summary>The verifier key string: name+hex key id+base64(0x01 || Ed25519 public key).</summary>
+/// <summary>
+/// The verifier key string: name+hex key id+base64(0x01 || Ed25519 public key). The ledger's current key: after a rotation,
+/// the new one (an auditor who pinned an earlier key follows the rotations to it, docs/ledger.md).
+/// </summary>
 public sealed record GetVerifierKey : IRequest<string>;
 
 /// <summary>The key as `log key --json` and <c>GET /api/log/key</c> answer it.</summary>
@@ -36,14 +39,15 @@ public sealed record GetConsistencyProof(long From, long To) : IRequest<Consiste
 
 public sealed record ConsistencyProofView(long From, long To, string OldRoot, string NewRoot, IReadOnlyList<string> Proof);
 
-internal sealed class LogQueryHandlers(Ledger ledger, NoteSigner signer, Data.EvidenceDbContext db) :
+internal sealed class LogQueryHandlers(Ledger ledger, Data.EvidenceDbContext db) :
     IRequestHandler<GetVerifierKey, string>,
     IRequestHandler<GetLatestCheckpoint, CheckpointView>,
     IRequestHandler<GetCheckpoint, CheckpointView>,
     IRequestHandler<GetInclusionProof, InclusionProofView>,
     IRequestHandler<GetConsistencyProof, ConsistencyProofView>
 {
-    public Task<string> Handle(GetVerifierKey request, CancellationToken cancellationToken) => Task.FromResult(signer.Verifier.VerifierKey);
+    public async Task<string> Handle(GetVerifierKey request, CancellationToken cancellationToken) =>
+        (await ledger.SigningKeyAsync(cancellationToken)).Verifier.VerifierKey;
 
     public async Task<CheckpointView> Handle(GetLatestCheckpoint request, CancellationToken cancellationToken)
     {

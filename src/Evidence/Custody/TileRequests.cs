@@ -29,7 +29,7 @@ public sealed record WriteTileMirror(string Folder) : IRequest<TileMirror>;
 /// <summary>What a mirror run wrote: the tree size, and how many tiles and bundles it wrote (an earlier mirror's full ones are kept).</summary>
 public sealed record TileMirror(string Folder, long Size, int Tiles, int Bundles);
 
-internal sealed class TileRequestHandlers(Ledger ledger, NoteSigner signer) :
+internal sealed class TileRequestHandlers(Ledger ledger) :
     IRequestHandler<ReadEntryBundle, byte[]?>,
     IRequestHandler<WriteTileMirror, TileMirror>
 {
@@ -44,7 +44,8 @@ internal sealed class TileRequestHandlers(Ledger ledger, NoteSigner signer) :
         var latest = await ledger.LatestCheckpointAsync(cancellationToken)
             ?? throw new NotFoundException("The ledger has no checkpoint yet: there is nothing to mirror.");
         var folder = Path.GetFullPath(request.Folder);
-        RefuseForeignFolder(folder, latest.Size);
+        var keys = await ledger.KeysAsync(cancellationToken);
+        RefuseForeignFolder(folder, latest.Size, keys);
         var size = latest.Size;
         int tiles = 0, bundles = 0;
         for (var level = 0; TileAddress.HashesAt(level, size) > 0; level++)
@@ -60,12 +61,18 @@ internal sealed class TileRequestHandlers(Ledger ledger, NoteSigner signer) :
                 }
             }
         }
+        // The rotations, for witnesses and readers who pinned an earlier key (/log/key-rotations); before the checkpoint they lead to.
+        await ledger.SigningKeyAsync(cancellationToken);
+        if (await ledger.RotationProofsAsync(latest, withConsistency: false, cancellationToken) is { Count: > 0 } rotations)
+        {
+            WriteFile(Path.Combine(folder, "key-rotations"), System.Text.Encoding.UTF8.GetBytes(KeyRotationProof.Lines(rotations)));
+        }
         // Last: a mirror never shows a checkpoint whose tiles are not there yet.
         WriteFile(Path.Combine(folder, "checkpoint"), System.Text.Encoding.UTF8.GetBytes(latest.Text + latest.Cosignatures)); // as /log/checkpoint serves it
         return new TileMirror(folder, size, tiles, bundles);
     }
 
-    private void RefuseForeignFolder(string folder, long size)
+    private void RefuseForeignFolder(string folder, long size, List<NoteVerifier> keys)
     {
         if (!Directory.Exists(folder) || !Directory.EnumerateFileSystemEntries(folder).Any())
         {
@@ -79,16 +86,18 @@ internal sealed class TileRequestHandlers(Ledger ledger, NoteSigner signer) :
         }
         var text = File.ReadAllText(checkpointFile);
         Checkpoint earlier;
+        var body = "";
         try
         {
-            earlier = signer.Verifier.Verify(text, out var body) ? Checkpoint.Parse(body) : throw new FormatException();
+            // Signed by any key this log has had: a mirror written before a rotation is still this log's.
+            earlier = keys.Any(k => k.Verify(text, out body)) ? Checkpoint.Parse(body) : throw new FormatException();
         }
         catch (FormatException)
         {
-            throw new InvalidRequestException($"{checkpointFile} is not a checkpoint signed by this log's key ({signer.Verifier.VerifierKey}), so {folder} " +
+            throw new InvalidRequestException($"{checkpointFile} is not a checkpoint signed by this log's key ({keys[^1].VerifierKey}), so {folder} " +
                                               "is not a mirror of this log; nothing was written.");
         }
-        if (earlier.Origin != signer.Name || earlier.Size > size || !ledger.Root(earlier.Size).AsSpan().SequenceEqual(earlier.Root))
+        if (earlier.Origin != keys[^1].Name || earlier.Size > size || !ledger.Root(earlier.Size).AsSpan().SequenceEqual(earlier.Root))
         {
             throw new InvalidRequestException($"The mirror in {folder} shows a tree of {earlier.Size} events that this log's tree of {size} does not extend " +
                                               "(a different history under the same key); nothing was written. Keep that folder: it is evidence of the fork.");

@@ -42,24 +42,25 @@ public sealed record VerificationReport(
     public bool Clean => Findings.Count == 0;
 }
 
-internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust,
+internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobStore blobs, LedgerKeys keys, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust,
     TimeProvider clock)
     : IRequestHandler<VerifyCustody, VerificationReport>
 {
     public async Task<VerificationReport> Handle(VerifyCustody request, CancellationToken cancellationToken)
     {
         var findings = new List<Finding>();
-        var verifier = request.PinnedVerifierKey is { } pinned ? ParseKey(pinned) : signer.Verifier;
+        var pinned = request.PinnedVerifierKey is { } key ? ParseKey(key) : null;
 
         var projected = Projections.All.ToDictionary(p => p, _ => new ProjectedRows());
-        var (leafHashes, ingested) = await CheckEventsAsync(projected, findings, cancellationToken);
+        var rotations = new List<KeyRotation>();
+        var (leafHashes, ingested) = await CheckEventsAsync(projected, rotations, findings, cancellationToken);
         var (items, blobsChecked) = await CheckBlobsAsync(ingested, findings, cancellationToken);
         foreach (var (projection, rows) in projected)
         {
             await projection.CompareAsync(db, rows, findings, cancellationToken);
         }
         await CheckStoredIdsAsync(findings, cancellationToken);
-        var checkpoints = await CheckCheckpointsAsync(leafHashes, verifier, findings, cancellationToken);
+        var checkpoints = await CheckCheckpointsAsync(leafHashes, rotations, FirstKey(pinned, rotations), findings, cancellationToken);
         var timestamps = await CheckTimestampsAsync(findings, cancellationToken);
 
         if (await ledger.AppendPointAsync(cancellationToken) is null)
@@ -114,6 +115,16 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
             }
         }
     }
+
+    /// <summary>
+    /// The key the chain is followed from: the pinned one, or the ledger's first key when the pinned key is one a rotation
+    /// introduced (the checkpoint of that rotation is signed by the pinned key and commits to everything before it), or,
+    /// with nothing pinned, the ledger's first key as its first rotation names it, else the key in hand.
+    /// </summary>
+    private NoteVerifier FirstKey(NoteVerifier? pinned, List<KeyRotation> rotations) =>
+        pinned is not null && !rotations.Any(r => r.New.VerifierKey == pinned.VerifierKey) ? pinned
+        : rotations.Count > 0 ? rotations[0].Old
+        : keys.Current.Verifier;
 
     private static NoteVerifier ParseKey(string key)
     {
@@ -212,7 +223,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
     /// One pass, so the cost stays linear in the number of events.
     /// </summary>
     private async Task<(List<byte[]> LeafHashes, Dictionary<string, long> Ingested)> CheckEventsAsync(
-        Dictionary<IProjection, ProjectedRows> projected, List<Finding> findings, CancellationToken cancellationToken)
+        Dictionary<IProjection, ProjectedRows> projected, List<KeyRotation> rotations, List<Finding> findings, CancellationToken cancellationToken)
     {
         var byAction = Projections.All.SelectMany(p => p.Actions.Select(a => (Action: a, Projection: p)))
             .ToLookup(x => x.Action, x => (x.Projection, Rows: projected[x.Projection]), StringComparer.Ordinal);
@@ -255,6 +266,17 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
                 continue;
             }
             CheckAccountChangeByAnAdmin(e, projected[Projections.Accounts], findings);
+            if (e.Action == KeyRotation.Action)
+            {
+                try
+                {
+                    rotations.Add(KeyRotation.From(e)!);
+                }
+                catch (FormatException x)
+                {
+                    findings.Add(new Finding("key", subject, "a KeyRotated event naming the old and the new verifier key", x.Message));
+                }
+            }
             foreach (var (projection, rows) in byAction[e.Action])
             {
                 projection.Apply(rows, e, details);
@@ -319,19 +341,50 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
         }
     }
 
-    private async Task<int> CheckCheckpointsAsync(List<byte[]> leafHashes, NoteVerifier verifier, List<Finding> findings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every checkpoint, oldest first, against the key trusted at its size: the chain of keys starts at
+    /// <paramref name="first"/>, and each <c>KeyRotated</c> event extends it in the first checkpoint that covers it, which
+    /// must be signed by the key trusted before and the key introduced (<see cref="KeyRotation.Problem"/>); from there on the
+    /// new key signs. A checkpoint signed by any other key is a finding that names the key it carries, and so is one still
+    /// signed by a key retired before it: a copy of that key was not destroyed.
+    /// </summary>
+    private async Task<int> CheckCheckpointsAsync(List<byte[]> leafHashes, List<KeyRotation> rotations, NoteVerifier first, List<Finding> findings,
+        CancellationToken cancellationToken)
     {
         var subtrees = PerfectSubtrees(leafHashes);
         var checkpoints = await db.Checkpoints.AsNoTracking().OrderBy(c => c.Size).ThenBy(c => c.Id).ToListAsync(cancellationToken);
         var signed = new List<(CheckpointRecord Record, Checkpoint Checkpoint)>();
         var witnesses = WitnessKeys(findings);
+        var chain = new List<NoteVerifier> { first };
+        var followed = 0;
         foreach (var record in checkpoints)
         {
             var subject = $"checkpoint {record.Id} (size {record.Size})";
+            var retired = chain.Count - 1;
+            for (; followed < rotations.Count && rotations[followed].Index < record.Size; followed++)
+            {
+                var rotation = rotations[followed];
+                if (rotation.Problem(chain, record.Text) is { } problem)
+                {
+                    findings.Add(new Finding("key", $"#{rotation.Index}", $"a {KeyRotation.Action} event from {chain[^1].VerifierKey}, in a checkpoint signed by both keys",
+                        $"{problem}: the key it introduces is not trusted"));
+                }
+                else
+                {
+                    chain.Add(rotation.New);
+                }
+            }
+            var verifier = chain[^1];
             if (!verifier.Verify(record.Text, out var body))
             {
-                findings.Add(new Finding("checkpoint", subject, $"a signature by {verifier.VerifierKey}", "no valid signature by that key"));
+                findings.Add(new Finding("checkpoint", subject, $"a signature by {verifier.VerifierKey}", Unsigned(record.Text, verifier, chain)));
                 continue;
+            }
+            // Keys retired before this checkpoint's rotations (those signing it hand over here, and may).
+            foreach (var old in chain.Take(retired).Where(k => k.Verify(record.Text, out _)))
+            {
+                findings.Add(new Finding("key", subject, $"no signature by {old.VerifierKey}, retired by an earlier rotation",
+                    "a valid signature by it: a copy of the retired private key still exists"));
             }
             Checkpoint checkpoint;
             try
@@ -386,6 +439,23 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
             findings.Add(new Finding("checkpoint", "latest", $"a checkpoint covering {leafHashes.Count} events", "no valid checkpoint"));
         }
         return checkpoints.Count;
+    }
+
+    /// <summary>
+    /// Why a checkpoint does not verify, naming the keys its signature lines do carry that are not <paramref name="expected"/>:
+    /// an insider who made a key of their own and re-signed is named by it.
+    /// </summary>
+    private static string Unsigned(string text, NoteVerifier expected, List<NoteVerifier> chain)
+    {
+        var others = NoteVerifier.Signers(text).Where(s => s != expected.Signer).Distinct().ToList();
+        if (others.Count == 0)
+        {
+            return "no valid signature by that key";
+        }
+        var named = others.Select(s => chain.FirstOrDefault(k => k.Signer == s) is { } known
+            ? $"{known.VerifierKey}, retired by a rotation"
+            : $"{s}, a key no {KeyRotation.Action} event in a checkpoint signed by a trusted key introduced");
+        return $"no valid signature by that key; signed by {string.Join("; ", named)}";
     }
 
     /// <summary>

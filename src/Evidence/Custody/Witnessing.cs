@@ -19,7 +19,7 @@ public sealed record AddCosignature(string CosignedCheckpoint) : IRequest<Cosign
 /// <summary>Which checkpoint was cosigned, by which witnesses, and how many lines were new.</summary>
 public sealed record CosignatureAccepted(long Size, string Root, IReadOnlyList<string> Witnesses, int Added);
 
-internal sealed class AddCosignatureHandler(EvidenceDbContext db, NoteSigner signer, EvidenceSettings settings, TimeProvider clock)
+internal sealed class AddCosignatureHandler(EvidenceDbContext db, Ledger ledger, EvidenceSettings settings, TimeProvider clock)
     : IRequestHandler<AddCosignature, CosignatureAccepted>
 {
     // A checkpoint with a few dozen signature lines is a few kilobytes.
@@ -36,9 +36,12 @@ internal sealed class AddCosignatureHandler(EvidenceDbContext db, NoteSigner sig
         {
             note += "\n";
         }
-        if (!signer.Verifier.Verify(note, out var body))
+        // Any key this log has signed with: a witness may cosign a checkpoint signed before the key was rotated.
+        var keys = await ledger.KeysAsync(cancellationToken);
+        var body = "";
+        if (!keys.Any(k => k.Verify(note, out body)))
         {
-            throw new InvalidRequestException($"That is not a checkpoint signed by this log ({signer.Verifier.VerifierKey}): send the checkpoint as " +
+            throw new InvalidRequestException($"That is not a checkpoint signed by this log ({keys[^1].VerifierKey}): send the checkpoint as " +
                                               "/log/checkpoint serves it, with the witness's cosignature line after it; nothing was stored.");
         }
         Checkpoint checkpoint;
@@ -52,14 +55,14 @@ internal sealed class AddCosignatureHandler(EvidenceDbContext db, NoteSigner sig
         }
         // The same text this log stored and signed, not merely a note with a valid signature on it.
         var candidates = await db.Checkpoints.Where(c => c.Size == checkpoint.Size).OrderByDescending(c => c.Id).ToListAsync(cancellationToken);
-        var record = candidates.FirstOrDefault(c => signer.Verifier.Verify(c.Text, out var stored) && stored == body)
+        var record = candidates.FirstOrDefault(c => keys.Any(k => k.Verify(c.Text, out var stored) && stored == body))
             ?? throw new InvalidRequestException($"This log holds no checkpoint of size {checkpoint.Size} with that root; nothing was stored.");
 
         var witnesses = Cosignatures.Configured(settings.KeyFolder);
         var latest = clock.GetUtcNow().AddMinutes(10); // clocks differ; a cosignature dated later than this is refused
         var valid = new List<(CosignatureVerifier Witness, string Line)>();
         var problems = new List<string>();
-        foreach (var line in Cosignatures.Lines(note[(body.Length + 1)..]).Where(l => !l.StartsWith($"\u2014 {signer.Name} ", StringComparison.Ordinal)))
+        foreach (var line in Cosignatures.Lines(note[(body.Length + 1)..]).Where(l => !keys.Any(k => l.StartsWith($"\u2014 {k.Name} ", StringComparison.Ordinal))))
         {
             var witness = witnesses.FirstOrDefault(w => w.Names(line));
             var time = witness?.Verify(line, body);
@@ -138,7 +141,13 @@ public sealed class Witness(HttpClient http, NoteVerifier logKey, WitnessSigner 
         var text = await GetTextAsync(new Uri(prefix + "checkpoint"), cancellationToken);
         if (!logKey.Verify(text, out var body))
         {
-            return Refuse(0, "", null, $"the checkpoint at {prefix}checkpoint carries no valid signature by the pinned log key {logKey.VerifierKey}");
+            // Perhaps the log rotated its key since: follow the rotations it publishes from the pinned key.
+            var followed = await FollowRotationsAsync(prefix, text, cancellationToken);
+            if (followed is null || !followed.Current.Verify(text, out body))
+            {
+                return Refuse(0, "", null, $"the checkpoint at {prefix}checkpoint carries no valid signature by the pinned log key {logKey.VerifierKey}" +
+                                           (followed is null ? "" : $" or a key it was rotated to{(followed.Problem is { } why ? $" ({why})" : "")}"));
+            }
         }
         var checkpoint = Checkpoint.Parse(body);
         var root = Convert.ToHexStringLower(checkpoint.Root);
@@ -192,6 +201,41 @@ public sealed class Witness(HttpClient http, NoteVerifier logKey, WitnessSigner 
             ? $"cosigned {checkpoint.Origin} at size {checkpoint.Size}: the first checkpoint this witness has seen of it"
             : $"cosigned {checkpoint.Origin} at size {checkpoint.Size}, consistent with size {state.Size} cosigned before";
         return new Outcome(true, checkpoint.Size, root, state?.Size, message, line.TrimEnd('\n'), signer.Verifier.VerifierKey);
+    }
+
+    /// <summary>
+    /// The chain of keys from the pinned one through the rotations the log publishes at <c>key-rotations</c>, each rotation's
+    /// checkpoint proven, from the public hash tiles, to be one the served checkpoint extends; null when the log publishes
+    /// none (or the served text is not a checkpoint), so that the plain refusal stands.
+    /// </summary>
+    private async Task<KeyRotationProof.Followed?> FollowRotationsAsync(string prefix, string text, CancellationToken cancellationToken)
+    {
+        Checkpoint target;
+        List<KeyRotationProof> rotations;
+        try
+        {
+            var split = text.IndexOf("\n\n", StringComparison.Ordinal);
+            target = Checkpoint.Parse(split < 0 ? text : text[..(split + 1)]);
+            using var response = await http.GetAsync(new Uri(prefix + "key-rotations"), cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+            rotations = KeyRotationProof.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        if (rotations.Count == 0)
+        {
+            return null;
+        }
+        var tiles = new HttpTiles(http, prefix, target.Size);
+        return KeyRotationProof.Follow(logKey, rotations, target, (_, rotated) => rotated.Size == target.Size
+            ? rotated.Root.AsSpan().SequenceEqual(target.Root)
+            : MerkleTree.VerifyConsistency(rotated.Size, target.Size, rotated.Root, target.Root,
+                MerkleTree.ConsistencyProof(rotated.Size, target.Size, LedgerTiles.Subtrees(tiles.Read))));
     }
 
     private Outcome Refuse(long size, string root, long? previous, string why) =>

@@ -109,6 +109,7 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
         var written = new List<Waiting>();
         var sentCommit = false;
         CheckpointRecord? checkpoint;
+        Crypto.NoteSigner? rotatedTo = null;
         try
         {
             // Before the lock: one flush of the disk for every blob of the batch, and none of them may be recorded before it.
@@ -153,6 +154,7 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
                 }
             }
             checkpoint = append is not null && append.Size > sizeBefore ? append.SignCheckpoint() : null;
+            rotatedTo = checkpoint is null ? null : append!.RotatedTo;
             await db.SaveChangesAsync(cancellationToken);
             sentCommit = true;
             await transaction.CommitAsync(cancellationToken);
@@ -183,6 +185,18 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
         }
         // Recorded. Nothing from here on may answer a request as failed or undo what it published: a timestamp that cannot be
         // had now is stamped later by `evidence log timestamp` (TryStampAsync logs and swallows every failure of its own).
+        if (rotatedTo is not null)
+        {
+            // The next batch signs with the new key alone; should this fail, the next append adopts it (Ledger.SigningKeyAsync).
+            try
+            {
+                scope.ServiceProvider.GetRequiredService<Crypto.LedgerKeys>().Adopt(rotatedTo.Verifier);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Requests.InvalidRequestException)
+            {
+                log.LogError(e, "The ledger key rotation was recorded, but its new key could not be put in place yet; the next append does it");
+            }
+        }
         if (checkpoint is not null)
         {
             await scope.ServiceProvider.GetRequiredService<CheckpointTimestamps>().TryStampAsync(checkpoint, cancellationToken);

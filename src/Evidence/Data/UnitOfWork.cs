@@ -39,6 +39,8 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
     private readonly List<Func<CancellationToken, Task>> checks = [];
     private readonly List<Func<CancellationToken, Task>> beforeWrite = [];
     private readonly List<(DbContext Context, System.Data.Common.DbConnection Own)> attached = [];
+    private (Crypto.NoteVerifier From, Crypto.NoteSigner To, Action Discard)? rotation;
+    private bool rotationWritten;
 
     /// <summary>The staged blob moves to its content address when the request commits, and is discarded otherwise.</summary>
     public void PromoteOnCommit(StagedBlob blob) => staged.Add(blob);
@@ -75,6 +77,15 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
     /// had these bytes). The step may record events.
     /// </summary>
     public void BeforeWrite(Func<CancellationToken, Task> step) => beforeWrite.Add(step);
+
+    /// <summary>
+    /// The request records a rotation of the ledger key from <paramref name="from"/> to <paramref name="to"/>: its batch's
+    /// checkpoint is signed by both keys, and the write is refused if <paramref name="from"/> no longer signs by then
+    /// (<see cref="LedgerAppend.Rotate"/>). When the request is refused before it was written, <paramref name="discard"/>
+    /// removes the new key, which then never signed anything; once written, the key is kept whatever happens to the
+    /// commit, since the database may have recorded it (a PostgreSQL connection that broke during COMMIT).
+    /// </summary>
+    public void RotateKeyOnCommit(Crypto.NoteVerifier from, Crypto.NoteSigner to, Action discard) => rotation = (from, to, discard);
 
     /// <summary>Appends a custody event to the log when the request commits.</summary>
     public void Record(string action, Guid? evidenceId, string? sha256, IEnumerable<KeyValuePair<string, string?>>? details = null)
@@ -154,6 +165,10 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
         {
             await step(cancellationToken);
         }
+        if (rotation is { } rotating)
+        {
+            append!.Rotate(rotating.From, rotating.To);
+        }
         if (events.Count > 0)
         {
             append!.Add(db, events);
@@ -172,6 +187,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
         {
             await check(cancellationToken);
         }
+        rotationWritten = rotation is not null;
     }
 
     // The request's contexts write on the batch's connection and in its transaction, then go back to the scope's connection
@@ -212,6 +228,19 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
     internal async Task AbandonAsync()
     {
         turn.Pass();
+        if (rotation is { } unwritten && !rotationWritten)
+        {
+            try
+            {
+                unwritten.Discard();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.LogWarning(e, "Could not remove the unused key of a refused rotation");
+            }
+        }
+        rotation = null;
+        rotationWritten = false;
         foreach (var blob in staged)
         {
             await DiscardQuietlyAsync(blob);

@@ -88,7 +88,6 @@ internal sealed class BuildReferralPackageHandler(
     IBlobStore blobs,
     UnitOfWork unitOfWork,
     Ledger ledger,
-    NoteSigner noteSigner,
     OrganisationSigner organisation,
     ProtectedFields protectedFields,
     Search.SealedText sealedText,
@@ -103,9 +102,15 @@ internal sealed class BuildReferralPackageHandler(
         var packageId = Guid.NewGuid();
         var recipient = Recipient(request);
 
-        // The checkpoint first: every event the package proves must be inside it.
+        // The key and the checkpoint first: every event the package proves must be inside it, and the key that signs the
+        // package must be the one that signed it (after a rotation, the new one; key-rotations.jsonl leads to it from the old).
+        var noteSigner = await ledger.SigningKeyAsync(cancellationToken);
         var checkpoint = await ledger.LatestCheckpointAsync(cancellationToken)
             ?? throw new InvalidRequestException("The ledger is empty: there is no evidence to package.");
+        if (!noteSigner.Verifier.Verify(checkpoint.Text, out _))
+        {
+            throw new UnavailableException("The ledger key was rotated while this package was being built; nothing was exported. Build it again.");
+        }
         var incident = await Access.Visibility.Incidents(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
             ?? throw new NotFoundException($"There is no incident {request.IncidentId}.");
         var selected = await SelectAsync(request, incident, cancellationToken);
@@ -143,6 +148,7 @@ internal sealed class BuildReferralPackageHandler(
         }
 
         await RefuseForgedRecordsAsync(checkpoint, incident, items, statements, tags, perpetrators, links, victims, outside, cancellationToken);
+        var rotations = await ledger.RotationProofsAsync(checkpoint, withConsistency: true, cancellationToken);
 
         var statedFrom = current.Values.Concat(outside.Values.OfType<ItemMetadata>()).ToDictionary(m => m.EvidenceId);
         var (erns, numbered) = await RegistrationNumbers.AssignAsync(db, ids, statedFrom, outside.Keys.ToHashSet(), packageId, settings.ErnPrefix, now.UtcDateTime,
@@ -203,11 +209,15 @@ internal sealed class BuildReferralPackageHandler(
                 {
                     await bag.AddPayloadAsync("data/custody/checkpoint.tsr", token, cancellationToken);
                 }
-                if (WitnessedBy(checkpoint) is { Count: > 0 } cosigned)
+                if (WitnessedBy(checkpoint, noteSigner) is { Count: > 0 } cosigned)
                 {
                     // Only cosignatures that verify under a configured witness key travel; verify reports any other stored line.
                     await bag.AddPayloadAsync("data/custody/cosignatures.txt", string.Concat(cosigned.Select(c => c.Line)), cancellationToken);
                     await bag.AddPayloadAsync("data/custody/witnesses.txt", string.Concat(cosigned.Select(c => c.Witness.VerifierKey + "\n")), cancellationToken);
+                }
+                if (rotations.Count > 0)
+                {
+                    await bag.AddPayloadAsync("data/custody/key-rotations.jsonl", KeyRotationProof.Lines(rotations), cancellationToken);
                 }
                 await bag.AddPayloadAsync("data/custody/ledger-key.txt", noteSigner.Verifier.VerifierKey + "\n", cancellationToken);
                 await bag.AddPayloadAsync("data/custody/organisation.pem", organisation.CertificatePem, cancellationToken);
@@ -275,7 +285,7 @@ internal sealed class BuildReferralPackageHandler(
 
     /// <summary>A copy of a tag, as the package shows it: for another item (a redaction given instead of its original) or without its victim.</summary>
     /// <summary>The witnesses' cosignatures on <paramref name="checkpoint"/> that verify under keys/witnesses.txt, each witness once.</summary>
-    private List<(CosignatureVerifier Witness, string Line)> WitnessedBy(CheckpointRecord checkpoint)
+    private List<(CosignatureVerifier Witness, string Line)> WitnessedBy(CheckpointRecord checkpoint, NoteSigner noteSigner)
     {
         if (checkpoint.Cosignatures is null || !noteSigner.Verifier.Verify(checkpoint.Text, out var body))
         {

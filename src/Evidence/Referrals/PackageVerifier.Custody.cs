@@ -14,7 +14,12 @@ public static partial class PackageVerifier
 {
     private sealed partial class Check
     {
-        private NoteVerifier? Verifier(string? pinned, string? packageKey)
+        /// <summary>
+        /// The key that must have signed the package: the pinned one, or the one its key rotations lead to from it
+        /// (data/custody/key-rotations.jsonl, <see cref="KeyRotationProof.Follow"/>), which ledger-key.txt must name. Without a
+        /// pinned key, the package's own key, whose rotations must still hold together. Also returns every key followed.
+        /// </summary>
+        private (NoteVerifier? Key, IReadOnlyList<NoteVerifier> Chain) Verifier(string? pinned, string? packageKey)
         {
             NoteVerifier? fromPackage = null;
             try
@@ -25,29 +30,102 @@ public static partial class PackageVerifier
             {
                 findings.Add(new Finding("key", "data/custody/ledger-key.txt", "a signed-note verifier key", Shown(e.Message)));
             }
+            NoteVerifier? anchor = fromPackage;
             if (pinned is null)
             {
                 if (packageKey is null)
                 {
                     findings.Add(new Finding("key", "data/custody/ledger-key.txt", "the ledger's verifier key", "missing"));
                 }
-                return fromPackage;
             }
-            NoteVerifier expected;
-            try
+            else
             {
-                expected = NoteVerifier.Parse(pinned);
+                try
+                {
+                    anchor = NoteVerifier.Parse(pinned);
+                }
+                catch (FormatException e)
+                {
+                    findings.Add(new Finding("key", "--key", "a signed-note verifier key", Shown(e.Message)));
+                    return (fromPackage, fromPackage is null ? [] : [fromPackage]);
+                }
             }
-            catch (FormatException e)
+            if (anchor is null)
             {
-                findings.Add(new Finding("key", "--key", "a signed-note verifier key", Shown(e.Message)));
-                return fromPackage;
+                return (null, []);
             }
+            var (expected, chain) = FollowRotations(anchor);
             if (fromPackage is not null && fromPackage.VerifierKey != expected.VerifierKey)
             {
                 findings.Add(new Finding("key", "data/custody/ledger-key.txt", Shown(expected.VerifierKey), Shown(fromPackage.VerifierKey)));
             }
-            return expected;
+            return (expected, chain);
+        }
+
+        /// <summary>
+        /// The key the package's rotations lead to from <paramref name="anchor"/>, and every key on the way; the anchor itself when
+        /// the package carries none. A rotation that does not hold is a finding, and the chain stops before it.
+        /// </summary>
+        private (NoteVerifier Key, IReadOnlyList<NoteVerifier> Chain) FollowRotations(NoteVerifier anchor)
+        {
+            const string file = "data/custody/key-rotations.jsonl";
+            if (Text(file) is not { } lines)
+            {
+                return (anchor, [anchor]);
+            }
+            List<KeyRotationProof> rotations;
+            Checkpoint target;
+            string text;
+            try
+            {
+                rotations = KeyRotationProof.Parse(lines);
+                text = Text("data/custody/checkpoint.txt") ?? throw new FormatException("there is no checkpoint.txt to lead to");
+                target = Checkpoint.Parse(Body(text));
+            }
+            catch (FormatException e)
+            {
+                findings.Add(new Finding("key", file, "key rotations, one JSON object a line, leading to checkpoint.txt", Shown(e.Message)));
+                return (anchor, [anchor]);
+            }
+            var followed = KeyRotationProof.Follow(anchor, rotations, target, (proof, rotated) => Extends(proof, rotated, target));
+            if (followed.Problem is { } problem)
+            {
+                findings.Add(new Finding("key", file, $"rotations that lead from {Shown(anchor.VerifierKey)} to the key that signs checkpoint.txt", Shown(problem)));
+            }
+            // Key k of the chain was retired by rotation k, and signs only that rotation's checkpoint: anywhere else, its
+            // signature means a copy of the retired private key survived.
+            for (var k = 0; k < followed.Chain.Count - 1; k++)
+            {
+                if (followed.Chain[k].Verify(text, out _) && !(k == followed.Chain.Count - 2 && Body(rotations[k].Checkpoint) == Body(text)))
+                {
+                    findings.Add(new Finding("key", "data/custody/checkpoint.txt", $"no signature by {Shown(followed.Chain[k].VerifierKey)}, retired by key rotation {k + 1}",
+                        "a valid signature by it: a copy of the retired private key still exists"));
+                }
+            }
+            return (followed.Current, followed.Chain);
+        }
+
+        private static string Body(string note)
+        {
+            var split = note.IndexOf("\n\n", StringComparison.Ordinal);
+            return split < 0 ? note : note[..(split + 1)];
+        }
+
+        private static bool Extends(KeyRotationProof proof, Checkpoint rotated, Checkpoint target)
+        {
+            if (rotated.Size == target.Size)
+            {
+                return rotated.Root.AsSpan().SequenceEqual(target.Root);
+            }
+            try
+            {
+                return proof.Consistency is { } consistency &&
+                       MerkleTree.VerifyConsistency(rotated.Size, target.Size, rotated.Root, target.Root, consistency.Select(Convert.FromHexString).ToList());
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
         }
 
         private void CheckCmsSignature(string? tagManifest, BcCertificate? pinnedCa)

@@ -32,6 +32,13 @@ public sealed record PackageReport(
     /// </summary>
     [JsonPropertyName("witnessesNotPinned")]
     public IReadOnlyList<string> WitnessesNotPinned { get; init; } = [];
+
+    /// <summary>
+    /// The ledger keys followed, from the pinned one (or the first the package's rotations name) to <see cref="VerifierKey"/>,
+    /// through data/custody/key-rotations.jsonl: one key when the ledger key was never rotated.
+    /// </summary>
+    [JsonPropertyName("keys")]
+    public IReadOnlyList<string> Keys { get; init; } = [];
 }
 
 /// <summary>
@@ -131,7 +138,7 @@ public static partial class PackageVerifier
             var tagManifest = Text("tagmanifest-sha256.txt");
 
             var packageKey = Text("data/custody/ledger-key.txt")?.Trim();
-            var verifier = Verifier(pinnedVerifierKey, packageKey);
+            var (verifier, chain) = Verifier(pinnedVerifierKey, packageKey);
             CheckCmsSignature(tagManifest, pinnedCa);
             CheckNoteSignature(tagManifest, verifier);
             var items = ReadItems();
@@ -144,7 +151,9 @@ public static partial class PackageVerifier
                 // vouch for the package itself. (With --ca, the CMS signature pins the tag manifest and so the ledger key.)
                 listed = [.. listed, new Finding("key", "signer not pinned",
                     "the ledger key the sender published, given with --key (or the organisation's CA, with --ca)",
-                    $"the package claims {(packageKey is null ? "no key" : Shown(packageKey))}; compare it with the key the sender published")];
+                    $"the package claims {(packageKey is null ? "no key" : Shown(packageKey))}" +
+                    (chain.Count > 1 ? $", reached through {chain.Count - 1} key rotations from {Shown(chain[0].VerifierKey)}" : "") +
+                    "; compare it with the key the sender published")];
             }
             foreach (var pinned in pinnedWitnesses.Where(w => !witnessedBy.Contains(w.VerifierKey)))
             {
@@ -156,6 +165,7 @@ public static partial class PackageVerifier
             {
                 WitnessedBy = witnessedBy,
                 WitnessesNotPinned = witnessesNotPinned,
+                Keys = chain.Select(k => k.VerifierKey).ToList(),
             };
         }
     }

@@ -185,7 +185,9 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
         var findings = (await VerifyAsync(slice)).Findings;
 
         var finding = Assert.Single(findings, f => f.Kind == "checkpoint");
-        Assert.Equal("no valid signature by that key", finding.Found);
+        // The key the insider made is named: no KeyRotated event introduced it.
+        Assert.Equal($"no valid signature by that key; signed by {impostor.Verifier.Signer}, a key no KeyRotated event in a checkpoint signed by a trusted key introduced",
+            finding.Found);
         Assert.Contains($"checkpoint {latest.Id}", finding.Subject, StringComparison.Ordinal);
         Assert.Contains(findings, f => f.Found.Contains("later events have no checkpoint", StringComparison.Ordinal));
     }
@@ -210,7 +212,7 @@ public sealed class VerifyCustodyTests : IAsyncLifetime
 
         var findings = (await VerifyAsync(slice, other)).Findings;
 
-        Assert.Equal(5, findings.Count(f => f.Kind == "checkpoint" && f.Found == "no valid signature by that key"));
+        Assert.Equal(5, findings.Count(f => f.Kind == "checkpoint" && f.Found.StartsWith("no valid signature by that key; signed by evidence.local/ledger+", StringComparison.Ordinal)));
         await Assert.ThrowsAsync<InvalidRequestException>(() => VerifyAsync(slice, "not-a-key"));
     }
 

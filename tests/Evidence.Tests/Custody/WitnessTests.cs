@@ -30,7 +30,7 @@ public sealed class WitnessTests
         await unitOfWork.CommitAsync(default);
     }
 
-    private static string LogKey(WebServer server) => server.Services.GetRequiredService<NoteSigner>().Verifier.VerifierKey;
+    private static string LogKey(WebServer server) => server.Services.GetRequiredService<LedgerKeys>().Current.Verifier.VerifierKey;
 
     private static void Configure(string keyFolder, params CosignatureVerifier[] witnesses)
     {
