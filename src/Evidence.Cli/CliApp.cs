@@ -59,6 +59,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "verify-package" => await PackageCommands.VerifyPackageAsync(this, args),
                 "serve" => await ServeCommands.ServeAsync(this, args, cancellationToken),
                 "user" => await UserCommand.RunAsync(this, args, cancellationToken),
+                "recipient" => await RecipientCommand.RunAsync(this, args, cancellationToken),
                 "witness" => await WitnessCommand.RunAsync(this, args, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
@@ -167,11 +168,19 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                      [--language TAG] [--generation G] [--consent C] [--confidentiality C] [--c2pa valid|invalid|absent|unreadable] [--has-gps yes|no] [--place TEXT]
                      [--sort ingested|captured|name|size|type (-KEY: the other way)] [--offset N]
               package --incident ID --recipient icc|national --out FILE.zip [--perpetrator ID] [--evidence ID]...
-                     [--include-identities] [--redacted-only] [--recipient-name T] [--recipient-address T] [--reference T] [--language en|uk]
+                     [--encrypt-to CERT.pem] [--include-identities] [--redacted-only] [--recipient-name T] [--recipient-address T]
+                     [--reference T] [--language en|uk]
                   Build a referral package: a signed, zipped BagIt bag of the incident's evidence with metadata,
                   a Concordance load file, custody proofs and a cover report. Victims by pseudonym unless
-                  --include-identities. --redacted-only gives each item as its redaction, and refuses items without one.
-                  --language uk writes the cover report in Ukrainian (English by default).
+                  --include-identities, which needs --encrypt-to. --redacted-only gives each item as its redaction, and
+                  refuses items without one. --language uk writes the cover report in Ukrainian (English by default).
+                  --encrypt-to CERT.pem (the recipient's RSA or EC encryption certificate, PEM or DER) writes FILE.zip.p7m
+                  instead: the zip inside a CMS EnvelopedData (AES-256; RSA-OAEP or ECDH) that only the recipient's key opens:
+                  openssl cms -decrypt -inform DER -in FILE.zip.p7m -inkey KEY.pem -out FILE.zip; then verify-package FILE.zip.
+              recipient certificate icc|national CERT.pem | list
+                  Register the certificate an office receives encrypted packages with (checked: RSA 2048+ or EC P-256/384/521,
+                  for encryption, not expired; prints its SHA-256 fingerprint). The web app then encrypts that office's
+                  packages to it, and can include identities. A custody event; the operator acts as Admin.
               verify-package FILE.zip --key VERIFIER-KEY | --ca ORG-CA.pem [--witness WITNESS-KEY]...
                   Check a package offline: the zip, bag, every hash, both signatures, every inclusion proof. Exit 1 on
                   any finding; without --key or --ca, exit 1 with "signer not pinned" and the key the package claims.

@@ -10,7 +10,7 @@ internal static class PackageCommands
     public static async Task<int> PackageAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args,
-            ["--incident", "--perpetrator", "--evidence", "--recipient", "--recipient-name", "--recipient-address", "--reference", "--out", "--language"],
+            ["--incident", "--perpetrator", "--evidence", "--recipient", "--recipient-name", "--recipient-address", "--reference", "--out", "--language", "--encrypt-to"],
             ["--include-identities", "--redacted-only"]);
         if (line.Positionals.Count > 1)
         {
@@ -27,7 +27,8 @@ internal static class PackageCommands
             line.Value("--recipient-address"),
             line.Value("--reference"),
             line.Has("--redacted-only"),
-            line.Value("--language"));
+            line.Value("--language"),
+            line.Value("--encrypt-to"));
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
         var package = await session.SendAsync(request, cancellationToken);
         if (line.Has("--json"))
@@ -38,6 +39,12 @@ internal static class PackageCommands
         {
             await app.Out.WriteLineAsync($"Package {package.Id}: {package.Items} items, {package.Bytes:N0} bytes, SHA-256 {package.Sha256}");
             await app.Out.WriteLineAsync($"  {Text.Display.Path(package.Path)}");
+            if (package.Encrypted is { } encrypted)
+            {
+                await app.Out.WriteLineAsync($"  encrypted to the certificate with SHA-256 {encrypted.Certificate} ({encrypted.Algorithms}): " +
+                                             $"{encrypted.Bytes:N0} bytes, SHA-256 {encrypted.Sha256}; the recipient opens it with " +
+                                             "`openssl cms -decrypt -inform DER -in FILE.p7m -inkey THEIR-KEY.pem -out FILE.zip`");
+            }
         }
         return CliApp.Ok;
     }

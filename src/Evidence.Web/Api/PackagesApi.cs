@@ -19,7 +19,8 @@ internal static class PackagesApi
         {
             var package = await mediator.Send(new OpenReferralPackage(id), ct);
             response.Headers["Repr-Digest"] = EvidenceItemsApi.ReprDigest(package.Sha256);
-            return TypedResults.Stream(package.Content, "application/zip", package.FileName);
+            // An encrypted package is S/MIME's enveloped data (RFC 8551 §3.2.2), opened with the recipient's own key.
+            return TypedResults.Stream(package.Content, package.Encrypted ? "application/pkcs7-mime; smime-type=enveloped-data" : "application/zip", package.FileName);
         });
     }
 
@@ -34,15 +35,19 @@ internal static class PackagesApi
         string? Language = null);
 
     /// <summary>The package as the CLI's `package --json` prints it, without the server's file path.</summary>
-    public sealed record PackageBuilt(Guid Id, string Sha256, int Items, long Bytes, string Download);
+    public sealed record PackageBuilt(Guid Id, string Sha256, int Items, long Bytes, string Download, PackageEncryption? Encrypted);
 
+    /// <summary>
+    /// Builds the package into the server's package folder, encrypted to the certificate the recipient office registered
+    /// when it has one (nobody uploads a certificate here); one that carries identities is refused without it.
+    /// </summary>
     public static async Task<PackageBuilt> BuildAsync(PackageRequest request, IMediator mediator, EvidenceSettings settings, CancellationToken ct)
     {
         Storage.OwnerOnly.CreateFolder(settings.PackageFolder);
         var path = Path.Combine(settings.PackageFolder, $"{Guid.NewGuid()}.zip");
         var built = await mediator.Send(new BuildReferralPackage(request.IncidentId, request.Recipient, path, request.PerpetratorId,
             request.EvidenceIds, request.IncludeIdentities, RecipientReference: request.RecipientReference, RedactedOnly: request.RedactedOnly,
-            Language: request.Language), ct);
-        return new PackageBuilt(built.Id, built.Sha256, built.Items, built.Bytes, $"/api/packages/{built.Id}/download");
+            Language: request.Language, EncryptToOffice: true), ct);
+        return new PackageBuilt(built.Id, built.Sha256, built.Items, built.Bytes, $"/api/packages/{built.Id}/download", built.Encrypted);
     }
 }

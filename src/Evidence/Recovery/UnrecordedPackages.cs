@@ -6,9 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace Evidence.Recovery;
 
 /// <summary>
-/// Start-up clean-up of the server's package folder after a crash. A build writes <c>NAME.partial-ID</c>, and its
-/// commit renames it to <c>NAME</c> and then records it; a process killed in between leaves a package file that no
-/// custody event accounts for. It may carry children's identities, so it must not stay: any package file no referral
+/// Start-up clean-up of the server's package folder after a crash. A build writes <c>NAME.partial-ID</c> (and, for a
+/// package encrypted to its recipient, the scrambled zip <c>NAME.partial-ID.scratch</c>), and its commit renames it to
+/// <c>NAME</c> (a <c>.zip</c>, or an encrypted <c>.p7m</c>) and then records it; a process killed in between leaves a
+/// package file that no custody event accounts for. It may carry children's identities, so it must not stay: any package file no referral
 /// package record names is removed. A partial file another process still holds open (locked) is a build in progress,
 /// and is left alone. A package file that a <c>PackageBuilt</c> event names is never removed, whatever the table says:
 /// the ledger is the record, and a deleted row must not make start-up destroy the package it described.
@@ -31,7 +32,7 @@ internal static class UnrecordedPackages
         {
             var name = Path.GetFileName(path);
             var partial = name.Contains(".partial-", StringComparison.Ordinal);
-            if (recorded.Contains(name) || !(partial || name.EndsWith(".zip", StringComparison.Ordinal)))
+            if (recorded.Contains(name) || !(partial || name.EndsWith(".zip", StringComparison.Ordinal) || name.EndsWith(".p7m", StringComparison.Ordinal)))
             {
                 continue;
             }

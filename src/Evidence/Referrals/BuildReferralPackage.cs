@@ -23,6 +23,12 @@ namespace Evidence.Referrals;
 /// With <see cref="RedactedOnly"/>, each item is given as its redaction instead (docs/packages.md, "Redacted copies only"):
 /// an item with none refuses the package.
 /// <see cref="Language"/> is the cover report's language: "en" (English, when none is given) or "uk" (Ukrainian).
+/// <para>
+/// Encrypted to its recipient (docs/packages.md, "Encrypted to the recipient"): with <see cref="EncryptTo"/> (a certificate
+/// file) or <see cref="EncryptToOffice"/> (the certificate the recipient office registered, when it has one), the package
+/// is a CMS EnvelopedData around the zip, written at <see cref="EncryptedPath"/>, and no readable zip is ever on disk.
+/// A package that carries identities must be encrypted.
+/// </para>
 /// </summary>
 [AllowedRoles(Role.Investigator, Role.Prosecutor)]
 public sealed record BuildReferralPackage(
@@ -36,8 +42,17 @@ public sealed record BuildReferralPackage(
     string? RecipientAddress = null,
     string? RecipientReference = null,
     bool RedactedOnly = false,
-    string? Language = null) : IRequest<PackageRecord>, IValidatedRequest, IRecordsDenial
+    string? Language = null,
+    string? EncryptTo = null,
+    bool EncryptToOffice = false) : IRequest<PackageRecord>, IValidatedRequest, IRecordsDenial
 {
+    /// <summary>
+    /// Where an encrypted package is written: the output path with <c>.p7m</c> added (package.zip becomes package.zip.p7m,
+    /// which opens to package.zip), or as given when it already ends in <c>.p7m</c>.
+    /// </summary>
+    public static string EncryptedPath(string outputPath) =>
+        outputPath.EndsWith(".p7m", StringComparison.OrdinalIgnoreCase) ? outputPath : outputPath + ".p7m";
+
     public IEnumerable<string> Validate()
     {
         if (!Enum.IsDefined(Recipient))
@@ -53,6 +68,10 @@ public sealed record BuildReferralPackage(
             // A package is never overwritten: the old one may already be with a prosecutor.
             yield return $"{OutputPath} already exists; choose a new file name.";
         }
+        else if ((EncryptTo is not null || EncryptToOffice) && (File.Exists(EncryptedPath(OutputPath)) || Directory.Exists(EncryptedPath(OutputPath))))
+        {
+            yield return $"{EncryptedPath(OutputPath)} already exists; choose a new file name.";
+        }
         else if (!Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(OutputPath))))
         {
             yield return $"the folder for {OutputPath} does not exist.";
@@ -61,6 +80,15 @@ public sealed record BuildReferralPackage(
         {
             // The value itself is not repeated: it may be anything a client sent.
             yield return $"the cover report's language must be {CoverTexts.Choices}.";
+        }
+        if (IncludeIdentities && EncryptTo is null && !EncryptToOffice)
+        {
+            // Children's names never travel readable by whoever holds the file on the way.
+            yield return "Identities travel only in a package encrypted to its recipient: give the recipient's certificate (--encrypt-to CERT.pem).";
+        }
+        if (EncryptTo is not null && string.IsNullOrWhiteSpace(EncryptTo))
+        {
+            yield return "the recipient's certificate file is required with --encrypt-to.";
         }
         foreach (var problem in new[]
                  {
@@ -80,8 +108,17 @@ public sealed record BuildReferralPackage(
         [new("incident", IncidentId.ToString()), new("recipient", Recipient.ToString().ToLowerInvariant()), new("identities", IncludeIdentities ? "requested" : null)];
 }
 
-/// <summary>What the package command prints: the package id, where it is, its SHA-256, how many items and bytes.</summary>
-public sealed record PackageRecord(Guid Id, string Path, string Sha256, int Items, long Bytes);
+/// <summary>
+/// What the package command prints: the package id, where it is, the zip's SHA-256 (what verify-package checks), how many
+/// items and bytes; and for an encrypted package, what it was encrypted to (<see cref="Path"/> is then the .p7m file).
+/// </summary>
+public sealed record PackageRecord(Guid Id, string Path, string Sha256, int Items, long Bytes, PackageEncryption? Encrypted = null);
+
+/// <summary>
+/// How a package was encrypted: the recipient certificate's SHA-256 fingerprint, the algorithms, and the SHA-256 and size of
+/// the encrypted file, which is what travels (opened, it gives the zip whose SHA-256 the package is recorded by).
+/// </summary>
+public sealed record PackageEncryption(string Certificate, string Algorithms, string Sha256, long Bytes);
 
 internal sealed class BuildReferralPackageHandler(
     EvidenceDbContext db,
@@ -110,6 +147,15 @@ internal sealed class BuildReferralPackageHandler(
         if (!noteSigner.Verifier.Verify(checkpoint.Text, out _))
         {
             throw new UnavailableException("The ledger key was rotated while this package was being built; nothing was exported. Build it again.");
+        }
+        // Checked before anything is read or recorded: a certificate that cannot be used refuses the package.
+        var encryptTo = request.EncryptTo is { } certificatePath ? RecipientCertificate.Read(certificatePath, now)
+            : request.EncryptToOffice ? await RecipientCertificates.InForceAsync(ledger, settings, request.Recipient, recipient.Name, checkpoint, now, cancellationToken)
+            : null;
+        if (request.IncludeIdentities && encryptTo is null)
+        {
+            throw new InvalidRequestException($"Identities travel only in a package encrypted to its recipient, and {recipient.Name} has no certificate registered. " +
+                                              $"An administrator registers it: `evidence recipient certificate {Projections.Office(request.Recipient)} CERT.pem`.");
         }
         var incident = await Access.Visibility.Incidents(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(i => i.Id == request.IncidentId, cancellationToken)
             ?? throw new NotFoundException($"There is no incident {request.IncidentId}.");
@@ -165,7 +211,7 @@ internal sealed class BuildReferralPackageHandler(
         var metadata = new PackageMetadata(packageId, now, recipient, settings.OrganisationName, incident, items, current, erns, tags, perpetrators, links, victims,
             checkpoint.Size, identities, familyOf, givenInsteadOf, i => sealedText.Open(i.Id, i.ExtractedText)) { RedactedOnly = request.RedactedOnly, Cover = CoverTexts.Of(request.Language)! };
 
-        var final = Path.GetFullPath(request.OutputPath);
+        var final = Path.GetFullPath(encryptTo is null ? request.OutputPath : BuildReferralPackage.EncryptedPath(request.OutputPath));
         var partial = $"{final}.partial-{packageId:N}";
         // Held open, and so locked against start-up clean-up in another process, until the commit renames it; from here
         // a failure removes it.
@@ -175,9 +221,16 @@ internal sealed class BuildReferralPackageHandler(
         unitOfWork.PublishOnCommit(file, final);
         string packageSha256;
         long bytes;
+        PackageEncryption? encrypted = null;
         try
         {
-            using var output = new PackageFile(file.SafeFileHandle);
+            // Encrypted, the zip is scratch beside the envelope: scrambled under a key of this process only (PackageFile),
+            // removed when it is closed, and left by a crash as bytes nobody can read (start-up clean-up removes it).
+            using var scratch = encryptTo is null ? null
+                : Storage.OwnerOnly.CreateNew($"{partial}.scratch", FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose);
+            using var envelopeFile = encryptTo is null ? null : new EnvelopeFile(file);
+            using var envelope = encryptTo is null ? null : CmsEnvelope.Open(envelopeFile!, encryptTo);
+            using var output = new PackageFile((scratch ?? file).SafeFileHandle, envelope);
             using (var bag = new BagWriter(output, $"referral-{packageId:N}", now))
             {
                 foreach (var item in items)
@@ -238,8 +291,13 @@ internal sealed class BuildReferralPackageHandler(
             // Hashed while it was written (PackageFile), and on disk before it is recorded: a power cut must not leave a
             // recorded package with missing bytes. One fsync, for the whole file.
             packageSha256 = Convert.ToHexStringLower(await output.HashAsync());
-            file.Flush(flushToDisk: true);
             bytes = output.Length;
+            if (envelope is not null)
+            {
+                envelope.Finish();
+                encrypted = new PackageEncryption(encryptTo!.Fingerprint, CmsEnvelope.Algorithms(encryptTo), envelopeFile!.Sha256(), envelopeFile.Length);
+            }
+            file.Flush(flushToDisk: true);
         }
         catch (IOException e)
         {
@@ -277,9 +335,19 @@ internal sealed class BuildReferralPackageHandler(
             // vouches for that row, as Exported does for the items carried.
             unitOfWork.Record("Numbered", number.EvidenceId, null, Projections.RegistrationNumbers.Details("Numbered", number));
         }
-        unitOfWork.Record("PackageBuilt", null, packageSha256, Projections.Packages.Details("PackageBuilt", package));
-        return new PackageRecord(packageId, final, packageSha256, items.Count, bytes);
+        // Encryption is a fact of the event, for auditors: to which certificate, how, and the hash of what travels.
+        unitOfWork.Record("PackageBuilt", null, packageSha256, [.. Projections.Packages.Details("PackageBuilt", package), .. EncryptionDetails(encrypted)]);
+        return new PackageRecord(packageId, final, packageSha256, items.Count, bytes, encrypted);
     }
+
+    /// <summary>What a <c>PackageBuilt</c> event says of the package's encryption: nothing for a package that is not encrypted.</summary>
+    internal static IEnumerable<KeyValuePair<string, string?>> EncryptionDetails(PackageEncryption? encrypted) => encrypted is null ? [] :
+    [
+        new("encryptedTo", encrypted.Certificate),
+        new("encryption", encrypted.Algorithms),
+        new("encryptedSha256", encrypted.Sha256),
+        new("encryptedBytes", Fact.Number(encrypted.Bytes)),
+    ];
 
     private static EvidenceTag WithoutVictim(EvidenceTag tag) => Tag(tag, tag.EvidenceId, null);
 

@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Text.Json;
 using Evidence.Access;
 using Evidence.Cases;
+using Evidence.Custody;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Requests;
@@ -12,9 +15,10 @@ namespace Evidence.Referrals;
 [AllowedRoles(Role.Investigator, Role.Prosecutor)]
 public sealed record ListReferralPackages(Guid? IncidentId = null) : IRequest<IReadOnlyList<PackageSummary>>;
 
+/// <summary>A package as listed; <see cref="Encrypted"/> when it is a CMS envelope (.p7m) that only its recipient's key opens.</summary>
 public sealed record PackageSummary(
     Guid Id, Guid IncidentId, RecipientKind Recipient, string RecipientName, string Sha256, long Bytes, int Items,
-    bool IncludesIdentities, DateTime CreatedAtUtc, string CreatedBy);
+    bool IncludesIdentities, DateTime CreatedAtUtc, string CreatedBy, bool Encrypted);
 
 /// <summary>
 /// Opens a package built by the server for download, and records the hand-over: a <c>Transferred</c> custody
@@ -26,8 +30,14 @@ public sealed record OpenReferralPackage(Guid Id) : IRequest<PackageDownload>, I
     public IEnumerable<KeyValuePair<string, string?>> DenialDetails() => [new("package", Id.ToString())];
 }
 
-/// <summary>The package file, its recorded SHA-256, and the file name to offer. The caller disposes <see cref="Content"/>.</summary>
-public sealed record PackageDownload(Guid Id, string Sha256, long Bytes, string FileName, Stream Content);
+/// <summary>
+/// The package file, the SHA-256 and size of exactly the bytes served (for an encrypted package, the envelope's, as its
+/// <c>PackageBuilt</c> event recorded them), and the file name to offer. The caller disposes <see cref="Content"/>.
+/// </summary>
+public sealed record PackageDownload(Guid Id, string Sha256, long Bytes, string FileName, Stream Content)
+{
+    public bool Encrypted => FileName.EndsWith(".p7m", StringComparison.Ordinal);
+}
 
 internal sealed class PackageDownloadHandlers(EvidenceDbContext db, UnitOfWork unitOfWork, CurrentActor actor, EvidenceSettings settings)
     : IRequestHandler<ListReferralPackages, IReadOnlyList<PackageSummary>>, IRequestHandler<OpenReferralPackage, PackageDownload>
@@ -41,7 +51,7 @@ internal sealed class PackageDownloadHandlers(EvidenceDbContext db, UnitOfWork u
         }
         var found = await packages.OrderByDescending(p => p.CreatedAtUtc).ToListAsync(cancellationToken);
         return found.Select(p => new PackageSummary(p.Id, p.IncidentId, p.Recipient, p.RecipientName, p.Sha256, p.Bytes, p.Items,
-            p.IncludesIdentities, p.CreatedAtUtc, p.CreatedBy)).ToList();
+            p.IncludesIdentities, p.CreatedAtUtc, p.CreatedBy, IsEncrypted(p))).ToList();
     }
 
     public async Task<PackageDownload> Handle(OpenReferralPackage request, CancellationToken cancellationToken)
@@ -54,9 +64,35 @@ internal sealed class PackageDownloadHandlers(EvidenceDbContext db, UnitOfWork u
         {
             throw new NotFoundException($"Referral package {package.Id} was not built into this server's package folder; ask whoever built it for the file.");
         }
+        // An encrypted package travels as its envelope, whose hash only its PackageBuilt event holds (the row keeps the zip's).
+        var envelope = IsEncrypted(package) ? await EnvelopeAsync(package, cancellationToken) : null;
         var content = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
         unitOfWork.Record("Transferred", null, package.Sha256,
-            [new("package", package.Id.ToString()), new("recipient", package.Recipient.ToString().ToLowerInvariant()), new("to", actor.Value.Name)]);
-        return new PackageDownload(package.Id, package.Sha256, package.Bytes, $"referral-{package.Id}.zip", content);
+        [
+            new("package", package.Id.ToString()), new("recipient", package.Recipient.ToString().ToLowerInvariant()), new("to", actor.Value.Name),
+            .. envelope is null ? [] : new KeyValuePair<string, string?>[] { new("encryptedSha256", envelope.Value.Sha256) },
+        ]);
+        return envelope is { } served
+            ? new PackageDownload(package.Id, served.Sha256, served.Bytes, $"referral-{package.Id}.zip.p7m", content)
+            : new PackageDownload(package.Id, package.Sha256, package.Bytes, $"referral-{package.Id}.zip", content);
+    }
+
+    private static bool IsEncrypted(ReferralPackage package) => package.FileName.EndsWith(".p7m", StringComparison.Ordinal);
+
+    private async Task<(string Sha256, long Bytes)?> EnvelopeAsync(ReferralPackage package, CancellationToken cancellationToken)
+    {
+        var id = package.Id.ToString();
+        var leaves = await db.CustodyEvents.AsNoTracking().Where(e => e.Action == "PackageBuilt" && e.Sha256 == package.Sha256).Select(e => e.Leaf).ToListAsync(cancellationToken);
+        foreach (var leaf in leaves)
+        {
+            if (CustodyLeaf.Parse(leaf) is { } built && JsonSerializer.Deserialize<Dictionary<string, string>>(built.Details) is { } details
+                && details.GetValueOrDefault("package") == id && details.GetValueOrDefault("encryptedSha256") is { Length: 64 } sha256
+                && long.TryParse(details.GetValueOrDefault("encryptedBytes"), NumberStyles.None, CultureInfo.InvariantCulture, out var bytes))
+            {
+                return (sha256, bytes);
+            }
+        }
+        throw new UnavailableException($"Referral package {package.Id} is encrypted, but its custody event does not say what was encrypted; " +
+                                       "nothing was handed over. Run `evidence verify` and report it.");
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Evidence.Crypto;
 using Microsoft.Win32.SafeHandles;
 
 namespace Evidence.Referrals;
@@ -14,12 +15,20 @@ namespace Evidence.Referrals;
 /// (from the page cache: it was just written). A write below the seal is refused: a zip writer that went back over bytes
 /// already hashed would otherwise make the recorded hash wrong without anyone noticing.
 /// </para>
+/// <para>
+/// A package encrypted to its recipient (<c>--encrypt-to</c>) is the CMS envelope, not this file: the file is then scratch,
+/// written through a <see cref="ScratchCipher"/> under a key only this process holds, and the hashing thread, which reads
+/// every sealed byte once and in order anyway, decrypts each piece and writes it into the envelope as well as the hash.
+/// </para>
 /// Small writes (the zip writer writes a header a field at a time) are gathered into one; large ones go straight to the
 /// file. Only what the zip writer needs is supported: writing, seeking, the position and the length.
 /// </summary>
 internal sealed class PackageFile : Stream
 {
     private readonly SafeFileHandle file;
+    private readonly CmsEnvelope? envelope;
+    private readonly ScratchCipher? writeCipher;
+    private readonly ScratchCipher? readCipher;
     private readonly byte[] pending = new byte[64 << 10];
     private readonly Channel<long> seals = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Task<byte[]> hashing;
@@ -28,10 +37,20 @@ internal sealed class PackageFile : Stream
     private long position;
     private long length;
     private long sealedAt;
+    private byte[]? scrambled;
 
-    public PackageFile(SafeFileHandle file)
+    /// <param name="file">Where the zip is written.</param>
+    /// <param name="envelope">When the package is encrypted: where the zip's bytes go, in order; <paramref name="file"/> is then scratch.</param>
+    public PackageFile(SafeFileHandle file, CmsEnvelope? envelope = null)
     {
         this.file = file;
+        this.envelope = envelope;
+        if (envelope is not null)
+        {
+            var key = RandomNumberGenerator.GetBytes(32);
+            (writeCipher, readCipher) = (new ScratchCipher(key), new ScratchCipher(key));
+            CryptographicOperations.ZeroMemory(key);
+        }
         hashing = Task.Run(HashSealedAsync);
     }
 
@@ -67,7 +86,7 @@ internal sealed class PackageFile : Stream
         }
         if (buffer.Length >= pending.Length)
         {
-            RandomAccess.Write(file, buffer, position);
+            WriteAt(buffer, position);
         }
         else
         {
@@ -100,8 +119,27 @@ internal sealed class PackageFile : Stream
     {
         if (pendingLength > 0)
         {
-            RandomAccess.Write(file, pending.AsSpan(0, pendingLength), pendingAt);
+            WriteAt(pending.AsSpan(0, pendingLength), pendingAt);
             pendingLength = 0;
+        }
+    }
+
+    private void WriteAt(ReadOnlySpan<byte> bytes, long at)
+    {
+        if (writeCipher is null)
+        {
+            RandomAccess.Write(file, bytes, at);
+            return;
+        }
+        // The caller's bytes are never changed in place: each piece is copied, encrypted and written.
+        var piece = scrambled ??= new byte[1 << 20];
+        for (var done = 0; done < bytes.Length;)
+        {
+            var length = Math.Min(piece.Length, bytes.Length - done);
+            bytes.Slice(done, length).CopyTo(piece);
+            writeCipher.Apply(piece.AsSpan(0, length), at + done);
+            RandomAccess.Write(file, piece.AsSpan(0, length), at + done);
+            done += length;
         }
     }
 
@@ -141,10 +179,12 @@ internal sealed class PackageFile : Stream
             {
                 hashing.GetAwaiter().GetResult();
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or CryptographicException)
             {
                 // Building has failed already, or HashAsync reported it: never hide the first failure behind this one.
             }
+            writeCipher?.Dispose();
+            readCipher?.Dispose();
         }
         base.Dispose(disposing);
     }
@@ -163,7 +203,9 @@ internal sealed class PackageFile : Stream
                 {
                     throw new IOException($"The package file ended at {hashed} bytes while {upTo} were written.");
                 }
+                readCipher?.Apply(buffer.AsSpan(0, read), hashed);
                 sha256.AppendData(buffer, 0, read);
+                envelope?.Write(buffer, 0, read);
                 hashed += read;
             }
         }

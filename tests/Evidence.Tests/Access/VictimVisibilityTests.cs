@@ -84,9 +84,11 @@ public sealed class VictimVisibilityTests : IAsyncLifetime
         await slice.SendAsync(new TagEvidence(item, incident, VictimCode: child), actor: "bridge");
         await slice.SendAsync(new TagEvidence(item, incident, VictimCode: own), actor: "mallory");
 
-        var package = await slice.SendAsync(new BuildReferralPackage(incident, RecipientKind.Icc, Path.Combine(slice.Home, "p.zip"), IncludeIdentities: true), actor: "mallory");
+        var recipient = await RecipientKey.CreateAsync(Path.Combine(slice.Home, "recipient"), "icc", "P-256", "keyAgreement");
+        var package = await slice.SendAsync(new BuildReferralPackage(incident, RecipientKind.Icc, Path.Combine(slice.Home, "p.zip"), IncludeIdentities: true,
+            EncryptTo: recipient.Certificate), actor: "mallory");
 
-        using var zip = ZipFile.OpenRead(package.Path);
+        using var zip = ZipFile.OpenRead(await recipient.OpenAsync(package.Path));
         var identities = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith("data/metadata/identities.json", StringComparison.Ordinal)).Open()).ReadToEnd();
         Assert.Contains("Own Child Of Case M", identities, StringComparison.Ordinal);
         Assert.DoesNotContain(ChildName, identities, StringComparison.Ordinal);

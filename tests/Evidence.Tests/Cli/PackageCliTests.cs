@@ -37,7 +37,8 @@ public sealed class PackageCliTests : IDisposable
         var key = (await Run.CliAsync(Home, "log", "key")).Out.Trim();
         var verified = await Run.CliAsync(Home, "verify-package", zip, "--key", key, "--json");
 
-        Assert.Equal(["id", "path", "sha256", "items", "bytes"], package.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "path", "sha256", "items", "bytes", "encrypted"], package.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Null, package.GetProperty("encrypted").ValueKind); // not encrypted: no --encrypt-to
         Assert.Equal(zip, package.GetProperty("path").GetString());
         Assert.Equal(1, package.GetProperty("items").GetInt32());
         Assert.Equal(new FileInfo(zip).Length, package.GetProperty("bytes").GetInt64());

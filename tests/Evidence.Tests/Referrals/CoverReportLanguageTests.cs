@@ -33,8 +33,8 @@ public sealed class CoverReportLanguageTests : IAsyncLifetime
 
     private string Out(string name = "package.zip") => Path.Combine(slice.Home, name);
 
-    private Task<PackageRecord> BuildAsync(string? language, string name = "package.zip", Guid? incident = null, bool identities = false) =>
-        slice.SendAsync(new BuildReferralPackage(incident ?? @case.Incident, RecipientKind.National, Out(name), IncludeIdentities: identities, RecipientReference: "REF-1",
+    private Task<PackageRecord> BuildAsync(string? language, string name = "package.zip", Guid? incident = null) =>
+        slice.SendAsync(new BuildReferralPackage(incident ?? @case.Incident, RecipientKind.National, Out(name), RecipientReference: "REF-1",
             Language: language), Role.Prosecutor, "test-prosecutor");
 
     private static string Entry(PackageRecord package, string path) =>
@@ -95,7 +95,10 @@ public sealed class CoverReportLanguageTests : IAsyncLifetime
     public async Task Build_Ukrainian_TheChildrensProtectionIsStatedInUkrainian()
     {
         var pseudonyms = Entry(await BuildAsync("uk"), "data/README.html");
-        var identities = Entry(await BuildAsync("uk", "identities.zip", identities: true), "data/README.html");
+        var recipient = await RecipientKey.CreateAsync(Path.Combine(slice.Home, "recipient"), "national");
+        var encrypted = await slice.SendAsync(new BuildReferralPackage(@case.Incident, RecipientKind.National, Out("identities.zip"), IncludeIdentities: true,
+            RecipientReference: "REF-1", Language: "uk", EncryptTo: recipient.Certificate), Role.Prosecutor, "test-prosecutor");
+        var identities = Entry(encrypted with { Path = await recipient.OpenAsync(encrypted.Path) }, "data/README.html");
 
         // A Ukrainian reader is told, in Ukrainian, that children appear by code only, or that this package names them.
         Assert.Contains("<p>Діти-потерпілі зазначені лише псевдонімними кодами (V-0001, ...).", pseudonyms, StringComparison.Ordinal);

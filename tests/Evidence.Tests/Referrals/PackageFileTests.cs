@@ -92,4 +92,62 @@ public sealed class PackageFileTests : IDisposable
 
         Assert.Equal(3 << 20, file.Length);
     }
+
+    /// <summary>
+    /// Encrypted to a recipient, the zip is scratch: on disk only under a key of this process, never readable, while the
+    /// envelope gets exactly the zip's bytes, in order, whatever the writer went back over (each entry's header); openssl
+    /// opens the envelope to bytes whose SHA-256 is the one computed on the way.
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 1, 70_000 })]
+    [InlineData(new[] { 3 << 20, 0, 65536 })]
+    public async Task HashAsync_EncryptedToARecipient_ScratchNeverHoldsTheZip_AndTheEnvelopeOpensToIt(int[] sizes)
+    {
+        var marker = Encoding.ASCII.GetBytes("MARKER-in-every-entry-7d1e");
+        var recipient = await Fixtures.RecipientKey.CreateAsync(folder, "office");
+        var certificate = Evidence.Crypto.RecipientCertificate.Read(recipient.Certificate, DateTimeOffset.UtcNow);
+        var p7m = Path.Combine(folder, "package.zip.p7m");
+        byte[] hash;
+        byte[] scratchBytes;
+        using (var envelopeFile = File.Open(p7m, FileMode.CreateNew, FileAccess.Write))
+        using (var scratch = File.Open(Path.Combine(folder, "scratch"), FileMode.CreateNew, FileAccess.ReadWrite))
+        {
+            using var envelope = Evidence.Crypto.CmsEnvelope.Open(envelopeFile, certificate);
+            using (var output = new PackageFile(scratch.SafeFileHandle, envelope))
+            {
+                using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8))
+                {
+                    for (var i = 0; i < sizes.Length; i++)
+                    {
+                        var entry = zip.CreateEntry($"bag/data/{i}.txt", CompressionLevel.NoCompression);
+                        await using (var stream = entry.Open())
+                        {
+                            await stream.WriteAsync(marker);
+                            await stream.WriteAsync(new byte[sizes[i]]);
+                            await stream.WriteAsync(marker);
+                        }
+                        output.Seal();
+                    }
+                }
+                hash = await output.HashAsync();
+            }
+            envelope.Finish();
+            // Read through the open handle: what is on disk while the package is being built.
+            scratchBytes = new byte[scratch.Length];
+            Assert.Equal(scratchBytes.Length, RandomAccess.Read(scratch.SafeFileHandle, scratchBytes, 0));
+        }
+
+        Assert.Equal(-1, scratchBytes.AsSpan().IndexOf(marker));
+        Assert.Equal(-1, scratchBytes.AsSpan().IndexOf("bag/data/0.txt"u8)); // not even the zip's own headers
+        Assert.Equal(-1, File.ReadAllBytes(p7m).AsSpan().IndexOf(marker));
+        var zipPath = await recipient.OpenAsync(p7m);
+        var opened = File.ReadAllBytes(zipPath);
+        Assert.Equal(scratchBytes.Length, opened.Length);
+        Assert.Equal(hash, SHA256.HashData(opened));
+        var findings = new List<Evidence.Custody.Finding>();
+        using (StrictZip.Read(zipPath, findings.Add))
+        {
+            Assert.Empty(findings);
+        }
+    }
 }

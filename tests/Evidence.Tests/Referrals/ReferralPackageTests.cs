@@ -31,8 +31,9 @@ public sealed class ReferralPackageTests : IAsyncLifetime
     private string Out(string name = "package.zip") => Path.Combine(slice.Home, name);
 
     private Task<PackageRecord> BuildAsync(string? path = null, RecipientKind recipient = RecipientKind.Icc, Guid? perpetrator = null,
-        IReadOnlyList<Guid>? ids = null, bool identities = false, Role role = Role.Prosecutor) =>
-        slice.SendAsync(new BuildReferralPackage(@case.Incident, recipient, path ?? Out(), perpetrator, ids, identities, RecipientReference: "REF-1"), role, "test-prosecutor");
+        IReadOnlyList<Guid>? ids = null, bool identities = false, Role role = Role.Prosecutor, string? encryptTo = null) =>
+        slice.SendAsync(new BuildReferralPackage(@case.Incident, recipient, path ?? Out(), perpetrator, ids, identities, RecipientReference: "REF-1", EncryptTo: encryptTo),
+            role, "test-prosecutor");
 
     private async Task<string> KeyAsync() => await slice.SendAsync(new GetVerifierKey(), Role.Auditor);
 
@@ -110,22 +111,78 @@ public sealed class ReferralPackageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Build_IdentitiesRequested_IncludedAndEachRevealRecorded()
+    public async Task Build_IdentitiesRequested_IncludedEncryptedAndEachRevealRecorded()
     {
-        var package = await BuildAsync(identities: true);
+        var recipient = await RecipientKey.CreateAsync(Path.Combine(slice.Home, "recipient"), "icc");
+        var package = await BuildAsync(identities: true, encryptTo: recipient.Certificate);
 
-        var identities = PackageZip.Read(package.Path).Single(e => e.Key.EndsWith("data/metadata/identities.json", StringComparison.Ordinal));
+        var zip = await recipient.OpenAsync(package.Path);
+        var identities = PackageZip.Read(zip).Single(e => e.Key.EndsWith("data/metadata/identities.json", StringComparison.Ordinal));
         Assert.Contains(ReferralCase.ChildName, Encoding.UTF8.GetString(identities.Value), StringComparison.Ordinal);
         var reveal = await slice.QueryAsync(db => db.CustodyEvents.SingleAsync(e => e.Action == "IdentityRevealed"));
         Assert.Contains(package.Id.ToString(), reveal.Details, StringComparison.Ordinal);
         Assert.Equal("test-prosecutor", reveal.Actor);
-        Assert.True(PackageVerifier.Verify(package.Path, await KeyAsync()).Clean);
+        Assert.True(PackageVerifier.Verify(zip, await KeyAsync()).Clean);
+    }
+
+    [Fact]
+    public async Task Build_IdentitiesForAnOfficeWithoutACertificate_RefusedWithNothingRecorded()
+    {
+        var before = await slice.QueryAsync(db => db.CustodyEvents.CountAsync());
+
+        var refused = await Assert.ThrowsAsync<InvalidRequestException>(() => slice.SendAsync(new BuildReferralPackage(@case.Incident, RecipientKind.Icc, Out(),
+            IncludeIdentities: true, EncryptToOffice: true), Role.Prosecutor, "test-prosecutor"));
+
+        Assert.Equal("Identities travel only in a package encrypted to its recipient, and Office of the Prosecutor, International Criminal Court has no certificate " +
+                     "registered. An administrator registers it: `evidence recipient certificate icc CERT.pem`.", refused.Message);
+        Assert.False(File.Exists(Out()) || File.Exists(Out() + ".p7m"));
+        Assert.Equal(before, await slice.QueryAsync(db => db.CustodyEvents.CountAsync()));
+    }
+
+    /// <summary>
+    /// The office's certificate in force is the one its latest registration event names, file and fingerprint: a file
+    /// swapped for another certificate (an insider's, to read what is sent) or removed refuses the package, nothing
+    /// exported; a file planted under a name no event gives is never used.
+    /// </summary>
+    [Fact]
+    public async Task Build_EncryptToOffice_UsesTheRegisteredCertificate_AndRefusesOneSwappedOrRemoved()
+    {
+        var keys = Path.Combine(slice.Home, "recipient");
+        var office = await RecipientKey.CreateAsync(keys, "icc", "P-256", "keyAgreement");
+        var insider = await RecipientKey.CreateAsync(keys, "insider");
+        var planted = Path.Combine(slice.Settings.KeyFolder, "recipients", "national", await insider.FingerprintAsync() + ".pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(planted)!);
+        File.Copy(insider.Certificate, planted);
+        var registered = await slice.SendAsync(new RegisterRecipientCertificate(RecipientKind.Icc, office.Certificate), Role.Admin, "admin");
+        var stored = Path.Combine(slice.Settings.KeyFolder, "recipients", "icc", registered.Fingerprint + ".pem");
+
+        var package = await slice.SendAsync(new BuildReferralPackage(@case.Incident, RecipientKind.Icc, Out("icc.zip"), EncryptToOffice: true), Role.Prosecutor, "test-prosecutor");
+        var national = await slice.SendAsync(new BuildReferralPackage(@case.Incident, RecipientKind.National, Out("national.zip"), EncryptToOffice: true), Role.Prosecutor, "test-prosecutor");
+
+        Assert.Equal(await office.FingerprintAsync(), registered.Fingerprint);
+        Assert.Equal(registered.Fingerprint, package.Encrypted?.Certificate);
+        Assert.True(PackageVerifier.Verify(await office.OpenAsync(package.Path), await KeyAsync()).Clean);
+        Assert.Null(national.Encrypted); // the planted file is named by no event
+        Assert.EndsWith("national.zip", national.Path, StringComparison.Ordinal);
+
+        var before = await slice.QueryAsync(db => db.CustodyEvents.CountAsync());
+        File.Copy(insider.Certificate, stored, overwrite: true);
+        var swapped = await Assert.ThrowsAsync<UnavailableException>(() => slice.SendAsync(
+            new BuildReferralPackage(@case.Incident, RecipientKind.Icc, Out("swapped.zip"), IncludeIdentities: true, EncryptToOffice: true), Role.Prosecutor, "test-prosecutor"));
+        File.Delete(stored);
+        var removed = await Assert.ThrowsAsync<UnavailableException>(() => slice.SendAsync(
+            new BuildReferralPackage(@case.Incident, RecipientKind.Icc, Out("removed.zip"), EncryptToOffice: true), Role.Prosecutor, "test-prosecutor"));
+
+        Assert.Contains($"is not the one registered (SHA-256 {registered.Fingerprint}): its bytes were changed; nothing was exported", swapped.Message, StringComparison.Ordinal);
+        Assert.Contains($"(SHA-256 {registered.Fingerprint}) is missing from the key folder; nothing was exported", removed.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await slice.QueryAsync(db => db.CustodyEvents.CountAsync()));
+        Assert.Empty(Directory.GetFiles(slice.Home, "swapped.zip*").Concat(Directory.GetFiles(slice.Home, "removed.zip*")));
     }
 
     [Fact]
     public async Task Build_AsAuditor_ForbiddenAndTheRefusalRecorded()
     {
-        await Assert.ThrowsAsync<ForbiddenException>(() => BuildAsync(identities: true, role: Role.Auditor));
+        await Assert.ThrowsAsync<ForbiddenException>(() => BuildAsync(identities: true, role: Role.Auditor, encryptTo: Path.Combine(slice.Home, "recipient.pem")));
 
         Assert.False(File.Exists(Out()));
         var denied = await slice.QueryAsync(db => db.CustodyEvents.SingleAsync(e => e.Action == "AccessDenied"));
@@ -237,5 +294,26 @@ public sealed class ReferralPackageTests : IAsyncLifetime
         Assert.False(File.Exists(abandoned));
         Assert.True(File.Exists(notAPackage));
         Assert.True(File.Exists(building));
+    }
+
+    [Fact]
+    public async Task Start_EncryptedPackageFilesACrashLeftUnrecorded_AreRemoved_TheRecordedOneKept()
+    {
+        var folder = slice.Settings.PackageFolder;
+        Directory.CreateDirectory(folder);
+        var recipient = await RecipientKey.CreateAsync(Path.Combine(slice.Home, "recipient"), "icc", "P-256", "keyAgreement");
+        var recorded = await BuildAsync(Path.Combine(folder, $"{Guid.NewGuid()}.zip"), encryptTo: recipient.Certificate);
+        var renamed = Path.Combine(folder, $"{Guid.NewGuid()}.zip.p7m");
+        File.Copy(recorded.Path, renamed);
+        // The scrambled zip of a build killed half-way: unreadable, and not left lying around either.
+        var scratch = Path.Combine(folder, $"{Guid.NewGuid()}.zip.p7m.partial-{Guid.NewGuid():N}.scratch");
+        File.WriteAllBytes(scratch, RandomNumberGenerator.GetBytes(64));
+
+        await EvidenceServices.PrepareAsync(slice.Services, CancellationToken.None);
+
+        Assert.EndsWith(".zip.p7m", recorded.Path, StringComparison.Ordinal);
+        Assert.True(File.Exists(recorded.Path));
+        Assert.False(File.Exists(renamed));
+        Assert.False(File.Exists(scratch));
     }
 }

@@ -29,6 +29,11 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
     public IncidentSummary? Summary { get; private set; }
     public TimelineEvents? Timeline { get; private set; }
     public IReadOnlyList<PackageSummary> Packages { get; private set; } = [];
+
+    /// <summary>Each office's registered certificate, which its packages are encrypted to (PackagesApi.BuildAsync).</summary>
+    public IReadOnlyList<OfficeCertificate> Certificates { get; private set; } = [];
+
+    public OfficeCertificate? CertificateOf(RecipientKind office) => Certificates.FirstOrDefault(c => c.Office == office && c.Fingerprint is not null);
     public bool MayRefer => Actor.May<ReferIncident>();
 
     /// <summary>Which form was sent ("refer", "package"), so that a refusal comes back beside that form's fields only.</summary>
@@ -45,7 +50,10 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
         var page = await LoadAsync(cancellationToken);
         if (built is { } id && Packages.FirstOrDefault(p => p.Id == id) is { } package)
         {
-            Done = T["Package {0} built: {1} items, {2} bytes, SHA-256 {3}.", package.Id, package.Items, package.Bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), package.Sha256];
+            var bytes = package.Bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+            Done = package.Encrypted
+                ? T["Package {0} built and encrypted to the recipient's certificate: {1} items, {2} bytes, SHA-256 {3} (of the zip inside).", package.Id, package.Items, bytes, package.Sha256]
+                : T["Package {0} built: {1} items, {2} bytes, SHA-256 {3}.", package.Id, package.Items, bytes, package.Sha256];
         }
         return page;
     }
@@ -80,6 +88,7 @@ public sealed class DetailModel(IMediator mediator, EvidenceSettings settings) :
         Summary = (await TrySendAsync(new ListIncidents(), cancellationToken))?.FirstOrDefault(i => i.Id == Id);
         Timeline = await TrySendAsync(new GetTimeline(IncidentId: Id), cancellationToken);
         Packages = await TrySendAsync(new ListReferralPackages(Id), cancellationToken) ?? [];
+        Certificates = Actor.May<ListRecipientCertificates>() ? await TrySendAsync(new ListRecipientCertificates(), cancellationToken) ?? [] : [];
         Error = error ?? Error;
         return Page();
     }
