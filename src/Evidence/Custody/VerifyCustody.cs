@@ -20,9 +20,12 @@ namespace Evidence.Custody;
 /// events, and every checkpoint's signature, root and consistency with the latest checked against it.
 /// Tampering is not an exception: it is a finding, and all findings are returned. The run itself is
 /// recorded as a <c>Verified</c> custody event.
+/// With <see cref="LaterCheckpoint"/> (a signed checkpoint of this log kept elsewhere, as `log checkpoint` prints it), also
+/// what the ledger lacks of it, and with <see cref="ConsistencyProof"/> (`log consistency --json` from where it was signed)
+/// whether the events here are its first ones (<see cref="Backup.LaterCheckpoint"/>).
 /// </summary>
 [AllowedRoles(Role.Auditor, Role.Admin)]
-public sealed record VerifyCustody(string? PinnedVerifierKey = null) : IRequest<VerificationReport>;
+public sealed record VerifyCustody(string? PinnedVerifierKey = null, string? LaterCheckpoint = null, string? ConsistencyProof = null) : IRequest<VerificationReport>;
 
 
 /// <summary>
@@ -61,6 +64,10 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, IBlobStore blob
         await CheckStoredIdsAsync(findings, cancellationToken);
         var checkpoints = await CheckCheckpointsAsync(leafHashes, verifier, findings, cancellationToken);
         var timestamps = await CheckTimestampsAsync(findings, cancellationToken);
+        if (request.LaterCheckpoint is { } later)
+        {
+            await Backup.LaterCheckpoint.CheckAsync(db, later, request.ConsistencyProof, verifier, settings.LedgerName, leafHashes, findings, cancellationToken);
+        }
 
         if (await ledger.AppendPointAsync(cancellationToken) is null)
         {
