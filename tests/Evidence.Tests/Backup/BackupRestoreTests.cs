@@ -359,6 +359,39 @@ public sealed class BackupRestoreTests(BackedUpHome source) : IClassFixture<Back
         Assert.True(sourceItself.Exit == 0, sourceItself.Out); // the original holds everything it signed
     }
 
+    /// <summary>
+    /// The checkpoint a referral package carries: one built before the backup signs nothing the restored home lacks; one
+    /// built after it names the events the backup does not have.
+    /// </summary>
+    [SqliteFact]
+    public async Task Verify_CheckpointOfAPackage_BeforeTheBackupIsHeld_AfterItNamesWhatIsMissing()
+    {
+        var backup = await source.BackupAsync();
+        var restored = Path.Combine(scratch.Path, "restored");
+        Assert.Equal(0, (await Cli.RunAsync(restored, "restore", backup.Folder)).Exit);
+        var after = Path.Combine(scratch.Path, "after.zip");
+        Assert.Equal(0, (await Run.CliAsync(backup.Home, "package", "--incident", backup.Incident, "--recipient", "national", "--out", after, "--role", "prosecutor")).Exit);
+
+        var before = await Run.CliAsync(restored, "verify", "--checkpoint", PackageCheckpoint(Path.Combine(backup.Home, "packages", "icc.zip"), "before.txt"));
+        var later = await Run.CliAsync(restored, "verify", "--checkpoint", PackageCheckpoint(after, "after.txt"));
+
+        Assert.True(before.Exit == 0, before.Out);
+        Assert.Equal(1, later.Exit);
+        Assert.Contains($"found this home was restored from a backup of {backup.LedgerSize} events: it lacks events #{backup.LedgerSize} to #", later.Out, StringComparison.Ordinal);
+    }
+
+    private string PackageCheckpoint(string zip, string name)
+    {
+        using var archive = System.IO.Compression.ZipFile.OpenRead(zip);
+        using var entry = archive.Entries.Single(e => e.FullName.EndsWith("/data/custody/checkpoint.txt", StringComparison.Ordinal)).Open();
+        var path = Path.Combine(scratch.Path, name);
+        using (var file = File.Create(path))
+        {
+            entry.CopyTo(file);
+        }
+        return path;
+    }
+
     [SqliteFact]
     public async Task Verify_CheckpointNotOfThisLog_IsAFinding_AndBadFilesAreUsageErrors()
     {
@@ -474,7 +507,7 @@ public sealed class BackedUpHome : IDisposable
 
     public string Home => Path.Combine(temp.Path, "home");
 
-    public sealed record Made(string Home, string Folder, string ManifestSha256, long LedgerSize, string VerifierKey);
+    public sealed record Made(string Home, string Folder, string ManifestSha256, long LedgerSize, string VerifierKey, string Incident);
 
     public Task<Made> BackupAsync() => made.Value;
 
@@ -496,7 +529,7 @@ public sealed class BackedUpHome : IDisposable
         var folder = Path.Combine(temp.Path, "backup");
         var report = await Json("backup", "--out", folder);
         return new Made(Home, folder, report.GetProperty("manifestSha256").GetString()!, report.GetProperty("ledgerSize").GetInt64(),
-            (await Run.CliAsync(Home, "log", "key")).Out.Trim());
+            (await Run.CliAsync(Home, "log", "key")).Out.Trim(), incident);
     }
 
     public void Dispose() => temp.Dispose();
