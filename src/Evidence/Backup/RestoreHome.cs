@@ -120,8 +120,12 @@ public static class RestoreHome
         }
         var keys = SealedKeys.Open(sealedKeys, passphrase);
 
-        var building = Path.Combine(Path.GetDirectoryName(home)!, $".{Path.GetFileName(home)}.restoring-{Guid.NewGuid():N}");
-        OwnerOnly.CreateFolder(Path.GetDirectoryName(home)!);
+        var parent = Path.GetDirectoryName(home)!;
+        var building = Path.Combine(parent, $".{Path.GetFileName(home)}.restoring-{Guid.NewGuid():N}");
+        if (!Directory.Exists(parent))
+        {
+            OwnerOnly.CreateFolder(parent); // never on one that exists: it is the operator's, with the modes they gave it
+        }
         var done = false;
         try
         {

@@ -47,8 +47,9 @@ internal static class SealedKeys
         [property: JsonPropertyName("nonce")] string Nonce);
 
     /// <summary>
-    /// The files under <paramref name="keyFolder"/> (sub-folders too), sealed. Left out: the folder's creation lock and the
-    /// temporary files of a key being written (names starting with a dot), which are no keys.
+    /// The files under <paramref name="keyFolder"/> (sub-folders too), sealed; a link is sealed as the file it points at (an
+    /// operator may link a key kept elsewhere). Left out: the folder's creation lock and the temporary files of a key being
+    /// written (names starting with a dot), which are no keys.
     /// </summary>
     public static byte[] Seal(string keyFolder, string passphrase)
     {
@@ -58,7 +59,7 @@ internal static class SealedKeys
             foreach (var path in Directory.EnumerateFiles(keyFolder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
                 var name = Path.GetRelativePath(keyFolder, path).Replace(Path.DirectorySeparatorChar, '/');
-                if (name.Split('/').Any(part => part.StartsWith('.')) || new FileInfo(path).LinkTarget is not null)
+                if (name.Split('/').Any(part => part.StartsWith('.')))
                 {
                     continue;
                 }

@@ -23,6 +23,9 @@ public sealed class BackupRestoreTests(BackedUpHome source) : IClassFixture<Back
         var backup = await source.BackupAsync();
         var restored = Path.Combine(scratch.Path, "restored");
         Directory.CreateDirectory(restored); // an empty folder the operator made is a fine place
+        var shared = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+                     | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(scratch.Path, shared);
 
         var (exit, stdout, stderr) = await Cli.RunAsync(restored, "restore", backup.Folder);
         var verify = await Run.CliAsync(restored, "verify");
@@ -52,6 +55,8 @@ public sealed class BackupRestoreTests(BackedUpHome source) : IClassFixture<Back
         Assert.Equal(Files(Path.Combine(backup.Home, "keys")).Where(k => !k.Key.StartsWith('.')), Files(Path.Combine(restored, "keys")));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(restored, "keys")));
         Assert.Empty(Directory.GetDirectories(scratch.Path, ".*")); // no half-built home left beside it
+        Assert.Equal(shared, File.GetUnixFileMode(scratch.Path)); // the folder it was restored into is the operator's: left as it was
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(restored));
     }
 
     [SqliteFact]

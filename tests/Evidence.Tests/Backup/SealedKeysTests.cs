@@ -42,11 +42,14 @@ public sealed class SealedKeysTests : IDisposable
         home.File("keys/rotated/old.pem", [1, 2, 3]);
         home.File("keys/.create.lock", []);
         home.File("keys/.ledger-ed25519.pem.0123.tmp", [9]);
+        File.CreateSymbolicLink(Path.Combine(folder, "organisation-key.pem"), home.File("elsewhere/organisation-key.pem", [4, 5]));
 
         var sealedBytes = SealedKeys.Seal(folder, Passphrase);
         var opened = SealedKeys.Open(sealedBytes, Passphrase);
 
-        Assert.Equal(["ledger-ed25519.pem", "rotated/old.pem"], opened.Keys.Order(StringComparer.Ordinal));
+        // A linked key is sealed as the file it points at: the backup holds the key, not a link to where it was.
+        Assert.Equal(["ledger-ed25519.pem", "organisation-key.pem", "rotated/old.pem"], opened.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([4, 5], opened["organisation-key.pem"]);
         Assert.Equal(File.ReadAllBytes(Path.Combine(folder, "ledger-ed25519.pem")), opened["ledger-ed25519.pem"]);
         Assert.Equal([1, 2, 3], opened["rotated/old.pem"]);
         var lines = Encoding.UTF8.GetString(sealedBytes).Split('\n', 3);
