@@ -14,7 +14,7 @@ namespace Evidence.Backup;
 /// (<see cref="LaterCheckpoint"/>). Sent only by <see cref="RestoreHome"/>, on the home it is building.
 /// </summary>
 [AllowedRoles(Role.Admin)]
-internal sealed record RecordRestore(string ManifestSha256, long LedgerSize, DateTime BackupCreatedUtc) : IRequest<Unit>;
+internal sealed record RecordRestore(string ManifestSha256, long LedgerSize, string LedgerRoot, DateTime BackupCreatedUtc) : IRequest<Unit>;
 
 internal sealed class RecordRestoreHandler(Ledger ledger, UnitOfWork unitOfWork) : IRequestHandler<RecordRestore, Unit>
 {
@@ -24,6 +24,12 @@ internal sealed class RecordRestoreHandler(Ledger ledger, UnitOfWork unitOfWork)
         if (size != request.LedgerSize)
         {
             throw new InvalidRequestException($"The backup's database holds {size} custody events, but its manifest says {request.LedgerSize}; nothing was written.");
+        }
+        // The manifest is signed; the database is only hashed in it: the two must describe the same ledger.
+        var root = Convert.ToBase64String(ledger.Root(size));
+        if (root != request.LedgerRoot)
+        {
+            throw new InvalidRequestException($"The backup's database gives the ledger root {root}, but its manifest says {request.LedgerRoot}; nothing was written.");
         }
         unitOfWork.Record("Restored", null, null,
         [

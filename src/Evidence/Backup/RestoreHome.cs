@@ -160,7 +160,8 @@ public static class RestoreHome
             var instructions = new List<string>();
             if (manifest.Database == "sqlite")
             {
-                await RecordAsync(settings, actor, new RecordRestore(Convert.ToHexStringLower(SHA256.HashData(noteBytes)), manifest.LedgerSize, manifest.CreatedUtc),
+                await RecordAsync(settings, actor, new RecordRestore(Convert.ToHexStringLower(SHA256.HashData(noteBytes)), manifest.LedgerSize, manifest.LedgerRoot,
+                    manifest.CreatedUtc),
                     cancellationToken);
             }
             else

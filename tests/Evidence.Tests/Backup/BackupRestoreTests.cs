@@ -271,6 +271,39 @@ public sealed class BackupRestoreTests(BackedUpHome source) : IClassFixture<Back
         Assert.False(File.Exists(outside));
     }
 
+    /// <summary>
+    /// Someone who holds the ledger key puts another copy of the database (the same home, later) into the backup and signs a
+    /// manifest that lists it: the database must still give the size and root the manifest names, or nothing is written.
+    /// </summary>
+    [SqliteFact]
+    public async Task Restore_DatabaseOfAnotherMoment_InAManifestResignedWithTheRealKey_Refused()
+    {
+        var copy = await CopyOfBackupAsync();
+        var database = Path.Combine(copy, "evidence.db");
+        File.Delete(database);
+        await using (var from = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(source.Home, "evidence.db")};Pooling=False"))
+        await using (var to = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False"))
+        {
+            await from.OpenAsync();
+            await to.OpenAsync();
+            from.BackupDatabase(to); // the home as it is now: its BackedUp event and whatever came after
+        }
+        var manifest = await File.ReadAllTextAsync(Path.Combine(copy, "manifest.txt"));
+        var body = manifest[..(manifest.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)];
+        var line = body.Split('\n').Single(l => l.EndsWith("  evidence.db", StringComparison.Ordinal));
+        body = body.Replace(line, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(database))) + "  evidence.db", StringComparison.Ordinal);
+        var signer = NoteSigner.LoadOrCreate(Path.Combine(source.Home, "keys", "ledger-ed25519.pem"), "evidence.local/ledger");
+        await File.WriteAllTextAsync(Path.Combine(copy, "manifest.txt"), signer.Sign(body));
+        var restored = Path.Combine(scratch.Path, "restored");
+
+        var (exit, stdout, stderr) = await Cli.RunAsync(restored, "restore", copy);
+
+        Assert.True(exit == 2, $"exit {exit}: {stdout}{stderr}");
+        Assert.Contains($"custody events, but its manifest says {(await source.BackupAsync()).LedgerSize}; nothing was written.", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(restored));
+        Assert.Empty(Directory.GetDirectories(scratch.Path, ".*"));
+    }
+
     [SqliteFact]
     public async Task Restore_WrongPassphrase_ClearError_NothingWritten()
     {
