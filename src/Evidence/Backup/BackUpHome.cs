@@ -71,7 +71,7 @@ internal sealed class BackUpHomeHandler(EvidenceDbContext db, IBlobStore blobs, 
 {
     public async Task<BackupReport> Handle(BackUpHome request, CancellationToken cancellationToken)
     {
-        var folder = Path.GetFullPath(request.Folder);
+        var folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Folder));
         RefuseFolder(folder);
         var existed = Directory.Exists(folder);
         OwnerOnly.CreateFolder(folder);

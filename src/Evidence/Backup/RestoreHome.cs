@@ -30,8 +30,9 @@ public static class RestoreHome
     public static async Task<RestoreReport> RunAsync(string backupFolder, string passphrase, string? pinnedVerifierKey, EvidenceSettings target, Actor actor,
         CancellationToken cancellationToken)
     {
-        var backup = Path.GetFullPath(backupFolder);
-        var home = Path.GetFullPath(target.Home);
+        var backup = Path.TrimEndingDirectorySeparator(Path.GetFullPath(backupFolder));
+        // "NEW/" names the same folder as "NEW"; the home is built beside it under a name made from its last part.
+        var home = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target.Home));
         RefuseTarget(backup, home, target);
         var findings = new List<Finding>();
         RestoreReport Refused() => new(home, null, null, findings, []);

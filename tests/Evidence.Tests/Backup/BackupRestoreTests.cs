@@ -351,12 +351,15 @@ public sealed class BackupRestoreTests(BackedUpHome source) : IClassFixture<Back
         var other = new NoteSigner("evidence.local/ledger", new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom()));
 
         var refused = await Cli.RunAsync(Path.Combine(scratch.Path, "a"), "restore", backup.Folder, "--key", other.Verifier.VerifierKey);
-        var restored = await Cli.RunAsync(Path.Combine(scratch.Path, "b"), "restore", backup.Folder, "--key", backup.VerifierKey);
+        // Folders written as a shell completes them, with a trailing slash.
+        var restored = await Cli.RunAsync(Path.Combine(scratch.Path, "b") + "/", "restore", backup.Folder + "/", "--key", backup.VerifierKey);
 
         Assert.Equal(1, refused.Exit);
         Assert.Contains($"FINDING backup manifest.txt key: expected the pinned key {other.Verifier.VerifierKey}", refused.Out, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(scratch.Path, "a")));
         Assert.True(restored.Exit == 0, restored.Out + restored.Err);
+        Assert.True(File.Exists(Path.Combine(scratch.Path, "b", "evidence.db")));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(scratch.Path, "b"), ".*"));
     }
 
     /// <summary>
