@@ -50,7 +50,16 @@ public static class RestoreHome
             return Refused();
         }
         var noteBytes = await File.ReadAllBytesAsync(manifestPath, cancellationToken);
-        var note = new UTF8Encoding(false, true).GetString(noteBytes);
+        string note;
+        try
+        {
+            note = new UTF8Encoding(false, true).GetString(noteBytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            findings.Add(new Finding("backup", BackupManifest.FileName, "UTF-8 text", "bytes that are not UTF-8"));
+            return Refused();
+        }
         var split = note.LastIndexOf("\n\n", StringComparison.Ordinal);
         if (split < 0)
         {

@@ -164,6 +164,7 @@ public sealed class BackupRestoreTests(BackedUpHome source) : IClassFixture<Back
     [InlineData("manifest unsigned", "FINDING backup manifest.txt", "no signature")]
     [InlineData("manifest empty", "FINDING backup manifest.txt", "something else")]
     [InlineData("manifest huge", "FINDING backup manifest.txt", "a larger file")]
+    [InlineData("manifest not text", "FINDING backup manifest.txt", "bytes that are not UTF-8")]
     [InlineData("manifest duplicate line", "FINDING backup manifest.txt line", "again")]
     public async Task Restore_AlteredBackup_RefusedNamingTheFile_NothingWritten(string alteration, string finding, string found)
     {
@@ -219,6 +220,9 @@ public sealed class BackupRestoreTests(BackedUpHome source) : IClassFixture<Back
                 {
                     file.SetLength(300L << 20); // sparse: huge to a reader, nothing on the disk
                 }
+                break;
+            case "manifest not text":
+                await File.WriteAllBytesAsync(manifestPath, [.. System.Text.Encoding.UTF8.GetBytes(manifest)[..40], 0xFF, 0xFE, .. System.Text.Encoding.UTF8.GetBytes(manifest)[40..]]);
                 break;
             case "manifest duplicate line":
                 var keysLine = manifest.Split('\n').Single(l => l.EndsWith("  keys.enc", StringComparison.Ordinal));
