@@ -31,6 +31,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
     /// <summary>The installation the command works on: --home, and the EVIDENCE_* variables.</summary>
     public EvidenceSettings Settings(CommandLine line) => EvidenceSettings.FromEnvironment(line.Value("--home"), environment);
 
+    /// <summary>An environment variable, from where <see cref="Settings"/> reads them.</summary>
+    public string? Variable(string name) => (environment ?? Environment.GetEnvironmentVariable)(name);
+
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         try
@@ -61,6 +64,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "user" => await UserCommand.RunAsync(this, args, cancellationToken),
                 "recipient" => await RecipientCommand.RunAsync(this, args, cancellationToken),
                 "witness" => await WitnessCommand.RunAsync(this, args, cancellationToken),
+                "backup" => await BackupCommands.BackupAsync(this, args, cancellationToken),
+                "restore" => await BackupCommands.RestoreAsync(this, args, cancellationToken),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }
@@ -186,12 +191,23 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   any finding; without --key or --ca, exit 1 with "signer not pinned" and the key the package claims.
                   Each --witness pins a witness whose cosignature of the package's checkpoint must be there and verify;
                   cosignatures by witnesses you did not pin are listed as vouching for nothing.
-              verify [--key VERIFIER-KEY]
+              verify [--key VERIFIER-KEY] [--checkpoint FILE [--consistency PROOF.json]]
                   Decrypt and re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint.
-                  Exit 1 on any finding.
+                  Exit 1 on any finding. --checkpoint: a checkpoint of this log kept elsewhere (a package's, an auditor's,
+                  the original home's after a backup); a finding names the events #A to #B it signs that this home lacks,
+                  and --consistency (`log consistency --from A --to B --json` where it was signed) proves the rest a prefix.
               encrypt-existing
                   Encrypt at rest every evidence blob stored in clear before encryption existed (Admin), each with an
                   Encrypted custody event. Addresses, hashes and packages do not change. Run it again after a stop.
+              backup --out DIR
+                  A consistent copy of the home in a new or empty DIR: the database (SQLite's online backup), the blobs
+                  and package files it names (as stored), the keys sealed under a passphrase (Argon2id, AES-256-GCM), and
+                  last manifest.txt, every file's SHA-256 signed by the ledger key; a BackedUp custody event records it.
+                  On PostgreSQL, pg_dump the database first; on Azure, copy the container Azure-side (docs/deploy.md).
+              restore DIR --home NEW [--key VERIFIER-KEY]
+                  Check a backup whole (manifest, signature, every file's hash, nothing missing or extra) and build a
+                  home in NEW, which must not hold one; its first event is Restored. Exit 1, writing nothing, if the
+                  backup is incomplete or changed. The passphrase: $EVIDENCE_BACKUP_PASSPHRASE, else asked, else stdin.
               log key | checkpoint | inclusion --index N [--size M] | consistency --from A --to B
                   The ledger's verifier key, latest signed checkpoint and proofs (JSON with --json).
               log timestamp

@@ -20,9 +20,12 @@ namespace Evidence.Custody;
 /// events, and every checkpoint's signature, root and consistency with the latest checked against it.
 /// Tampering is not an exception: it is a finding, and all findings are returned. The run itself is
 /// recorded as a <c>Verified</c> custody event.
+/// With <see cref="LaterCheckpoint"/> (a signed checkpoint of this log kept elsewhere, as `log checkpoint` prints it), also
+/// what the ledger lacks of it, and with <see cref="ConsistencyProof"/> (`log consistency --json` from where it was signed)
+/// whether the events here are its first ones (<see cref="Backup.LaterCheckpoint"/>).
 /// </summary>
 [AllowedRoles(Role.Auditor, Role.Admin)]
-public sealed record VerifyCustody(string? PinnedVerifierKey = null) : IRequest<VerificationReport>;
+public sealed record VerifyCustody(string? PinnedVerifierKey = null, string? LaterCheckpoint = null, string? ConsistencyProof = null) : IRequest<VerificationReport>;
 
 
 /// <summary>
@@ -62,6 +65,11 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
         await CheckStoredIdsAsync(findings, cancellationToken);
         var checkpoints = await CheckCheckpointsAsync(leafHashes, rotations, FirstKey(pinned, rotations), findings, cancellationToken);
         var timestamps = await CheckTimestampsAsync(findings, cancellationToken);
+        if (request.LaterCheckpoint is { } later)
+        {
+            NoteVerifier[] chain = [FirstKey(pinned, rotations), .. rotations.Select(r => r.New)];
+            await Backup.LaterCheckpoint.CheckAsync(db, later, request.ConsistencyProof, chain, settings.LedgerName, leafHashes, findings, cancellationToken);
+        }
 
         if (await ledger.AppendPointAsync(cancellationToken) is null)
         {

@@ -45,3 +45,15 @@ public sealed class SqliteFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>As <see cref="SqliteFactAttribute"/>, for a theory.</summary>
+public sealed class SqliteTheoryAttribute : TheoryAttribute
+{
+    public SqliteTheoryAttribute()
+    {
+        if (TestDatabase.OnPostgres)
+        {
+            Skip = "SQLite-specific; the PostgreSQL pass covers the same in Postgres/PostgresTests";
+        }
+    }
+}
