@@ -245,6 +245,11 @@ internal sealed class ReceivedBundle : IDisposable
             CheckIngested(item, subject, own, problems);
             CheckStatement(item, subject, own, problems);
         }
+        var listedFiles = manifest.Items.Select(i => i.File).ToHashSet(StringComparer.Ordinal);
+        foreach (var unlisted in files.Keys.Where(f => f.StartsWith("items/", StringComparison.Ordinal) && !listedFiles.Contains(f)).Take(MaxListed))
+        {
+            problems.Add($"{unlisted}: expected only the items the manifest lists; found one it does not list");
+        }
         var listedEvents = byItem.Values.SelectMany(e => e).Select(e => e.Sequence).ToHashSet();
         foreach (var stray in events.Values.Where(e => !listedEvents.Contains(e.Sequence)).Take(MaxListed))
         {

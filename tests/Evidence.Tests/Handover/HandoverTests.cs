@@ -314,11 +314,13 @@ public sealed class HandoverTests : IDisposable
             ["case"] = ($"{root}/items/{testimony.ToUpperInvariant()}", "other bytes"u8.ToArray()),
             ["foreign"] = ($"{root}/README.txt", "not part of the format"u8.ToArray()),
             ["second root"] = ($"handover-other/{Path.GetFileName(item)}", "x"u8.ToArray()),
+            // Bytes the field never signed for, under a name the format has.
+            ["unlisted item"] = ($"{root}/items/{Guid.NewGuid()}", "planted evidence"u8.ToArray()),
         };
         foreach (var (kind, extra) in hostile)
         {
             var zip = PackageZip.Rewrite(bundle, Path.Combine(home.Path, $"hostile-{kind.Replace(' ', '-')}.zip"), (_, bytes) => bytes, extra);
-            await AssertImportRefusedAsync(zip, "was refused whole");
+            await AssertImportRefusedAsync(zip, kind == "unlisted item" ? "found one it does not list" : "was refused whole");
         }
         Assert.False(File.Exists(Path.Combine(home.Path, "evil.txt")));
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(home.Path)!, "evil.txt")));
@@ -381,6 +383,10 @@ public sealed class HandoverTests : IDisposable
         var receipt = Path.Combine(home.Path, "receipts", "photo-receipt.txt");
         Directory.CreateDirectory(Path.GetDirectoryName(receipt)!);
 
+        // A translation without its original would name an item the office does not have: refused until the original travels.
+        var orphan = Path.Combine(home.Path, "orphan.zip");
+        await JsonAsync(Field, Olena, "handover", "export", "--to", Petro, "--out", orphan, "--evidence", translation);
+        await AssertImportRefusedAsync(orphan, $"was made from field item {testimony}, which is neither earlier in this bundle nor received here before");
         var unknown = await CliAsync(Field, Olena, "handover", "export", "--to", Petro, "--out", bundle, "--evidence", Guid.NewGuid().ToString());
         var exported = await JsonAsync(Field, Olena, "handover", "export", "--to", Petro, "--out", bundle, "--evidence", photo);
         var received = await JsonAsync(Office, Petro, "handover", "import", bundle, "--key", await KeyAsync(Field), "--received-by", Petro,
