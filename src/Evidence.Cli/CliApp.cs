@@ -60,6 +60,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                 "encrypt-existing" => await EncryptExistingCommand.RunAsync(this, args, cancellationToken),
                 "package" => await PackageCommands.PackageAsync(this, args, cancellationToken),
                 "verify-package" => await PackageCommands.VerifyPackageAsync(this, args),
+                "handover" => await HandoverCommand.RunAsync(this, args, cancellationToken),
                 "serve" => await ServeCommands.ServeAsync(this, args, cancellationToken),
                 "user" => await UserCommand.RunAsync(this, args, cancellationToken),
                 "recipient" => await RecipientCommand.RunAsync(this, args, cancellationToken),
@@ -191,6 +192,16 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   any finding; without --key or --ca, exit 1 with "signer not pinned" and the key the package claims.
                   Each --witness pins a witness whose cosignature of the package's checkpoint must be there and verify;
                   cosignatures by witnesses you did not pin are listed as vouching for nothing.
+              handover export --to NAME --out FILE.zip [--evidence ID]...
+                  On a field laptop: a bundle of the items not yet handed over (or those named) with their custody events, inclusion
+                  proofs and this home's signed checkpoint, for NAME at the office; a HandoverExported event per item.
+              handover import FILE.zip --key FIELD-KEY --received-by NAME [--case ID] [--receipt FILE]
+                  At the office: check the bundle against the pinned field key (signatures, every proof, every item's bytes),
+                  refusing it whole on any mismatch; ingest each item with a Received event carrying its field history; write
+                  a receipt signed by this home's ledger key (default FILE.receipt.txt). NAME is not the one who exported it.
+              handover confirm RECEIPT --key OFFICE-KEY
+                  On the field laptop: check the receipt against the pinned office key and this home's export, then record
+                  HandedOver for each item.
               verify [--key VERIFIER-KEY] [--checkpoint FILE [--consistency PROOF.json]]
                   Decrypt and re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint.
                   Exit 1 on any finding. --checkpoint: a checkpoint of this log kept elsewhere (a package's, an auditor's,

@@ -255,8 +255,8 @@ internal sealed class BuildReferralPackageHandler(
                 {
                     await bag.AddPayloadAsync("data/metadata/identities.json", metadata.IdentitiesJson(), cancellationToken);
                 }
-                await bag.AddPayloadAsync("data/custody/events.jsonl", string.Concat(events.Select(e => e.Leaf + "\n")), cancellationToken);
-                await bag.AddPayloadAsync("data/custody/proofs.jsonl", Proofs(events, checkpoint.Size), cancellationToken);
+                await bag.AddPayloadAsync("data/custody/events.jsonl", EventProofs.Leaves(events), cancellationToken);
+                await bag.AddPayloadAsync("data/custody/proofs.jsonl", EventProofs.Lines(ledger, events, checkpoint.Size), cancellationToken);
                 await bag.AddPayloadAsync("data/custody/checkpoint.txt", checkpoint.Text, cancellationToken);
                 if (checkpoint.TimestampToken is { } token)
                 {
@@ -591,24 +591,7 @@ internal sealed class BuildReferralPackageHandler(
         }
         return identities;
     }
-
-    private string Proofs(List<CustodyEvent> events, long size)
-    {
-        var lines = new StringBuilder();
-        foreach (var (e, proof) in events.Zip(ledger.InclusionProofs(events.Select(e => e.Sequence), size)))
-        {
-            lines.Append(JsonSerializer.Serialize(new ProofLine(e.Sequence, size, e.LeafHash, proof.Select(Convert.ToHexStringLower).ToList()), ProofLine.Json)).Append('\n');
-        }
-        return lines.ToString();
-    }
 }
 
 /// <summary>Who a package is for, as its bag-info and cover report name them.</summary>
 public sealed record Recipient(RecipientKind Kind, string Name, string Address, string? Reference, string Purpose);
-
-/// <summary>One line of data/custody/proofs.jsonl: the audit path of one event's leaf to the package checkpoint's root.</summary>
-public sealed record ProofLine(long Index, long Size, string LeafHash, IReadOnlyList<string> Proof)
-{
-    // Read back by verify-package from a package that may be hostile: a missing or null field is malformed JSON, not a null.
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
-}

@@ -286,33 +286,19 @@ public static partial class PackageVerifier
 
         private void CheckEvent(string eventLine, string proofLine, int lineNumber, Checkpoint? checkpoint, HashSet<string>? itemIds, HashSet<(string, string)> ingested)
         {
-            var leafHash = MerkleTree.LeafHash(Encoding.UTF8.GetBytes(eventLine));
-            try
+            var problem = EventProofs.Check(eventLine, proofLine, $"data/custody line {lineNumber}", checkpoint, Shown, leaf =>
             {
-                using var leaf = JsonDocument.Parse(eventLine);
-                var proof = JsonSerializer.Deserialize<ProofLine>(proofLine, ProofLine.Json)
-                            ?? throw new JsonException("an empty line");
-                var index = leaf.RootElement.GetProperty("index").GetInt64();
-                if (proof.Index != index || !proof.LeafHash.Equals(Convert.ToHexStringLower(leafHash), StringComparison.Ordinal))
-                {
-                    findings.Add(new Finding("proof", $"event {index}", $"a proof for leaf {index} with hash {Convert.ToHexStringLower(leafHash)}", $"one for leaf {proof.Index} with hash {Shown(proof.LeafHash)}"));
-                }
-                else if (checkpoint is not null && (proof.Size != checkpoint.Size ||
-                         !MerkleTree.VerifyInclusion(leafHash, index, checkpoint.Size, proof.Proof.Select(Convert.FromHexString).ToList(), checkpoint.Root)))
-                {
-                    findings.Add(new Finding("proof", $"event {index}", $"an audit path to the root of the checkpoint of {checkpoint.Size} events", "one that does not lead there"));
-                }
-                else if (leaf.RootElement.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String && action.GetString() == "Ingested" &&
-                         leaf.RootElement.TryGetProperty("evidence", out var id) && id.ValueKind == JsonValueKind.String && itemIds?.Contains(id.GetString()!) == true &&
-                         leaf.RootElement.TryGetProperty("sha256", out var sha) && sha.ValueKind == JsonValueKind.String)
+                if (leaf.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String && action.GetString() == "Ingested" &&
+                    leaf.TryGetProperty("evidence", out var id) && id.ValueKind == JsonValueKind.String && itemIds?.Contains(id.GetString()!) == true &&
+                    leaf.TryGetProperty("sha256", out var sha) && sha.ValueKind == JsonValueKind.String)
                 {
                     // Only what the item check needs is kept, and only for the items the package lists.
                     ingested.Add((id.GetString()!, sha.GetString()!));
                 }
-            }
-            catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+            });
+            if (problem is not null)
             {
-                findings.Add(new Finding("proof", $"data/custody line {lineNumber}", "a custody event and its proof as JSON", Shown(e.Message)));
+                findings.Add(problem);
             }
         }
 
