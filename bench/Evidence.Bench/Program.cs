@@ -16,6 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 //   ledger-append <home> <events> <per-checkpoint>          see LedgerBench.cs
 //   ledger-proofs <home> <samples>
 //   verify <home>                                           "seconds blobs"
+//   blobs-in-clear <home> | verify-clear <home>             verify as before encryption at rest (the baseline of its cost)
 //   ledger-records <home> <items> | verify-ledger <home>    see LedgerBench.cs
 //   package-setup | package-build | package-verify          see PackageBench.cs
 //   load | load-baseline                                    see LoadBench.cs
@@ -51,7 +52,7 @@ if (args.FirstOrDefault()?.StartsWith("package-", StringComparison.Ordinal) == t
 {
     return await Evidence.Bench.PackageBench.RunAsync(args);
 }
-if (args.Length >= 2 && args[0].StartsWith("ledger-", StringComparison.Ordinal) || args.FirstOrDefault() is "verify" or "verify-ledger")
+if (args.Length >= 2 && args[0].StartsWith("ledger-", StringComparison.Ordinal) || args.FirstOrDefault() is "verify" or "verify-clear" or "blobs-in-clear" or "verify-ledger")
 {
     return await Evidence.Bench.LedgerBench.RunAsync(args);
 }

@@ -43,14 +43,7 @@ public sealed class KeyEncryptionKeyFile : IKeyEncryptionKey
 
     public string Id { get; }
 
-    public static KeyEncryptionKeyFile LoadOrCreate(string path)
-    {
-        var text = Encoding.ASCII.GetString(KeyFiles.ReadOrCreate(path, () => Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) + "\n")));
-        var key = new byte[32];
-        return Convert.TryFromBase64String(text.Trim(), key, out var length) && length == key.Length
-            ? new KeyEncryptionKeyFile(key)
-            : throw new CryptographicException($"{path} does not hold a 256-bit key.");
-    }
+    public static KeyEncryptionKeyFile LoadOrCreate(string path) => new(KeyFiles.ReadOrCreate256(path));
 
     public byte[] Wrap(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> context)
     {

@@ -34,6 +34,20 @@ internal static class KeyFiles
     }
 
     /// <summary>
+    /// A 256-bit symmetric key kept base64 on one line (the identities key, the key-encryption key, the search-text key),
+    /// created from the system's random generator when the file does not exist.
+    /// </summary>
+    public static byte[] ReadOrCreate256(string path)
+    {
+        var text = System.Text.Encoding.ASCII.GetString(ReadOrCreate(path,
+            () => System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) + "\n")));
+        var key = new byte[32];
+        return Convert.TryFromBase64String(text.Trim(), key, out var length) && length == key.Length
+            ? key
+            : throw new System.Security.Cryptography.CryptographicException($"{path} does not hold a 256-bit key.");
+    }
+
+    /// <summary>
     /// Runs <paramref name="action"/> while holding the key folder's creation lock, which excludes other threads and
     /// other processes alike (an exclusive lock on <c>.create.lock</c>, released by the kernel if its holder dies).
     /// Keys made of several files, such as the organisation's certificate, its key and their CA, are created whole under it.

@@ -16,14 +16,7 @@ public sealed class ProtectedFields
 
     private ProtectedFields(byte[] key) => this.key = key;
 
-    public static ProtectedFields LoadOrCreate(string path)
-    {
-        var text = Encoding.ASCII.GetString(KeyFiles.ReadOrCreate(path, () => Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) + "\n")));
-        var key = new byte[32];
-        return Convert.TryFromBase64String(text.Trim(), key, out var length) && length == key.Length
-            ? new ProtectedFields(key)
-            : throw new CryptographicException($"{path} does not hold a 256-bit key.");
-    }
+    public static ProtectedFields LoadOrCreate(string path) => new(KeyFiles.ReadOrCreate256(path));
 
     public byte[] Seal(string recordKey, ReadOnlySpan<byte> plaintext)
     {

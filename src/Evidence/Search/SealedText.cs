@@ -29,14 +29,7 @@ public sealed class SealedText
         indexKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, key, 32, info: "evidence extracted text blind index"u8.ToArray());
     }
 
-    public static SealedText LoadOrCreate(string path)
-    {
-        var text = Encoding.ASCII.GetString(KeyFiles.ReadOrCreate(path, () => Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) + "\n")));
-        var key = new byte[32];
-        return Convert.TryFromBase64String(text.Trim(), key, out var length) && length == key.Length
-            ? new SealedText(key)
-            : throw new CryptographicException($"{path} does not hold a 256-bit key.");
-    }
+    public static SealedText LoadOrCreate(string path) => new(KeyFiles.ReadOrCreate256(path));
 
     public static bool IsSealed(string? stored) => stored?.StartsWith(Prefix, StringComparison.Ordinal) == true;
 

@@ -120,21 +120,12 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
                 return false;
             }
             await using var writer = await BeginStagingAsync(cancellationToken);
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[1 << 20];
-            long size = 0;
-            int read;
-            while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                size += read;
-            }
-            if (Convert.ToHexStringLower(hash.GetHashAndReset()) != sha256)
+            var copied = await Ingest.HashingCopy.CopyAsync(content, writer, progress: null, cancellationToken);
+            if (copied.Sha256 != sha256)
             {
                 throw new DamagedBlobException($"Blob {sha256} is stored in clear but holds other bytes than its address says; it was left as it is.");
             }
-            staged = await writer.CompleteAsync(sha256, size, cancellationToken);
+            staged = await writer.CompleteAsync(sha256, copied.Size, cancellationToken);
         }
         await ReplaceAsync(staged, cancellationToken);
         return true;
