@@ -64,6 +64,10 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
         }
         await CheckStoredIdsAsync(findings, cancellationToken);
         var checkpoints = await CheckCheckpointsAsync(leafHashes, rotations, FirstKey(pinned, rotations), findings, cancellationToken);
+        if (pinned is null)
+        {
+            CheckKeyInHand(rotations, findings);
+        }
         var timestamps = await CheckTimestampsAsync(findings, cancellationToken);
         if (request.LaterCheckpoint is { } later)
         {
@@ -133,6 +137,23 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
         pinned is not null && !rotations.Any(r => r.New.VerifierKey == pinned.VerifierKey) ? pinned
         : rotations.Count > 0 ? rotations[0].Old
         : keys.Current.Verifier;
+
+    /// <summary>
+    /// With nothing pinned, the chain is followed from the first key the ledger's own rotations name; that key comes from
+    /// the database, so whoever can write the database alone could put there a whole ledger signed by keys of their own that
+    /// "rotate" among themselves. The key this installation holds (which they cannot write) must be on that chain: the first
+    /// key, or one a rotation introduced (whose checkpoint it must then have signed, which the chain's check holds it to).
+    /// </summary>
+    private void CheckKeyInHand(List<KeyRotation> rotations, List<Finding> findings)
+    {
+        var inHand = keys.Current.Verifier;
+        if (rotations.Count == 0 || rotations[0].Old.VerifierKey == inHand.VerifierKey || rotations.Any(r => r.New.VerifierKey == inHand.VerifierKey))
+        {
+            return;
+        }
+        findings.Add(new Finding("key", "ledger keys", $"a chain of {KeyRotation.Action} events through {inHand.VerifierKey}, the key this installation holds",
+            $"a chain from {rotations[0].Old.VerifierKey} that never names it: the ledger was signed by keys this installation never held"));
+    }
 
     private static NoteVerifier ParseKey(string key)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Evidence.Tests.Fixtures;
+using Microsoft.Data.Sqlite;
 
 namespace Evidence.Tests.Attack20;
 
@@ -50,5 +51,48 @@ public sealed class ProtectedCustodyAttackTests : IDisposable
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);
         Assert.Equal(second, (await OkAsync(restored, "log", "key")).Trim());
         Assert.True(report.GetProperty("ledgerSize").GetInt64() > 0);
+    }
+
+    /// <summary>
+    /// A DBA (the database, not the key folder) replaces the whole ledger with one of another installation of the same
+    /// name, whose first key "rotated" to a second key: every checkpoint verifies under the chain that ledger names for
+    /// itself. `verify` without --key must still notice that the chain never reaches the key this installation holds.
+    /// </summary>
+    [SqliteFact]
+    public async Task DatabaseReplacedWithAForeignLedgerThatRotatesItsOwnKeys_UnpinnedVerifyNamesIt()
+    {
+        var home = Path.Combine(temp.Path, "home");
+        var forged = Path.Combine(temp.Path, "forged");
+        await OkAsync(home, "incident", "add", "--title", "Transfer", "--kind", "deportation", "--from", "2022-10", "--place", "Kherson",
+            "--article", "8(2)(a)(vii)-1");
+        Assert.Equal(0, (await Run.CliAsync(home, "verify")).Exit);
+        var inHand = (await OkAsync(home, "log", "key")).Trim();
+        // The DBA's own installation: the same ledger name, a key of their own, rotated to another of their own.
+        await OkAsync(forged, "incident", "add", "--title", "Nothing happened", "--kind", "deportation", "--from", "2022-10", "--place", "Kherson",
+            "--article", "8(2)(a)(vii)-1");
+        await OkAsync(forged, "log", "rotate-key");
+        await OkAsync(forged, "incident", "add", "--title", "Still nothing", "--kind", "deportation", "--from", "2022-11", "--place", "Kherson",
+            "--article", "8(2)(a)(vii)-1");
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            var from = Path.Combine(forged, "evidence.db" + suffix);
+            var to = Path.Combine(home, "evidence.db" + suffix);
+            if (File.Exists(from))
+            {
+                File.Copy(from, to, overwrite: true);
+            }
+            else
+            {
+                File.Delete(to);
+            }
+        }
+
+        var (exit, stdout, stderr) = await Run.CliAsync(home, "verify");
+
+        Assert.True(exit != 0, stdout + stderr);
+        // Named for what it is, not only as a ledger that cannot be appended to (which a server lacking a rotated key also is).
+        Assert.Contains($"FINDING key ledger keys: expected a chain of KeyRotated events through {inHand}, the key this installation holds", stdout, StringComparison.Ordinal);
+        Assert.Contains("the ledger was signed by keys this installation never held", stdout, StringComparison.Ordinal);
     }
 }
