@@ -1,6 +1,11 @@
 using System.Text;
 using System.Text.Json;
+using Evidence.Custody;
+using Evidence.Domain;
+using Evidence.Referrals;
+using Evidence.Requests;
 using Evidence.Tests.Fixtures;
+using Evidence.Tests.Referrals;
 using Microsoft.Data.Sqlite;
 
 namespace Evidence.Tests.Attack20;
@@ -94,5 +99,31 @@ public sealed class ProtectedCustodyAttackTests : IDisposable
         // Named for what it is, not only as a ledger that cannot be appended to (which a server lacking a rotated key also is).
         Assert.Contains($"FINDING key ledger keys: expected a chain of KeyRotated events through {inHand}, the key this installation holds", stdout, StringComparison.Ordinal);
         Assert.Contains("the ledger was signed by keys this installation never held", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A package whose key-rotations.jsonl starts with a line that is no rotation (a leaf of another event, or none), followed
+    /// by the real rotation to the key the auditor pinned: verify-package must report the line, not crash with a
+    /// NullReferenceException (the chain's start was read from the first line's rotation without checking there was one).
+    /// </summary>
+    [Fact]
+    public async Task PackageWhoseFirstRotationLineIsNoRotation_VerifyPackageWithTheNewKeyPinnedReportsIt_DoesNotCrash()
+    {
+        await using var slice = await Slice.StartAsync();
+        var @case = await ReferralCase.CreateAsync(slice);
+        var rotated = await slice.SendAsync(new RotateLedgerKey(), Role.Admin, "admin");
+        var good = (await slice.SendAsync(new BuildReferralPackage(@case.Incident, RecipientKind.Icc, Path.Combine(temp.Path, "good.zip")), Role.Prosecutor)).Path;
+        Assert.True(PackageVerifier.Verify(good, rotated.NewKey).Clean);
+        var real = Encoding.UTF8.GetString(PackageZip.Read(good)[$"{PackageZip.Root(good)}/data/custody/key-rotations.jsonl"]);
+        foreach (var leaf in new[] { "{}", "not json", KeyRotationProof.Parse(real)[0].Leaf.Replace("KeyRotated", "Ingested", StringComparison.Ordinal) })
+        {
+            var junk = KeyRotationProof.Lines([new KeyRotationProof(0, leaf, "no checkpoint", [])]);
+            var hostile = PackageZip.Rewrite(good, Path.Combine(temp.Path, $"hostile-{Guid.NewGuid():N}.zip"),
+                (name, bytes) => name.EndsWith("data/custody/key-rotations.jsonl", StringComparison.Ordinal) ? Encoding.UTF8.GetBytes(junk + real) : bytes);
+
+            var report = PackageVerifier.Verify(hostile, rotated.NewKey);
+
+            Assert.Contains(report.Findings, f => f.Kind == "key" && f.Subject == "data/custody/key-rotations.jsonl");
+        }
     }
 }
