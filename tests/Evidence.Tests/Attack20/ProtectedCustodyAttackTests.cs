@@ -126,4 +126,39 @@ public sealed class ProtectedCustodyAttackTests : IDisposable
             Assert.Contains(report.Findings, f => f.Kind == "key" && f.Subject == "data/custody/key-rotations.jsonl");
         }
     }
+
+    /// <summary>
+    /// The field laptop rotates its ledger key (as docs/ledger.md says to do when a key may have leaked) after exporting a
+    /// bundle and before the office's receipt comes back: the receipt names the field key that signed the bundle, now retired
+    /// but still this ledger's, and must still be confirmed (before, it was refused as "from another field home" for ever, and
+    /// the items could neither be confirmed nor handed over again). A receipt of another field home stays refused
+    /// (HandoverTests.Confirm_ReceiptForAnotherBundle...).
+    /// </summary>
+    [Fact]
+    public async Task FieldRotatesItsKeyBetweenExportAndReceipt_TheReceiptIsStillConfirmed()
+    {
+        var field = Path.Combine(temp.Path, "field");
+        var office = Path.Combine(temp.Path, "office");
+        Task<(int Exit, string Out, string Err)> CliAsync(string evidenceHome, string actor, params string[] args) =>
+            Run.CliWithEnvironmentAsync(evidenceHome, new Dictionary<string, string> { ["EVIDENCE_LEDGER_NAME"] = Path.GetFileName(evidenceHome) + ".example/ledger" },
+                ["--as", actor, .. args]);
+        async Task<JsonElement> JsonAsync(string evidenceHome, string actor, params string[] args)
+        {
+            var (exit, stdout, stderr) = await CliAsync(evidenceHome, actor, [.. args, "--json"]);
+            Assert.True(exit == 0, $"{string.Join(" ", args)}: exit {exit}: {stderr}");
+            return JsonDocument.Parse(stdout).RootElement;
+        }
+        await JsonAsync(field, "Olena K.", "ingest", temp.File("statement.txt", "Свідчення W-018"u8.ToArray()), "--collector", "Olena K.");
+        var fieldKey = (await CliAsync(field, "auditor", "log", "key")).Out.Trim();
+        var officeKey = (await CliAsync(office, "auditor", "log", "key")).Out.Trim();
+        var bundle = Path.Combine(temp.Path, "bundle.zip");
+        await JsonAsync(field, "Olena K.", "handover", "export", "--to", "Petro S.", "--out", bundle);
+        var receipt = (await JsonAsync(office, "Petro S.", "handover", "import", bundle, "--key", fieldKey, "--received-by", "Petro S.")).GetProperty("receipt").GetString()!;
+        await JsonAsync(field, "admin", "log", "rotate-key");
+
+        var confirmed = await JsonAsync(field, "Olena K.", "handover", "confirm", receipt, "--key", officeKey);
+
+        Assert.Equal(1, confirmed.GetProperty("items").GetInt32());
+        Assert.Equal(0, (await CliAsync(field, "auditor", "verify", "--key", fieldKey)).Exit);
+    }
 }
