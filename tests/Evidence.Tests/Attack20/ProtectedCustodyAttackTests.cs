@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using Evidence.Custody;
 using Evidence.Domain;
+using Evidence.Ingest;
+using Evidence.Storage;
 using Evidence.Referrals;
 using Evidence.Requests;
 using Evidence.Tests.Fixtures;
@@ -160,5 +162,30 @@ public sealed class ProtectedCustodyAttackTests : IDisposable
 
         Assert.Equal(1, confirmed.GetProperty("items").GetInt32());
         Assert.Equal(0, (await CliAsync(field, "auditor", "verify", "--key", fieldKey)).Exit);
+    }
+
+    /// <summary>
+    /// A DBA replaces an item's sealed extracted text with a text of their own in clear (what a row from before sealing looks
+    /// like). `verify` names the row; but an admin who runs `encrypt-existing` first must not seal the planted text and record
+    /// it as the item's in a TextSealed event, which would launder it into custody (verify clean, packages carrying it).
+    /// </summary>
+    [Fact]
+    public async Task PlantedClearText_IsNotSealedByEncryptExisting_AndVerifyStillNamesIt()
+    {
+        await using var slice = await Slice.StartAsync();
+        var item = await slice.SendAsync(new IngestEvidence(slice.File("statement.txt", "The bus left school 27 at 08:30 with 14 children"u8.ToArray()), "A"));
+        var planted = "The bus never left; nobody was taken";
+        await slice.TamperAsync(slice.Settings.PostgresDatabase is null
+            ? $"UPDATE evidence_items SET ExtractedText = '{planted}', SearchWords = NULL WHERE Id = {slice.SqlId(item.Id)};"
+            : $"UPDATE evidence_items SET \"ExtractedText\" = '{planted}', \"SearchWords\" = NULL WHERE \"Id\" = {slice.SqlId(item.Id)};");
+        Assert.Contains((await slice.SendAsync(new Evidence.Custody.VerifyCustody(), Role.Auditor, "auditor")).Findings, f => f.Subject.Contains("ExtractedText", StringComparison.Ordinal));
+
+        var result = await slice.SendAsync(new EncryptExistingBlobs(), Role.Admin, "admin");
+
+        Assert.Equal(0, result.TextsSealed);
+        Assert.Equal([item.Id], result.TextsRefused);
+        Assert.Equal(0, await slice.QueryAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.CustodyEvents, e => e.Action == "TextSealed", default)));
+        var report = await slice.SendAsync(new Evidence.Custody.VerifyCustody(), Role.Auditor, "auditor");
+        Assert.Contains(report.Findings, f => f.Subject.Contains("ExtractedText", StringComparison.Ordinal));
     }
 }
