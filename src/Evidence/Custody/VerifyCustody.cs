@@ -46,7 +46,7 @@ public sealed record VerificationReport(
 }
 
 internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobStore blobs, LedgerKeys keys, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust,
-    TimeProvider clock)
+    TimeProvider clock, Search.SealedText sealedText)
     : IRequestHandler<VerifyCustody, VerificationReport>
 {
     public async Task<VerificationReport> Handle(VerifyCustody request, CancellationToken cancellationToken)
@@ -63,6 +63,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
             await projection.CompareAsync(db, rows, findings, cancellationToken);
         }
         await CheckStoredIdsAsync(findings, cancellationToken);
+        await CheckSealedTextsAsync(findings, cancellationToken);
         var checkpoints = await CheckCheckpointsAsync(leafHashes, rotations, FirstKey(pinned, rotations), findings, cancellationToken);
         if (pinned is null)
         {
@@ -124,6 +125,37 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
                     findings.Add(new Finding("record", $"{entity.GetTableName()} {column} {Finding.Cut(value)}", "an id as the application writes it (36 upper-case characters)",
                         "another spelling: the row is hidden from queries that compare ids as text"));
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every sealed extracted text must open under this installation's text key, and its blind index must be the one that key
+    /// makes of it. The ledger binds the stored (sealed) values, so a text key replaced or deleted (a new one is then made at
+    /// start) changes nothing it hashes, yet every older text stops opening (packages of those items fail) and stops being
+    /// found: only opening them shows it.
+    /// </summary>
+    private async Task CheckSealedTextsAsync(List<Finding> findings, CancellationToken cancellationToken)
+    {
+        var prefix = Search.SealedText.Prefix;
+        await foreach (var item in db.EvidenceItems.AsNoTracking().Where(i => i.ExtractedText != null && i.ExtractedText.StartsWith(prefix)).OrderBy(i => i.Id)
+                           .Select(i => new { i.Id, i.ExtractedText, i.SearchWords }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            string? text;
+            try
+            {
+                text = sealedText.Open(item.Id, item.ExtractedText);
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException)
+            {
+                findings.Add(new Finding("text", item.Id.ToString(), "its extracted text sealed under this installation's text key (keys/text-aes256.key)",
+                    "a sealed text that does not open: the text key was replaced, or the text was altered or moved from another item"));
+                continue;
+            }
+            if (sealedText.IndexWords(text) != item.SearchWords)
+            {
+                findings.Add(new Finding("text", item.Id.ToString(), "the blind index this installation's text key makes of its text",
+                    "another index: it was made under another text key, and searches do not find the item"));
             }
         }
     }

@@ -188,4 +188,27 @@ public sealed class ProtectedCustodyAttackTests : IDisposable
         var report = await slice.SendAsync(new Evidence.Custody.VerifyCustody(), Role.Auditor, "auditor");
         Assert.Contains(report.Findings, f => f.Subject.Contains("ExtractedText", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// An insider replaces (or deletes, so that the next start makes a new one) the key that seals extracted texts: every
+    /// text sealed before no longer opens, its blind index no longer matches any search, and packages of those items fail.
+    /// Nothing the ledger hashes changed (the stored values are the same), so verify must open the texts to notice.
+    /// </summary>
+    [SqliteFact]
+    public async Task TextKeyReplaced_VerifyNamesTheTextsThatNoLongerOpen()
+    {
+        var home = Path.Combine(temp.Path, "home");
+        var item = JsonDocument.Parse(await OkAsync(home, "ingest", temp.File("statement.txt", "The bus left school 27 at 08:30"u8.ToArray()), "--collector", "Olena K.", "--json"))
+            .RootElement[0].GetProperty("id").GetString()!;
+        Assert.Equal(0, (await Run.CliAsync(home, "verify")).Exit);
+        var keyFile = Path.Combine(home, "keys", "text-aes256.key");
+        File.Delete(keyFile);
+        await File.WriteAllTextAsync(keyFile, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) + "\n");
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var (exit, stdout, stderr) = await Run.CliAsync(home, "verify");
+
+        Assert.True(exit == 1, stdout + stderr);
+        Assert.Contains($"FINDING text {item}", stdout, StringComparison.Ordinal);
+    }
 }
