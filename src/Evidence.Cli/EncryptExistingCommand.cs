@@ -16,6 +16,7 @@ internal static class EncryptExistingCommand
         await using var session = await Session.OpenAsync(app, line, Role.Admin, cancellationToken);
         int encrypted = 0, already = 0, texts = 0;
         var damaged = new SortedSet<string>(StringComparer.Ordinal);
+        var textsRefused = new SortedSet<Guid>();
         EncryptedBlobs batch;
         do
         {
@@ -24,6 +25,7 @@ internal static class EncryptExistingCommand
             texts += batch.TextsSealed;
             already = batch.AlreadyEncrypted;
             damaged.UnionWith(batch.Damaged);
+            textsRefused.UnionWith(batch.TextsRefused);
         }
         while (batch.More);
         if (texts > 0)
@@ -32,7 +34,7 @@ internal static class EncryptExistingCommand
         }
         if (line.Has("--json"))
         {
-            app.WriteJson(new { encrypted, alreadyEncrypted = already, textsSealed = texts, damaged });
+            app.WriteJson(new { encrypted, alreadyEncrypted = already, textsSealed = texts, damaged, textsRefused });
         }
         else
         {
@@ -41,7 +43,11 @@ internal static class EncryptExistingCommand
             {
                 await app.Out.WriteLineAsync($"Left as it is: blob {sha256} does not hold the bytes of its address. Run `evidence verify`.");
             }
+            foreach (var id in textsRefused)
+            {
+                await app.Out.WriteLineAsync($"Left as it is: the extracted text of item {id} is not the one its custody events recorded. Run `evidence verify`.");
+            }
         }
-        return damaged.Count == 0 ? CliApp.Ok : CliApp.Problem;
+        return damaged.Count == 0 && textsRefused.Count == 0 ? CliApp.Ok : CliApp.Problem;
     }
 }

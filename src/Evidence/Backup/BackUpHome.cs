@@ -66,7 +66,7 @@ public sealed record BackUpHome(string Folder, string Passphrase) : IRequest<Bac
 public sealed record BackupReport(string Folder, string ManifestSha256, long LedgerSize, string Database, string Blobs, int Files, long Bytes, int BlobCount,
     int PackageCount, IReadOnlyList<string> MissingBlobs, IReadOnlyList<string> Instructions);
 
-internal sealed class BackUpHomeHandler(EvidenceDbContext db, IBlobStore blobs, NoteSigner signer, EvidenceSettings settings, UnitOfWork unitOfWork,
+internal sealed class BackUpHomeHandler(EvidenceDbContext db, IBlobStore blobs, Ledger ledger, EvidenceSettings settings, UnitOfWork unitOfWork,
     TimeProvider clock) : IRequestHandler<BackUpHome, BackupReport>
 {
     public async Task<BackupReport> Handle(BackUpHome request, CancellationToken cancellationToken)
@@ -167,7 +167,10 @@ internal sealed class BackUpHomeHandler(EvidenceDbContext db, IBlobStore blobs, 
             }
         }
 
-        // 4. The keys, after the snapshot (so every key its rows need is there), sealed.
+        // 4. The keys, after the snapshot (so every key its rows need is there), sealed. The manifest is signed by the key the
+        // ledger signs with now (after a rotation, the new one, taken up here before the folder is sealed), which is the key
+        // the restore looks for in the sealed folder.
+        var signer = await ledger.SigningKeyAsync(cancellationToken);
         Add(SealedKeys.FileName, await BackupFiles.WriteAsync(Path.Combine(folder, SealedKeys.FileName), SealedKeys.Seal(settings.KeyFolder, passphrase), cancellationToken));
         foreach (var (variable, value) in new[] { ("EVIDENCE_ORG_CERT", settings.OrganisationCertificate), ("EVIDENCE_ORG_KEY", settings.OrganisationKey),
                      ("EVIDENCE_ORG_CA", settings.OrganisationCa), ("EVIDENCE_TSA_CERT", settings.TimestampAuthorityCertificate),

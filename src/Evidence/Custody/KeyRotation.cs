@@ -134,7 +134,9 @@ public sealed record KeyRotationProof(
             }
             rotations.Add((proof, rotation));
         }
-        var start = rotations.Any(r => r.Rotation?.New.VerifierKey == pinned.VerifierKey) ? rotations[0].Rotation!.Old : pinned;
+        // A first line that is no rotation gives no first key: the chain then starts at the pinned key, and that line is the
+        // problem reported (never a crash on a hostile package or log).
+        var start = rotations.Any(r => r.Rotation?.New.VerifierKey == pinned.VerifierKey) && rotations[0].Rotation is { } first ? first.Old : pinned;
         var chain = new List<NoteVerifier> { start };
         var number = 0;
         foreach (var (proof, _) in rotations)

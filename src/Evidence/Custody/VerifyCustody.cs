@@ -46,7 +46,7 @@ public sealed record VerificationReport(
 }
 
 internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobStore blobs, LedgerKeys keys, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust,
-    TimeProvider clock)
+    TimeProvider clock, Search.SealedText sealedText)
     : IRequestHandler<VerifyCustody, VerificationReport>
 {
     public async Task<VerificationReport> Handle(VerifyCustody request, CancellationToken cancellationToken)
@@ -63,7 +63,12 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
             await projection.CompareAsync(db, rows, findings, cancellationToken);
         }
         await CheckStoredIdsAsync(findings, cancellationToken);
+        await CheckSealedTextsAsync(findings, cancellationToken);
         var checkpoints = await CheckCheckpointsAsync(leafHashes, rotations, FirstKey(pinned, rotations), findings, cancellationToken);
+        if (pinned is null)
+        {
+            CheckKeyInHand(rotations, findings);
+        }
         var timestamps = await CheckTimestampsAsync(findings, cancellationToken);
         if (request.LaterCheckpoint is { } later)
         {
@@ -125,6 +130,37 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
     }
 
     /// <summary>
+    /// Every sealed extracted text must open under this installation's text key, and its blind index must be the one that key
+    /// makes of it. The ledger binds the stored (sealed) values, so a text key replaced or deleted (a new one is then made at
+    /// start) changes nothing it hashes, yet every older text stops opening (packages of those items fail) and stops being
+    /// found: only opening them shows it.
+    /// </summary>
+    private async Task CheckSealedTextsAsync(List<Finding> findings, CancellationToken cancellationToken)
+    {
+        var prefix = Search.SealedText.Prefix;
+        await foreach (var item in db.EvidenceItems.AsNoTracking().Where(i => i.ExtractedText != null && i.ExtractedText.StartsWith(prefix)).OrderBy(i => i.Id)
+                           .Select(i => new { i.Id, i.ExtractedText, i.SearchWords }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            string? text;
+            try
+            {
+                text = sealedText.Open(item.Id, item.ExtractedText);
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException)
+            {
+                findings.Add(new Finding("text", item.Id.ToString(), "its extracted text sealed under this installation's text key (keys/text-aes256.key)",
+                    "a sealed text that does not open: the text key was replaced, or the text was altered or moved from another item"));
+                continue;
+            }
+            if (sealedText.IndexWords(text) != item.SearchWords)
+            {
+                findings.Add(new Finding("text", item.Id.ToString(), "the blind index this installation's text key makes of its text",
+                    "another index: it was made under another text key, and searches do not find the item"));
+            }
+        }
+    }
+
+    /// <summary>
     /// The key the chain is followed from: the pinned one, or the ledger's first key when the pinned key is one a rotation
     /// introduced (the checkpoint of that rotation is signed by the pinned key and commits to everything before it), or,
     /// with nothing pinned, the ledger's first key as its first rotation names it, else the key in hand.
@@ -133,6 +169,23 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
         pinned is not null && !rotations.Any(r => r.New.VerifierKey == pinned.VerifierKey) ? pinned
         : rotations.Count > 0 ? rotations[0].Old
         : keys.Current.Verifier;
+
+    /// <summary>
+    /// With nothing pinned, the chain is followed from the first key the ledger's own rotations name; that key comes from
+    /// the database, so whoever can write the database alone could put there a whole ledger signed by keys of their own that
+    /// "rotate" among themselves. The key this installation holds (which they cannot write) must be on that chain: the first
+    /// key, or one a rotation introduced (whose checkpoint it must then have signed, which the chain's check holds it to).
+    /// </summary>
+    private void CheckKeyInHand(List<KeyRotation> rotations, List<Finding> findings)
+    {
+        var inHand = keys.Current.Verifier;
+        if (rotations.Count == 0 || rotations[0].Old.VerifierKey == inHand.VerifierKey || rotations.Any(r => r.New.VerifierKey == inHand.VerifierKey))
+        {
+            return;
+        }
+        findings.Add(new Finding("key", "ledger keys", $"a chain of {KeyRotation.Action} events through {inHand.VerifierKey}, the key this installation holds",
+            $"a chain from {rotations[0].Old.VerifierKey} that never names it: the ledger was signed by keys this installation never held"));
+    }
 
     private static NoteVerifier ParseKey(string key)
     {

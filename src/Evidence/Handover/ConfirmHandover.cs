@@ -64,7 +64,9 @@ internal sealed class ConfirmHandoverHandler(EvidenceDbContext db, UnitOfWork un
         }
         var receipt = HandoverReceipt.Parse(body)
             ?? throw new InvalidRequestException("The signed note is not a handover receipt; nothing was recorded.");
-        if (receipt.FieldKey != signer.Verifier.VerifierKey)
+        // The bundle was signed by the key in force when it was exported; the field ledger may have rotated its key since (the
+        // export itself is then checked below against the proven HandoverExported events, by the bundle's hash).
+        if (receipt.FieldKey != signer.Verifier.VerifierKey && !(await ledger.KeysAsync(cancellationToken)).Any(k => k.VerifierKey == receipt.FieldKey))
         {
             throw new InvalidRequestException($"The receipt is for a bundle from another field home (key {receipt.FieldKey}), not this one; nothing was recorded.");
         }

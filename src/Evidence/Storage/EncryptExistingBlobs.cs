@@ -25,6 +25,12 @@ public sealed record EncryptedBlobs(int Encrypted, int AlreadyEncrypted, IReadOn
 {
     /// <summary>How many items' extracted texts this request sealed.</summary>
     public int TextsSealed { get; init; }
+
+    /// <summary>
+    /// Items whose text in clear is not the text their custody events recorded (planted in the database): left as they are,
+    /// never sealed and recorded as theirs; verify names them.
+    /// </summary>
+    public IReadOnlyList<Guid> TextsRefused { get; init; } = [];
 }
 
 internal sealed class EncryptExistingBlobsHandler(EvidenceDbContext db, EncryptedBlobStore blobs, Search.SealedText sealedText, UnitOfWork unitOfWork)
@@ -72,15 +78,35 @@ internal sealed class EncryptExistingBlobsHandler(EvidenceDbContext db, Encrypte
         }
         // The new envelopes replaced the clear blobs by renames, which must be on the disk before the events say so.
         await blobs.MakeDurableAsync(encrypted, cancellationToken);
-        var texts = encrypted.Count == request.Limit ? 0 : await SealTextsAsync(request.Limit - encrypted.Count, cancellationToken);
-        return new EncryptedBlobs(encrypted.Count, already, damaged, encrypted.Count == request.Limit || texts == request.Limit - encrypted.Count) { TextsSealed = texts };
+        var refused = new List<Guid>();
+        var texts = encrypted.Count == request.Limit ? 0 : await SealTextsAsync(request.Limit - encrypted.Count, refused, cancellationToken);
+        return new EncryptedBlobs(encrypted.Count, already, damaged, encrypted.Count == request.Limit || texts == request.Limit - encrypted.Count)
+        {
+            TextsSealed = texts,
+            TextsRefused = refused,
+        };
     }
 
-    private async Task<int> SealTextsAsync(int limit, CancellationToken cancellationToken)
+    private async Task<int> SealTextsAsync(int limit, List<Guid> refused, CancellationToken cancellationToken)
     {
-        var items = await db.EvidenceItems
+        var candidates = await db.EvidenceItems
             .Where(e => e.ExtractedText != null && !e.ExtractedText.StartsWith(Search.SealedText.Prefix))
             .OrderBy(e => e.Id).Take(limit).ToListAsync(cancellationToken);
+        // Only the text the item's events recorded is sealed: a text planted in the row would otherwise be recorded as the
+        // item's by its TextSealed event, and verify would find the row as the ledger says. The latest textSha256 in the
+        // leaves (what the checkpoints sign, not the columns beside them) is the text's.
+        var ids = candidates.Select(i => (Guid?)i.Id).ToList();
+        var recorded = new Dictionary<Guid, string?>();
+        foreach (var leaf in await db.CustodyEvents.AsNoTracking().Where(e => ids.Contains(e.EvidenceId) && (e.Action == "Ingested" || e.Action == "TextSealed"))
+                     .OrderBy(e => e.Sequence).Select(e => e.Leaf).ToListAsync(cancellationToken))
+        {
+            if (CustodyLeaf.Parse(leaf) is { EvidenceId: { } id } e)
+            {
+                recorded[id] = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(e.Details)?.GetValueOrDefault("textSha256");
+            }
+        }
+        var items = candidates.Where(i => recorded.TryGetValue(i.Id, out var sha256) && sha256 == Fact.Sha256(i.ExtractedText)).ToList();
+        refused.AddRange(candidates.Where(i => !items.Contains(i)).Select(i => i.Id));
         foreach (var item in items)
         {
             var text = item.ExtractedText;
