@@ -73,7 +73,7 @@ internal sealed class EncryptedUploadArea(IUploadArea stored, IKeyEncryptionKey 
     /// <summary>Chunk <paramref name="index"/> of <paramref name="upload"/> as it is stored: its place, then its bytes, in one envelope.</summary>
     internal static byte[] Seal(Guid upload, int index, ReadOnlySpan<byte> bytes, IKeyEncryptionKey kek)
     {
-        using var stored = new MemoryStream(checked((int)BlobEnvelope.StoredLength(PlaceLength + bytes.Length, BlobEnvelope.HeaderLength(kek))));
+        using var stored = new MemoryStream();
         using (var sealing = new SealingStream(stored, kek))
         {
             sealing.Write(Place(upload, index));
