@@ -183,6 +183,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   --encrypt-to CERT.pem (the recipient's RSA or EC encryption certificate, PEM or DER) writes FILE.zip.p7m
                   instead: the zip inside a CMS EnvelopedData (AES-256; RSA-OAEP or ECDH) that only the recipient's key opens:
                   openssl cms -decrypt -inform DER -in FILE.zip.p7m -inkey KEY.pem -out FILE.zip; then verify-package FILE.zip.
+                  FILE is an export for the recipient and is written as delivered (a zip anyone holding it can open, unless
+                  --encrypt-to); only a FILE in the home's packages/ folder, where the web app keeps its packages, is
+                  sealed at rest under the home's key (docs/packages.md, "At rest").
               recipient certificate icc|national CERT.pem | list
                   Register the certificate an office receives encrypted packages with (checked: RSA 2048+ or EC P-256/384/521,
                   for encryption, not expired; prints its SHA-256 fingerprint). The web app then encrypts that office's
@@ -209,7 +212,9 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   and --consistency (`log consistency --from A --to B --json` where it was signed) proves the rest a prefix.
               encrypt-existing
                   Encrypt at rest every evidence blob stored in clear before encryption existed (Admin), each with an
-                  Encrypted custody event. Addresses, hashes and packages do not change. Run it again after a stop.
+                  Encrypted custody event, and every package file the home's packages/ folder holds in clear (checked
+                  against its PackageBuilt event), each with a PackageSealed event. Addresses, hashes and packages as
+                  delivered do not change. Run it again after a stop.
               backup --out DIR
                   A consistent copy of the home in a new or empty DIR: the database (SQLite's online backup), the blobs
                   and package files it names (as stored), the keys sealed under a passphrase (Argon2id, AES-256-GCM), and

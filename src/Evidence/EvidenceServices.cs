@@ -34,12 +34,14 @@ public static class EvidenceServices
                 options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, connection: provider.GetRequiredService<ScopeConnection>().Connection));
             services.AddSingleton(new SqliteKeepAlive(settings.DatabasePath, settings.DatabaseBusyTimeout));
         }
-        // Every blob is encrypted at rest under the key-encryption key, created (owner-only) on first use like the other keys.
+        // Every blob, and every package kept in the package folder, is encrypted at rest under the key-encryption key, created
+        // (owner-only) on first use like the other keys.
+        services.AddSingleton<IKeyEncryptionKey>(_ => KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(settings.KeyFolder, "blobs-kek-aes256.key")));
         services.AddSingleton(provider => new EncryptedBlobStore(
             settings.AzureBlobConnectionString is { } connection
                 ? new AzureBlobStore(connection, settings.AzureBlobContainer, settings.BlobRetries, settings.StagingMaxAge, provider.GetRequiredService<TimeProvider>())
                 : new FolderBlobStore(settings.BlobFolder),
-            KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(settings.KeyFolder, "blobs-kek-aes256.key"))));
+            provider.GetRequiredService<IKeyEncryptionKey>()));
         services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<EncryptedBlobStore>());
         // Created on first use: the key is generated, readable by its owner only, the first time a checkpoint is signed.
         // Rotated by RotateLedgerKey; the ledger picks the current one (Ledger.SigningKeyAsync).

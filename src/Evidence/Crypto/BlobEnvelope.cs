@@ -33,6 +33,42 @@ public static class BlobEnvelope
     public static long StoredLength(long plaintextLength, int headerLength) =>
         headerLength + plaintextLength + TagSize * (plaintextLength == 0 ? 1 : (plaintextLength + ChunkSize - 1) / ChunkSize);
 
+    /// <summary>
+    /// The plaintext length of an envelope <paramref name="storedLength"/> bytes long with a header of <paramref name="headerLength"/>
+    /// bytes (the inverse of <see cref="StoredLength"/>), or null when no envelope is that long: stored bytes that are not an
+    /// envelope of this header's length.
+    /// </summary>
+    public static long? PlaintextLength(long storedLength, int headerLength)
+    {
+        var body = storedLength - headerLength;
+        if (body < TagSize)
+        {
+            return null;
+        }
+        var chunks = (body + ChunkSize + TagSize - 1) / (ChunkSize + TagSize);
+        var plaintext = body - chunks * TagSize;
+        return StoredLength(plaintext, headerLength) == storedLength ? plaintext : null;
+    }
+
+    /// <summary>The length of every envelope header <paramref name="kek"/> writes (it depends only on the key's id and wrapping).</summary>
+    public static int HeaderLength(IKeyEncryptionKey kek)
+    {
+        using var encryptor = new BlobEncryptor(kek);
+        return encryptor.Header.Length;
+    }
+
+    /// <summary>Seals <paramref name="plaintext"/>, held whole in memory (a chunk of an upload, a manifest), into one envelope.</summary>
+    public static byte[] Seal(ReadOnlySpan<byte> plaintext, IKeyEncryptionKey kek)
+    {
+        using var stored = new MemoryStream();
+        using (var sealing = new SealingStream(stored, kek))
+        {
+            sealing.Write(plaintext);
+            sealing.Finish();
+        }
+        return stored.ToArray();
+    }
+
     internal static void Nonce(Span<byte> nonce, long chunk, bool last)
     {
         nonce.Clear();
@@ -107,7 +143,7 @@ public sealed record OpenedBlob(Stream Content, bool Encrypted);
 /// A stored blob that does not open as it was stored: altered, truncated, its chunks reordered, or wrapped by another
 /// installation's key. Its bytes are never handed out; verify reports it as a finding.
 /// </summary>
-public sealed class DamagedBlobException(string message) : EvidenceException(message);
+public sealed class DamagedBlobException(string message, Exception? inner = null) : EvidenceException(message, inner);
 
 /// <summary>Seals one blob: its header, then its chunks in order, the last one marked.</summary>
 public sealed class BlobEncryptor : IDisposable

@@ -29,6 +29,11 @@ namespace Evidence.Referrals;
 /// is a CMS EnvelopedData around the zip, written at <see cref="EncryptedPath"/>, and no readable zip is ever on disk.
 /// A package that carries identities must be encrypted.
 /// </para>
+/// <para>
+/// Written into the home's package folder, as the web app builds it, the file is sealed at rest under the installation's
+/// key-encryption key (<see cref="SealedPackages"/>); anywhere else it is the export the user asked for, as delivered. Either
+/// way the package is recorded by what is delivered: the zip's SHA-256, and the .p7m's for an encrypted one.
+/// </para>
 /// </summary>
 [AllowedRoles(Role.Investigator, Role.Prosecutor)]
 public sealed record BuildReferralPackage(
@@ -130,6 +135,7 @@ internal sealed class BuildReferralPackageHandler(
     Search.SealedText sealedText,
     EvidenceSettings settings,
     CurrentActor actor,
+    IKeyEncryptionKey kek,
     TimeProvider clock) : IRequestHandler<BuildReferralPackage, PackageRecord>
 {
     public async Task<PackageRecord> Handle(BuildReferralPackage request, CancellationToken cancellationToken)
@@ -222,15 +228,19 @@ internal sealed class BuildReferralPackageHandler(
         string packageSha256;
         long bytes;
         PackageEncryption? encrypted = null;
+        // Kept in the home's package folder (the web app's), the package is sealed at rest there, as evidence blobs are: what
+        // is delivered (the zip, or the .p7m) passes through the seal on its way to the file, and is what gets recorded.
+        var keptSealed = SealedPackages.IsKept(final, settings);
         try
         {
-            // Encrypted, the zip is scratch beside the envelope: scrambled under a key of this process only (PackageFile),
+            // Encrypted or sealed, the zip is scratch beside the file: scrambled under a key of this process only (PackageFile),
             // removed when it is closed, and left by a crash as bytes nobody can read (start-up clean-up removes it).
-            using var scratch = encryptTo is null ? null
+            using var scratch = encryptTo is null && !keptSealed ? null
                 : Storage.OwnerOnly.CreateNew($"{partial}.scratch", FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose);
-            using var envelopeFile = encryptTo is null ? null : new EnvelopeFile(file);
+            using var sealing = keptSealed ? new SealingStream(file, kek) : null;
+            using var envelopeFile = encryptTo is null ? null : new EnvelopeFile((Stream?)sealing ?? file);
             using var envelope = encryptTo is null ? null : CmsEnvelope.Open(envelopeFile!, encryptTo);
-            using var output = new PackageFile((scratch ?? file).SafeFileHandle, envelope);
+            using var output = new PackageFile((scratch ?? file).SafeFileHandle, (Stream?)envelope ?? sealing);
             using (var bag = new BagWriter(output, $"referral-{packageId:N}", now))
             {
                 foreach (var item in items)
@@ -297,6 +307,7 @@ internal sealed class BuildReferralPackageHandler(
                 envelope.Finish();
                 encrypted = new PackageEncryption(encryptTo!.Fingerprint, CmsEnvelope.Algorithms(encryptTo), envelopeFile!.Sha256(), envelopeFile.Length);
             }
+            sealing?.Finish();
             file.Flush(flushToDisk: true);
         }
         catch (IOException e)

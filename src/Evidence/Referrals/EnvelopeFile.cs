@@ -5,8 +5,9 @@ namespace Evidence.Referrals;
 /// <summary>
 /// The encrypted package's file (<c>.p7m</c>) as the CMS envelope is written into it, front to back, and its SHA-256 and
 /// size counted on the way: what travels to the recipient is recorded by hash without reading the file again.
+/// <paramref name="file"/> is the file, or, for a package kept in the home's package folder, the envelope that seals it at rest.
 /// </summary>
-internal sealed class EnvelopeFile(FileStream file) : Stream
+internal sealed class EnvelopeFile(Stream file) : Stream
 {
     private readonly IncrementalHash sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long length;

@@ -1,8 +1,6 @@
-using System.Globalization;
-using System.Text.Json;
 using Evidence.Access;
 using Evidence.Cases;
-using Evidence.Custody;
+using Evidence.Crypto;
 using Evidence.Data;
 using Evidence.Domain;
 using Evidence.Requests;
@@ -39,7 +37,7 @@ public sealed record PackageDownload(Guid Id, string Sha256, long Bytes, string 
     public bool Encrypted => FileName.EndsWith(".p7m", StringComparison.Ordinal);
 }
 
-internal sealed class PackageDownloadHandlers(EvidenceDbContext db, UnitOfWork unitOfWork, CurrentActor actor, EvidenceSettings settings)
+internal sealed class PackageDownloadHandlers(EvidenceDbContext db, UnitOfWork unitOfWork, CurrentActor actor, EvidenceSettings settings, IKeyEncryptionKey kek)
     : IRequestHandler<ListReferralPackages, IReadOnlyList<PackageSummary>>, IRequestHandler<OpenReferralPackage, PackageDownload>
 {
     public async Task<IReadOnlyList<PackageSummary>> Handle(ListReferralPackages request, CancellationToken cancellationToken)
@@ -51,7 +49,7 @@ internal sealed class PackageDownloadHandlers(EvidenceDbContext db, UnitOfWork u
         }
         var found = await packages.OrderByDescending(p => p.CreatedAtUtc).ToListAsync(cancellationToken);
         return found.Select(p => new PackageSummary(p.Id, p.IncidentId, p.Recipient, p.RecipientName, p.Sha256, p.Bytes, p.Items,
-            p.IncludesIdentities, p.CreatedAtUtc, p.CreatedBy, IsEncrypted(p))).ToList();
+            p.IncludesIdentities, p.CreatedAtUtc, p.CreatedBy, SealedPackages.IsEncryptedToRecipient(p))).ToList();
     }
 
     public async Task<PackageDownload> Handle(OpenReferralPackage request, CancellationToken cancellationToken)
@@ -65,34 +63,15 @@ internal sealed class PackageDownloadHandlers(EvidenceDbContext db, UnitOfWork u
             throw new NotFoundException($"Referral package {package.Id} was not built into this server's package folder; ask whoever built it for the file.");
         }
         // An encrypted package travels as its envelope, whose hash only its PackageBuilt event holds (the row keeps the zip's).
-        var envelope = IsEncrypted(package) ? await EnvelopeAsync(package, cancellationToken) : null;
-        var content = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        var encrypted = SealedPackages.IsEncryptedToRecipient(package);
+        var delivered = await SealedPackages.DeliveredAsync(db, package, cancellationToken);
+        // Sealed at rest (or, from before sealing, in clear): opened, and checked whole against the event before a byte is served.
+        var content = await SealedPackages.OpenCheckedAsync(path, package.Id, delivered, kek, cancellationToken);
         unitOfWork.Record("Transferred", null, package.Sha256,
         [
             new("package", package.Id.ToString()), new("recipient", package.Recipient.ToString().ToLowerInvariant()), new("to", actor.Value.Name),
-            .. envelope is null ? [] : new KeyValuePair<string, string?>[] { new("encryptedSha256", envelope.Value.Sha256) },
+            .. encrypted ? new KeyValuePair<string, string?>[] { new("encryptedSha256", delivered.Sha256) } : [],
         ]);
-        return envelope is { } served
-            ? new PackageDownload(package.Id, served.Sha256, served.Bytes, $"referral-{package.Id}.zip.p7m", content)
-            : new PackageDownload(package.Id, package.Sha256, package.Bytes, $"referral-{package.Id}.zip", content);
-    }
-
-    private static bool IsEncrypted(ReferralPackage package) => package.FileName.EndsWith(".p7m", StringComparison.Ordinal);
-
-    private async Task<(string Sha256, long Bytes)?> EnvelopeAsync(ReferralPackage package, CancellationToken cancellationToken)
-    {
-        var id = package.Id.ToString();
-        var leaves = await db.CustodyEvents.AsNoTracking().Where(e => e.Action == "PackageBuilt" && e.Sha256 == package.Sha256).Select(e => e.Leaf).ToListAsync(cancellationToken);
-        foreach (var leaf in leaves)
-        {
-            if (CustodyLeaf.Parse(leaf) is { } built && JsonSerializer.Deserialize<Dictionary<string, string>>(built.Details) is { } details
-                && details.GetValueOrDefault("package") == id && details.GetValueOrDefault("encryptedSha256") is { Length: 64 } sha256
-                && long.TryParse(details.GetValueOrDefault("encryptedBytes"), NumberStyles.None, CultureInfo.InvariantCulture, out var bytes))
-            {
-                return (sha256, bytes);
-            }
-        }
-        throw new UnavailableException($"Referral package {package.Id} is encrypted, but its custody event does not say what was encrypted; " +
-                                       "nothing was handed over. Run `evidence verify` and report it.");
+        return new PackageDownload(package.Id, delivered.Sha256, delivered.Bytes, encrypted ? $"referral-{package.Id}.zip.p7m" : $"referral-{package.Id}.zip", content);
     }
 }

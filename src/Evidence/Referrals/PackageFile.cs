@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using Evidence.Crypto;
 using Microsoft.Win32.SafeHandles;
 
 namespace Evidence.Referrals;
@@ -16,9 +15,10 @@ namespace Evidence.Referrals;
 /// already hashed would otherwise make the recorded hash wrong without anyone noticing.
 /// </para>
 /// <para>
-/// A package encrypted to its recipient (<c>--encrypt-to</c>) is the CMS envelope, not this file: the file is then scratch,
-/// written through a <see cref="ScratchCipher"/> under a key only this process holds, and the hashing thread, which reads
-/// every sealed byte once and in order anyway, decrypts each piece and writes it into the envelope as well as the hash.
+/// A package encrypted to its recipient (<c>--encrypt-to</c>), or kept sealed in the home's package folder
+/// (<see cref="SealedPackages"/>), is not this file: the file is then scratch, written through a <see cref="ScratchCipher"/>
+/// under a key only this process holds, and the hashing thread, which reads every sealed byte once and in order anyway,
+/// decrypts each piece and writes it on to what the zip becomes (the CMS envelope, the sealed file) as well as to the hash.
 /// </para>
 /// Small writes (the zip writer writes a header a field at a time) are gathered into one; large ones go straight to the
 /// file. Only what the zip writer needs is supported: writing, seeking, the position and the length.
@@ -26,7 +26,7 @@ namespace Evidence.Referrals;
 internal sealed class PackageFile : Stream
 {
     private readonly SafeFileHandle file;
-    private readonly CmsEnvelope? envelope;
+    private readonly Stream? onward;
     private readonly ScratchCipher? writeCipher;
     private readonly ScratchCipher? readCipher;
     private readonly byte[] pending = new byte[64 << 10];
@@ -40,12 +40,15 @@ internal sealed class PackageFile : Stream
     private byte[]? scrambled;
 
     /// <param name="file">Where the zip is written.</param>
-    /// <param name="envelope">When the package is encrypted: where the zip's bytes go, in order; <paramref name="file"/> is then scratch.</param>
-    public PackageFile(SafeFileHandle file, CmsEnvelope? envelope = null)
+    /// <param name="onward">
+    /// When the zip is not kept as it is (encrypted to its recipient, sealed at rest): where its bytes go, in order;
+    /// <paramref name="file"/> is then scratch.
+    /// </param>
+    public PackageFile(SafeFileHandle file, Stream? onward = null)
     {
         this.file = file;
-        this.envelope = envelope;
-        if (envelope is not null)
+        this.onward = onward;
+        if (onward is not null)
         {
             var key = RandomNumberGenerator.GetBytes(32);
             (writeCipher, readCipher) = (new ScratchCipher(key), new ScratchCipher(key));
@@ -205,7 +208,7 @@ internal sealed class PackageFile : Stream
                 }
                 readCipher?.Apply(buffer.AsSpan(0, read), hashed);
                 sha256.AppendData(buffer, 0, read);
-                envelope?.Write(buffer, 0, read);
+                onward?.Write(buffer, 0, read);
                 hashed += read;
             }
         }

@@ -11,7 +11,9 @@ namespace Evidence.Storage;
 /// Encrypts, in place, the evidence blobs an installation stored in clear before encryption at rest existed, at most
 /// <see cref="Limit"/> of them per request (each request is one commit): an <c>Encrypted</c> custody event per blob, naming
 /// the key that wraps it. The blob's address and its original bytes do not change, so no hash, proof or package does.
-/// Then, in the same way, the extracted texts those items' rows hold in clear: sealed, their search index made blind
+/// Then, in the same way, the package files the home's package folder holds in clear (<see cref="Referrals.SealedPackages"/>):
+/// each checked against the SHA-256 and size its <c>PackageBuilt</c> event recorded, sealed in place, a <c>PackageSealed</c>
+/// event each; and the extracted texts those items' rows hold in clear: sealed, their search index made blind
 /// (<see cref="Search.SealedText"/>), a <c>TextSealed</c> event each.
 /// </summary>
 [AllowedRoles(Role.Admin)]
@@ -31,9 +33,16 @@ public sealed record EncryptedBlobs(int Encrypted, int AlreadyEncrypted, IReadOn
     /// never sealed and recorded as theirs; verify names them.
     /// </summary>
     public IReadOnlyList<Guid> TextsRefused { get; init; } = [];
+
+    /// <summary>How many package files of the package folder, kept in clear, this request sealed.</summary>
+    public int PackagesSealed { get; init; }
+
+    /// <summary>The packages whose file in the package folder is not what their <c>PackageBuilt</c> event recorded: left as they are.</summary>
+    public IReadOnlyList<Guid> DamagedPackages { get; init; } = [];
 }
 
-internal sealed class EncryptExistingBlobsHandler(EvidenceDbContext db, EncryptedBlobStore blobs, Search.SealedText sealedText, UnitOfWork unitOfWork)
+internal sealed class EncryptExistingBlobsHandler(
+    EvidenceDbContext db, EncryptedBlobStore blobs, Search.SealedText sealedText, UnitOfWork unitOfWork, EvidenceSettings settings, Crypto.IKeyEncryptionKey kek)
     : IRequestHandler<EncryptExistingBlobs, EncryptedBlobs>
 {
     public async Task<EncryptedBlobs> Handle(EncryptExistingBlobs request, CancellationToken cancellationToken)
@@ -78,13 +87,72 @@ internal sealed class EncryptExistingBlobsHandler(EvidenceDbContext db, Encrypte
         }
         // The new envelopes replaced the clear blobs by renames, which must be on the disk before the events say so.
         await blobs.MakeDurableAsync(encrypted, cancellationToken);
+        var left = request.Limit - encrypted.Count;
+        var (packages, damagedPackages) = left == 0 ? (0, new List<Guid>()) : await SealPackagesAsync(left, cancellationToken);
+        left -= packages;
         var refused = new List<Guid>();
-        var texts = encrypted.Count == request.Limit ? 0 : await SealTextsAsync(request.Limit - encrypted.Count, refused, cancellationToken);
-        return new EncryptedBlobs(encrypted.Count, already, damaged, encrypted.Count == request.Limit || texts == request.Limit - encrypted.Count)
+        var texts = left == 0 ? 0 : await SealTextsAsync(left, refused, cancellationToken);
+        left -= texts;
+        return new EncryptedBlobs(encrypted.Count, already, damaged, More: left == 0)
         {
             TextsSealed = texts,
             TextsRefused = refused,
+            PackagesSealed = packages,
+            DamagedPackages = damagedPackages,
         };
+    }
+
+    /// <summary>
+    /// The package files of the package folder still in clear (built before sealing), each sealed in place, on the disk, before
+    /// its <c>PackageSealed</c> event. One whose bytes are not those its event recorded is left as it is, and named.
+    /// </summary>
+    private async Task<(int Sealed, List<Guid> Damaged)> SealPackagesAsync(int limit, CancellationToken cancellationToken)
+    {
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var details in await db.CustodyEvents.AsNoTracking().Where(e => e.Action == "PackageSealed").Select(e => e.Details).ToListAsync(cancellationToken))
+        {
+            if (System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(details)?.GetValueOrDefault("package") is { } package)
+            {
+                done.Add(package);
+            }
+        }
+        var packages = await db.ReferralPackages.AsNoTracking().OrderBy(p => p.CreatedAtUtc).ThenBy(p => p.Id).ToListAsync(cancellationToken);
+        var sealedCount = 0;
+        var damaged = new List<Guid>();
+        foreach (var package in packages.Where(p => !done.Contains(p.Id.ToString())))
+        {
+            // Only the package folder's files: a package the CLI wrote elsewhere is an export, out of the home.
+            if (sealedCount == limit)
+            {
+                break;
+            }
+            var path = Path.Combine(settings.PackageFolder, package.FileName);
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+            try
+            {
+                var delivered = await Referrals.SealedPackages.DeliveredAsync(db, package, cancellationToken);
+                if (await Referrals.SealedPackages.SealInPlaceAsync(path, package.Id, delivered, kek, cancellationToken))
+                {
+                    sealedCount++;
+                    unitOfWork.Record("PackageSealed", null, delivered.Sha256,
+                        [new("package", package.Id.ToString()), new("file", package.FileName), new("key", kek.Id), new("format", "EVBLOB 1: AES-256-GCM, 64 KiB chunks")]);
+                }
+            }
+            catch (Exception e) when (e is Crypto.DamagedBlobException or UnavailableException)
+            {
+                // Not the bytes its event recorded, or an event that does not say what they are: verify and a person decide.
+                damaged.Add(package.Id);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UnavailableException($"The package folder {settings.PackageFolder} could not be written ({e.Message}); nothing was recorded. " +
+                                               "Packages sealed before the failure stay sealed; run encrypt-existing again.", e);
+            }
+        }
+        return (sealedCount, damaged);
     }
 
     private async Task<int> SealTextsAsync(int limit, List<Guid> refused, CancellationToken cancellationToken)

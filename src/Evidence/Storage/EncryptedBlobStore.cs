@@ -9,16 +9,17 @@ namespace Evidence.Storage;
 /// (<see cref="BlobEnvelope"/>) under a fresh data key wrapped by the installation's key-encryption key. The address stays the
 /// SHA-256 of the original bytes, and reads give the original bytes back, so the custody hash, packages and downloads are
 /// unchanged. Blobs stored in clear before encryption existed are still read as they are (<see cref="OpenAsync"/> says which
-/// they are, for verify and <c>evidence encrypt-existing</c>).
+/// they are, for verify and <c>evidence encrypt-existing</c>). The chunks of uploads in progress are sealed too.
 /// </summary>
 public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek) : IBlobStore
 {
     // Every envelope this process writes has the same header length: it depends only on the key-encryption key.
-    private readonly int headerLength = HeaderLength(kek);
+    private readonly int headerLength = BlobEnvelope.HeaderLength(kek);
 
     public string Description => stored.Description;
 
-    public IUploadArea Uploads => stored.Uploads;
+    /// <summary>The store's upload area, each chunk and manifest sealed as an envelope of its own (<see cref="EncryptedUploadArea"/>).</summary>
+    public IUploadArea Uploads { get; } = new EncryptedUploadArea(stored.Uploads, kek);
 
     /// <summary>The key-encryption key's id, as written into every envelope (not secret).</summary>
     public string KeyId => kek.Id;
@@ -132,12 +133,6 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
     }
 
     private StagedBlob AsStored(StagedBlob staged) => staged with { Size = BlobEnvelope.StoredLength(staged.Size, headerLength) };
-
-    private static int HeaderLength(IKeyEncryptionKey kek)
-    {
-        using var encryptor = new BlobEncryptor(kek);
-        return encryptor.Header.Length;
-    }
 
     /// <summary>Buffers the original bytes into chunks and hands each sealed chunk to the store's writer.</summary>
     private sealed class Writer(IStagingWriter stored, BlobEncryptor encryptor) : IStagingWriter

@@ -24,6 +24,9 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Where this server keeps what its containers hold (block data, committed or not, and its database), for tests that search it.</summary>
+    public string DataFolder => data.Path;
+
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={config.GetProperty("accountName").GetString()};" +
         $"AccountKey={config.GetProperty("accountKey").GetString()};BlobEndpoint=http://127.0.0.1:{Port}/{config.GetProperty("accountName").GetString()};";

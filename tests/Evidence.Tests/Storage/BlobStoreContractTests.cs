@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using Evidence.Crypto;
 using Evidence.Requests;
 using Evidence.Storage;
@@ -351,6 +352,127 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
 
         Assert.NotNull(await Store.Uploads.ReadManifestAsync(id, CancellationToken.None));
         Assert.Equal(chunk, await AssembledAsync(Store, id, 1));
+    }
+
+    /// <summary>
+    /// The chunks and the manifest of an upload in progress are envelopes in the storage underneath, each of its own, and
+    /// so is the block blob the chunks become (on Azure) when the upload is assembled; listed and assembled, they are what
+    /// the sender sent. Sizes around the 64 KiB chunks of the envelope, and an empty manifest, round-trip.
+    /// </summary>
+    [Fact]
+    public async Task Uploads_ChunksAndManifest_AreStoredSealed_AndListedAndAssembledAsSent()
+    {
+        var marker = "MARKER-upload-of-a-child-7c41e2"u8.ToArray();
+        var raw = await CreateStoredAsync();
+        var id = Guid.NewGuid();
+        var manifest = Encoding.UTF8.GetBytes("{\"fileName\":\"MARKER-upload-of-a-child-7c41e2.mp4\"}");
+        byte[][] chunks =
+        [
+            Enumerable.Repeat(marker, 70_000 / marker.Length + 1).SelectMany(m => m).Take(BlobEnvelope.ChunkSize + 1).ToArray(),
+            RandomNumberGenerator.GetBytes(BlobEnvelope.ChunkSize),
+            [.. marker, 1],
+        ];
+        await Store.Uploads.CreateAsync(id, manifest, CancellationToken.None);
+        for (var i = 0; i < chunks.Length; i++)
+        {
+            await Store.Uploads.PutChunkAsync(id, i, chunks[i], CancellationToken.None);
+        }
+        var header = BlobEnvelope.HeaderLength(Kek);
+
+        Assert.Equal(manifest, await Store.Uploads.ReadManifestAsync(id, CancellationToken.None));
+        var storedManifest = (await raw.Uploads.ReadManifestAsync(id, CancellationToken.None))!;
+        Assert.True(storedManifest.AsSpan().StartsWith(BlobEnvelope.Signature));
+        Assert.Equal(-1, storedManifest.AsSpan().IndexOf("MARKER"u8));
+        Assert.Equal(chunks.Select((c, i) => (i, (long)c.Length)).ToDictionary(), await Store.Uploads.ListChunksAsync(id, CancellationToken.None));
+        var place = EncryptedUploadArea.PlaceLength;
+        Assert.Equal(chunks.Select((c, i) => (i, BlobEnvelope.StoredLength(place + c.Length, header))).ToDictionary(), await raw.Uploads.ListChunksAsync(id, CancellationToken.None));
+        Assert.Equal(chunks.SelectMany(c => c), await AssembledAsync(Store, id, 3));
+        // What the storage holds once assembled (on Azure, the committed block blob): envelopes, one after another.
+        var stored = await AssembledAsync(raw, id, 3);
+        Assert.Equal(chunks.Sum(c => BlobEnvelope.StoredLength(place + c.Length, header)), stored.Length);
+        Assert.True(stored.AsSpan().StartsWith(BlobEnvelope.Signature));
+        Assert.Equal(-1, stored.AsSpan().IndexOf(marker.AsSpan(0, 12)));
+        Assert.Equal(chunks.SelectMany(c => c), await AssembledAsync(Store, id, 3)); // and again, as a completion tried once more
+
+        var empty = Guid.NewGuid();
+        await Store.Uploads.CreateAsync(empty, Array.Empty<byte>(), CancellationToken.None);
+        Assert.Equal(Array.Empty<byte>(), await Store.Uploads.ReadManifestAsync(empty, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// A chunk an older version kept in clear (or one planted in the storage) never counts as sent: it is not listed at its
+    /// size, so the client sends it again, and assembling it is refused, naming the chunk. A manifest in clear is no upload.
+    /// </summary>
+    [Fact]
+    public async Task Uploads_ChunkOrManifestInClear_IsNotTaken()
+    {
+        var raw = await CreateStoredAsync();
+        var id = Guid.NewGuid();
+        await Store.Uploads.CreateAsync(id, "{}"u8.ToArray(), CancellationToken.None);
+        await Store.Uploads.PutChunkAsync(id, 0, RandomNumberGenerator.GetBytes(1000), CancellationToken.None);
+        await raw.Uploads.PutChunkAsync(id, 1, RandomNumberGenerator.GetBytes(1000), CancellationToken.None);
+        var clearManifest = Guid.NewGuid();
+        await raw.Uploads.CreateAsync(clearManifest, "{\"owner\":\"olena\"}"u8.ToArray(), CancellationToken.None);
+
+        var listed = await Store.Uploads.ListChunksAsync(id, CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<DamagedBlobException>(() => AssembledAsync(Store, id, 2));
+
+        Assert.Equal(1000, listed[0]);
+        Assert.NotEqual(1000, listed.GetValueOrDefault(1));
+        Assert.StartsWith($"Chunk 1 of upload {id} does not open as it was sealed", refused.Message, StringComparison.Ordinal);
+        Assert.Null(await Store.Uploads.ReadManifestAsync(clearManifest, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// A sealed chunk altered or cut short in the storage, sealed under another installation's key, moved from another upload
+    /// or another number, or an envelope that is no chunk: the completion stops at that chunk, naming it, having handed on
+    /// only bytes that were sent there. Sent again, the upload assembles.
+    /// </summary>
+    [Theory]
+    [InlineData("altered")]
+    [InlineData("truncated")]
+    [InlineData("another key")]
+    [InlineData("moved from another upload")]
+    [InlineData("moved from another number")]
+    [InlineData("not of this area")]
+    public async Task Uploads_SealedChunkDamagedInStorage_StopsTheAssemblyNamingIt(string damage)
+    {
+        var raw = await CreateStoredAsync();
+        var id = Guid.NewGuid();
+        byte[][] chunks = [RandomNumberGenerator.GetBytes(100_000), RandomNumberGenerator.GetBytes(100_000), RandomNumberGenerator.GetBytes(10)];
+        await Store.Uploads.CreateAsync(id, "{}"u8.ToArray(), CancellationToken.None);
+        for (var i = 0; i < chunks.Length; i++)
+        {
+            await Store.Uploads.PutChunkAsync(id, i, chunks[i], CancellationToken.None);
+        }
+        using var elsewhere = new TestHome();
+        var sealedChunk = damage switch
+        {
+            "another key" => EncryptedUploadArea.Seal(id, 1, chunks[1], KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(elsewhere.Path, "kek"))),
+            "moved from another upload" => EncryptedUploadArea.Seal(Guid.NewGuid(), 1, chunks[1], Kek),
+            "moved from another number" => EncryptedUploadArea.Seal(id, 0, chunks[0], Kek),
+            "not of this area" => BlobEnvelope.Seal(chunks[1], Kek),
+            _ => EncryptedUploadArea.Seal(id, 1, chunks[1], Kek),
+        };
+        if (damage == "altered")
+        {
+            sealedChunk[^30] ^= 1;
+        }
+        await raw.Uploads.PutChunkAsync(id, 1, damage == "truncated" ? sealedChunk[..^17] : sealedChunk, CancellationToken.None);
+
+        var handedOn = new MemoryStream();
+        var refused = await Assert.ThrowsAsync<DamagedBlobException>(async () =>
+        {
+            await using var assembled = await Store.Uploads.OpenAssembledAsync(id, 3, CancellationToken.None);
+            await assembled.CopyToAsync(handedOn);
+        });
+
+        Assert.StartsWith($"Chunk 1 of upload {id} does not open as it was sealed", refused.Message, StringComparison.Ordinal);
+        // What was handed on before the refusal (which the intake then discards) is the sent bytes, never others.
+        Assert.InRange(handedOn.Length, chunks[0].Length, chunks[0].Length + chunks[1].Length - 1);
+        Assert.True(chunks.SelectMany(c => c).ToArray().AsSpan().StartsWith(handedOn.ToArray()));
+        await Store.Uploads.PutChunkAsync(id, 1, chunks[1], CancellationToken.None);
+        Assert.Equal(chunks.SelectMany(c => c), await AssembledAsync(Store, id, 3));
     }
 
     private static async Task<byte[]> AssembledAsync(IBlobStore store, Guid id, int chunks)
