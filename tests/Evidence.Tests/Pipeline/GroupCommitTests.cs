@@ -53,7 +53,8 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         var failure = Assert.IsType<UnavailableException>(results[10]);
         Assert.Contains("the database refuses this one", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(20, results.OfType<IngestedEvidence>().Count());
+        // Named, so that a neighbour's failure says what it was (it failed once on CI: 19 of 20 neighbours refused, cause unseen).
+        Assert.Empty(results.Where((r, i) => i != 10 && r is not IngestedEvidence).Select(r => r.ToString()));
         Assert.Contains(Batches(), size => size >= 15);
         Assert.Equal(20, await slice.CountEvidenceAsync());
         Assert.DoesNotContain(await slice.QueryAsync(db => db.EvidenceItems.Select(e => e.OriginalName).ToListAsync()), n => n == "poison.txt");
