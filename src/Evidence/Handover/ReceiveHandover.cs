@@ -92,7 +92,7 @@ internal sealed class ReceiveHandoverHandler(
         var (bundle, bundleSha256, encrypted) = IsEncrypted(path)
             ? Decrypted(path, pinned, cancellationToken)
             : (ReceivedBundle.Open(path, pinned), await Sha256Async(path, cancellationToken), null);
-        using var _ = bundle;
+        using var opened = bundle;
         var manifest = bundle.Manifest;
         var receivedBy = request.ReceivedBy.Trim();
         if (HandoverBundle.SamePerson(manifest.ExportedBy, receivedBy))
@@ -149,6 +149,12 @@ internal sealed class ReceiveHandoverHandler(
 
         var receipt = new HandoverReceipt(manifest.Handover, bundleSha256, bundle.FieldKey.VerifierKey, manifest.ExportedBy, receivedBy, HandoverBundle.Time(now.UtcDateTime),
             received.Select(r => new ReceiptItem(r.FieldId, r.Sha256, r.Id)).ToList());
+        // A field laptop may have pinned this office's key before it was rotated: the receipt carries the rotations from it.
+        if (await ledger.LatestCheckpointAsync(cancellationToken) is { } officeCheckpoint && signer.Verifier.Verify(officeCheckpoint.Text, out _)
+            && await ledger.RotationProofsAsync(officeCheckpoint, withConsistency: true, cancellationToken) is { Count: > 0 } rotations)
+        {
+            receipt = receipt with { OfficeCheckpoint = officeCheckpoint.Text, OfficeKeyRotations = rotations };
+        }
         var final = Path.GetFullPath(request.Receipt);
         var partial = $"{final}.partial-{manifest.Handover:N}";
         var file = OwnerOnly.CreateNew(partial, FileAccess.Write, FileShare.None);
