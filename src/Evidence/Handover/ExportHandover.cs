@@ -41,8 +41,7 @@ public sealed record ExportHandover(string To, string OutputPath, IReadOnlyList<
         if (EncryptTo is null && !InClear)
         {
             // Field evidence crosses the country on a USB stick: readable, it is readable by whoever holds the stick.
-            yield return "A handover bundle travels encrypted to the office: give the office's handover certificate (--encrypt-to CERT.pem, " +
-                         "made by `evidence handover certificate` there), or --in-clear to write a readable bundle, which the custody events then record.";
+            yield return "A handover bundle travels encrypted to the office: give the office's handover certificate (--encrypt-to CERT.pem, made by `evidence handover certificate` there), or --in-clear to write a readable bundle, which the custody events then record.";
         }
         else if (EncryptTo is not null && InClear)
         {
