@@ -195,16 +195,23 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   any finding; without --key or --ca, exit 1 with "signer not pinned" and the key the package claims.
                   Each --witness pins a witness whose cosignature of the package's checkpoint must be there and verify;
                   cosignatures by witnesses you did not pin are listed as vouching for nothing.
-              handover export --to NAME --out FILE.zip [--evidence ID]...
+              handover certificate [--out CERT.pem]
+                  At the office (Admin): the certificate field laptops encrypt bundles to, with its RSA-3072 key made once in
+                  keys/ (owner-only); prints its SHA-256 fingerprint, to read out to the field. --out writes a copy to take there.
+              handover export --to NAME --out FILE.zip (--encrypt-to CERT.pem | --in-clear) [--evidence ID]...
                   On a field laptop: a bundle of the items not yet handed over (or those named) with their custody events, inclusion
-                  proofs and this home's signed checkpoint, for NAME at the office; a HandoverExported event per item.
-              handover import FILE.zip --key FIELD-KEY --received-by NAME [--case ID] [--receipt FILE]
-                  At the office: check the bundle against the pinned field key (signatures, every proof, every item's bytes),
-                  refusing it whole on any mismatch; ingest each item with a Received event carrying its field history; write
-                  a receipt signed by this home's ledger key (default FILE.receipt.txt). NAME is not the one who exported it.
+                  proofs and this home's signed checkpoint, for NAME at the office; a HandoverExported event per item. Encrypted
+                  to the office's handover certificate as FILE.zip.p7m (CMS EnvelopedData, AES-256, RSA-OAEP; openssl cms
+                  -decrypt opens it); only --in-clear writes a readable zip, and the events record that it travelled so.
+              handover import FILE.zip.p7m --key FIELD-KEY --received-by NAME [--case ID] [--receipt FILE]
+                  At the office: open an encrypted bundle with this home's handover key (no readable copy on disk), check it
+                  against the pinned field key, or the key the bundle's key rotations lead to from it (signatures, every proof,
+                  every item's bytes), refusing it whole on any mismatch; ingest each item with a Received event carrying its
+                  field history; write a receipt signed by this home's ledger key naming the SHA-256 of the file received
+                  (default FILE.receipt.txt). NAME is not the one who exported it.
               handover confirm RECEIPT --key OFFICE-KEY
-                  On the field laptop: check the receipt against the pinned office key and this home's export, then record
-                  HandedOver for each item.
+                  On the field laptop: check the receipt against the pinned office key (or the key the receipt's office key
+                  rotations lead to from it) and this home's export, then record HandedOver for each item.
               verify [--key VERIFIER-KEY] [--checkpoint FILE [--consistency PROOF.json]]
                   Decrypt and re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint.
                   Exit 1 on any finding. --checkpoint: a checkpoint of this log kept elsewhere (a package's, an auditor's,

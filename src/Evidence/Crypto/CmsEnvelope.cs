@@ -39,8 +39,11 @@ public sealed class CmsEnvelope : Stream
 
     /// <summary>What an auditor reads in the custody event: the algorithms used for this recipient.</summary>
     public static string Algorithms(RecipientCertificate recipient) => recipient.IsRsa
-        ? "CMS EnvelopedData, AES-256-CBC, RSAES-OAEP SHA-256"
+        ? RsaAlgorithms
         : "CMS EnvelopedData, AES-256-CBC, ECDH dhSinglePass-stdDH-sha256kdf, AES-256 key wrap";
+
+    /// <summary>The algorithms for an RSA recipient, the only kind <see cref="CmsEnvelopeOpener"/> opens.</summary>
+    public const string RsaAlgorithms = "CMS EnvelopedData, AES-256-CBC, RSAES-OAEP SHA-256";
 
     private readonly CryptoStream content;
     private readonly Action close;

@@ -154,6 +154,49 @@ public sealed record KeyRotationProof(
         return new Followed(chain, null);
     }
 
+    /// <summary>
+    /// Whether <paramref name="target"/> extends a rotation's checkpoint <paramref name="rotated"/>: the same tree when they are
+    /// of one size, else by the consistency proof the rotation carries (a package's, a bundle's).
+    /// </summary>
+    public static bool Extends(KeyRotationProof proof, Custody.Checkpoint rotated, Custody.Checkpoint target)
+    {
+        if (rotated.Size == target.Size)
+        {
+            return rotated.Root.AsSpan().SequenceEqual(target.Root);
+        }
+        try
+        {
+            return proof.Consistency is { } consistency &&
+                   MerkleTree.VerifyConsistency(rotated.Size, target.Size, rotated.Root, target.Root, consistency.Select(Convert.FromHexString).ToList());
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The retired keys of <paramref name="chain"/> (as <see cref="Follow"/> gave it) that signed <paramref name="checkpointText"/>,
+    /// by their position: key k was retired by rotation k and signs only that rotation's checkpoint; anywhere else, its
+    /// signature means a copy of the retired private key survived.
+    /// </summary>
+    public static IEnumerable<int> RetiredSigners(IReadOnlyList<NoteVerifier> chain, IReadOnlyList<KeyRotationProof> proofs, string checkpointText)
+    {
+        for (var k = 0; k < chain.Count - 1; k++)
+        {
+            if (chain[k].Verify(checkpointText, out _) && !(k == chain.Count - 2 && NoteBody(proofs[k].Checkpoint) == NoteBody(checkpointText)))
+            {
+                yield return k;
+            }
+        }
+    }
+
+    private static string NoteBody(string note)
+    {
+        var split = note.IndexOf("\n\n", StringComparison.Ordinal);
+        return split < 0 ? note : note[..(split + 1)];
+    }
+
     private static string? Step(List<NoteVerifier> chain, KeyRotationProof proof, Custody.Checkpoint target, Func<KeyRotationProof, Custody.Checkpoint, bool> extends)
     {
         if (!chain[^1].Verify(proof.Checkpoint, out var body))

@@ -58,7 +58,8 @@ internal sealed class ConfirmHandoverHandler(EvidenceDbContext db, UnitOfWork un
             throw new InvalidRequestException($"The office key (--key) is not a signed-note verifier key, so nothing was recorded: {e.Message}");
         }
         var (text, receiptSha256) = Read(request.ReceiptPath);
-        if (!pinned.Verify(text, out var body))
+        var officeKey = OfficeKey(pinned, text);
+        if (!officeKey.Verify(text, out var body))
         {
             throw new InvalidRequestException($"The receipt is not signed by the pinned office key {pinned.VerifierKey}; nothing was recorded.");
         }
@@ -104,12 +105,54 @@ internal sealed class ConfirmHandoverHandler(EvidenceDbContext db, UnitOfWork un
                 new("bundle", receipt.Bundle),
                 new("receivedBy", receipt.ReceivedBy),
                 new("receivedAt", receipt.ReceivedAt),
-                new("officeKey", pinned.VerifierKey),
+                new("officeKey", officeKey.VerifierKey),
                 new("officeEvidence", item.OfficeEvidence.ToString()),
                 new("receiptSha256", receiptSha256),
             ]);
         }
         return new HandoverConfirmed(receipt.Handover, receipt.Bundle, receipt.ReceivedBy, receipt.Items.Count);
+    }
+
+    /// <summary>
+    /// The office key that must have signed the receipt: the pinned one, or, when the receipt carries the office's key
+    /// rotations (its ledger key was rotated after the field pinned it), the key they lead to from the pinned one, followed
+    /// exactly as verify-package follows a package's (<see cref="KeyRotationProof.Follow"/>) to the office checkpoint the receipt
+    /// carries, which that key must have signed. Rotations that do not lead there refuse the receipt.
+    /// </summary>
+    private static NoteVerifier OfficeKey(NoteVerifier pinned, string text)
+    {
+        if (pinned.Verify(text, out _))
+        {
+            return pinned;
+        }
+        var split = text.IndexOf("\n\n", StringComparison.Ordinal);
+        // Not yet trusted: read only for the rotations, each of which proves itself from the pinned key.
+        if (split < 0 || HandoverReceipt.Parse(text[..(split + 1)]) is not { OfficeCheckpoint: { } checkpointText, OfficeKeyRotations.Count: > 0 } unverified)
+        {
+            return pinned;
+        }
+        Checkpoint target;
+        try
+        {
+            var body = checkpointText.IndexOf("\n\n", StringComparison.Ordinal);
+            target = Checkpoint.Parse(body < 0 ? checkpointText : checkpointText[..(body + 1)]);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidRequestException($"The receipt's office checkpoint is not a checkpoint ({e.Message}); nothing was recorded.");
+        }
+        var followed = KeyRotationProof.Follow(pinned, unverified.OfficeKeyRotations, target, (proof, rotated) => KeyRotationProof.Extends(proof, rotated, target));
+        if (followed.Problem is { } problem)
+        {
+            throw new InvalidRequestException($"The receipt's office key rotations do not lead from the pinned office key {pinned.VerifierKey} to the key that signed it " +
+                                              $"({problem}); nothing was recorded.");
+        }
+        if (!followed.Current.Verify(checkpointText, out _) || KeyRotationProof.RetiredSigners(followed.Chain, unverified.OfficeKeyRotations, checkpointText).Any())
+        {
+            throw new InvalidRequestException($"The receipt's office checkpoint is not signed by {followed.Current.VerifierKey} alone, the key the office key rotations " +
+                                              "lead to; nothing was recorded.");
+        }
+        return followed.Current;
     }
 
     /// <summary>A receipt is confirmed once: a second confirmation would record every item handed over twice.</summary>

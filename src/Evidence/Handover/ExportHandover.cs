@@ -18,34 +18,73 @@ namespace Evidence.Handover;
 /// Each item gets a <c>HandoverExported</c> custody event naming the bundle's SHA-256 and the recipient; the zip appears
 /// only if that record commits. The items count as handed over only once the office's receipt is confirmed
 /// (<see cref="ConfirmHandover"/>): until then they are offered again by the next export.
+/// <para>
+/// The bundle travels encrypted to the office (<see cref="EncryptTo"/>, the office's handover certificate,
+/// <see cref="HandoverKey"/>): a CMS EnvelopedData around the zip, written at <see cref="Path"/> with <c>.p7m</c> added, and no
+/// readable zip is ever on disk (the zip is scratch, scrambled under a key of this process, as an encrypted package's is).
+/// Only <see cref="InClear"/> writes a readable zip, and the export's events then say so.
+/// </para>
 /// </summary>
 [AllowedRoles(Role.Investigator)]
-public sealed record ExportHandover(string To, string OutputPath, IReadOnlyList<Guid>? EvidenceIds = null) : IRequest<HandoverBundleRecord>, IValidatedRequest
+public sealed record ExportHandover(string To, string OutputPath, IReadOnlyList<Guid>? EvidenceIds = null, string? EncryptTo = null, bool InClear = false)
+    : IRequest<HandoverBundleRecord>, IValidatedRequest
 {
+    /// <summary>Where the bundle is written: <see cref="OutputPath"/>, with <c>.p7m</c> added when it is encrypted.</summary>
+    public string Path => EncryptTo is null ? OutputPath : Referrals.BuildReferralPackage.EncryptedPath(OutputPath);
+
     public IEnumerable<string> Validate()
     {
         if (HandoverBundle.NameProblem("the recipient (--to)", To) is { } problem)
         {
             yield return problem;
         }
+        if (EncryptTo is null && !InClear)
+        {
+            // Field evidence crosses the country on a USB stick: readable, it is readable by whoever holds the stick.
+            yield return "A handover bundle travels encrypted to the office: give the office's handover certificate (--encrypt-to CERT.pem, made by `evidence handover certificate` there), or --in-clear to write a readable bundle, which the custody events then record.";
+        }
+        else if (EncryptTo is not null && InClear)
+        {
+            yield return "--encrypt-to and --in-clear exclude each other: a bundle is encrypted to the office or written in clear.";
+        }
+        else if (EncryptTo is not null && string.IsNullOrWhiteSpace(EncryptTo))
+        {
+            yield return "the office's handover certificate file is required with --encrypt-to.";
+        }
         if (string.IsNullOrWhiteSpace(OutputPath))
         {
             yield return "the output file is required.";
         }
-        else if (File.Exists(OutputPath) || Directory.Exists(OutputPath))
+        else if (File.Exists(OutputPath) || Directory.Exists(OutputPath) || File.Exists(Path) || Directory.Exists(Path))
         {
             // A bundle is never overwritten: the old one may already be on its way.
-            yield return $"{OutputPath} already exists; choose a new file name.";
+            yield return $"{Path} already exists; choose a new file name.";
         }
-        else if (!Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(OutputPath))))
+        else if (!Directory.Exists(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(OutputPath))))
         {
             yield return $"the folder for {OutputPath} does not exist.";
         }
     }
 }
 
-/// <summary>What `handover export` prints: the handover's id, the bundle's path, SHA-256, items and bytes, and to whom.</summary>
-public sealed record HandoverBundleRecord(Guid Handover, string Path, string Sha256, int Items, long Bytes, string To);
+/// <summary>
+/// What `handover export` prints: the handover's id, the bundle's path, the SHA-256 and size of the file that travels (the
+/// .p7m when it is encrypted: what the office's receipt names), the number of items, to whom, and how it was encrypted
+/// (null when it was written in clear).
+/// </summary>
+public sealed record HandoverBundleRecord(Guid Handover, string Path, string Sha256, int Items, long Bytes, string To, HandoverEncryption? Encrypted);
+
+/// <summary>
+/// How a bundle travels encrypted: the office certificate's SHA-256 fingerprint, the algorithms, and the SHA-256 and size of
+/// the zip inside (what the office's checks read once it has opened the envelope).
+/// </summary>
+public sealed record HandoverEncryption(string Certificate, string Algorithms, string ZipSha256, long ZipBytes)
+{
+    /// <summary>What the custody events of a handover say of how its bundle travelled; in clear, that it did.</summary>
+    internal static IEnumerable<KeyValuePair<string, string?>> Details(HandoverEncryption? encrypted) => encrypted is null
+        ? [new("encryption", "none: in clear (--in-clear)")]
+        : [new("encryption", encrypted.Algorithms), new("encryptedTo", encrypted.Certificate), new("zipSha256", encrypted.ZipSha256)];
+}
 
 internal sealed class ExportHandoverHandler(
     EvidenceDbContext db,
@@ -72,6 +111,13 @@ internal sealed class ExportHandoverHandler(
         }
         var now = clock.GetUtcNow();
         var handover = Guid.CreateVersion7(now);
+        // Checked before anything is read or recorded: a certificate that cannot be used refuses the export.
+        var encryptTo = request.EncryptTo is { } certificatePath ? RecipientCertificate.Read(certificatePath, now) : null;
+        if (encryptTo is { IsRsa: false })
+        {
+            throw new InvalidRequestException($"The certificate {request.EncryptTo} has an {encryptTo.Key} key; an office's handover certificate has an RSA key " +
+                                              "(`evidence handover certificate` on the office's home makes it). Nothing was exported.");
+        }
 
         // The checkpoint first: every event the bundle proves must be inside it.
         var checkpoint = await ledger.LatestCheckpointAsync(cancellationToken)
@@ -81,6 +127,9 @@ internal sealed class ExportHandoverHandler(
             throw new UnavailableException("The ledger key was rotated while this bundle was being built; nothing was exported. Export it again.");
         }
         var items = await SelectAsync(request, cancellationToken);
+        // After a rotation of the field key, the office still holds the key it pinned before: the rotations lead it from that
+        // key to the one that signs this bundle, exactly as a referral package's lead a prosecutor (key-rotations.jsonl).
+        var rotations = await ledger.RotationProofsAsync(checkpoint, withConsistency: true, cancellationToken);
         var ids = items.Select(i => i.Id).ToList();
         var events = ledger.Proven(await db.CustodyEvents.AsNoTracking()
             .Where(e => e.EvidenceId != null && ids.Contains(e.EvidenceId.Value) && e.Sequence < checkpoint.Size)
@@ -109,16 +158,23 @@ internal sealed class ExportHandoverHandler(
                 events.Where(e => e.EvidenceId == i.Id).Select(e => new HandoverLeaf(e.Sequence, e.LeafHash)).ToList())).ToList());
         var manifestText = JsonSerializer.Serialize(manifest, HandoverBundle.Json) + "\n";
 
-        var final = Path.GetFullPath(request.OutputPath);
+        var final = Path.GetFullPath(request.Path);
         var partial = $"{final}.partial-{handover:N}";
         // Owner-only from its first byte, held open until the commit renames it; from here a failure removes it.
         var file = OwnerOnly.CreateNew(partial, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
         unitOfWork.PublishOnCommit(file, final);
         string sha256;
         long bytes;
+        HandoverEncryption? encrypted = null;
         try
         {
-            using var output = new PackageFile(file.SafeFileHandle);
+            // Encrypted, the zip is scratch beside the file: scrambled under a key of this process only (PackageFile), removed
+            // when it is closed, and left by a crash as bytes nobody can read.
+            using var scratch = encryptTo is null ? null
+                : OwnerOnly.CreateNew($"{partial}.scratch", FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose);
+            using var envelopeFile = encryptTo is null ? null : new EnvelopeFile(file);
+            using var envelope = encryptTo is null ? null : CmsEnvelope.Open(envelopeFile!, encryptTo);
+            using var output = new PackageFile((scratch ?? file).SafeFileHandle, envelope);
             using (var bundle = new BundleWriter(output, HandoverBundle.Root(handover), now))
             {
                 foreach (var item in items)
@@ -135,13 +191,24 @@ internal sealed class ExportHandoverHandler(
                 bundle.AddText(HandoverBundle.Proofs, EventProofs.Lines(ledger, events, checkpoint.Size));
                 bundle.AddText(HandoverBundle.Checkpoint, checkpoint.Text);
                 bundle.AddText(HandoverBundle.FieldKey, signer.Verifier.VerifierKey + "\n");
+                if (rotations.Count > 0)
+                {
+                    bundle.AddText(HandoverBundle.KeyRotations, KeyRotationProof.Lines(rotations));
+                }
                 bundle.AddText(HandoverBundle.Manifest, manifestText);
                 bundle.AddText(HandoverBundle.ManifestSignature, signer.SignatureLine(manifestText));
             }
             // On disk before it is recorded: a power cut must not leave a recorded bundle with missing bytes.
             sha256 = Convert.ToHexStringLower(await output.HashAsync());
-            file.Flush(flushToDisk: true);
             bytes = output.Length;
+            if (envelope is not null)
+            {
+                envelope.Finish();
+                encrypted = new HandoverEncryption(encryptTo!.Fingerprint, CmsEnvelope.Algorithms(encryptTo), sha256, bytes);
+                // What travels is the envelope: the office's receipt names it, and confirm looks the bundle up by it.
+                (sha256, bytes) = (envelopeFile!.Sha256(), envelopeFile.Length);
+            }
+            file.Flush(flushToDisk: true);
         }
         catch (IOException e)
         {
@@ -157,9 +224,10 @@ internal sealed class ExportHandoverHandler(
                 new("to", to),
                 new("checkpoint", Fact.Number(checkpoint.Size)),
                 new("at", Fact.Time(now.UtcDateTime)),
+                .. HandoverEncryption.Details(encrypted),
             ]);
         }
-        return new HandoverBundleRecord(handover, final, sha256, items.Count, bytes, to);
+        return new HandoverBundleRecord(handover, final, sha256, items.Count, bytes, to, encrypted);
     }
 
     /// <summary>

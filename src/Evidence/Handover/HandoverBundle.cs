@@ -13,7 +13,8 @@ namespace Evidence.Handover;
 /// <item><c>items/&lt;field evidence id&gt;</c>: each item's original bytes, stored;</item>
 /// <item><c>events.jsonl</c> and <c>proofs.jsonl</c>: every custody event of those items up to the field checkpoint, as
 /// leaves, and each one's audit path to it (the same two files a referral package carries, <c>Custody/EventProofs.cs</c>);</item>
-/// <item><c>checkpoint.txt</c>: the field ledger's signed checkpoint; <c>field-key.txt</c>: its verifier key;</item>
+/// <item><c>checkpoint.txt</c>: the field ledger's signed checkpoint; <c>field-key.txt</c>: its verifier key;
+/// <c>key-rotations.jsonl</c>, when the field key was ever rotated: the chain from each earlier key to it;</item>
 /// <item><c>handover.json</c>: the manifest (<see cref="HandoverManifest"/>), and <c>handover.json.sig</c>: a signed-note
 /// signature line over it by the field ledger key, so that who handed over what, to whom, and which events belong to which
 /// item, are the field installation's signed word and not the courier's.</item>
@@ -28,6 +29,8 @@ internal static partial class HandoverBundle
     public const string FieldKey = "field-key.txt";
     public const string Events = "events.jsonl";
     public const string Proofs = "proofs.jsonl";
+    /// <summary>The field key's rotations up to the checkpoint, when it was ever rotated (as a package's data/custody/key-rotations.jsonl).</summary>
+    public const string KeyRotations = "key-rotations.jsonl";
 
     /// <summary>Where an item's bytes are: named by its field id, never by its original name (names of files often name the child).</summary>
     public static string ItemFile(Guid fieldEvidence) => "items/" + fieldEvidence.ToString("D");

@@ -32,6 +32,16 @@ internal sealed record HandoverReceipt(
     string ReceivedAt,
     IReadOnlyList<ReceiptItem> Items)
 {
+    /// <summary>
+    /// When the office's ledger key was ever rotated: the office's latest checkpoint when it signed the receipt, and the
+    /// rotations that lead to its key from each earlier one (<see cref="KeyRotationProof"/>, with consistency proofs to that
+    /// checkpoint), so that a field laptop that pinned an earlier office key can follow them. Lines after the items:
+    /// <c>office-checkpoint &lt;base64 of the checkpoint&gt;</c>, then one <c>office-key-rotation &lt;JSON&gt;</c> a rotation, oldest first.
+    /// </summary>
+    public string? OfficeCheckpoint { get; init; }
+
+    public IReadOnlyList<KeyRotationProof> OfficeKeyRotations { get; init; } = [];
+
     public const string FirstLine = "evidence handover receipt v1";
 
     /// <summary>Receipts are a few KiB; a million items would be under 200 MiB, and a receipt's items come from one bundle.</summary>
@@ -52,6 +62,14 @@ internal sealed record HandoverReceipt(
             foreach (var item in Items)
             {
                 body.Append(CultureInfo.InvariantCulture, $"item {item.FieldEvidence:D} {item.Sha256} {item.OfficeEvidence:D}\n");
+            }
+            if (OfficeCheckpoint is not null && OfficeKeyRotations.Count > 0)
+            {
+                body.Append("office-checkpoint ").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(OfficeCheckpoint))).Append('\n');
+                foreach (var line in KeyRotationProof.Lines(OfficeKeyRotations).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    body.Append("office-key-rotation ").Append(line).Append('\n');
+                }
             }
             return body.ToString();
         }
@@ -82,7 +100,9 @@ internal sealed record HandoverReceipt(
             return null;
         }
         var items = new List<ReceiptItem>();
-        foreach (var line in lines[7..])
+        var rest = lines[7..];
+        var itemLines = rest.TakeWhile(line => line.StartsWith("item ", StringComparison.Ordinal)).Count();
+        foreach (var line in rest[..itemLines])
         {
             if (Field(line, "item")?.Split(' ') is not [var field, var sha256, var office]
                 || !Guid.TryParseExact(field, "D", out var fieldId) || !BlobKey.IsSha256Hex(sha256) || !Guid.TryParseExact(office, "D", out var officeId))
@@ -91,7 +111,30 @@ internal sealed record HandoverReceipt(
             }
             items.Add(new ReceiptItem(fieldId, sha256, officeId));
         }
-        return new HandoverReceipt(handoverId, bundle, fieldKey, handedOverBy!, receivedBy!, receivedAt!, items);
+        var receipt = new HandoverReceipt(handoverId, bundle, fieldKey, handedOverBy!, receivedBy!, receivedAt!, items);
+        var rotations = rest[itemLines..];
+        if (rotations.Length == 0)
+        {
+            return receipt;
+        }
+        // The office's rotations: its checkpoint, then at least one rotation, each line as Body writes it.
+        if (rotations.Length < 2 || Field(rotations[0], "office-checkpoint") is not { } checkpoint
+            || rotations[1..].Select(line => Field(line, "office-key-rotation")).ToList() is not { } proofs || proofs.Any(p => p is null))
+        {
+            return null;
+        }
+        try
+        {
+            return receipt with
+            {
+                OfficeCheckpoint = new UTF8Encoding(false, true).GetString(Convert.FromBase64String(checkpoint)),
+                OfficeKeyRotations = KeyRotationProof.Parse(string.Concat(proofs.Select(p => p + "\n"))),
+            };
+        }
+        catch (Exception e) when (e is FormatException or DecoderFallbackException)
+        {
+            return null;
+        }
     }
 
     private static string? Field(string line, string name) =>

@@ -17,7 +17,7 @@ namespace Evidence.Handover;
 /// every byte accounted for; safe, unique names; size limits), the key it names, the manifest's signature, the checkpoint's
 /// signature, every event's inclusion proof against that checkpoint (<see cref="EventProofs"/>), each item's events exactly
 /// the ones the manifest lists, and each item's name, collector, source, capture date and court statement as its proven
-/// field events bind them. Any problem refuses the whole bundle (<see cref="Open"/> throws, listing them). The item bytes
+/// field events bind them. Any problem refuses the whole bundle (<see cref="Open(string, NoteVerifier)"/> throws, listing them). The item bytes
 /// are checked as the intake stages them (<see cref="OpenItem"/>): against the SHA-256 and size of their Ingested event.
 /// </summary>
 internal sealed class ReceivedBundle : IDisposable
@@ -29,14 +29,24 @@ internal sealed class ReceivedBundle : IDisposable
     private readonly Dictionary<string, StrictZipEntry> files;
 
     private ReceivedBundle(StrictZip zip, Dictionary<string, StrictZipEntry> files, HandoverManifest manifest, Checkpoint checkpoint,
-        Dictionary<Guid, List<CustodyEvent>> events)
+        Dictionary<Guid, List<CustodyEvent>> events, IReadOnlyList<NoteVerifier> fieldKeys)
     {
         this.zip = zip;
         this.files = files;
         Manifest = manifest;
         Checkpoint = checkpoint;
         EventsOf = events;
+        FieldKeys = fieldKeys;
     }
+
+    /// <summary>
+    /// The field keys from the pinned one to the one that signed the bundle (<see cref="FieldKey"/>, the last): one key when the
+    /// field never rotated it. Items received before under any of them are this field home's.
+    /// </summary>
+    public IReadOnlyList<NoteVerifier> FieldKeys { get; }
+
+    /// <summary>The field key that signed the bundle: the pinned one, or the one its rotations lead to from it.</summary>
+    public NoteVerifier FieldKey => FieldKeys[^1];
 
     public HandoverManifest Manifest { get; }
 
@@ -50,7 +60,21 @@ internal sealed class ReceivedBundle : IDisposable
     public static ReceivedBundle Open(string path, NoteVerifier pinned)
     {
         var problems = new List<string>();
-        var zip = StrictZip.Read(path, f => problems.Add($"{f.Subject}: expected {f.Expected}; found {f.Found}"));
+        return Checked(StrictZip.Read(path, f => problems.Add($"{f.Subject}: expected {f.Expected}; found {f.Found}")), path, pinned, problems);
+    }
+
+    /// <summary>
+    /// As <see cref="Open(string, NoteVerifier)"/>, for the zip an encrypted bundle (<paramref name="path"/>) held, decrypted into
+    /// a scratch file scrambled under <paramref name="scratchKey"/>; the bundle owns the handle from here.
+    /// </summary>
+    public static ReceivedBundle Open(Microsoft.Win32.SafeHandles.SafeFileHandle scratch, byte[] scratchKey, string path, NoteVerifier pinned)
+    {
+        var problems = new List<string>();
+        return Checked(StrictZip.ReadScrambled(scratch, scratchKey, path, f => problems.Add($"{f.Subject}: expected {f.Expected}; found {f.Found}")), path, pinned, problems);
+    }
+
+    private static ReceivedBundle Checked(StrictZip? zip, string path, NoteVerifier pinned, List<string> problems)
+    {
         if (zip is null)
         {
             throw Refused(path, problems);
@@ -64,21 +88,27 @@ internal sealed class ReceivedBundle : IDisposable
             var manifestText = reader.ReadText(HandoverBundle.Manifest, PackageVerifier.MaxItemsBytes);
             var signature = reader.ReadText(HandoverBundle.ManifestSignature, PackageVerifier.MaxTagFileBytes);
             var checkpointText = reader.ReadText(HandoverBundle.Checkpoint, PackageVerifier.MaxTagFileBytes);
+            var rotations = files.ContainsKey(HandoverBundle.KeyRotations) ? reader.ReadText(HandoverBundle.KeyRotations, PackageVerifier.MaxItemsBytes) : null;
             RefuseIf(path, problems);
 
-            // Signatures first: nothing a bundle says is read further unless the field key the office pinned vouches for it.
-            if (key!.Trim() != pinned.VerifierKey)
+            // Signatures first: nothing a bundle says is read further unless the field key the office pinned vouches for it, or
+            // the key its rotations lead to from the pinned one.
+            var chain = Chain(pinned, rotations, checkpointText!, problems);
+            RefuseIf(path, problems);
+            var signer = chain[^1];
+            var whose = chain.Count == 1 ? "the pinned field key" : "the field key the rotations lead to from the pinned one,";
+            if (key!.Trim() != signer.VerifierKey)
             {
-                problems.Add($"{HandoverBundle.FieldKey}: expected the pinned field key {pinned.VerifierKey}; found {Shown(key.Trim())}");
+                problems.Add($"{HandoverBundle.FieldKey}: expected {whose} {signer.VerifierKey}; found {Shown(key.Trim())}");
             }
-            if (!pinned.Verify(manifestText + "\n" + signature, out _))
+            if (!signer.Verify(manifestText + "\n" + signature, out _))
             {
-                problems.Add($"{HandoverBundle.Manifest}: expected a signature by the pinned field key {pinned.VerifierKey}; found none that verifies");
+                problems.Add($"{HandoverBundle.Manifest}: expected a signature by {whose} {signer.VerifierKey}; found none that verifies");
             }
             Checkpoint? checkpoint = null;
-            if (!pinned.Verify(checkpointText!, out var body))
+            if (!signer.Verify(checkpointText!, out var body))
             {
-                problems.Add($"{HandoverBundle.Checkpoint}: expected a checkpoint signed by the pinned field key {pinned.VerifierKey}; found none that verifies");
+                problems.Add($"{HandoverBundle.Checkpoint}: expected a checkpoint signed by {whose} {signer.VerifierKey}; found none that verifies");
             }
             else
             {
@@ -93,13 +123,13 @@ internal sealed class ReceivedBundle : IDisposable
             }
             RefuseIf(path, problems);
 
-            var manifest = ReadManifest(manifestText!, pinned, checkpoint!, problems);
+            var manifest = ReadManifest(manifestText!, signer, checkpoint!, problems);
             RefuseIf(path, problems);
             var events = reader.ProvenEvents(checkpoint!);
             RefuseIf(path, problems);
             var byItem = CheckItems(manifest!, events, files, problems);
             RefuseIf(path, problems);
-            return new ReceivedBundle(zip, files, manifest!, checkpoint!, byItem);
+            return new ReceivedBundle(zip, files, manifest!, checkpoint!, byItem, chain);
         }
         catch
         {
@@ -161,7 +191,47 @@ internal sealed class ReceivedBundle : IDisposable
 
     private static bool IsBundleFile(string path) =>
         path is HandoverBundle.Manifest or HandoverBundle.ManifestSignature or HandoverBundle.Checkpoint or HandoverBundle.FieldKey or HandoverBundle.Events or HandoverBundle.Proofs
+            or HandoverBundle.KeyRotations
         || path.StartsWith("items/", StringComparison.Ordinal) && Guid.TryParseExact(path["items/".Length..], "D", out var id) && HandoverBundle.ItemFile(id) == path;
+
+    /// <summary>
+    /// The chain of field keys from <paramref name="pinned"/> through the bundle's rotations (<paramref name="rotations"/>, the
+    /// text of key-rotations.jsonl, or null) to the key that must sign <paramref name="checkpointText"/>: followed exactly as
+    /// verify-package follows a package's (<see cref="KeyRotationProof.Follow"/>), each rotation's checkpoint signed by the key
+    /// trusted before it and the one it introduces. A rotation that does not hold is a problem, and the bundle is refused.
+    /// </summary>
+    private static List<NoteVerifier> Chain(NoteVerifier pinned, string? rotations, string checkpointText, List<string> problems)
+    {
+        if (rotations is null)
+        {
+            return [pinned];
+        }
+        List<KeyRotationProof> proofs;
+        Checkpoint target;
+        try
+        {
+            proofs = KeyRotationProof.Parse(rotations);
+            var split = checkpointText.IndexOf("\n\n", StringComparison.Ordinal);
+            target = Checkpoint.Parse(split < 0 ? checkpointText : checkpointText[..(split + 1)]);
+        }
+        catch (FormatException e)
+        {
+            problems.Add($"{HandoverBundle.KeyRotations}: expected key rotations, one JSON object a line, leading to {HandoverBundle.Checkpoint}; found {Shown(e.Message)}");
+            return [pinned];
+        }
+        var followed = KeyRotationProof.Follow(pinned, proofs, target, (proof, rotated) => KeyRotationProof.Extends(proof, rotated, target));
+        if (followed.Problem is { } problem)
+        {
+            problems.Add($"{HandoverBundle.KeyRotations}: expected rotations that lead from the pinned field key {pinned.VerifierKey} to the key that signs " +
+                         $"{HandoverBundle.Checkpoint}; found {Shown(problem)}");
+        }
+        foreach (var k in KeyRotationProof.RetiredSigners(followed.Chain, proofs, checkpointText))
+        {
+            problems.Add($"{HandoverBundle.Checkpoint}: expected no signature by {followed.Chain[k].VerifierKey}, retired by key rotation {k + 1}; " +
+                         "found a valid signature by it: a copy of the retired private key still exists");
+        }
+        return [.. followed.Chain];
+    }
 
     private static HandoverManifest? ReadManifest(string text, NoteVerifier pinned, Checkpoint checkpoint, List<string> problems)
     {
@@ -182,7 +252,7 @@ internal sealed class ReceivedBundle : IDisposable
         }
         if (manifest.FieldKey != pinned.VerifierKey)
         {
-            problems.Add($"{HandoverBundle.Manifest}: expected the pinned field key; found {Shown(manifest.FieldKey)}");
+            problems.Add($"{HandoverBundle.Manifest}: expected the field key {pinned.VerifierKey}; found {Shown(manifest.FieldKey)}");
         }
         if (manifest.CheckpointSize != checkpoint.Size || manifest.CheckpointRoot != Convert.ToHexStringLower(checkpoint.Root))
         {

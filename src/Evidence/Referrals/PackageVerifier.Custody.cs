@@ -87,20 +87,17 @@ public static partial class PackageVerifier
                 findings.Add(new Finding("key", file, "key rotations, one JSON object a line, leading to checkpoint.txt", Shown(e.Message)));
                 return (anchor, [anchor]);
             }
-            var followed = KeyRotationProof.Follow(anchor, rotations, target, (proof, rotated) => Extends(proof, rotated, target));
+            var followed = KeyRotationProof.Follow(anchor, rotations, target, (proof, rotated) => KeyRotationProof.Extends(proof, rotated, target));
             if (followed.Problem is { } problem)
             {
                 findings.Add(new Finding("key", file, $"rotations that lead from {Shown(anchor.VerifierKey)} to the key that signs checkpoint.txt", Shown(problem)));
             }
             // Key k of the chain was retired by rotation k, and signs only that rotation's checkpoint: anywhere else, its
             // signature means a copy of the retired private key survived.
-            for (var k = 0; k < followed.Chain.Count - 1; k++)
+            foreach (var k in KeyRotationProof.RetiredSigners(followed.Chain, rotations, text))
             {
-                if (followed.Chain[k].Verify(text, out _) && !(k == followed.Chain.Count - 2 && Body(rotations[k].Checkpoint) == Body(text)))
-                {
-                    findings.Add(new Finding("key", "data/custody/checkpoint.txt", $"no signature by {Shown(followed.Chain[k].VerifierKey)}, retired by key rotation {k + 1}",
-                        "a valid signature by it: a copy of the retired private key still exists"));
-                }
+                findings.Add(new Finding("key", "data/custody/checkpoint.txt", $"no signature by {Shown(followed.Chain[k].VerifierKey)}, retired by key rotation {k + 1}",
+                    "a valid signature by it: a copy of the retired private key still exists"));
             }
             return (followed.Current, followed.Chain);
         }
@@ -109,23 +106,6 @@ public static partial class PackageVerifier
         {
             var split = note.IndexOf("\n\n", StringComparison.Ordinal);
             return split < 0 ? note : note[..(split + 1)];
-        }
-
-        private static bool Extends(KeyRotationProof proof, Checkpoint rotated, Checkpoint target)
-        {
-            if (rotated.Size == target.Size)
-            {
-                return rotated.Root.AsSpan().SequenceEqual(target.Root);
-            }
-            try
-            {
-                return proof.Consistency is { } consistency &&
-                       MerkleTree.VerifyConsistency(rotated.Size, target.Size, rotated.Root, target.Root, consistency.Select(Convert.FromHexString).ToList());
-            }
-            catch (FormatException)
-            {
-                return false;
-            }
         }
 
         private void CheckCmsSignature(string? tagManifest, BcCertificate? pinnedCa)

@@ -64,11 +64,14 @@ internal sealed class StrictZip : IDisposable
     private readonly SafeFileHandle file;
     private readonly Action<Finding> report;
     private readonly long length;
+    // A scratch file scrambled under a key of this process (a decrypted handover bundle): every read is unscrambled.
+    private readonly ScratchCipher? scrambled;
 
-    private StrictZip(SafeFileHandle file, Action<Finding> report)
+    private StrictZip(SafeFileHandle file, Action<Finding> report, ScratchCipher? scrambled = null)
     {
         this.file = file;
         this.report = report;
+        this.scrambled = scrambled;
         length = RandomAccess.GetLength(file);
     }
 
@@ -91,6 +94,19 @@ internal sealed class StrictZip : IDisposable
             report(new Finding("zip", path, "a readable zip file", e.Message));
             return null;
         }
+        return Checked(zip, path);
+    }
+
+    /// <summary>
+    /// As <see cref="Read(string, Action{Finding})"/>, for a zip held in a scratch file scrambled by a <see cref="ScratchCipher"/>
+    /// under <paramref name="key"/>; <paramref name="name"/> is how findings name it. The zip owns the handle from here.
+    /// </summary>
+    public static StrictZip? ReadScrambled(SafeFileHandle file, byte[] key, string name, Action<Finding> report) =>
+        Checked(new StrictZip(file, report, new ScratchCipher(key)), name);
+
+    private static StrictZip? Checked(StrictZip zip, string path)
+    {
+        var report = zip.report;
         try
         {
             if (zip.ReadDirectory(path))
@@ -112,7 +128,7 @@ internal sealed class StrictZip : IDisposable
     /// </summary>
     public Stream Open(StrictZipEntry entry)
     {
-        Stream data = new RegionStream(file, entry.DataOffset, entry.CompressedSize);
+        Stream data = new RegionStream(this, entry.DataOffset, entry.CompressedSize);
         if (entry.Method == Deflated)
         {
             data = new DeflateStream(data, CompressionMode.Decompress);
@@ -120,7 +136,26 @@ internal sealed class StrictZip : IDisposable
         return new LimitedStream(data, entry.Size + 1);
     }
 
-    public void Dispose() => file.Dispose();
+    public void Dispose()
+    {
+        file.Dispose();
+        scrambled?.Dispose();
+    }
+
+    /// <summary>Bytes of the file at <paramref name="offset"/>, as a positioned read gives them (unscrambled when the file is).</summary>
+    private int ReadFile(Span<byte> into, long offset)
+    {
+        var read = RandomAccess.Read(file, into, offset);
+        if (scrambled is not null)
+        {
+            // One cipher, its buffers shared: entries may be read from more than one thread, one after another.
+            lock (scrambled)
+            {
+                scrambled.Apply(into[..read], offset);
+            }
+        }
+        return read;
+    }
 
     /// <summary>Reads the end record, then each central record and its local header, then checks that every byte is accounted for.</summary>
     private bool ReadDirectory(string path)
@@ -499,7 +534,7 @@ internal sealed class StrictZip : IDisposable
         var done = 0;
         while (done < count)
         {
-            var read = RandomAccess.Read(file, bytes.AsSpan(done), offset + done);
+            var read = ReadFile(bytes.AsSpan(done), offset + done);
             if (read == 0)
             {
                 throw new InvalidDataException($"the file ends at {offset + done} bytes where {offset + count} were expected");
@@ -517,7 +552,7 @@ internal sealed class StrictZip : IDisposable
     private static uint U32(ReadOnlySpan<byte> bytes, int at) => BinaryPrimitives.ReadUInt32LittleEndian(bytes[at..]);
 
     /// <summary>A read-only window of the file, read with positioned reads so that several can be open at once.</summary>
-    private sealed class RegionStream(SafeFileHandle file, long start, long length) : Stream
+    private sealed class RegionStream(StrictZip zip, long start, long length) : Stream
     {
         private long position;
 
@@ -536,7 +571,7 @@ internal sealed class StrictZip : IDisposable
             {
                 return 0;
             }
-            var read = RandomAccess.Read(file, buffer[..count], start + position);
+            var read = zip.ReadFile(buffer[..count], start + position);
             position += read;
             return read;
         }

@@ -154,7 +154,7 @@ public sealed class ProtectedCustodyAttackTests : IDisposable
         var fieldKey = (await CliAsync(field, "auditor", "log", "key")).Out.Trim();
         var officeKey = (await CliAsync(office, "auditor", "log", "key")).Out.Trim();
         var bundle = Path.Combine(temp.Path, "bundle.zip");
-        await JsonAsync(field, "Olena K.", "handover", "export", "--to", "Petro S.", "--out", bundle);
+        await JsonAsync(field, "Olena K.", "handover", "export", "--to", "Petro S.", "--out", bundle, "--in-clear");
         var receipt = (await JsonAsync(office, "Petro S.", "handover", "import", bundle, "--key", fieldKey, "--received-by", "Petro S.")).GetProperty("receipt").GetString()!;
         await JsonAsync(field, "admin", "log", "rotate-key");
 
