@@ -87,7 +87,7 @@ public static partial class PackageVerifier
                 findings.Add(new Finding("key", file, "key rotations, one JSON object a line, leading to checkpoint.txt", Shown(e.Message)));
                 return (anchor, [anchor]);
             }
-            var followed = KeyRotationProof.Follow(anchor, rotations, target, (proof, rotated) => Extends(proof, rotated, target));
+            var followed = KeyRotationProof.Follow(anchor, rotations, target, (proof, rotated) => proof.Extends(rotated, target));
             if (followed.Problem is { } problem)
             {
                 findings.Add(new Finding("key", file, $"rotations that lead from {Shown(anchor.VerifierKey)} to the key that signs checkpoint.txt", Shown(problem)));
@@ -109,23 +109,6 @@ public static partial class PackageVerifier
         {
             var split = note.IndexOf("\n\n", StringComparison.Ordinal);
             return split < 0 ? note : note[..(split + 1)];
-        }
-
-        private static bool Extends(KeyRotationProof proof, Checkpoint rotated, Checkpoint target)
-        {
-            if (rotated.Size == target.Size)
-            {
-                return rotated.Root.AsSpan().SequenceEqual(target.Root);
-            }
-            try
-            {
-                return proof.Consistency is { } consistency &&
-                       MerkleTree.VerifyConsistency(rotated.Size, target.Size, rotated.Root, target.Root, consistency.Select(Convert.FromHexString).ToList());
-            }
-            catch (FormatException)
-            {
-                return false;
-            }
         }
 
         private void CheckCmsSignature(string? tagManifest, BcCertificate? pinnedCa)
