@@ -59,6 +59,14 @@ internal static class KeptPackages
                 }
                 continue;
             }
+            // Never opened unless a plain file with bytes: a link (to /dev/zero, say) or a FIFO would have verify read for ever.
+            var info = new FileInfo(path);
+            if (info.LinkTarget is not null || info.Length == 0)
+            {
+                findings.Add(new Finding("package", named.Key, $"the package event #{named.First().Event} records, as a file",
+                    info.LinkTarget is not null ? "a link: the package folder holds files" : "an empty file, or no plain file"));
+                continue;
+            }
             string sha256;
             long bytes;
             bool encrypted;

@@ -90,6 +90,15 @@ public sealed class PackageFolderVerifyTests : IDisposable
         finding = Assert.Single(await VerifyAsync());
         Assert.Equal(("package", "icc.zip", "no such file: it was removed"), finding);
 
+        // A link in its place (here to a file that never ends), and an empty file: named, never read.
+        File.CreateSymbolicLink(icc, "/dev/zero");
+        var linked = await VerifyAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(("package", "icc.zip", "a link: the package folder holds files"), Assert.Single(linked));
+        File.Delete(icc);
+        await File.WriteAllBytesAsync(icc, []);
+        Assert.Equal(("package", "icc.zip", "an empty file, or no plain file"), Assert.Single(await VerifyAsync()));
+        File.Delete(icc);
+
         // Put back as it was: clean again.
         await File.WriteAllBytesAsync(icc, original);
         Assert.Empty(await VerifyAsync());
