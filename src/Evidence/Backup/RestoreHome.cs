@@ -13,7 +13,8 @@ namespace Evidence.Backup;
 /// this order: that the backup has its manifest (a backup writes it last, so one without is incomplete); that every line of
 /// it is well formed and names a place a backup has (a hostile manifest cannot name <c>../</c> or an absolute path); that
 /// the folder holds exactly the files listed (none missing, none extra, no links); that the manifest is signed by the
-/// ledger key it names, and by the pinned key when one is given; that the passphrase opens the sealed keys and that they
+/// ledger key it names, and that this is the pinned key when one is given, or a key the backup's own ledger leads to from
+/// it through its key rotations (checked once the database is copied, before the home is named NEW); that the passphrase opens the sealed keys and that they
 /// hold that ledger key; and, while each file is copied, that its bytes have the SHA-256 listed. The home is built under a
 /// temporary name beside NEW and renamed to NEW only when it is whole, with its first event, <c>Restored</c>, recorded.
 /// A NEW that already holds a home (its database, keys, blobs or packages) is refused.
