@@ -213,8 +213,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   On the field laptop: check the receipt against the pinned office key (or the key the receipt's office key
                   rotations lead to from it) and this home's export, then record HandedOver for each item.
               verify [--key VERIFIER-KEY] [--checkpoint FILE [--consistency PROOF.json]]
-                  Decrypt and re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint.
-                  Exit 1 on any finding. --checkpoint: a checkpoint of this log kept elsewhere (a package's, an auditor's,
+                  Decrypt and re-hash every blob, rebuild the custody ledger and every table from it, check every checkpoint,
+                  every sealed text and every file of packages/ against its event. Exit 1 on any finding. --checkpoint: a checkpoint of this log kept elsewhere (a package's, an auditor's,
                   the original home's after a backup); a finding names the events #A to #B it signs that this home lacks,
                   and --consistency (`log consistency --from A --to B --json` where it was signed) proves the rest a prefix.
               encrypt-existing
@@ -230,7 +230,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
               restore DIR --home NEW [--key VERIFIER-KEY]
                   Check a backup whole (manifest, signature, every file's hash, nothing missing or extra) and build a
                   home in NEW, which must not hold one; its first event is Restored. Exit 1, writing nothing, if the
-                  backup is incomplete or changed. The passphrase: $EVIDENCE_BACKUP_PASSPHRASE, else asked, else stdin.
+                  backup is incomplete or changed. --key: the key you pinned; a backup signed after rotations is
+                  accepted when its ledger's rotations lead from that key to the one that signed it. The passphrase: $EVIDENCE_BACKUP_PASSPHRASE, else asked, else stdin.
               log key | checkpoint | inclusion --index N [--size M] | consistency --from A --to B
                   The ledger's verifier key, latest signed checkpoint and proofs (JSON with --json).
               log timestamp

@@ -171,7 +171,16 @@ internal sealed class BackUpHomeHandler(EvidenceDbContext db, IBlobStore blobs, 
         // ledger signs with now (after a rotation, the new one, taken up here before the folder is sealed), which is the key
         // the restore looks for in the sealed folder.
         var signer = await ledger.SigningKeyAsync(cancellationToken);
-        Add(SealedKeys.FileName, await BackupFiles.WriteAsync(Path.Combine(folder, SealedKeys.FileName), SealedKeys.Seal(settings.KeyFolder, passphrase), cancellationToken));
+        string? sealedLedgerKey = null;
+        var sealedKeys = SealedKeys.Seal(settings.KeyFolder, passphrase, (name, content) =>
+        {
+            if (name == LedgerKeys.FileName)
+            {
+                sealedLedgerKey = NoteSigner.FromPem(content, name, signer.Name).Verifier.VerifierKey;
+            }
+        });
+        RefuseKeyRotatedDuringBackup(snapshot, signer, sealedLedgerKey);
+        Add(SealedKeys.FileName, await BackupFiles.WriteAsync(Path.Combine(folder, SealedKeys.FileName), sealedKeys, cancellationToken));
         foreach (var (variable, value) in new[] { ("EVIDENCE_ORG_CERT", settings.OrganisationCertificate), ("EVIDENCE_ORG_KEY", settings.OrganisationKey),
                      ("EVIDENCE_ORG_CA", settings.OrganisationCa), ("EVIDENCE_TSA_CERT", settings.TimestampAuthorityCertificate),
                      ("EVIDENCE_OPENPGP_KEYS", settings.OpenPgpKeys), ("EVIDENCE_C2PA_TRUST_ANCHORS", settings.C2paTrustAnchors) })
@@ -206,6 +215,22 @@ internal sealed class BackUpHomeHandler(EvidenceDbContext db, IBlobStore blobs, 
         ]);
         return new BackupReport(folder, manifestSha256, snapshot.LedgerSize, manifest.Database, manifest.Blobs, files.Count, bytes, blobCount, packageCount,
             missing, instructions);
+    }
+
+    /// <summary>
+    /// The database copy, the key that signs the manifest and the key folder sealed must be of one moment of the ledger. A
+    /// `log rotate-key` that commits while the backup runs (after its snapshot) leaves a snapshot whose latest checkpoint the
+    /// new key never signed and a key folder without the old key (destroyed): a home restored from it could sign nothing
+    /// more, and its manifest's key would lead nowhere from the snapshot's keys. Such a backup is refused whole, to be run
+    /// again; one where the rotation committed before the snapshot holds it, and is consistent.
+    /// </summary>
+    private static void RefuseKeyRotatedDuringBackup(Snapshot snapshot, NoteSigner signer, string? sealedLedgerKey)
+    {
+        if (sealedLedgerKey != signer.Verifier.VerifierKey || (snapshot.LatestCheckpoint is { } latest && !signer.Verifier.Verify(latest, out _)))
+        {
+            throw new UnavailableException("The ledger key was rotated while the backup was running (`log rotate-key`), so its database copy, its keys " +
+                                           "and the key signing its manifest are of different moments; nothing was kept. Run the backup again.");
+        }
     }
 
     /// <summary>
@@ -279,7 +304,7 @@ internal sealed class BackUpHomeHandler(EvidenceDbContext db, IBlobStore blobs, 
     /// every package file a row or a <c>PackageBuilt</c> leaf names. Values that are no SHA-256 or no plain file name are
     /// skipped: a forged column must not make the backup read a file outside the store.
     /// </summary>
-    private sealed record Snapshot(long LedgerSize, string LedgerRoot, SortedSet<string> Blobs, SortedSet<string> PackageFiles)
+    private sealed record Snapshot(long LedgerSize, string LedgerRoot, string? LatestCheckpoint, SortedSet<string> Blobs, SortedSet<string> PackageFiles)
     {
         public static async Task<Snapshot> ReadAsync(EvidenceDbContext context, CancellationToken cancellationToken)
         {
@@ -309,7 +334,7 @@ internal sealed class BackUpHomeHandler(EvidenceDbContext db, IBlobStore blobs, 
             {
                 AddPackage(packages, file);
             }
-            return new Snapshot(latest?.Size ?? 0, Convert.ToBase64String(root), blobs, packages);
+            return new Snapshot(latest?.Size ?? 0, Convert.ToBase64String(root), latest?.Text, blobs, packages);
         }
 
         private static void AddBlob(SortedSet<string> blobs, string? sha256)

@@ -13,7 +13,8 @@ namespace Evidence.Backup;
 /// this order: that the backup has its manifest (a backup writes it last, so one without is incomplete); that every line of
 /// it is well formed and names a place a backup has (a hostile manifest cannot name <c>../</c> or an absolute path); that
 /// the folder holds exactly the files listed (none missing, none extra, no links); that the manifest is signed by the
-/// ledger key it names, and by the pinned key when one is given; that the passphrase opens the sealed keys and that they
+/// ledger key it names, and that this is the pinned key when one is given, or a key the backup's own ledger leads to from
+/// it through its key rotations (checked once the database is copied, before the home is named NEW); that the passphrase opens the sealed keys and that they
 /// hold that ledger key; and, while each file is copied, that its bytes have the SHA-256 listed. The home is built under a
 /// temporary name beside NEW and renamed to NEW only when it is whole, with its first event, <c>Restored</c>, recorded.
 /// A NEW that already holds a home (its database, keys, blobs or packages) is refused.
@@ -103,9 +104,13 @@ public static class RestoreHome
             findings.Add(new Finding("backup", $"{BackupManifest.FileName} key", "a signed-note verifier key", e.Message));
             return Refused();
         }
-        if (pinnedVerifierKey is not null && Pinned(pinnedVerifierKey).VerifierKey != verifier.VerifierKey)
+        // A manifest signed by another key than the pinned one may still be this ledger's: signed after a key rotation. The
+        // rotations are followed from the pinned key in the backup's own database, once it is copied (FollowFromPinnedAsync).
+        var followFrom = pinnedVerifierKey is not null && Pinned(pinnedVerifierKey) is var pinned && pinned.VerifierKey != verifier.VerifierKey ? pinned : null;
+        if (followFrom is not null && manifest.Database != "sqlite")
         {
-            findings.Add(new Finding("backup", $"{BackupManifest.FileName} key", $"the pinned key {pinnedVerifierKey.Trim()}", verifier.VerifierKey));
+            findings.Add(new Finding("backup", $"{BackupManifest.FileName} key", $"the pinned key {followFrom.VerifierKey}",
+                $"{verifier.VerifierKey}, and no database in the backup whose key rotations could lead to it: check that key, and pin it"));
             return Refused();
         }
         if (!verifier.Verify(note, out _))
@@ -170,9 +175,14 @@ public static class RestoreHome
             var instructions = new List<string>();
             if (manifest.Database == "sqlite")
             {
-                await RecordAsync(settings, actor, new RecordRestore(Convert.ToHexStringLower(SHA256.HashData(noteBytes)), manifest.LedgerSize, manifest.LedgerRoot,
-                    manifest.CreatedUtc),
+                var problem = await RecordAsync(settings, actor, new RecordRestore(Convert.ToHexStringLower(SHA256.HashData(noteBytes)), manifest.LedgerSize, manifest.LedgerRoot,
+                    manifest.CreatedUtc), followFrom is null ? null : ledger => FollowFromPinnedAsync(ledger, followFrom, verifier, manifest, cancellationToken),
                     cancellationToken);
+                if (problem is not null)
+                {
+                    findings.Add(new Finding("backup", $"{BackupManifest.FileName} key", $"the pinned key {followFrom!.VerifierKey}, or a key its rotations lead to", problem));
+                    return Refused();
+                }
             }
             else
             {
@@ -293,13 +303,59 @@ public static class RestoreHome
         }
     }
 
-    /// <summary>Starts the services on the home being built, only to record its first event, and stops them (closing the database).</summary>
-    private static async Task RecordAsync(EvidenceSettings settings, Actor actor, RecordRestore request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the services on the home being built, only to record its first event, and stops them (closing the database).
+    /// <paramref name="check"/>, when given, is asked first, of the home's ledger: what it returns refuses the restore, and
+    /// nothing is recorded.
+    /// </summary>
+    private static async Task<string?> RecordAsync(EvidenceSettings settings, Actor actor, RecordRestore request, Func<Ledger, Task<string?>>? check,
+        CancellationToken cancellationToken)
     {
         await using var services = await EvidenceServices.StartAsync(settings, cancellationToken: cancellationToken, startUp: StartUp.Quick);
         await using var scope = services.CreateAsyncScope();
+        if (check is not null && await check(scope.ServiceProvider.GetRequiredService<Ledger>()) is { } problem)
+        {
+            return problem;
+        }
         scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = actor with { Role = Role.Admin };
         await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>().Send(request, cancellationToken);
+        return null;
+    }
+
+    /// <summary>
+    /// Why the backup's ledger does not lead from <paramref name="pinned"/> to <paramref name="signer"/>, the key that signed its
+    /// manifest; null when it does. The chain is followed as verify-package follows a package's (<see cref="KeyRotationProof.Follow"/>):
+    /// each <c>KeyRotated</c> event proven in the checkpoint that first covers it, that checkpoint signed by the key trusted
+    /// before and the key introduced, and extended by the tree the signed manifest names (its size and root). Nothing the
+    /// database says is taken on trust: its proofs are checked against signatures and against the manifest's root.
+    /// </summary>
+    private static async Task<string?> FollowFromPinnedAsync(Ledger ledger, NoteVerifier pinned, NoteVerifier signer, BackupManifest manifest,
+        CancellationToken cancellationToken)
+    {
+        Checkpoint target;
+        List<KeyRotationProof> proofs;
+        try
+        {
+            target = new Checkpoint(manifest.Ledger, manifest.LedgerSize, Convert.FromBase64String(manifest.LedgerRoot));
+            var latest = await ledger.LatestCheckpointAsync(cancellationToken);
+            if (latest is null || latest.Size != manifest.LedgerSize)
+            {
+                return $"{signer.VerifierKey}, and a database without the checkpoint of {manifest.LedgerSize} events the manifest names";
+            }
+            proofs = await ledger.RotationProofsAsync(latest, withConsistency: true, cancellationToken, refuseUnfollowable: false);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or UnavailableException)
+        {
+            return $"{signer.VerifierKey}, and a database whose key rotations cannot be proven ({e.Message})";
+        }
+        var followed = KeyRotationProof.Follow(pinned, proofs, target, (proof, rotated) => proof.Extends(rotated, target));
+        if (followed.Problem is { } problem)
+        {
+            return $"{signer.VerifierKey}, which the backup's key rotations do not lead to: {problem}";
+        }
+        return followed.Current.VerifierKey == signer.VerifierKey
+            ? null
+            : $"{signer.VerifierKey}; the backup's key rotations lead from the pinned key to {followed.Current.VerifierKey} instead";
     }
 }
 

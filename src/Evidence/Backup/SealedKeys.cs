@@ -49,9 +49,10 @@ internal static class SealedKeys
     /// <summary>
     /// The files under <paramref name="keyFolder"/> (sub-folders too), sealed; a link is sealed as the file it points at (an
     /// operator may link a key kept elsewhere). Left out: the folder's creation lock and the temporary files of a key being
-    /// written (names starting with a dot), which are no keys.
+    /// written (names starting with a dot), which are no keys. <paramref name="sealing"/> is shown each file (its name in the
+    /// archive, its bytes) as it is sealed: what the backup holds, read once.
     /// </summary>
-    public static byte[] Seal(string keyFolder, string passphrase)
+    public static byte[] Seal(string keyFolder, string passphrase, Action<string, byte[]>? sealing = null)
     {
         var archive = new MemoryStream();
         using (var tar = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
@@ -63,9 +64,11 @@ internal static class SealedKeys
                 {
                     continue;
                 }
+                var content = File.ReadAllBytes(path);
+                sealing?.Invoke(name, content);
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
                 {
-                    DataStream = new MemoryStream(File.ReadAllBytes(path)),
+                    DataStream = new MemoryStream(content),
                     Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
                     ModificationTime = DateTimeOffset.UnixEpoch, // the archive says nothing about when keys were made or read
                 };

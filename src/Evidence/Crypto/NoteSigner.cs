@@ -58,7 +58,8 @@ public sealed class NoteSigner
         return Encoding.ASCII.GetBytes(pem.ToString());
     }
 
-    private static NoteSigner FromPem(byte[] bytes, string path, string name)
+    /// <summary>The key a PEM file's bytes hold; <paramref name="path"/> only names it in an error.</summary>
+    internal static NoteSigner FromPem(byte[] bytes, string path, string name)
     {
         using var reader = new StringReader(Encoding.ASCII.GetString(bytes));
         var pemObject = new PemReader(reader).ReadPemObject()

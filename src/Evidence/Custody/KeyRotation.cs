@@ -102,6 +102,28 @@ public sealed record KeyRotationProof(
         return proofs;
     }
 
+    /// <summary>
+    /// Whether <paramref name="target"/> extends <paramref name="rotated"/> (the checkpoint of this rotation): the same tree,
+    /// or a larger one by this proof's <see cref="Consistency"/>. What <see cref="Follow"/> asks of a package or a backup,
+    /// which carry the proof; a witness computes its own from tiles.
+    /// </summary>
+    public bool Extends(Custody.Checkpoint rotated, Custody.Checkpoint target)
+    {
+        if (rotated.Size == target.Size)
+        {
+            return rotated.Root.AsSpan().SequenceEqual(target.Root);
+        }
+        try
+        {
+            return Consistency is { } consistency &&
+                   MerkleTree.VerifyConsistency(rotated.Size, target.Size, rotated.Root, target.Root, consistency.Select(Convert.FromHexString).ToList());
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>What following the rotations gave: every key trusted, from the start to the one that must sign now, and why it stopped early.</summary>
     public sealed record Followed(IReadOnlyList<NoteVerifier> Chain, string? Problem)
     {
@@ -152,27 +174,6 @@ public sealed record KeyRotationProof(
             return new Followed([pinned], $"the rotations lead from {start.VerifierKey} to {chain[^1].VerifierKey} and never reach the pinned key");
         }
         return new Followed(chain, null);
-    }
-
-    /// <summary>
-    /// Whether <paramref name="target"/> extends a rotation's checkpoint <paramref name="rotated"/>: the same tree when they are
-    /// of one size, else by the consistency proof the rotation carries (a package's, a bundle's).
-    /// </summary>
-    public static bool Extends(KeyRotationProof proof, Custody.Checkpoint rotated, Custody.Checkpoint target)
-    {
-        if (rotated.Size == target.Size)
-        {
-            return rotated.Root.AsSpan().SequenceEqual(target.Root);
-        }
-        try
-        {
-            return proof.Consistency is { } consistency &&
-                   MerkleTree.VerifyConsistency(rotated.Size, target.Size, rotated.Root, target.Root, consistency.Select(Convert.FromHexString).ToList());
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
     }
 
     /// <summary>

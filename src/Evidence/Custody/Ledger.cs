@@ -148,9 +148,11 @@ public sealed class Ledger(EvidenceDbContext db, LedgerKeys keys, TimeProvider c
     /// to follow it (<see cref="KeyRotationProof"/>): the <c>KeyRotated</c> leaf proven against <paramref name="checkpoint"/>,
     /// the checkpoint that first covers it, the leaf's audit path to that checkpoint and, <paramref name="withConsistency"/>,
     /// the proof that <paramref name="checkpoint"/> extends it. Each is checked as a verifier will check it: a rotation no
-    /// reader could follow is refused here, before it is published or packaged.
+    /// reader could follow is refused here, before it is published or packaged; unless <paramref name="refuseUnfollowable"/> is
+    /// false, for a reader that follows them itself (a restore, whose database is the backup's) and reports the rotation in its words.
     /// </summary>
-    internal async Task<List<KeyRotationProof>> RotationProofsAsync(CheckpointRecord checkpoint, bool withConsistency, CancellationToken cancellationToken)
+    internal async Task<List<KeyRotationProof>> RotationProofsAsync(CheckpointRecord checkpoint, bool withConsistency, CancellationToken cancellationToken,
+        bool refuseUnfollowable = true)
     {
         var events = await db.CustodyEvents.AsNoTracking().Where(e => e.Action == KeyRotation.Action && e.Sequence < checkpoint.Size).ToListAsync(cancellationToken);
         if (events.Count == 0)
@@ -177,7 +179,7 @@ public sealed class Ledger(EvidenceDbContext db, LedgerKeys keys, TimeProvider c
             {
                 problem = x.Message;
             }
-            if (problem is not null)
+            if (problem is not null && refuseUnfollowable)
             {
                 throw new UnavailableException($"The ledger's key rotation at event #{e.Sequence} is not one a verifier can follow ({problem}); nothing was exported. " +
                                                "Run `evidence verify` to see what changed.");

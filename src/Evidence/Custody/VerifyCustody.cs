@@ -46,7 +46,7 @@ public sealed record VerificationReport(
 }
 
 internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobStore blobs, LedgerKeys keys, EvidenceSettings settings, UnitOfWork unitOfWork, Ledger ledger, TimestampTrust trust,
-    TimeProvider clock, Search.SealedText sealedText)
+    TimeProvider clock, Search.SealedText sealedText, IKeyEncryptionKey kek)
     : IRequestHandler<VerifyCustody, VerificationReport>
 {
     public async Task<VerificationReport> Handle(VerifyCustody request, CancellationToken cancellationToken)
@@ -56,7 +56,8 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
 
         var projected = Projections.All.ToDictionary(p => p, _ => new ProjectedRows());
         var rotations = new List<KeyRotation>();
-        var (leafHashes, ingested) = await CheckEventsAsync(projected, rotations, findings, cancellationToken);
+        var packageFiles = new List<Referrals.KeptPackages.Recorded>();
+        var (leafHashes, ingested) = await CheckEventsAsync(projected, rotations, packageFiles, findings, cancellationToken);
         var (items, blobsChecked) = await CheckBlobsAsync(ingested, findings, cancellationToken);
         foreach (var (projection, rows) in projected)
         {
@@ -64,7 +65,9 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
         }
         await CheckStoredIdsAsync(findings, cancellationToken);
         await CheckSealedTextsAsync(findings, cancellationToken);
-        var checkpoints = await CheckCheckpointsAsync(leafHashes, rotations, FirstKey(pinned, rotations), findings, cancellationToken);
+        await Referrals.KeptPackages.CheckAsync(settings.PackageFolder, packageFiles, kek, clock.GetUtcNow(), findings, cancellationToken);
+        var trustedKeys = new List<NoteVerifier>();
+        var checkpoints = await CheckCheckpointsAsync(leafHashes, rotations, FirstKey(pinned, rotations), trustedKeys, findings, cancellationToken);
         if (pinned is null)
         {
             CheckKeyInHand(rotations, findings);
@@ -72,8 +75,9 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
         var timestamps = await CheckTimestampsAsync(findings, cancellationToken);
         if (request.LaterCheckpoint is { } later)
         {
-            NoteVerifier[] chain = [FirstKey(pinned, rotations), .. rotations.Select(r => r.New)];
-            await Backup.LaterCheckpoint.CheckAsync(db, later, request.ConsistencyProof, chain, settings.LedgerName, leafHashes, findings, cancellationToken);
+            // Only the keys the checkpoints' check trusted: a rotation its checkpoint does not prove (not signed by both keys,
+            // or in no checkpoint yet) vouches for nothing, or a DBA's event naming a key of theirs would vouch for their checkpoint.
+            await Backup.LaterCheckpoint.CheckAsync(db, later, request.ConsistencyProof, trustedKeys, settings.LedgerName, leafHashes, findings, cancellationToken);
         }
 
         if (await ledger.AppendPointAsync(cancellationToken) is null)
@@ -280,11 +284,13 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
 
     /// <summary>
     /// Every event rebuilt from its fields and compared with its stored leaf; on the way, every table the ledger vouches for
-    /// is rebuilt from the events (<see cref="Projections"/>), and the blobs the Ingested events name are collected.
+    /// is rebuilt from the events (<see cref="Projections"/>), and the blobs the Ingested events name and the package files
+    /// the PackageBuilt and PackageSealed events name are collected.
     /// One pass, so the cost stays linear in the number of events.
     /// </summary>
     private async Task<(List<byte[]> LeafHashes, Dictionary<string, long> Ingested)> CheckEventsAsync(
-        Dictionary<IProjection, ProjectedRows> projected, List<KeyRotation> rotations, List<Finding> findings, CancellationToken cancellationToken)
+        Dictionary<IProjection, ProjectedRows> projected, List<KeyRotation> rotations, List<Referrals.KeptPackages.Recorded> packageFiles, List<Finding> findings,
+        CancellationToken cancellationToken)
     {
         var byAction = Projections.All.SelectMany(p => p.Actions.Select(a => (Action: a, Projection: p)))
             .ToLookup(x => x.Action, x => (x.Projection, Rows: projected[x.Projection]), StringComparer.Ordinal);
@@ -327,6 +333,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
                 continue;
             }
             CheckAccountChangeByAnAdmin(e, projected[Projections.Accounts], findings);
+            Referrals.KeptPackages.Note(e, details, packageFiles);
             if (e.Action == KeyRotation.Action)
             {
                 try
@@ -407,10 +414,11 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
     /// <paramref name="first"/>, and each <c>KeyRotated</c> event extends it in the first checkpoint that covers it, which
     /// must be signed by the key trusted before and the key introduced (<see cref="KeyRotation.Problem"/>); from there on the
     /// new key signs. A checkpoint signed by any other key is a finding that names the key it carries, and so is one still
-    /// signed by a key retired before it: a copy of that key was not destroyed.
+    /// signed by a key retired before it: a copy of that key was not destroyed. <paramref name="trusted"/> receives the chain
+    /// of keys as far as it held: the first key and each key a rotation proven in its checkpoint introduced.
     /// </summary>
-    private async Task<int> CheckCheckpointsAsync(List<byte[]> leafHashes, List<KeyRotation> rotations, NoteVerifier first, List<Finding> findings,
-        CancellationToken cancellationToken)
+    private async Task<int> CheckCheckpointsAsync(List<byte[]> leafHashes, List<KeyRotation> rotations, NoteVerifier first, List<NoteVerifier> trusted,
+        List<Finding> findings, CancellationToken cancellationToken)
     {
         var subtrees = PerfectSubtrees(leafHashes);
         var checkpoints = await db.Checkpoints.AsNoTracking().OrderBy(c => c.Size).ThenBy(c => c.Id).ToListAsync(cancellationToken);
@@ -499,6 +507,7 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
         {
             findings.Add(new Finding("checkpoint", "latest", $"a checkpoint covering {leafHashes.Count} events", "no valid checkpoint"));
         }
+        trusted.AddRange(chain);
         return checkpoints.Count;
     }
 

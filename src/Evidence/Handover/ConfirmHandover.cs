@@ -141,7 +141,7 @@ internal sealed class ConfirmHandoverHandler(EvidenceDbContext db, UnitOfWork un
         {
             throw new InvalidRequestException($"The receipt's office checkpoint is not a checkpoint ({e.Message}); nothing was recorded.");
         }
-        var followed = KeyRotationProof.Follow(pinned, unverified.OfficeKeyRotations, target, (proof, rotated) => KeyRotationProof.Extends(proof, rotated, target));
+        var followed = KeyRotationProof.Follow(pinned, unverified.OfficeKeyRotations, target, (proof, rotated) => proof.Extends(rotated, target));
         if (followed.Problem is { } problem)
         {
             throw new InvalidRequestException($"The receipt's office key rotations do not lead from the pinned office key {pinned.VerifierKey} to the key that signed it " +

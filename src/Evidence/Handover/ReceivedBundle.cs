@@ -219,7 +219,7 @@ internal sealed class ReceivedBundle : IDisposable
             problems.Add($"{HandoverBundle.KeyRotations}: expected key rotations, one JSON object a line, leading to {HandoverBundle.Checkpoint}; found {Shown(e.Message)}");
             return [pinned];
         }
-        var followed = KeyRotationProof.Follow(pinned, proofs, target, (proof, rotated) => KeyRotationProof.Extends(proof, rotated, target));
+        var followed = KeyRotationProof.Follow(pinned, proofs, target, (proof, rotated) => proof.Extends(rotated, target));
         if (followed.Problem is { } problem)
         {
             problems.Add($"{HandoverBundle.KeyRotations}: expected rotations that lead from the pinned field key {pinned.VerifierKey} to the key that signs " +

@@ -347,7 +347,10 @@ internal sealed class BuildReferralPackageHandler(
             unitOfWork.Record("Numbered", number.EvidenceId, null, Projections.RegistrationNumbers.Details("Numbered", number));
         }
         // Encryption is a fact of the event, for auditors: to which certificate, how, and the hash of what travels.
-        unitOfWork.Record("PackageBuilt", null, packageSha256, [.. Projections.Packages.Details("PackageBuilt", package), .. EncryptionDetails(encrypted)]);
+        // Kept sealed in the package folder is a fact of the event too: verify then holds the folder to it (KeptPackages), and
+        // a file removed from there is named, where a package exported elsewhere is the user's.
+        unitOfWork.Record("PackageBuilt", null, packageSha256,
+            [.. Projections.Packages.Details("PackageBuilt", package), .. EncryptionDetails(encrypted), .. (keptSealed ? [new("kept", "sealed")] : Array.Empty<KeyValuePair<string, string?>>())]);
         return new PackageRecord(packageId, final, packageSha256, items.Count, bytes, encrypted);
     }
 

@@ -87,7 +87,7 @@ public static partial class PackageVerifier
                 findings.Add(new Finding("key", file, "key rotations, one JSON object a line, leading to checkpoint.txt", Shown(e.Message)));
                 return (anchor, [anchor]);
             }
-            var followed = KeyRotationProof.Follow(anchor, rotations, target, (proof, rotated) => KeyRotationProof.Extends(proof, rotated, target));
+            var followed = KeyRotationProof.Follow(anchor, rotations, target, (proof, rotated) => proof.Extends(rotated, target));
             if (followed.Problem is { } problem)
             {
                 findings.Add(new Finding("key", file, $"rotations that lead from {Shown(anchor.VerifierKey)} to the key that signs checkpoint.txt", Shown(problem)));

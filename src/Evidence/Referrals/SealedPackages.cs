@@ -137,7 +137,7 @@ internal static class SealedPackages
         return true;
     }
 
-    private static async Task<(string Sha256, long Bytes)> HashAsync(Stream content, CancellationToken cancellationToken, Stream? copyTo = null)
+    internal static async Task<(string Sha256, long Bytes)> HashAsync(Stream content, CancellationToken cancellationToken, Stream? copyTo = null)
     {
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];

@@ -338,6 +338,12 @@ public sealed class SealedUploadsAndPackagesTests
         Assert.Equal(0, report.GetProperty("packagesSealed").GetInt32());
         Assert.Equal([altered.ToString()], report.GetProperty("damagedPackages").EnumerateArray().Select(p => p.GetString()));
         Assert.Single(await EventsAsync(scenario), e => e.Action == "PackageSealed");
-        Assert.Equal(0, (await Run.CliAsync(home, "verify")).Exit);
+        // verify holds the package folder to the events: the sealed package is clean, the altered one is named.
+        var verify = await Run.CliAsync(home, "verify", "--json");
+        Assert.True(verify.Exit == 1, verify.Out + verify.Err);
+        var finding = Assert.Single(JsonDocument.Parse(verify.Out).RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal("package", finding.GetProperty("kind").GetString());
+        Assert.Equal(Path.GetFileName(alteredFile), finding.GetProperty("subject").GetString());
+        Assert.EndsWith("not the package its event recorded", finding.GetProperty("found").GetString(), StringComparison.Ordinal);
     }
 }
