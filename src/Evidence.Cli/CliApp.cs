@@ -218,8 +218,8 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
                   the original home's after a backup); a finding names the events #A to #B it signs that this home lacks,
                   and --consistency (`log consistency --from A --to B --json` where it was signed) proves the rest a prefix.
               encrypt-existing
-                  Encrypt at rest every evidence blob stored in clear before encryption existed (Admin), each with an
-                  Encrypted custody event, and every package file the home's packages/ folder holds in clear (checked
+                  Encrypt at rest every evidence blob stored in clear before encryption existed, or sealed in a version 1
+                  envelope not bound to its address (Admin), each with an Encrypted custody event, and every package file the home's packages/ folder holds in clear (checked
                   against its PackageBuilt event), each with a PackageSealed event. Addresses, hashes and packages as
                   delivered do not change. Run it again after a stop.
               backup --out DIR

@@ -42,7 +42,7 @@ internal static class EncryptExistingCommand
         }
         else
         {
-            await app.Out.WriteLineAsync($"Encrypted {encrypted} blob(s) stored in clear; {already} already encrypted. Sealed {packages} package file(s) kept in clear " +
+            await app.Out.WriteLineAsync($"Encrypted {encrypted} blob(s) stored in clear or in a version 1 envelope; {already} already encrypted. Sealed {packages} package file(s) kept in clear " +
                                          $"and {texts} extracted text(s).");
             foreach (var sha256 in damaged)
             {

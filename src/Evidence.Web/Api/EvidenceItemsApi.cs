@@ -152,7 +152,9 @@ internal static class EvidenceItemsApi
 
     /// <summary>
     /// The bytes, after the <c>Viewed</c> event is committed. Only images are shown inline (for the preview); everything
-    /// else is a download, sandboxed, so an uploaded HTML or SVG page can never run as this site.
+    /// else is a download, sandboxed, so an uploaded HTML or SVG page can never run as this site. Checked against the recorded
+    /// SHA-256 as they are sent (<see cref="CheckedContent"/>): other bytes are cut off before their last block
+    /// (<see cref="CutOffWhenDamaged"/>), so the download never completes, with its declared length unmet.
     /// </summary>
     private static async Task<IResult> ContentAsync(Guid id, IMediator mediator, HttpResponse response, CancellationToken ct)
     {
@@ -160,8 +162,9 @@ internal static class EvidenceItemsApi
         var inline = content.MediaType is "image/jpeg" or "image/png" or "image/gif" or "image/webp";
         response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
         response.Headers["Repr-Digest"] = ReprDigest(content.Sha256);
-        return TypedResults.Stream(content.Content, inline ? content.MediaType : "application/octet-stream",
-            fileDownloadName: inline ? null : Referrals.BagNames.Safe(content.OriginalName));
+        response.ContentLength = content.Size;
+        return new CutOffWhenDamaged(content.Id, TypedResults.Stream(content.Content, inline ? content.MediaType : "application/octet-stream",
+            fileDownloadName: inline ? null : Referrals.BagNames.Safe(content.OriginalName)));
     }
 
     /// <summary>
@@ -170,8 +173,14 @@ internal static class EvidenceItemsApi
     /// response is sandboxed (no script, no forms, no same origin) and may be framed by this site only. A PDF's
     /// policy also allows the browser's own viewer to be embedded in it (object-src 'self'); Chromium shows a PDF in the
     /// page's frame under this policy, sandbox included (checked in headless Chromium, 2026-12).
+    /// <para>
+    /// Whole, the bytes are checked against the recorded SHA-256 as they are sent, as downloads are. A range cannot be hashed
+    /// against the whole: ranges are served only from a blob whose every chunk is authenticated as the item's (a version 2
+    /// envelope, sealed for its address, on the folder store: <see cref="EncryptedBlobStore.OpenCheckedAsync"/>); from any
+    /// other blob a range request is answered with the whole, checked.
+    /// </para>
     /// </summary>
-    private static async Task<IResult> PreviewAsync(Guid id, IMediator mediator, HttpResponse response, CancellationToken ct)
+    private static async Task<IResult> PreviewAsync(Guid id, IMediator mediator, HttpRequest request, HttpResponse response, CancellationToken ct)
     {
         var preview = await mediator.Send(new OpenEvidencePreview(id), ct);
         response.Headers.ContentSecurityPolicy = preview.Kind == PreviewKind.Pdf
@@ -180,9 +189,41 @@ internal static class EvidenceItemsApi
         response.Headers.XFrameOptions = "SAMEORIGIN";
         response.Headers.ContentDisposition = "inline";
         response.Headers["Repr-Digest"] = ReprDigest(preview.Sha256);
+        var ranged = preview.Content.CanSeek && request.Headers.Range.Count > 0;
+        var body = ranged || !preview.Content.CanSeek ? preview.Content : new CheckedContent(preview.Content, preview.Sha256, preview.Size);
+        if (!ranged)
+        {
+            response.ContentLength = preview.Size;
+        }
+        if (preview.Content.CanSeek)
+        {
+            response.Headers.AcceptRanges = "bytes";
+        }
         // The content hash is the entity tag: the bytes under an item never change, so If-Range can resume safely.
-        return TypedResults.Stream(preview.Content, preview.ServedAs, enableRangeProcessing: true,
-            entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{preview.Sha256}\""));
+        return new CutOffWhenDamaged(preview.Id, TypedResults.Stream(body, preview.ServedAs, enableRangeProcessing: ranged,
+            entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{preview.Sha256}\"")));
+    }
+
+    /// <summary>
+    /// Sends evidence bytes; when they turn out not to be the recorded ones once the response has begun (a blob replaced in
+    /// storage: <see cref="CheckedContent"/>, or a chunk that does not authenticate), the connection is aborted, so the client
+    /// sees a failed transfer rather than a complete file, and the refusal is logged as an error naming the item and blob.
+    /// </summary>
+    private sealed class CutOffWhenDamaged(Guid id, IResult inner) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            try
+            {
+                await inner.ExecuteAsync(httpContext);
+            }
+            catch (Crypto.DamagedBlobException e) when (httpContext.Response.HasStarted)
+            {
+                httpContext.RequestServices.GetRequiredService<ILogger<CutOffWhenDamaged>>()
+                    .LogError("Evidence item {Id} was cut off mid-response: {Refusal} Run `evidence verify`.", id, e.Message);
+                httpContext.Abort();
+            }
+        }
     }
 
     /// <summary>An image's thumbnail (Viewing/GetThumbnail: a <c>Viewed</c> event each time); 404 with the reason for items without one.</summary>

@@ -3,14 +3,15 @@ namespace Evidence.Crypto;
 /// <summary>
 /// Seals the bytes written to it, in order, into one envelope (<see cref="BlobEnvelope"/>) written front to back on
 /// <paramref name="stored"/>: for what is written once and read back whole, a package kept in the home's package folder or a
-/// chunk of an upload. <see cref="Finish"/> seals the last chunk as the last; an envelope never finished does not open, so
+/// chunk of an upload. <see cref="Finish"/> seals the last chunk as the last, for what the bytes are (<see cref="BlobEnvelope.Binding"/>:
+/// known only then, for a package, whose SHA-256 it is); an envelope never finished does not open, so
 /// bytes abandoned half-way are never taken for a whole file. <paramref name="stored"/> stays the caller's to flush and close.
 /// </summary>
 public sealed class SealingStream(Stream stored, IKeyEncryptionKey kek) : Stream
 {
     private readonly BlobEncryptor encryptor = new(kek);
     private readonly byte[] plain = new byte[BlobEnvelope.ChunkSize];
-    private readonly byte[] sealedChunk = new byte[BlobEnvelope.ChunkSize + BlobEnvelope.TagSize];
+    private readonly byte[] sealedChunk = new byte[BlobEnvelope.ChunkSize + BlobEnvelope.TagSize + BlobEnvelope.BindingSize];
     private int filled;
     private long length;
     private bool started;
@@ -41,7 +42,9 @@ public sealed class SealingStream(Stream stored, IKeyEncryptionKey kek) : Stream
             // A full chunk is sealed only when more bytes follow it: the last one is sealed as the last by Finish.
             if (filled == plain.Length)
             {
-                Seal(last: false);
+                var sealedLength = encryptor.Seal(plain.AsSpan(0, filled), sealedChunk);
+                filled = 0;
+                stored.Write(sealedChunk.AsSpan(0, sealedLength));
             }
             var take = Math.Min(buffer.Length, plain.Length - filled);
             buffer[..take].CopyTo(plain.AsSpan(filled));
@@ -62,12 +65,14 @@ public sealed class SealingStream(Stream stored, IKeyEncryptionKey kek) : Stream
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Seals the last chunk. Nothing can be written after it.</summary>
-    public void Finish()
+    /// <summary>Seals the last chunk, for <paramref name="name"/> (a SHA-256 address, or another name). Nothing can be written after it.</summary>
+    public void Finish(string name)
     {
         RefuseIfFinished();
         Start();
-        Seal(last: true);
+        var sealedLength = encryptor.SealLast(plain.AsSpan(0, filled), name, sealedChunk);
+        filled = 0;
+        stored.Write(sealedChunk.AsSpan(0, sealedLength));
         finished = true;
     }
 
@@ -86,13 +91,6 @@ public sealed class SealingStream(Stream stored, IKeyEncryptionKey kek) : Stream
             started = true;
             stored.Write(encryptor.Header);
         }
-    }
-
-    private void Seal(bool last)
-    {
-        var sealedLength = encryptor.Seal(plain.AsSpan(0, filled), last, sealedChunk);
-        filled = 0;
-        stored.Write(sealedChunk.AsSpan(0, sealedLength));
     }
 
     public override void Flush() => stored.Flush();

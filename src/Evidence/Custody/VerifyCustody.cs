@@ -248,6 +248,12 @@ internal sealed class VerifyCustodyHandler(EvidenceDbContext db, EncryptedBlobSt
                         // Intact, but readable by anyone who can read the storage: from before encryption, or put back in clear.
                         found.Add(new Finding("blob", blob.Key, "its bytes encrypted at rest", "its bytes stored in clear: run `evidence encrypt-existing`"));
                     }
+                    else if (!opened.SealedForAddress)
+                    {
+                        // Intact, but in a version 1 envelope, which would open as well under any other blob's address.
+                        found.Add(new Finding("blob", blob.Key, "an envelope sealed for its address (version 2)",
+                                              "a version 1 envelope, not sealed for its address: run `evidence encrypt-existing`"));
+                    }
                 }
                 catch (NotFoundException)
                 {

@@ -307,7 +307,7 @@ internal sealed class BuildReferralPackageHandler(
                 envelope.Finish();
                 encrypted = new PackageEncryption(encryptTo!.Fingerprint, CmsEnvelope.Algorithms(encryptTo), envelopeFile!.Sha256(), envelopeFile.Length);
             }
-            sealing?.Finish();
+            sealing?.Finish(encrypted?.Sha256 ?? packageSha256);
             file.Flush(flushToDisk: true);
         }
         catch (IOException e)

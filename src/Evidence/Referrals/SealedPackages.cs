@@ -105,7 +105,7 @@ internal static class SealedPackages
         await using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
         {
             var start = new byte[BlobEnvelope.Signature.Length];
-            if (await source.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken) == start.Length && start.AsSpan().SequenceEqual(BlobEnvelope.Signature))
+            if (await source.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken) == start.Length && BlobEnvelope.IsEnvelope(start))
             {
                 return false;
             }
@@ -122,7 +122,7 @@ internal static class SealedPackages
                         throw new DamagedBlobException($"Referral package {id} in the package folder is not the file its PackageBuilt event recorded " +
                                                        $"(SHA-256 {delivered.Sha256}, {delivered.Bytes} bytes); it was left as it is.");
                     }
-                    sealing.Finish();
+                    sealing.Finish(delivered.Sha256);
                 }
                 // rename(2) replaces the file in clear in one step; the sealed one is on the disk first, since the other is gone after it.
                 sealedFile.Flush(flushToDisk: true);

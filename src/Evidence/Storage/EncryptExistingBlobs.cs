@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Evidence.Storage;
 
 /// <summary>
-/// Encrypts, in place, the evidence blobs an installation stored in clear before encryption at rest existed, at most
+/// Encrypts, in place, the evidence blobs an installation stored in clear before encryption at rest existed, or sealed in a
+/// version 1 envelope (one not sealed for its address, <see cref="Crypto.BlobEnvelope"/>), at most
 /// <see cref="Limit"/> of them per request (each request is one commit): an <c>Encrypted</c> custody event per blob, naming
 /// the key that wraps it. The blob's address and its original bytes do not change, so no hash, proof or package does.
 /// Then, in the same way, the package files the home's package folder holds in clear (<see cref="Referrals.SealedPackages"/>):
@@ -45,14 +46,18 @@ internal sealed class EncryptExistingBlobsHandler(
     EvidenceDbContext db, EncryptedBlobStore blobs, Search.SealedText sealedText, UnitOfWork unitOfWork, EvidenceSettings settings, Crypto.IKeyEncryptionKey kek)
     : IRequestHandler<EncryptExistingBlobs, EncryptedBlobs>
 {
+    private const string Format = "EVBLOB 2: AES-256-GCM, 64 KiB chunks, sealed for its address";
+
     public async Task<EncryptedBlobs> Handle(EncryptExistingBlobs request, CancellationToken cancellationToken)
     {
         if (request.Limit is < 1 or > 100_000)
         {
             throw new InvalidRequestException($"A request encrypts from 1 to 100000 blobs, not {request.Limit}.");
         }
-        // Blobs already recorded as Encrypted are not opened again; every other blob an item names is looked at.
-        var done = await db.CustodyEvents.AsNoTracking().Where(e => e.Action == "Encrypted" && e.Sha256 != null).Select(e => e.Sha256!).ToListAsync(cancellationToken);
+        // Blobs already recorded as Encrypted into a version 2 envelope are not opened again; every other blob an item names is
+        // looked at: in clear, or in a version 1 envelope (not sealed for its address), it is sealed again.
+        var done = await db.CustodyEvents.AsNoTracking().Where(e => e.Action == "Encrypted" && e.Sha256 != null && e.Details.Contains(Format))
+            .Select(e => e.Sha256!).ToListAsync(cancellationToken);
         var skip = done.ToHashSet(StringComparer.Ordinal);
         var named = await db.EvidenceItems.AsNoTracking().Select(e => e.Sha256).Distinct().OrderBy(s => s).ToListAsync(cancellationToken);
         var encrypted = new List<string>();
@@ -69,7 +74,7 @@ internal sealed class EncryptExistingBlobsHandler(
                 if (await blobs.EncryptInPlaceAsync(sha256, cancellationToken))
                 {
                     encrypted.Add(sha256);
-                    unitOfWork.Record("Encrypted", null, sha256, [new("key", blobs.KeyId), new("format", "EVBLOB 1: AES-256-GCM, 64 KiB chunks")]);
+                    unitOfWork.Record("Encrypted", null, sha256, [new("key", blobs.KeyId), new("format", Format)]);
                 }
                 else
                 {

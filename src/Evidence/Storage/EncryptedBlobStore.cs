@@ -88,6 +88,37 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
         }
     }
 
+    /// <summary>
+    /// An evidence item's original bytes to hand out, checked against <paramref name="sha256"/> and <paramref name="size"/>.
+    /// Read whole, they are hashed on their way (<see cref="CheckedContent"/>) and the stream does not seek. With
+    /// <paramref name="ranges"/>, the stream seeks, so that byte ranges can be served, when every part of it is authenticated
+    /// as this address's bytes: a version 2 envelope on a store that seeks (the folder), its last chunk opened here, so checked
+    /// for the address, before this returns; each chunk read after it authenticates in its place. A range cannot be hashed
+    /// against the whole, so anything else (a version 1 envelope, a blob in clear, a stream from Azure) is read whole, checked.
+    /// </summary>
+    public async Task<Stream> OpenCheckedAsync(string sha256, long size, bool ranges, CancellationToken cancellationToken)
+    {
+        var opened = await OpenAsync(sha256, cancellationToken);
+        try
+        {
+            if (ranges && opened.SealedForAddress && opened.Content.CanSeek)
+            {
+                opened.Content.Seek(0, SeekOrigin.End);
+                opened.Content.Position = 0;
+                if (opened.Content.Length == size)
+                {
+                    return opened.Content;
+                }
+            }
+            return new CheckedContent(opened.Content, sha256, size);
+        }
+        catch
+        {
+            await opened.Content.DisposeAsync();
+            throw;
+        }
+    }
+
     public async Task<Stream> OpenStagedAsync(StagedBlob staged, CancellationToken cancellationToken)
     {
         var content = await stored.OpenStagedAsync(AsStored(staged), cancellationToken);
@@ -106,9 +137,9 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
     public IAsyncEnumerable<StoredBlob> ListAsync(CancellationToken cancellationToken) => stored.ListAsync(cancellationToken);
 
     /// <summary>
-    /// Encrypts a blob stored in clear: its bytes are read, hashed and sealed into a new envelope, which then takes the blob's
-    /// place in one step. False when it is already an envelope. Bytes that are not those of their address are refused, and left
-    /// as they are for verify to name.
+    /// Encrypts a blob stored in clear, or sealed as a version 1 envelope (not sealed for its address): its bytes are read,
+    /// hashed and sealed into a new envelope, sealed for its address, which then takes the blob's place in one step. False when
+    /// it is already so. Bytes that are not those of their address are refused, and left as they are for verify to name.
     /// </summary>
     public async Task<bool> EncryptInPlaceAsync(string sha256, CancellationToken cancellationToken)
     {
@@ -116,7 +147,7 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
         StagedBlob staged;
         await using (var content = opened.Content)
         {
-            if (opened.Encrypted)
+            if (opened.SealedForAddress)
             {
                 return false;
             }
@@ -124,7 +155,7 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
             var copied = await Ingest.HashingCopy.CopyAsync(content, writer, progress: null, cancellationToken);
             if (copied.Sha256 != sha256)
             {
-                throw new DamagedBlobException($"Blob {sha256} is stored in clear but holds other bytes than its address says; it was left as it is.");
+                throw new DamagedBlobException($"Blob {sha256} holds other bytes than its address says; it was left as it is.");
             }
             staged = await writer.CompleteAsync(sha256, copied.Size, cancellationToken);
         }
@@ -138,7 +169,7 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
     private sealed class Writer(IStagingWriter stored, BlobEncryptor encryptor) : IStagingWriter
     {
         private readonly byte[] plain = new byte[BlobEnvelope.ChunkSize];
-        private readonly byte[] sealedChunk = new byte[BlobEnvelope.ChunkSize + BlobEnvelope.TagSize];
+        private readonly byte[] sealedChunk = new byte[BlobEnvelope.ChunkSize + BlobEnvelope.TagSize + BlobEnvelope.BindingSize];
         private int filled;
         private bool started;
 
@@ -150,7 +181,9 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
                 // A full chunk is sealed only when more bytes follow it: the last one is sealed as the last by CompleteAsync.
                 if (filled == plain.Length)
                 {
-                    await SealAsync(last: false, cancellationToken);
+                    var length = encryptor.Seal(plain.AsSpan(0, filled), sealedChunk);
+                    filled = 0;
+                    await stored.WriteAsync(sealedChunk.AsMemory(0, length), cancellationToken);
                 }
                 var take = Math.Min(chunk.Length, plain.Length - filled);
                 chunk.Span[..take].CopyTo(plain.AsSpan(filled));
@@ -162,7 +195,10 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
         public async Task<StagedBlob> CompleteAsync(string sha256, long size, CancellationToken cancellationToken)
         {
             await StartAsync(cancellationToken);
-            await SealAsync(last: true, cancellationToken);
+            // The last chunk is sealed for the blob's address, so that its envelope opens nowhere else.
+            var length = encryptor.SealLast(plain.AsSpan(0, filled), sha256, sealedChunk);
+            filled = 0;
+            await stored.WriteAsync(sealedChunk.AsMemory(0, length), cancellationToken);
             var staged = await stored.CompleteAsync(sha256, BlobEnvelope.StoredLength(size, encryptor.Header.Length), cancellationToken);
             return staged with { Size = size };
         }
@@ -174,13 +210,6 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
                 started = true;
                 await stored.WriteAsync(encryptor.Header, cancellationToken);
             }
-        }
-
-        private async ValueTask SealAsync(bool last, CancellationToken cancellationToken)
-        {
-            var length = encryptor.Seal(plain.AsSpan(0, filled), last, sealedChunk);
-            filled = 0;
-            await stored.WriteAsync(sealedChunk.AsMemory(0, length), cancellationToken);
         }
 
         public async ValueTask DisposeAsync()

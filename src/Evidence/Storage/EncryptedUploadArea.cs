@@ -36,7 +36,7 @@ internal sealed class EncryptedUploadArea(IUploadArea stored, IKeyEncryptionKey 
     private readonly int headerLength = BlobEnvelope.HeaderLength(kek);
 
     public Task CreateAsync(Guid upload, ReadOnlyMemory<byte> manifest, CancellationToken cancellationToken) =>
-        stored.CreateAsync(upload, BlobEnvelope.Seal(manifest.Span, kek), cancellationToken);
+        stored.CreateAsync(upload, BlobEnvelope.Seal(manifest.Span, ManifestName(upload), kek), cancellationToken);
 
     /// <summary>
     /// The manifest as written; null, like an upload that does not exist, when its stored bytes do not open as this
@@ -51,7 +51,7 @@ internal sealed class EncryptedUploadArea(IUploadArea stored, IKeyEncryptionKey 
         }
         try
         {
-            var opened = await BlobEnvelope.OpenAsync(new MemoryStream(sealedManifest, writable: false), $"{upload:N}/manifest", kek, cancellationToken);
+            var opened = await BlobEnvelope.OpenAsync(new MemoryStream(sealedManifest, writable: false), ManifestName(upload), kek, cancellationToken);
             await using var content = opened.Content;
             if (!opened.Encrypted)
             {
@@ -78,10 +78,15 @@ internal sealed class EncryptedUploadArea(IUploadArea stored, IKeyEncryptionKey 
         {
             sealing.Write(Place(upload, index));
             sealing.Write(bytes);
-            sealing.Finish();
+            sealing.Finish(ChunkName(upload, index));
         }
         return stored.ToArray();
     }
+
+    // What each envelope is sealed for (BlobEnvelope.Binding): a manifest or chunk moved to another upload or number does not open.
+    private static string ManifestName(Guid upload) => $"{upload:N}/manifest";
+
+    private static string ChunkName(Guid upload, int index) => $"{upload:N}/{index}";
 
     private static byte[] Place(Guid upload, int index)
     {
@@ -182,7 +187,7 @@ internal sealed class EncryptedUploadArea(IUploadArea stored, IKeyEncryptionKey 
             OpenedBlob opened;
             try
             {
-                opened = await BlobEnvelope.OpenAsync(new Piece(assembled, lengths[index]), $"{upload:N}/{index}", kek, cancellationToken);
+                opened = await BlobEnvelope.OpenAsync(new Piece(assembled, lengths[index]), ChunkName(upload, index), kek, cancellationToken);
             }
             catch (DamagedBlobException e)
             {

@@ -30,7 +30,7 @@ public sealed record Thumbnail(Guid Id, string Sha256, byte[] Jpeg)
     public const string MediaType = "image/jpeg";
 }
 
-internal sealed class GetThumbnailHandler(EvidenceDbContext db, IBlobStore blobs, Thumbnails thumbnails, UnitOfWork unitOfWork, CurrentActor actor)
+internal sealed class GetThumbnailHandler(EvidenceDbContext db, EncryptedBlobStore blobs, Thumbnails thumbnails, UnitOfWork unitOfWork, CurrentActor actor)
     : IRequestHandler<GetThumbnail, Thumbnail>
 {
     public async Task<Thumbnail> Handle(GetThumbnail request, CancellationToken cancellationToken)
@@ -41,7 +41,7 @@ internal sealed class GetThumbnailHandler(EvidenceDbContext db, IBlobStore blobs
         {
             throw new NotFoundException($"A {item.MediaType} file has no thumbnail.");
         }
-        var jpeg = await thumbnails.OfAsync(item.Sha256, item.Size, ct => blobs.OpenReadAsync(item.Sha256, ct), cancellationToken);
+        var jpeg = await thumbnails.OfAsync(item.Sha256, item.Size, ct => blobs.OpenCheckedAsync(item.Sha256, item.Size, ranges: false, ct), cancellationToken);
         unitOfWork.Record("Viewed", item.Id, item.Sha256, [new("view", "thumbnail")]);
         return new Thumbnail(item.Id, item.Sha256, jpeg);
     }

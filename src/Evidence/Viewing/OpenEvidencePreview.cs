@@ -39,11 +39,13 @@ public sealed record OpenEvidencePreview(Guid Id) : IRequest<EvidencePreview>, I
 /// <summary>
 /// The bytes to show, served as <see cref="ServedAs"/> (never HTML or SVG as themselves). <see cref="Recorded"/> says
 /// whether this request recorded the <c>Viewed</c> event or was covered by one recorded moments before. The caller
-/// disposes <see cref="Content"/>.
+/// disposes <see cref="Content"/>: it seeks, for byte ranges, only when every part read is authenticated as the item's
+/// (<see cref="EncryptedBlobStore.OpenCheckedAsync"/>); read whole, wrap it in <see cref="CheckedContent"/>. One that does
+/// not seek is checked whole as it is read already.
 /// </summary>
 public sealed record EvidencePreview(Guid Id, string Sha256, long Size, string MediaType, PreviewKind Kind, string ServedAs, bool Recorded, Stream Content);
 
-internal sealed class OpenEvidencePreviewHandler(EvidenceDbContext db, IBlobStore blobs, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock)
+internal sealed class OpenEvidencePreviewHandler(EvidenceDbContext db, EncryptedBlobStore blobs, UnitOfWork unitOfWork, CurrentActor actor, TimeProvider clock)
     : IRequestHandler<OpenEvidencePreview, EvidencePreview>
 {
     // The details exactly as the ledger stores them (one key, serialized as Ledger does), so the lookup is an equality.
@@ -62,7 +64,7 @@ internal sealed class OpenEvidencePreviewHandler(EvidenceDbContext db, IBlobStor
         var name = actor.Value.Name;
         var covered = await db.CustodyEvents.AsNoTracking().AnyAsync(e => e.EvidenceId == item.Id && e.Action == "Viewed" && e.Actor == name
             && e.Details == PreviewDetails && e.OccurredAtUtc >= since, cancellationToken);
-        var content = await blobs.OpenReadAsync(item.Sha256, cancellationToken);
+        var content = await blobs.OpenCheckedAsync(item.Sha256, item.Size, ranges: true, cancellationToken);
         if (!covered)
         {
             unitOfWork.Record("Viewed", item.Id, item.Sha256, [new("view", "preview")]);

@@ -434,8 +434,19 @@ public sealed class BackupRestoreTests(BackedUpHome source) : IClassFixture<Back
         Stream opened = File.OpenRead(zip);
         if (Path.GetFileName(Path.GetDirectoryName(zip)) == "packages")
         {
-            var kek = KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(zip)!)!, "keys", "blobs-kek-aes256.key"));
-            var envelope = await BlobEnvelope.OpenAsync(opened, "package", kek, CancellationToken.None);
+            var home = Path.GetDirectoryName(Path.GetDirectoryName(zip)!)!;
+            var kek = KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(home, "keys", "blobs-kek-aes256.key"));
+            // Sealed for the SHA-256 its row records (as its download opens it): the package's own, as delivered.
+            string sha256;
+            await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(home, "evidence.db")};Mode=ReadOnly;Pooling=False"))
+            {
+                await database.OpenAsync();
+                await using var query = database.CreateCommand();
+                query.CommandText = "SELECT Sha256 FROM referral_packages WHERE FileName LIKE $name";
+                query.Parameters.AddWithValue("$name", "%" + Path.GetFileName(zip));
+                sha256 = ((string)(await query.ExecuteScalarAsync())!).Trim();
+            }
+            var envelope = await BlobEnvelope.OpenAsync(opened, sha256, kek, CancellationToken.None);
             Assert.True(envelope.Encrypted);
             opened = envelope.Content;
         }

@@ -451,7 +451,7 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
             "another key" => EncryptedUploadArea.Seal(id, 1, chunks[1], KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(elsewhere.Path, "kek"))),
             "moved from another upload" => EncryptedUploadArea.Seal(Guid.NewGuid(), 1, chunks[1], Kek),
             "moved from another number" => EncryptedUploadArea.Seal(id, 0, chunks[0], Kek),
-            "not of this area" => BlobEnvelope.Seal(chunks[1], Kek),
+            "not of this area" => BlobEnvelope.Seal(chunks[1], $"{id:N}/1", Kek),
             _ => EncryptedUploadArea.Seal(id, 1, chunks[1], Kek),
         };
         if (damage == "altered")
@@ -535,7 +535,8 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
         return (staged.Sha256, await StoredBytesAsync(staged.Sha256));
     }
 
-    private static int RecordStart(byte[] stored, int chunk) => stored.Length - (BlobEnvelope.ChunkSize * 2 + 100 + 3 * 16) + chunk * (BlobEnvelope.ChunkSize + 16);
+    private static int RecordStart(byte[] stored, int chunk) =>
+        stored.Length - BlobEnvelope.BindingSize - (BlobEnvelope.ChunkSize * 2 + 100 + 3 * 16) + chunk * (BlobEnvelope.ChunkSize + 16);
 
     private async Task<string> RefusalAsync(string sha256)
     {
@@ -603,6 +604,125 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<DamagedBlobException>(() => Store.OpenReadAsync(sha256, CancellationToken.None));
 
         Assert.Equal($"The data key of blob {sha256} was wrapped by another key-encryption key ({otherKek.Id}), not this installation's ({Kek.Id}).", refused.Message);
+    }
+
+    /// <summary>
+    /// An insider copies one blob's envelope, whole, over another's address: it was sealed under this installation's key, so its
+    /// header opens, but its last chunk was sealed for the other address, and the refusal names that address. Empty, one
+    /// chunk and three chunks; nothing of the other blob's bytes is handed out as this one's past the chunks before the last.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)]
+    [InlineData(BlobEnvelope.ChunkSize * 2 + 100)]
+    public async Task EnvelopeCopiedOverAnotherAddress_IsRefused_NamingTheAddressItWasSealedFor(int size)
+    {
+        var a = await StageAsync(RandomNumberGenerator.GetBytes(size));
+        var b = await StageAsync(RandomNumberGenerator.GetBytes(size + 1));
+        await Store.PromoteAsync(a, CancellationToken.None);
+        await Store.PromoteAsync(b, CancellationToken.None);
+
+        await PlantAsync(b.Sha256, await StoredBytesAsync(a.Sha256));
+
+        Assert.Equal($"Blob {b.Sha256} holds an envelope sealed for another address ({a.Sha256}): another blob's envelope was copied over it.",
+            await RefusalAsync(b.Sha256));
+        Assert.Equal(await StoredBytesAsync(a.Sha256), await StoredBytesAsync(b.Sha256));
+    }
+
+    /// <summary>
+    /// The copy, with what it is sealed for rewritten in clear to the address it now sits at: the last chunk does not
+    /// authenticate for that address, so it is refused all the same (as altered: nothing names where it came from).
+    /// </summary>
+    [Fact]
+    public async Task EnvelopeCopiedOverAnotherAddress_WithItsClearCopyRewritten_IsStillRefused()
+    {
+        var a = await StageAsync(RandomNumberGenerator.GetBytes(1000));
+        var b = await StageAsync(RandomNumberGenerator.GetBytes(1000));
+        await Store.PromoteAsync(a, CancellationToken.None);
+        await Store.PromoteAsync(b, CancellationToken.None);
+        var forged = await StoredBytesAsync(a.Sha256);
+        Convert.FromHexString(b.Sha256).CopyTo(forged, forged.Length - BlobEnvelope.BindingSize);
+
+        await PlantAsync(b.Sha256, forged);
+
+        Assert.Equal($"Chunk 0 of blob {b.Sha256} does not authenticate: its stored bytes were altered.", await RefusalAsync(b.Sha256));
+    }
+
+    /// <summary>What it is sealed for, altered or cut off after the last chunk: refused, though the chunks themselves are intact.</summary>
+    [Theory]
+    [InlineData("altered")]
+    [InlineData("cut off")]
+    [InlineData("cut short")]
+    public async Task WhatItIsSealedFor_DamagedInClear_IsRefused(string damage)
+    {
+        var (sha256, stored) = await StoreThreeChunksAsync();
+        if (damage == "altered")
+        {
+            stored[^1] ^= 1;
+        }
+        await PlantAsync(sha256, damage switch
+        {
+            "cut off" => stored[..^BlobEnvelope.BindingSize],
+            "cut short" => stored[..^1],
+            _ => stored,
+        });
+
+        var refusal = await RefusalAsync(sha256);
+
+        Assert.Contains(sha256, refusal, StringComparison.Ordinal);
+        if (damage == "altered")
+        {
+            Assert.Equal($"What blob {sha256} is sealed for, written in clear after its last chunk, was altered.", refusal);
+        }
+    }
+
+    /// <summary>
+    /// A version 1 envelope, as homes sealed before version 2 hold: it opens (and seeks), says it is not sealed for its
+    /// address, and encrypt-existing seals it again as version 2, once; sizes around a chunk.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65_536)]
+    [InlineData(65_537)]
+    public async Task Version1Envelope_Opens_ThenIsSealedAgainForItsAddressOnce(int size)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        await PlantAsync(sha256, EnvelopeVersion1.Seal(bytes, Kek));
+
+        var before = await Store.OpenAsync(sha256, CancellationToken.None);
+        await before.Content.DisposeAsync();
+        Assert.True(before.Encrypted);
+        Assert.False(before.SealedForAddress);
+        Assert.Equal(bytes, await ReadAsync(sha256));
+
+        Assert.True(await Store.EncryptInPlaceAsync(sha256, CancellationToken.None));
+        Assert.False(await Store.EncryptInPlaceAsync(sha256, CancellationToken.None));
+
+        var stored = await StoredBytesAsync(sha256);
+        Assert.True(stored.AsSpan().StartsWith(BlobEnvelope.Signature));
+        Assert.Equal(Convert.FromHexString(sha256), stored[^BlobEnvelope.BindingSize..]);
+        var after = await Store.OpenAsync(sha256, CancellationToken.None);
+        await after.Content.DisposeAsync();
+        Assert.True(after.SealedForAddress);
+        Assert.Equal(bytes, await ReadAsync(sha256));
+        Assert.Equal(0, await CountStagingAsync());
+    }
+
+    /// <summary>A version 1 envelope damaged is still refused as before: altered, or cut after a chunk that was not its last.</summary>
+    [Fact]
+    public async Task Version1Envelope_Damaged_IsRefused()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(BlobEnvelope.ChunkSize + 10);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var stored = EnvelopeVersion1.Seal(bytes, Kek);
+
+        await PlantAsync(sha256, stored[..^(10 + 16)]);
+        Assert.Equal($"The stored bytes of blob {sha256} end after chunk 0, which was not their last: the blob was truncated.", await RefusalAsync(sha256));
+
+        stored[^3] ^= 1;
+        await PlantAsync(sha256, stored);
+        Assert.Equal($"Chunk 1 of blob {sha256} does not authenticate: its stored bytes were altered.", await RefusalAsync(sha256));
     }
 
     /// <summary>A blob stored in clear before encryption existed stays readable, says so, and is encrypted in place once.</summary>

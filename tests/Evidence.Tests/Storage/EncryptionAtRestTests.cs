@@ -160,7 +160,7 @@ public sealed class EncryptionAtRestTests : IDisposable
         var path = Path.Combine(EvidenceHome, "blobs", "sha256", sha256[..2], sha256);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var stored = await File.ReadAllBytesAsync(path);
-        stored[^5] ^= 0x40;
+        stored[^(BlobEnvelope.BindingSize + 5)] ^= 0x40; // in the last chunk's tag
         await File.WriteAllBytesAsync(path, stored);
         var output = Path.Combine(home.Path, "damaged.jpg");
 
@@ -208,6 +208,36 @@ public sealed class EncryptionAtRestTests : IDisposable
         Assert.Equal(0, (await RunAsync("verify")).Exit);
         Assert.Contains("Encrypted 0 blob(s)", (await RunAsync("--role", "admin", "encrypt-existing")).Out, StringComparison.Ordinal);
         Assert.Equal(2, (await RunAsync("--role", "investigator", "encrypt-existing")).Exit);
+    }
+
+    /// <summary>
+    /// A home sealed before envelope version 2: its blobs are version 1 envelopes, which open, but would open as well under
+    /// another blob's address. Verify names each; `encrypt-existing` seals each again for its address, with an Encrypted event.
+    /// </summary>
+    [Fact]
+    public async Task EncryptExisting_SealsVersion1EnvelopesAgainForTheirAddress()
+    {
+        var photo = Photo();
+        await IngestAsync("in/photo.jpg", photo);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(photo));
+        var path = Path.Combine(EvidenceHome, "blobs", "sha256", sha256[..2], sha256);
+        File.Delete(path);
+        await File.WriteAllBytesAsync(path, EnvelopeVersion1.Seal(photo, KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(EvidenceHome, "keys", "blobs-kek-aes256.key"))));
+        var before = await RunAsync("verify", "--json");
+        Assert.Equal(1, before.Exit);
+        Assert.Contains(JsonDocument.Parse(before.Out).RootElement.GetProperty("findings").EnumerateArray(),
+            f => f.GetProperty("found").GetString() == "a version 1 envelope, not sealed for its address: run `evidence encrypt-existing`");
+
+        var (exit, stdout, stderr) = await RunAsync("--role", "admin", "encrypt-existing");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("Encrypted 1 blob(s)", stdout, StringComparison.Ordinal);
+        Assert.Equal(Convert.FromHexString(sha256), File.ReadAllBytes(path)[^32..]);
+        var (_, events, _) = await RunAsync("log", "events");
+        var encrypted = events.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement).Single(e => e.GetProperty("action").GetString() == "Encrypted");
+        Assert.StartsWith("EVBLOB 2", encrypted.GetProperty("details").GetProperty("format").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await RunAsync("verify")).Exit);
+        Assert.Contains("Encrypted 0 blob(s)", (await RunAsync("--role", "admin", "encrypt-existing")).Out, StringComparison.Ordinal);
     }
 }
 
@@ -276,7 +306,7 @@ public sealed class DamagedEnvelopeVerifyTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         slice = await Slice.StartAsync();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 7; i++)
         {
             items.Add(await slice.SendAsync(new IngestEvidence(slice.File($"{i}.bin", RandomNumberGenerator.GetBytes(BlobEnvelope.ChunkSize * 2 + 100 + i)), "A")));
         }
@@ -298,7 +328,7 @@ public sealed class DamagedEnvelopeVerifyTests : IAsyncLifetime
     public async Task Verify_NamesEachDamage_AndNeverReportsTheBlobAsReadable()
     {
         var record = BlobEnvelope.ChunkSize + 16;
-        int Start(byte[] stored, IngestedEvidence item, int chunk) => stored.Length - (int)(item.Size + 3 * 16) + chunk * record;
+        int Start(byte[] stored, IngestedEvidence item, int chunk) => stored.Length - BlobEnvelope.BindingSize - (int)(item.Size + 3 * 16) + chunk * record;
 
         var flipped = await ReadStoredAsync(items[0]);
         flipped[Start(flipped, items[0], 1) + 7] ^= 1;
@@ -321,10 +351,18 @@ public sealed class DamagedEnvelopeVerifyTests : IAsyncLifetime
             await WriteStoredAsync(items[3], await File.ReadAllBytesAsync(Path.Combine(other.Settings.BlobFolder, "sha256", items[3].Sha256[..2], items[3].Sha256)));
         }
 
+        // An insider copies item 4's envelope over item 5's: it opens under this installation's key, but not for item 5's address.
+        await WriteStoredAsync(items[5], await ReadStoredAsync(items[4]));
+
+        // Item 6 as a home sealed before version 2 holds it: intact, but not sealed for its address.
+        await WriteStoredAsync(items[6], EnvelopeVersion1.Seal(await ReadContentAsync(items[6]), slice.Services.GetRequiredService<IKeyEncryptionKey>()));
+
         var report = await slice.SendAsync(new VerifyCustody(null), Role.Auditor, "auditor");
 
         var found = report.Findings.Where(f => f.Kind == "blob").ToDictionary(f => f.Subject, f => f.Found);
-        Assert.Equal(4, found.Count);
+        Assert.Equal(6, found.Count);
+        Assert.Equal($"Blob {items[5].Sha256} holds an envelope sealed for another address ({items[4].Sha256}): another blob's envelope was copied over it.", found[items[5].Sha256]);
+        Assert.Equal("a version 1 envelope, not sealed for its address: run `evidence encrypt-existing`", found[items[6].Sha256]);
         Assert.Equal($"Chunk 1 of blob {items[0].Sha256} does not authenticate: its stored bytes were altered.", found[items[0].Sha256]);
         Assert.Equal($"The stored bytes of blob {items[1].Sha256} end after chunk 1, which was not their last: the blob was truncated.", found[items[1].Sha256]);
         Assert.Equal($"Chunk 0 of blob {items[2].Sha256} holds chunk 1's bytes: the chunks were reordered.", found[items[2].Sha256]);
@@ -348,6 +386,6 @@ public sealed class DamagedEnvelopeVerifyTests : IAsyncLifetime
         {
             Assert.Equal(item.Sha256, Convert.ToHexStringLower(SHA256.HashData(await ReadContentAsync(item))));
         }
-        Assert.Equal(5, await slice.QueryAsync(db => db.EvidenceItems.CountAsync()));
+        Assert.Equal(7, await slice.QueryAsync(db => db.EvidenceItems.CountAsync()));
     }
 }

@@ -257,7 +257,7 @@ public sealed class SealedUploadsAndPackagesTests
                         using (var sealing = new SealingStream(resealed, otherKek))
                         {
                             sealing.Write(zip);
-                            sealing.Finish();
+                            sealing.Finish(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(zip)));
                         }
                         damaged = resealed.ToArray();
                     }

@@ -167,10 +167,24 @@ public sealed class DetailModel(IMediator mediator) : EvidencePage(mediator)
         await using (preview.Content)
         {
             var buffer = new byte[MaxTextBytes];
-            var read = await preview.Content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
-            TextCut = read == buffer.Length && preview.Size > read;
+            // A preview that does not seek is checked whole against the recorded SHA-256 as it is read: read to its end, the
+            // rest unshown, so that other bytes are refused, not shown (one that seeks is authenticated chunk by chunk as the item's).
+            var read = await TryAsync(async () =>
+            {
+                var read = await preview.Content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+                if (!preview.Content.CanSeek)
+                {
+                    await preview.Content.CopyToAsync(Stream.Null, cancellationToken);
+                }
+                return (int?)read;
+            });
+            if (read is not { } length)
+            {
+                return;
+            }
+            TextCut = length == buffer.Length && preview.Size > length;
             // A character cut at the end of the window is dropped rather than shown as garbage.
-            var text = System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+            var text = System.Text.Encoding.UTF8.GetString(buffer, 0, length);
             Text = TextCut ? text.TrimEnd('\uFFFD') : text;
         }
     }
