@@ -45,7 +45,8 @@ public sealed class PackageFolderVerifyTests : IDisposable
         var icc = Path.Combine(packages, "icc.zip");
         var national = Path.Combine(packages, "national.zip");
         var exported = Path.Combine(temp.Path, "exported.zip");
-        await JsonAsync("package", "--incident", incident, "--recipient", "icc", "--out", icc, "--role", "prosecutor");
+        var iccSha256 = (await JsonAsync("package", "--incident", incident, "--recipient", "icc", "--out", icc, "--role", "prosecutor"))
+            .GetProperty("sha256").GetString()!;
         await JsonAsync("package", "--incident", incident, "--recipient", "national", "--out", national, "--role", "prosecutor");
         await JsonAsync("package", "--incident", incident, "--recipient", "icc", "--out", exported, "--role", "prosecutor");
         Assert.Empty(await VerifyAsync());
@@ -66,17 +67,18 @@ public sealed class PackageFolderVerifyTests : IDisposable
         Assert.Equal(("package", "icc.zip"), (finding.Kind, finding.Subject));
         Assert.StartsWith("a file that does not open", finding.Found, StringComparison.Ordinal);
 
-        // Swapped: another package of this home, sealed here, under the name of the first.
+        // Swapped: another package of this home, sealed here, under the name of the first. Its envelope was sealed for the
+        // other package's SHA-256, so it does not open under this one's.
         await File.WriteAllBytesAsync(icc, await File.ReadAllBytesAsync(national));
         finding = Assert.Single(await VerifyAsync());
         Assert.Equal(("package", "icc.zip"), (finding.Kind, finding.Subject));
-        Assert.EndsWith("not the package its event recorded", finding.Found, StringComparison.Ordinal);
+        Assert.Contains("sealed for another address", finding.Found, StringComparison.Ordinal);
 
         // The right package, but in clear where it was kept sealed.
         var kek = KeyEncryptionKeyFile.LoadOrCreate(Path.Combine(Home, "keys", "blobs-kek-aes256.key"));
         using (var clear = new MemoryStream())
         {
-            await using (var opened = (await BlobEnvelope.OpenAsync(new MemoryStream(original), "icc", kek, CancellationToken.None)).Content)
+            await using (var opened = (await BlobEnvelope.OpenAsync(new MemoryStream(original), iccSha256, kek, CancellationToken.None)).Content)
             {
                 await opened.CopyToAsync(clear);
             }
