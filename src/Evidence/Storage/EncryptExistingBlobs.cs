@@ -47,6 +47,8 @@ internal sealed class EncryptExistingBlobsHandler(
     : IRequestHandler<EncryptExistingBlobs, EncryptedBlobs>
 {
     private const string Format = "EVBLOB 2: AES-256-GCM, 64 KiB chunks, sealed for its address";
+    // SealingStream writes version 2, sealed for the package's delivered SHA-256: what its PackageSealed event says.
+    private const string PackageFormat = "EVBLOB 2: AES-256-GCM, 64 KiB chunks, sealed for the package's SHA-256";
 
     public async Task<EncryptedBlobs> Handle(EncryptExistingBlobs request, CancellationToken cancellationToken)
     {
@@ -135,7 +137,7 @@ internal sealed class EncryptExistingBlobsHandler(
                 {
                     sealedCount++;
                     unitOfWork.Record("PackageSealed", null, delivered.Sha256,
-                        [new("package", package.Id.ToString()), new("file", package.FileName), new("key", kek.Id), new("format", "EVBLOB 1: AES-256-GCM, 64 KiB chunks")]);
+                        [new("package", package.Id.ToString()), new("file", package.FileName), new("key", kek.Id), new("format", PackageFormat)]);
                 }
             }
             catch (Exception e) when (e is Crypto.DamagedBlobException or UnavailableException)

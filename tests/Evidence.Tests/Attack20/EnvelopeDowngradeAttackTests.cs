@@ -86,14 +86,8 @@ public sealed class EnvelopeDowngradeAttackTests : IDisposable
         Assert.Equal((0, 1), (again.GetProperty("encrypted").GetInt32(), again.GetProperty("alreadyEncrypted").GetInt32()));
     }
 
-    /// <summary>
-    /// A package kept in the home's package folder, sealed by `encrypt-existing` (a PackageSealed event), then put back in
-    /// clear: verify names it, and encrypt-existing must seal it again (before, it skipped every package a PackageSealed event
-    /// named). And one put back in a version 1 envelope (how packages were sealed before version 2): verify names it, and
-    /// encrypt-existing seals it again for the SHA-256 it was delivered with (before, any envelope counted as sealed).
-    /// </summary>
-    [SqliteFact]
-    public async Task Package_PutBackInClearOrVersion1_IsNamedAndSealedAgainByEncryptExisting()
+    /// <summary>A package built into the home's package folder (kept sealed there), its path, delivered SHA-256 and the zip it holds.</summary>
+    private async Task<(string Package, string Delivered, byte[] Zip)> BuildKeptPackageAsync()
     {
         var incident = (await JsonAsync("incident", "add", "--title", "Transfer", "--kind", "deportation", "--from", "2022-10", "--place", "Kherson",
             "--article", "8(2)(a)(vii)-1")).GetProperty("id").GetString()!;
@@ -104,16 +98,25 @@ public sealed class EnvelopeDowngradeAttackTests : IDisposable
         var package = Path.Combine(Home, "packages", "icc.zip");
         var built = await JsonAsync("package", "--incident", incident, "--recipient", "icc", "--out", package, "--role", "prosecutor");
         var delivered = built.GetProperty("sha256").GetString()!;
-        byte[] zip;
-        using (var clear = new MemoryStream())
+        using var clear = new MemoryStream();
+        await using (var opened = (await BlobEnvelope.OpenAsync(new MemoryStream(await File.ReadAllBytesAsync(package)), delivered, Kek, CancellationToken.None)).Content)
         {
-            await using (var opened = (await BlobEnvelope.OpenAsync(new MemoryStream(await File.ReadAllBytesAsync(package)), delivered, Kek, CancellationToken.None)).Content)
-            {
-                await opened.CopyToAsync(clear);
-            }
-            zip = clear.ToArray();
+            await opened.CopyToAsync(clear);
         }
-        Assert.Equal(delivered, Convert.ToHexStringLower(SHA256.HashData(zip)));
+        Assert.Equal(delivered, Convert.ToHexStringLower(SHA256.HashData(clear.ToArray())));
+        return (package, delivered, clear.ToArray());
+    }
+
+    /// <summary>
+    /// A package kept in the home's package folder, sealed by `encrypt-existing` (a PackageSealed event), then put back in
+    /// clear: verify names it, and encrypt-existing must seal it again (before, it skipped every package a PackageSealed event
+    /// named). And one put back in a version 1 envelope (how packages were sealed before version 2): verify names it, and
+    /// encrypt-existing seals it again for the SHA-256 it was delivered with (before, any envelope counted as sealed).
+    /// </summary>
+    [SqliteFact]
+    public async Task Package_PutBackInClearOrVersion1_IsNamedAndSealedAgainByEncryptExisting()
+    {
+        var (package, delivered, zip) = await BuildKeptPackageAsync();
         // Sealed once by encrypt-existing, as a package kept in clear before sealing is: its PackageSealed event recorded.
         await PlantAsync(package, zip);
         Assert.Equal(1, (await JsonAsync("--role", "admin", "encrypt-existing")).GetProperty("packagesSealed").GetInt32());
@@ -136,5 +139,23 @@ public sealed class EnvelopeDowngradeAttackTests : IDisposable
             Assert.Empty(FilesHolding(Home, Marker));
         }
         Assert.Equal(0, (await JsonAsync("--role", "admin", "encrypt-existing")).GetProperty("packagesSealed").GetInt32());
+    }
+
+    /// <summary>
+    /// A package kept in clear, sealed by `encrypt-existing`: its PackageSealed event must say how it is sealed. It said
+    /// "EVBLOB 1" for files sealed as version 2 (sealed for the package's SHA-256), so the custody record misstated the format.
+    /// </summary>
+    [SqliteFact]
+    public async Task PackageSealedEvent_NamesTheEnvelopeVersionTheFileIsSealedIn()
+    {
+        var (package, _, zip) = await BuildKeptPackageAsync();
+        await PlantAsync(package, zip);
+
+        Assert.Equal(1, (await JsonAsync("--role", "admin", "encrypt-existing")).GetProperty("packagesSealed").GetInt32());
+
+        Assert.True(File.ReadAllBytes(package).AsSpan().StartsWith(BlobEnvelope.Signature));
+        var (_, events, _) = await RunAsync("log", "events");
+        var sealedEvent = events.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement).Single(e => e.GetProperty("action").GetString() == "PackageSealed");
+        Assert.StartsWith("EVBLOB 2", sealedEvent.GetProperty("details").GetProperty("format").GetString(), StringComparison.Ordinal);
     }
 }
