@@ -125,6 +125,13 @@ internal sealed class EncryptExistingBlobsHandler(
             {
                 break;
             }
+            // A package's file is named by the application, never a path: a name forged in the row (`../keys/...`) must not have
+            // a file outside the package folder taken for the package and replaced with a sealed copy. Verify names the row.
+            if (Backup.BackupFile.PackageFileProblem(package.FileName) is not null)
+            {
+                damaged.Add(package.Id);
+                continue;
+            }
             var path = Path.Combine(settings.PackageFolder, package.FileName);
             if (!File.Exists(path))
             {

@@ -158,4 +158,39 @@ public sealed class EnvelopeDowngradeAttackTests : IDisposable
         var sealedEvent = events.Trim().Split('\n').Select(l => JsonDocument.Parse(l).RootElement).Single(e => e.GetProperty("action").GetString() == "PackageSealed");
         Assert.StartsWith("EVBLOB 2", sealedEvent.GetProperty("details").GetProperty("format").GetString(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A DBA (the database, not the key folder) points a package row at a file outside the package folder whose bytes are
+    /// public, the office's handover certificate (`../keys/handover-certificate.pem`), with its SHA-256 and size. The next
+    /// `encrypt-existing` took the row's name as a package file kept in clear, found it to be "the package", and replaced the
+    /// certificate in the key folder with an envelope of it: handover imports, and for an office's registered certificate
+    /// every package to it, then fail. A package's file is a plain name in the package folder, never a path: refused.
+    /// </summary>
+    [SqliteFact]
+    public async Task EncryptExisting_PackageRowNamingAFileOutsideThePackageFolder_LeavesThatFileAlone()
+    {
+        await BuildKeptPackageAsync();
+        Assert.Equal(0, (await RunAsync("--role", "admin", "handover", "certificate")).Exit);
+        var certificate = Path.Combine(Home, "keys", "handover-certificate.pem");
+        var original = await File.ReadAllBytesAsync(certificate);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Home, "evidence.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DROP TRIGGER referral_packages_no_update; UPDATE referral_packages SET FileName = '../keys/handover-certificate.pem', " +
+                                  $"Sha256 = '{Convert.ToHexStringLower(SHA256.HashData(original))}', Bytes = {original.Length};";
+            await command.ExecuteNonQueryAsync();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var (exit, stdout, stderr) = await RunAsync("--role", "admin", "encrypt-existing", "--json");
+
+        Assert.True(exit == 1, stdout + stderr);
+        Assert.Equal(0, JsonDocument.Parse(stdout).RootElement.GetProperty("packagesSealed").GetInt32());
+        Assert.Single(JsonDocument.Parse(stdout).RootElement.GetProperty("damagedPackages").EnumerateArray());
+        Assert.Equal(original, await File.ReadAllBytesAsync(certificate));
+        Assert.Equal(0, (await RunAsync("--role", "admin", "handover", "certificate")).Exit);
+        Assert.DoesNotContain("PackageSealed", (await RunAsync("log", "events")).Out, StringComparison.Ordinal);
+    }
 }
