@@ -26,7 +26,8 @@ internal static class ContentCommand
         {
             // Checked as it is read (OpenEvidenceContent): other bytes than those recorded are refused before the file is kept.
             await using (var content = item.Content)
-            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            // Owner-only from its first byte, as a package is: the only copy in clear of what is sealed at rest in the home.
+            await using (var file = Evidence.Storage.OwnerOnly.CreateNew(partial, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
                 await content.CopyToAsync(file, 1 << 20, cancellationToken);
             }

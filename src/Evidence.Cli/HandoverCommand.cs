@@ -13,13 +13,13 @@ namespace Evidence.Cli;
 internal static class HandoverCommand
 {
     private const string Usage = "usage: evidence handover certificate [--out CERT.pem] | " +
-                                 "handover export --to NAME --out FILE.zip (--encrypt-to CERT.pem | --in-clear) [--evidence ID]... | " +
+                                 "handover export --to NAME --out FILE.zip (--encrypt-to CERT.pem [--fingerprint SHA256] | --in-clear) [--evidence ID]... | " +
                                  "handover import FILE.zip.p7m --key FIELD-KEY --received-by NAME [--case ID] [--receipt FILE] | " +
                                  "handover confirm RECEIPT --key OFFICE-KEY";
 
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, ["--to", "--out", "--evidence", "--key", "--received-by", "--case", "--receipt", "--encrypt-to"], ["--in-clear"]);
+        var line = CommandLine.Parse(args, ["--to", "--out", "--evidence", "--key", "--received-by", "--case", "--receipt", "--encrypt-to", "--fingerprint"], ["--in-clear"]);
         switch (line.Positionals)
         {
             case [_, "certificate"]:
@@ -43,7 +43,8 @@ internal static class HandoverCommand
             case [_, "export"]:
             {
                 var request = new ExportHandover(line.Required("--to"), line.Required("--out"),
-                    line.Values("--evidence").Select(id => Arguments.Id(id, "--evidence")).ToList(), line.Value("--encrypt-to"), line.Has("--in-clear"));
+                    line.Values("--evidence").Select(id => Arguments.Id(id, "--evidence")).ToList(), line.Value("--encrypt-to"), line.Has("--in-clear"),
+                    line.Value("--fingerprint"));
                 await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
                 var bundle = await session.SendAsync(request, cancellationToken);
                 if (line.Has("--json"))

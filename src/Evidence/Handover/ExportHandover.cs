@@ -26,11 +26,21 @@ namespace Evidence.Handover;
 /// </para>
 /// </summary>
 [AllowedRoles(Role.Investigator)]
-public sealed record ExportHandover(string To, string OutputPath, IReadOnlyList<Guid>? EvidenceIds = null, string? EncryptTo = null, bool InClear = false)
+public sealed record ExportHandover(string To, string OutputPath, IReadOnlyList<Guid>? EvidenceIds = null, string? EncryptTo = null, bool InClear = false,
+    string? Fingerprint = null)
     : IRequest<HandoverBundleRecord>, IValidatedRequest
 {
     /// <summary>Where the bundle is written: <see cref="OutputPath"/>, with <c>.p7m</c> added when it is encrypted.</summary>
     public string Path => EncryptTo is null ? OutputPath : Referrals.BuildReferralPackage.EncryptedPath(OutputPath);
+
+    /// <summary>
+    /// <see cref="Fingerprint"/> as <see cref="RecipientCertificate.Fingerprint"/> writes it (lower-case hex), however it was read
+    /// out and typed (upper case, spaces or colons between the digits); null when it is not 64 hexadecimal digits.
+    /// </summary>
+    public string? PinnedFingerprint =>
+        Fingerprint is null ? null
+        : new string(Fingerprint.Where(c => c is not (' ' or ':')).ToArray()).ToLowerInvariant() is { Length: 64 } hex && hex.All(char.IsAsciiHexDigitLower) ? hex
+        : null;
 
     public IEnumerable<string> Validate()
     {
@@ -50,6 +60,10 @@ public sealed record ExportHandover(string To, string OutputPath, IReadOnlyList<
         else if (EncryptTo is not null && string.IsNullOrWhiteSpace(EncryptTo))
         {
             yield return "the office's handover certificate file is required with --encrypt-to.";
+        }
+        if (Fingerprint is not null && (EncryptTo is null || PinnedFingerprint is null))
+        {
+            yield return "--fingerprint is the SHA-256 fingerprint the office read out for its handover certificate (64 hexadecimal digits), given with --encrypt-to.";
         }
         if (string.IsNullOrWhiteSpace(OutputPath))
         {
@@ -117,6 +131,14 @@ internal sealed class ExportHandoverHandler(
         {
             throw new InvalidRequestException($"The certificate {request.EncryptTo} has an {encryptTo.Key} key; an office's handover certificate has an RSA key " +
                                               "(`evidence handover certificate` on the office's home makes it). Nothing was exported.");
+        }
+        // The certificate travels to the field on a stick or by mail, where it can be swapped for one whose key someone else
+        // holds; the fingerprint the office read out by another way is compared here, before anything is encrypted to it.
+        if (encryptTo is not null && request.PinnedFingerprint is { } pinned && encryptTo.Fingerprint != pinned)
+        {
+            throw new InvalidRequestException($"The certificate {request.EncryptTo} has the SHA-256 fingerprint {encryptTo.Fingerprint}, not {pinned}, the one the " +
+                                              "office read out: it is not the office's handover certificate, and may have been swapped on its way. Nothing was exported; " +
+                                              "get the certificate from the office again and compare its fingerprint by another way.");
         }
 
         // The checkpoint first: every event the bundle proves must be inside it.

@@ -9,7 +9,7 @@ namespace Evidence.Referrals;
 /// Verify's check of the home's package folder against the ledger: the files there are what prosecutors download, and
 /// nothing else held them to their events. Each file a <c>PackageBuilt</c> or <c>PackageSealed</c> event names, when it is
 /// there, must open (sealed under this installation's key, or in clear from before sealing) and have the SHA-256 and size of
-/// the package as delivered that its event records. One the ledger says was kept sealed there (a <c>PackageSealed</c>
+/// the package as delivered that its event records; one in a version 1 envelope (not sealed for that SHA-256) is named. One the ledger says was kept sealed there (a <c>PackageSealed</c>
 /// event, or a <c>PackageBuilt</c> event saying <c>kept</c> <c>sealed</c>) must be there, and sealed. A file no event names
 /// is a finding too: a package nobody recorded, or one planted to be served. One hash pass per file.
 /// </summary>
@@ -70,6 +70,7 @@ internal static class KeptPackages
             string sha256;
             long bytes;
             bool encrypted;
+            bool sealedForPackage;
             try
             {
                 await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
@@ -77,6 +78,7 @@ internal static class KeptPackages
                 await using var content = opened.Content;
                 (sha256, bytes) = await SealedPackages.HashAsync(content, cancellationToken);
                 encrypted = opened.Encrypted;
+                sealedForPackage = opened.SealedForAddress;
             }
             catch (DamagedBlobException e)
             {
@@ -95,6 +97,13 @@ internal static class KeptPackages
             else if (!encrypted && kept is not null)
             {
                 findings.Add(new Finding("package", named.Key, $"its bytes sealed at rest, as event #{kept.Event} records", "its bytes stored in clear"));
+            }
+            else if (encrypted && !sealedForPackage)
+            {
+                // Intact, but in an envelope that would open as well under any other package's name (how packages were sealed
+                // before version 2, or put back so from an old copy): encrypt-existing seals it again.
+                findings.Add(new Finding("package", named.Key, "an envelope sealed for the package it holds (version 2)",
+                    "a version 1 envelope, not sealed for the package it holds: run `evidence encrypt-existing`"));
             }
         }
         if (!Directory.Exists(folder))

@@ -57,8 +57,9 @@ internal sealed class PackageDownloadHandlers(EvidenceDbContext db, UnitOfWork u
         var package = await Visibility.Packages(db, actor.Value).AsNoTracking().SingleOrDefaultAsync(p => p.Id == request.Id, cancellationToken)
             ?? throw new NotFoundException($"There is no referral package {request.Id}.");
         // Only packages built into the server's package folder can be downloaded; one written elsewhere by the CLI stays where it was put.
+        // A name forged in the row (`../keys/...`, an absolute path) never reads a file outside the package folder.
         var path = Path.Combine(settings.PackageFolder, package.FileName);
-        if (!File.Exists(path))
+        if (Backup.BackupFile.PackageFileProblem(package.FileName) is not null || !File.Exists(path))
         {
             throw new NotFoundException($"Referral package {package.Id} was not built into this server's package folder; ask whoever built it for the file.");
         }

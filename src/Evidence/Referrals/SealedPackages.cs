@@ -94,22 +94,24 @@ internal static class SealedPackages
     }
 
     /// <summary>
-    /// Seals a package file kept in clear before sealing existed: read, checked against <paramref name="delivered"/> while it
-    /// is sealed into a new file beside it (owner-only, under a <c>.partial-</c> name the start-up clean-up knows), which then
-    /// takes its place in one rename, on the disk before this returns. False when it is sealed already. A file that is not
-    /// the package its event recorded is refused with <see cref="DamagedBlobException"/> and left as it is.
+    /// Seals a package file kept in clear (before sealing existed, or put back so), or in a version 1 envelope (not sealed for
+    /// the package it holds): read, checked against <paramref name="delivered"/> while it is sealed into a new file beside it
+    /// (owner-only, under a <c>.partial-</c> name the start-up clean-up knows), which then takes its place in one rename, on
+    /// the disk before this returns. False when it is sealed already (version 2). A file that is not the package its event
+    /// recorded is refused with <see cref="DamagedBlobException"/> and left as it is.
     /// </summary>
     public static async Task<bool> SealInPlaceAsync(string path, Guid id, (string Sha256, long Bytes) delivered, IKeyEncryptionKey kek, CancellationToken cancellationToken)
     {
         var partial = $"{path}.partial-{Guid.NewGuid():N}";
-        await using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
         {
-            var start = new byte[BlobEnvelope.Signature.Length];
-            if (await source.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken) == start.Length && BlobEnvelope.IsEnvelope(start))
+            // Only the header is read here: a version 2 envelope is left as it is (a download or verify checks what it holds).
+            var opened = await BlobEnvelope.OpenAsync(file, delivered.Sha256, kek, cancellationToken);
+            await using var source = opened.Content;
+            if (opened.SealedForAddress)
             {
                 return false;
             }
-            source.Position = 0;
             // Held open until it is renamed: the start-up clean-up of another process leaves a partial file that is held.
             await using var sealedFile = Storage.OwnerOnly.CreateNew(partial, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
             try

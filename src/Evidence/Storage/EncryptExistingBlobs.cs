@@ -47,6 +47,8 @@ internal sealed class EncryptExistingBlobsHandler(
     : IRequestHandler<EncryptExistingBlobs, EncryptedBlobs>
 {
     private const string Format = "EVBLOB 2: AES-256-GCM, 64 KiB chunks, sealed for its address";
+    // SealingStream writes version 2, sealed for the package's delivered SHA-256: what its PackageSealed event says.
+    private const string PackageFormat = "EVBLOB 2: AES-256-GCM, 64 KiB chunks, sealed for the package's SHA-256";
 
     public async Task<EncryptedBlobs> Handle(EncryptExistingBlobs request, CancellationToken cancellationToken)
     {
@@ -54,16 +56,14 @@ internal sealed class EncryptExistingBlobsHandler(
         {
             throw new InvalidRequestException($"A request encrypts from 1 to 100000 blobs, not {request.Limit}.");
         }
-        // Blobs already recorded as Encrypted into a version 2 envelope are not opened again; every other blob an item names is
-        // looked at: in clear, or in a version 1 envelope (not sealed for its address), it is sealed again.
-        var done = await db.CustodyEvents.AsNoTracking().Where(e => e.Action == "Encrypted" && e.Sha256 != null && e.Details.Contains(Format))
-            .Select(e => e.Sha256!).ToListAsync(cancellationToken);
-        var skip = done.ToHashSet(StringComparer.Ordinal);
+        // Every blob an item names is looked at (its header only, when it is sealed): in clear, or in a version 1 envelope (not
+        // sealed for its address), it is sealed again. An Encrypted event says how a blob was sealed then, not how it is stored
+        // now: whoever can write the storage can put it back in clear, and verify then sends the admin here.
         var named = await db.EvidenceItems.AsNoTracking().Select(e => e.Sha256).Distinct().OrderBy(s => s).ToListAsync(cancellationToken);
         var encrypted = new List<string>();
         var already = 0;
         var damaged = new List<string>();
-        foreach (var sha256 in named.Where(s => !skip.Contains(s) && BlobKey.IsSha256Hex(s)))
+        foreach (var sha256 in named.Where(BlobKey.IsSha256Hex))
         {
             if (encrypted.Count == request.Limit)
             {
@@ -108,28 +108,29 @@ internal sealed class EncryptExistingBlobsHandler(
     }
 
     /// <summary>
-    /// The package files of the package folder still in clear (built before sealing), each sealed in place, on the disk, before
-    /// its <c>PackageSealed</c> event. One whose bytes are not those its event recorded is left as it is, and named.
+    /// The package files of the package folder in clear (built before sealing, or put back so) or in a version 1 envelope, each
+    /// sealed in place, on the disk, before its <c>PackageSealed</c> event. One whose bytes are not those its event recorded is left as it is, and named.
     /// </summary>
     private async Task<(int Sealed, List<Guid> Damaged)> SealPackagesAsync(int limit, CancellationToken cancellationToken)
     {
-        var done = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var details in await db.CustodyEvents.AsNoTracking().Where(e => e.Action == "PackageSealed").Select(e => e.Details).ToListAsync(cancellationToken))
-        {
-            if (System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(details)?.GetValueOrDefault("package") is { } package)
-            {
-                done.Add(package);
-            }
-        }
+        // Every package file is looked at (its header only, when it is sealed), those with a PackageSealed event too: a file put
+        // back in clear, or in a version 1 envelope, is sealed again.
         var packages = await db.ReferralPackages.AsNoTracking().OrderBy(p => p.CreatedAtUtc).ThenBy(p => p.Id).ToListAsync(cancellationToken);
         var sealedCount = 0;
         var damaged = new List<Guid>();
-        foreach (var package in packages.Where(p => !done.Contains(p.Id.ToString())))
+        foreach (var package in packages)
         {
             // Only the package folder's files: a package the CLI wrote elsewhere is an export, out of the home.
             if (sealedCount == limit)
             {
                 break;
+            }
+            // A package's file is named by the application, never a path: a name forged in the row (`../keys/...`) must not have
+            // a file outside the package folder taken for the package and replaced with a sealed copy. Verify names the row.
+            if (Backup.BackupFile.PackageFileProblem(package.FileName) is not null)
+            {
+                damaged.Add(package.Id);
+                continue;
             }
             var path = Path.Combine(settings.PackageFolder, package.FileName);
             if (!File.Exists(path))
@@ -143,7 +144,7 @@ internal sealed class EncryptExistingBlobsHandler(
                 {
                     sealedCount++;
                     unitOfWork.Record("PackageSealed", null, delivered.Sha256,
-                        [new("package", package.Id.ToString()), new("file", package.FileName), new("key", kek.Id), new("format", "EVBLOB 1: AES-256-GCM, 64 KiB chunks")]);
+                        [new("package", package.Id.ToString()), new("file", package.FileName), new("key", kek.Id), new("format", PackageFormat)]);
                 }
             }
             catch (Exception e) when (e is Crypto.DamagedBlobException or UnavailableException)
