@@ -198,12 +198,13 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
               handover certificate [--out CERT.pem]
                   At the office (Admin): the certificate field laptops encrypt bundles to, with its RSA-3072 key made once in
                   keys/ (owner-only); prints its SHA-256 fingerprint, to read out to the field. --out writes a copy to take there.
-              handover export --to NAME --out FILE.zip (--encrypt-to CERT.pem [--fingerprint SHA256] | --in-clear) [--evidence ID]...
+              handover export --to NAME --out FILE.zip (--encrypt-to CERT.pem --fingerprint SHA256 | --in-clear) [--evidence ID]...
                   On a field laptop: a bundle of the items not yet handed over (or those named) with their custody events, inclusion
                   proofs and this home's signed checkpoint, for NAME at the office; a HandoverExported event per item. Encrypted
                   to the office's handover certificate as FILE.zip.p7m (CMS EnvelopedData, AES-256, RSA-OAEP; openssl cms
                   -decrypt opens it); only --in-clear writes a readable zip, and the events record that it travelled so.
-                  --fingerprint: the certificate's SHA-256 fingerprint as the office read it out; another certificate is refused.
+                  --fingerprint (required with --encrypt-to): the certificate's SHA-256 fingerprint as the office read it out by another
+                  way; another certificate is refused before anything is written.
               handover import FILE.zip.p7m --key FIELD-KEY --received-by NAME [--case ID] [--receipt FILE]
                   At the office: open an encrypted bundle with this home's handover key (no readable copy on disk), check it
                   against the pinned field key, or the key the bundle's key rotations lead to from it (signatures, every proof,

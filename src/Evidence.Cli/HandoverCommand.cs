@@ -13,7 +13,7 @@ namespace Evidence.Cli;
 internal static class HandoverCommand
 {
     private const string Usage = "usage: evidence handover certificate [--out CERT.pem] | " +
-                                 "handover export --to NAME --out FILE.zip (--encrypt-to CERT.pem [--fingerprint SHA256] | --in-clear) [--evidence ID]... | " +
+                                 "handover export --to NAME --out FILE.zip (--encrypt-to CERT.pem --fingerprint SHA256 | --in-clear) [--evidence ID]... | " +
                                  "handover import FILE.zip.p7m --key FIELD-KEY --received-by NAME [--case ID] [--receipt FILE] | " +
                                  "handover confirm RECEIPT --key OFFICE-KEY";
 

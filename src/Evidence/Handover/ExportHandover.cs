@@ -61,7 +61,13 @@ public sealed record ExportHandover(string To, string OutputPath, IReadOnlyList<
         {
             yield return "the office's handover certificate file is required with --encrypt-to.";
         }
-        if (Fingerprint is not null && (EncryptTo is null || PinnedFingerprint is null))
+        if (EncryptTo is not null && !InClear && Fingerprint is null)
+        {
+            // A certificate swapped on its way to the field would have the children's evidence encrypted to whoever swapped it;
+            // a receipt refused later cannot undo that, so the office's read-out fingerprint is compared before anything is written.
+            yield return "--fingerprint is required with --encrypt-to: the SHA-256 fingerprint of the office's handover certificate, read out by the office by another way (`evidence handover certificate` prints it).";
+        }
+        else if (Fingerprint is not null && (EncryptTo is null || PinnedFingerprint is null))
         {
             yield return "--fingerprint is the SHA-256 fingerprint the office read out for its handover certificate (64 hexadecimal digits), given with --encrypt-to.";
         }

@@ -49,7 +49,9 @@ public sealed class SwappedHandoverCertificateAttackTests : IDisposable
         Assert.Empty(Directory.GetFiles(temp.Path, "bundle.zip*"));
         Assert.Equal(events, (await Run.CliAsync(field, "log", "events")).Out);
 
-        // A fingerprint that is no SHA-256, or one without --encrypt-to, is refused as such.
+        // A fingerprint that is no SHA-256, one without --encrypt-to, or none at all, is refused as such.
+        Assert.Equal(2, (await Run.CliAsync(field, "--as", "Olena K.", "handover", "export", "--to", "Petro S.", "--out", bundle,
+            "--encrypt-to", real)).Exit);
         Assert.Equal(2, (await Run.CliAsync(field, "--as", "Olena K.", "handover", "export", "--to", "Petro S.", "--out", bundle,
             "--encrypt-to", real, "--fingerprint", fingerprint[..63])).Exit);
         Assert.Equal(2, (await Run.CliAsync(field, "--as", "Olena K.", "handover", "export", "--to", "Petro S.", "--out", bundle,

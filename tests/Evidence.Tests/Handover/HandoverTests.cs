@@ -74,7 +74,17 @@ public sealed class HandoverTests : IDisposable
     }
 
     /// <summary>The export options of a bundle encrypted to the office, as the field exports by default.</summary>
-    private async Task<string[]> ToOfficeAsync() => ["--encrypt-to", await OfficeCertificateAsync()];
+    private async Task<string[]> ToOfficeAsync() => ToCertificate(await OfficeCertificateAsync());
+
+    /// <summary>Export options encrypting to <paramref name="certificate"/>, with its fingerprint as the office would read it out.</summary>
+    private static string[] ToCertificate(string certificate) => ["--encrypt-to", certificate, "--fingerprint", FingerprintOf(certificate)];
+
+    /// <summary>A certificate's SHA-256 fingerprint computed by .NET from the file, not by the code under test.</summary>
+    private static string FingerprintOf(string certificate)
+    {
+        using var x509 = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(certificate));
+        return Convert.ToHexStringLower(x509.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256));
+    }
 
     /// <summary>
     /// Exports a bundle and returns the file written: encrypted to the office (NAME.p7m), or a readable zip when
@@ -493,11 +503,12 @@ public sealed class HandoverTests : IDisposable
         {
             ([], "A handover bundle travels encrypted to the office: give the office's handover certificate (--encrypt-to CERT.pem"),
             (["--in-clear", .. await ToOfficeAsync()], "--encrypt-to and --in-clear exclude each other"),
-            (["--encrypt-to", ec.Certificate], "has an EC P-256 key; an office's handover certificate has an RSA key"),
-            (["--encrypt-to", signing.Certificate], "is not for encryption"),
-            (["--encrypt-to", Path.Combine(Office, "keys", "handover-rsa3072-key.pem")], "holds a private key, not a certificate"),
-            (["--encrypt-to", home.File("empty.pem", [])], "holds no certificate"),
-            (["--encrypt-to", Path.Combine(home.Path, "none.pem")], "cannot be read"),
+            (["--encrypt-to", await OfficeCertificateAsync()], "--fingerprint is required with --encrypt-to"),
+            (["--encrypt-to", ec.Certificate, "--fingerprint", new string('0', 64)], "has an EC P-256 key; an office's handover certificate has an RSA key"),
+            (["--encrypt-to", signing.Certificate, "--fingerprint", new string('0', 64)], "is not for encryption"),
+            (["--encrypt-to", Path.Combine(Office, "keys", "handover-rsa3072-key.pem"), "--fingerprint", new string('0', 64)], "holds a private key, not a certificate"),
+            (["--encrypt-to", home.File("empty.pem", []), "--fingerprint", new string('0', 64)], "holds no certificate"),
+            (["--encrypt-to", Path.Combine(home.Path, "none.pem"), "--fingerprint", new string('0', 64)], "cannot be read"),
         };
         foreach (var (options, expected) in refusals)
         {
@@ -553,12 +564,12 @@ public sealed class HandoverTests : IDisposable
         await CollectInTheFieldAsync();
         var other = Path.Combine(home.Path, "other-office");
         await JsonAsync(other, "admin", "handover", "certificate", "--out", Path.Combine(home.Path, "other-office.pem"));
-        var forOther = (await JsonAsync(Field, Olena, "handover", "export", "--to", Petro, "--out", Path.Combine(home.Path, "for-other.zip"),
-            "--encrypt-to", Path.Combine(home.Path, "other-office.pem"))).GetProperty("path").GetString()!;
+        var forOther = (await JsonAsync(Field, Olena, ["handover", "export", "--to", Petro, "--out", Path.Combine(home.Path, "for-other.zip"),
+            .. ToCertificate(Path.Combine(home.Path, "other-office.pem"))])).GetProperty("path").GetString()!;
         // A certificate made by OpenSSL, as any office could: the bundle is a standard envelope its key opens.
         var openssl = await RecipientKey.CreateAsync(Path.Combine(home.Path, "recipient-keys"), "openssl-office", "rsa", "keyEncipherment", 3072);
-        var forOpenSsl = (await JsonAsync(Field, Olena, "handover", "export", "--to", Petro, "--out", Path.Combine(home.Path, "for-openssl.zip"),
-            "--encrypt-to", openssl.Certificate)).GetProperty("path").GetString()!;
+        var forOpenSsl = (await JsonAsync(Field, Olena, ["handover", "export", "--to", Petro, "--out", Path.Combine(home.Path, "for-openssl.zip"),
+            .. ToCertificate(openssl.Certificate)])).GetProperty("path").GetString()!;
         await OfficeCertificateAsync();
 
         await AssertImportRefusedAsync(forOther, "is encrypted to another certificate, not to this office's handover certificate");
