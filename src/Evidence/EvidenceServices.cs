@@ -7,6 +7,7 @@ using Evidence.Requests;
 using Evidence.Storage;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -23,15 +24,22 @@ public static class EvidenceServices
         // on a batch's connection (Data/GroupCommit.cs), and take it back afterwards, which EF Core allows only for a
         // connection it does not own (it disposes one it owns when handed another).
         services.AddScoped(_ => new ScopeConnection(settings));
+        // The contexts come from a pool, their options built once: a context built anew for every request (options, then EF Core's
+        // own services for it) was the largest single cost of ingesting a small file. A pooled context is reset when its scope
+        // ends, and put on the new scope's connection when it is handed out again.
         if (settings.PostgresDatabase is { } postgres)
         {
-            services.AddDbContext<EvidenceDbContext, PostgresEvidenceDbContext>((provider, options) =>
-                options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout, connection: provider.GetRequiredService<ScopeConnection>().Connection));
+            var options = new DbContextOptionsBuilder<PostgresEvidenceDbContext>();
+            options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout);
+            var pool = new PooledDbContextFactory<PostgresEvidenceDbContext>(options.Options);
+            services.AddScoped<EvidenceDbContext>(provider => OnConnection(pool.CreateDbContext(), provider.GetRequiredService<ScopeConnection>().Connection));
         }
         else
         {
-            services.AddDbContext<EvidenceDbContext>((provider, options) =>
-                options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, connection: provider.GetRequiredService<ScopeConnection>().Connection));
+            var options = new DbContextOptionsBuilder<EvidenceDbContext>();
+            options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout);
+            var pool = new PooledDbContextFactory<EvidenceDbContext>(options.Options);
+            services.AddScoped(provider => OnConnection(pool.CreateDbContext(), provider.GetRequiredService<ScopeConnection>().Connection));
             services.AddSingleton(new SqliteKeepAlive(settings.DatabasePath, settings.DatabaseBusyTimeout));
         }
         // Every blob, and every package kept in the package folder, is encrypted at rest under the key-encryption key, created
@@ -84,6 +92,13 @@ public static class EvidenceServices
             }
         }
         return services;
+    }
+
+    /// <summary>Puts a context on a connection it does not own (the scope's), so that it neither opens nor disposes one of its own.</summary>
+    internal static TContext OnConnection<TContext>(TContext context, System.Data.Common.DbConnection connection) where TContext : DbContext
+    {
+        context.Database.SetDbConnection(connection, contextOwnsConnection: false);
+        return context;
     }
 
     /// <summary>

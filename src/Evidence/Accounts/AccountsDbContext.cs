@@ -65,14 +65,19 @@ public class AccountsDbContext : IdentityUserContext<EvidenceUser>
     /// </summary>
     public static void Register(IServiceCollection services, EvidenceSettings settings)
     {
+        // Built once, like the evidence context's (EvidenceServices.AddEvidence), and put on the scope's evidence connection.
         DbConnection Shared(IServiceProvider provider) => provider.GetRequiredService<EvidenceDbContext>().Database.GetDbConnection();
         if (settings.PostgresDatabase is null)
         {
-            services.AddDbContext<AccountsDbContext>((provider, options) => Configure(options, settings, Shared(provider)));
+            var options = new DbContextOptionsBuilder<AccountsDbContext>();
+            Configure(options, settings);
+            services.AddScoped(provider => EvidenceServices.OnConnection(new AccountsDbContext(options.Options), Shared(provider)));
         }
         else
         {
-            services.AddDbContext<AccountsDbContext, PostgresAccountsDbContext>((provider, options) => Configure(options, settings, Shared(provider)));
+            var options = new DbContextOptionsBuilder<PostgresAccountsDbContext>();
+            Configure(options, settings);
+            services.AddScoped<AccountsDbContext>(provider => EvidenceServices.OnConnection(new PostgresAccountsDbContext(options.Options), Shared(provider)));
         }
     }
 }

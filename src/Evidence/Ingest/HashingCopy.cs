@@ -21,7 +21,7 @@ internal static class HashingCopy
     {
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var current = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        var next = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        byte[]? next = null; // only a file of more than one chunk needs the second
         try
         {
             byte[]? head = null;
@@ -31,9 +31,20 @@ internal static class HashingCopy
             {
                 var chunk = current.AsMemory(0, read);
                 head ??= chunk[..Math.Min(read, HeadSize)].ToArray();
+                if (read < ChunkSize)
+                {
+                    // The last chunk (a read stops short only at the end): nothing left to read while it is written, so it is
+                    // written here rather than handed to another thread, which for a small file cost more than the copy.
+                    sha256.AppendData(chunk.Span);
+                    size += read;
+                    await sink.WriteAsync(chunk, cancellationToken);
+                    progress?.Invoke(read);
+                    break;
+                }
                 var write = Task.Run(async () => await sink.WriteAsync(chunk, cancellationToken), cancellationToken);
                 sha256.AppendData(chunk.Span);
                 size += read;
+                next ??= ArrayPool<byte>.Shared.Rent(ChunkSize);
                 var nextRead = await ReadFullAsync(source, next, cancellationToken);
                 await write;
                 progress?.Invoke(read);
@@ -45,7 +56,10 @@ internal static class HashingCopy
         finally
         {
             ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(next);
+            if (next is not null)
+            {
+                ArrayPool<byte>.Shared.Return(next);
+            }
         }
     }
 
