@@ -138,8 +138,12 @@ public static class EvidenceServices
     {
         await using (var scope = provider.CreateAsyncScope())
         {
-            var migrated = await SchemaVersion.BringToLatestAsync(scope.ServiceProvider.GetRequiredService<EvidenceDbContext>(), cancellationToken)
-                           | await SchemaVersion.BringToLatestAsync(scope.ServiceProvider.GetRequiredService<AccountsDbContext>(), cancellationToken);
+            var onPostgres = provider.GetRequiredService<EvidenceSettings>().PostgresDatabase is not null;
+            var connection = scope.ServiceProvider.GetRequiredService<ScopeConnection>().Connection;
+            var migrated = await SchemaVersion.BringToLatestAsync(onPostgres ? typeof(PostgresEvidenceDbContext) : typeof(EvidenceDbContext), connection,
+                               scope.ServiceProvider.GetRequiredService<EvidenceDbContext>, cancellationToken)
+                           | await SchemaVersion.BringToLatestAsync(onPostgres ? typeof(PostgresAccountsDbContext) : typeof(AccountsDbContext), connection,
+                               scope.ServiceProvider.GetRequiredService<AccountsDbContext>, cancellationToken);
             provider.GetService<SqliteKeepAlive>()?.Open();
             if (startUp == StartUp.Quick && !migrated)
             {

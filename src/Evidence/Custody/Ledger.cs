@@ -33,10 +33,8 @@ public sealed class Ledger(EvidenceDbContext db, LedgerKeys keys, TimeProvider c
         var (size, latest) = await AgreedSizeAsync(cancellationToken) ?? throw damaged;
         var signer = await SigningKeyAsync(latest, cancellationToken);
         var edge = MerkleTree.RightEdge(size);
-        var levels = edge.Select(e => e.Level).ToList();
-        var indexes = edge.Select(e => e.Index).ToList();
-        var stored = await db.MerkleNodes.AsNoTracking().Where(n => levels.Contains(n.Level) && indexes.Contains(n.Index)).ToListAsync(cancellationToken);
-        var frontier = edge.Select(e => (e.Level, stored.FirstOrDefault(n => n.Level == e.Level && n.Index == e.Index)?.Hash ?? throw damaged)).ToList();
+        var stored = ReadStoredNodes(edge);
+        var frontier = edge.Select(e => (e.Level, stored.TryGetValue(e, out var hash) ? hash : throw damaged)).ToList();
         var now = clock.GetUtcNow().UtcDateTime;
         var append = new LedgerAppend(db, signer, size, frontier, now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond)));
         // Nothing is signed over a rewritten history: the edge must give the root the latest checkpoint signed.
@@ -190,13 +188,43 @@ public sealed class Ledger(EvidenceDbContext db, LedgerKeys keys, TimeProvider c
         return proofs;
     }
 
+    // One statement of plain SQL, not four LINQ queries: it runs before every append, and in a short command (`case add`) EF
+    // Core compiling its first LINQ query took longer than the rest of the request. The latest checkpoint comes back
+    // untracked, only to be read.
     private async Task<(long Size, CheckpointRecord? Latest)?> AgreedSizeAsync(CancellationToken cancellationToken)
     {
-        var events = await SizeAsync(cancellationToken);
-        var leaves = (await db.MerkleNodes.Where(n => n.Level == 0).MaxAsync(n => (long?)n.Index, cancellationToken) ?? -1) + 1;
-        var latest = await LatestCheckpointAsync(cancellationToken);
-        var eventCount = await db.CustodyEvents.LongCountAsync(cancellationToken);
-        return events == leaves && leaves == (latest?.Size ?? 0) && eventCount == events ? (events, latest) : null;
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            command.CommandText = """
+                SELECT (SELECT MAX("Sequence") FROM custody_events),
+                       (SELECT MAX("Index") FROM merkle_nodes WHERE "Level" = 0),
+                       (SELECT COUNT(*) FROM custody_events),
+                       latest."Id", latest."Size", latest."RootHash", latest."Text"
+                FROM (SELECT 1 AS one) AS one
+                LEFT JOIN (SELECT "Id", "Size", "RootHash", "Text" FROM checkpoints ORDER BY "Size" DESC, "Id" DESC LIMIT 1) AS latest ON 1 = 1
+                """;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            long? Number(int column) => reader.IsDBNull(column) ? null : Convert.ToInt64(reader.GetValue(column));
+            var events = (Number(0) ?? -1) + 1;
+            var leaves = (Number(1) ?? -1) + 1;
+            var eventCount = Number(2) ?? 0;
+            var latest = reader.IsDBNull(3) ? null : new CheckpointRecord
+            {
+                Id = Number(3)!.Value,
+                Size = Number(4)!.Value,
+                RootHash = reader.GetString(5),
+                Text = reader.GetString(6),
+            };
+            return events == leaves && leaves == (latest?.Size ?? 0) && eventCount == events ? (events, latest) : null;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>

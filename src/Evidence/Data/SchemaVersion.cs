@@ -1,31 +1,45 @@
+using System.Data;
 using System.Data.Common;
+using Evidence.Accounts;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Evidence.Data;
 
 /// <summary>
-/// Brings a context's database to its latest migration, asking first with one query whether it already is: EF Core's own
-/// check builds the design-time model and compares it with the snapshot, which costs about a second on every start.
+/// Brings the database to the latest migration of each context, and finds out cheaply that it is already there: every command
+/// of the command line asks, so the question is one query on the scope's connection, with no EF Core services built and no
+/// list of migrations read (EF Core reflects over the whole assembly to list them). Only a database behind the latest
+/// migration (a new home, an upgrade) is migrated by EF Core.
 /// </summary>
 internal static class SchemaVersion
 {
+    /// <summary>The latest migration of each context, and its history table. SchemaVersionTests holds them to EF Core's own list.</summary>
+    internal static readonly IReadOnlyDictionary<Type, (string HistoryTable, string Latest)> Known = new Dictionary<Type, (string, string)>
+    {
+        [typeof(EvidenceDbContext)] = ("__EFMigrationsHistory", "20261203004448_SealedText"),
+        [typeof(PostgresEvidenceDbContext)] = ("__EFMigrationsHistory", "20261203004616_SealedText"),
+        [typeof(AccountsDbContext)] = (AccountsDbContext.HistoryTable, "20261202055905_UserLanguage"),
+        [typeof(PostgresAccountsDbContext)] = (AccountsDbContext.HistoryTable, "20261202055941_UserLanguage"),
+    };
+
     // EF Core builds a context type's design-time model lazily and not safely across threads: two homes migrating at once in one
     // process (the tests, two web apps in one host) failed with "The model must be finalized". One migration at a time per process.
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
-    /// <summary>True when it applied migrations (a new database, or an upgrade).</summary>
-    public static async Task<bool> BringToLatestAsync(DbContext db, CancellationToken cancellationToken)
+    /// <summary>
+    /// Migrates the context of type <paramref name="contextType"/> unless the database is at its latest migration; true when it
+    /// migrated. <paramref name="context"/> is asked for only then.
+    /// </summary>
+    public static async Task<bool> BringToLatestAsync(Type contextType, DbConnection connection, Func<DbContext> context, CancellationToken cancellationToken)
     {
-        if (await IsAtLatestAsync(db, cancellationToken))
+        if (await IsAtLatestAsync(contextType, connection, cancellationToken))
         {
             return false;
         }
         await OneAtATime.WaitAsync(cancellationToken);
         try
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            await context().Database.MigrateAsync(cancellationToken);
             return true;
         }
         finally
@@ -34,15 +48,17 @@ internal static class SchemaVersion
         }
     }
 
-    private static async Task<bool> IsAtLatestAsync(DbContext db, CancellationToken cancellationToken)
+    private static async Task<bool> IsAtLatestAsync(Type contextType, DbConnection connection, CancellationToken cancellationToken)
     {
-        var latest = db.GetService<IMigrationsAssembly>().Migrations.Keys.Max(StringComparer.Ordinal);
-        var history = db.GetService<IDbContextOptions>().Extensions.OfType<RelationalOptionsExtension>().Single().MigrationsHistoryTableName
-                      ?? HistoryRepository.DefaultTableName;
-        await db.Database.OpenConnectionAsync(cancellationToken);
+        var (history, latest) = Known[contextType];
+        var opened = connection.State != ConnectionState.Open;
+        if (opened)
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
         try
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
+            await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT MAX(\"MigrationId\") FROM \"{history}\"";
             return await command.ExecuteScalarAsync(cancellationToken) is string applied && applied == latest;
         }
@@ -52,7 +68,10 @@ internal static class SchemaVersion
         }
         finally
         {
-            await db.Database.CloseConnectionAsync();
+            if (opened)
+            {
+                await connection.CloseAsync();
+            }
         }
     }
 }
