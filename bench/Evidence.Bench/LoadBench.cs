@@ -11,7 +11,9 @@ namespace Evidence.Bench;
 
 /// <summary>
 /// Issue 6's load: many clients on loopback each uploading files of one size, one after another, for a bounded time.
-/// Prints "requests seconds requests_per_second p50_ms p99_ms errors".
+/// Prints "requests seconds requests_per_second p50_ms p99_ms errors", counted after a warm-up of LOAD_WARMUP seconds (10) in
+/// which the same clients upload the same way: a server runs for hours, and the JIT compiling its request path in the first
+/// seconds after start-up is not its throughput (nor the baseline's).
 ///   load URL[,URL…] TOKEN CLIENTS SECONDS BYTES    against running `evidence serve`s (POST /api/evidence, multipart);
 ///                                                  with several URLs the clients are dealt out among them in turn
 ///   load-baseline DIR CLIENTS SECONDS BYTES        against a bare Kestrel endpoint in this process that only hashes
@@ -51,8 +53,9 @@ internal static class LoadBench
         var latencies = new List<double>[clients];
         var errors = 0;
         var firstErrors = new List<string>();
+        var warmUp = TimeSpan.FromSeconds(int.Parse(Environment.GetEnvironmentVariable("LOAD_WARMUP") ?? "10", CultureInfo.InvariantCulture));
         var watch = Stopwatch.StartNew();
-        var until = TimeSpan.FromSeconds(seconds);
+        var until = warmUp + TimeSpan.FromSeconds(seconds);
         await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
             latencies[client] = [];
@@ -68,6 +71,7 @@ internal static class LoadBench
                     { new StringContent("load bench"), "collector" },
                 };
                 var started = watch.Elapsed;
+                var counted = started >= warmUp;
                 try
                 {
                     using var response = await http.PostAsync(new Uri(servers[client % servers.Length], path), form);
@@ -82,13 +86,17 @@ internal static class LoadBench
                     Failed(e.Message);
                     continue;
                 }
-                latencies[client].Add((watch.Elapsed - started).TotalMilliseconds);
+                if (counted)
+                {
+                    latencies[client].Add((watch.Elapsed - started).TotalMilliseconds);
+                }
             }
         })));
         watch.Stop();
 
         void Failed(string why)
         {
+            // An error in the warm-up counts too: a failed upload is a failed upload.
             Interlocked.Increment(ref errors);
             lock (firstErrors)
             {
@@ -99,6 +107,7 @@ internal static class LoadBench
             }
         }
 
+        var measured = watch.Elapsed - warmUp;
         var all = latencies.SelectMany(l => l).Order().ToArray();
         foreach (var error in firstErrors)
         {
@@ -106,7 +115,7 @@ internal static class LoadBench
         }
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv,
-            $"{all.Length} {watch.Elapsed.TotalSeconds:F2} {all.Length / watch.Elapsed.TotalSeconds:F1} {Percentile(all, 0.50):F0} {Percentile(all, 0.99):F0} {errors}"));
+            $"{all.Length} {measured.TotalSeconds:F2} {all.Length / measured.TotalSeconds:F1} {Percentile(all, 0.50):F0} {Percentile(all, 0.99):F0} {errors}"));
         return 0;
     }
 

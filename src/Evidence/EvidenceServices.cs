@@ -40,7 +40,8 @@ public static class EvidenceServices
             options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout);
             var pool = new PooledDbContextFactory<EvidenceDbContext>(options.Options);
             services.AddScoped(provider => OnConnection(pool.CreateDbContext(), provider.GetRequiredService<ScopeConnection>().Connection));
-            services.AddSingleton(new SqliteKeepAlive(settings.DatabasePath, settings.DatabaseBusyTimeout));
+            // Made by the container, so that the container disposes it (and empties the connection pool) when the services stop.
+            services.AddSingleton(_ => new SqliteKeepAlive(settings.DatabasePath, settings.DatabaseBusyTimeout));
         }
         // Every blob, and every package kept in the package folder, is encrypted at rest under the key-encryption key, created
         // (owner-only) on first use like the other keys.

@@ -9,7 +9,7 @@ internal sealed class ScopeConnection(EvidenceSettings settings) : IDisposable
 {
     public DbConnection Connection { get; } = settings.PostgresDatabase is { } postgres
         ? new NpgsqlConnection(Postgres.ConnectionString(postgres, settings.DatabaseBusyTimeout))
-        : new SqliteConnection(Sqlite.ConnectionString(settings.DatabasePath, settings.DatabaseBusyTimeout));
+        : new SqliteConnection(Sqlite.ConnectionString(settings.DatabasePath, settings.DatabaseBusyTimeout, pooled: true));
 
     public void Dispose() => Connection.Dispose();
 }

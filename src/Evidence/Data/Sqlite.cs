@@ -8,11 +8,17 @@ namespace Evidence.Data;
 /// <summary>How Evidence opens its SQLite database: WAL so readers never block the writer, and a busy timeout.</summary>
 internal static class Sqlite
 {
-    public static string ConnectionString(string path, TimeSpan busyTimeout) => new SqliteConnectionStringBuilder
+    /// <summary>
+    /// A connection string for the database at <paramref name="path"/>. <paramref name="pooled"/> only for the installation's own
+    /// database while its services live (<see cref="ScopeConnection"/>): every request opens a connection, and a new SQLite
+    /// connection parses the whole schema before its first statement. The pool is emptied when the services stop
+    /// (<see cref="SqliteKeepAlive"/>), so no connection outlives them; copies and backups are never pooled.
+    /// </summary>
+    public static string ConnectionString(string path, TimeSpan busyTimeout, bool pooled = false) => new SqliteConnectionStringBuilder
     {
         DataSource = path,
         Mode = SqliteOpenMode.ReadWriteCreate,
-        Pooling = false,
+        Pooling = pooled,
         // Microsoft.Data.Sqlite retries a busy database until the command timeout runs out.
         DefaultTimeout = Math.Max(1, (int)busyTimeout.TotalSeconds),
         ForeignKeys = true,
@@ -86,5 +92,11 @@ internal sealed class SqliteKeepAlive(string path, TimeSpan busyTimeout) : IDisp
         connection.Open();
     }
 
-    public void Dispose() => connection?.Dispose();
+    public void Dispose()
+    {
+        connection?.Dispose();
+        // The scopes' pooled connections (ScopeConnection) close with the services: the home may be deleted, moved or restored next.
+        using var pooled = new SqliteConnection(Sqlite.ConnectionString(path, busyTimeout, pooled: true));
+        SqliteConnection.ClearPool(pooled);
+    }
 }
