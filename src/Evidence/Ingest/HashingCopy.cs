@@ -22,6 +22,8 @@ internal static class HashingCopy
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var current = ArrayPool<byte>.Shared.Rent(ChunkSize);
         byte[]? next = null; // only a file of more than one chunk needs the second
+        Task? write = null;
+        var used = ChunkSize; // how much of each buffer may hold the file's bytes, cleared before they go back to the pool
         try
         {
             byte[]? head = null;
@@ -39,14 +41,16 @@ internal static class HashingCopy
                     size += read;
                     await sink.WriteAsync(chunk, cancellationToken);
                     progress?.Invoke(read);
+                    used = next is null ? read : ChunkSize;
                     break;
                 }
-                var write = Task.Run(async () => await sink.WriteAsync(chunk, cancellationToken), cancellationToken);
+                write = Task.Run(async () => await sink.WriteAsync(chunk, cancellationToken), cancellationToken);
                 sha256.AppendData(chunk.Span);
                 size += read;
                 next ??= ArrayPool<byte>.Shared.Rent(ChunkSize);
                 var nextRead = await ReadFullAsync(source, next, cancellationToken);
                 await write;
+                write = null;
                 progress?.Invoke(read);
                 (current, next) = (next, current);
                 read = nextRead;
@@ -55,9 +59,27 @@ internal static class HashingCopy
         }
         finally
         {
+            if (write is not null)
+            {
+                // The next read failed (a sender gone, a cancelled request) while the previous chunk was still being written on
+                // another thread. That write goes on reading this chunk and writing into the sink, whose caller disposes it once
+                // this returns: an encrypting sink hands its plaintext buffer back to the shared pool then, and a write still
+                // running would copy evidence into it after it was cleared, or into another request's buffer. So it is waited for.
+                try
+                {
+                    await write;
+                }
+                catch (Exception)
+                {
+                    // The read's failure is the one reported.
+                }
+            }
+            // Cleared: they held the file in clear, and the shared pool hands them to any code in the process.
+            current.AsSpan(0, used).Clear();
             ArrayPool<byte>.Shared.Return(current);
             if (next is not null)
             {
+                next.AsSpan(0, ChunkSize).Clear();
                 ArrayPool<byte>.Shared.Return(next);
             }
         }

@@ -189,6 +189,8 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
                     filled = 0;
                     await stored.WriteAsync(sealedChunk.AsMemory(0, length), cancellationToken);
                 }
+                // The buffers are back in the shared pool once disposed: never written to after that, whoever still calls.
+                ObjectDisposedException.ThrowIf(disposed, this);
                 var take = Math.Min(chunk.Length, BlobEnvelope.ChunkSize - filled);
                 chunk.Span[..take].CopyTo(plain.AsSpan(filled));
                 filled += take;
@@ -209,6 +211,7 @@ public sealed class EncryptedBlobStore(IBlobStore stored, IKeyEncryptionKey kek)
 
         private async ValueTask StartAsync(CancellationToken cancellationToken)
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             if (!started)
             {
                 started = true;
