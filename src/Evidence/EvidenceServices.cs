@@ -137,6 +137,9 @@ public static class EvidenceServices
     /// </summary>
     public static async Task PrepareAsync(IServiceProvider provider, CancellationToken cancellationToken, StartUp startUp = StartUp.Full)
     {
+        // Resolved before the first connection is opened, so that the container disposes it, and with it the pool of the scopes'
+        // connections, even when this start fails (a damaged database).
+        var keepAlive = provider.GetService<SqliteKeepAlive>();
         await using (var scope = provider.CreateAsyncScope())
         {
             var onPostgres = provider.GetRequiredService<EvidenceSettings>().PostgresDatabase is not null;
@@ -145,7 +148,7 @@ public static class EvidenceServices
                                scope.ServiceProvider.GetRequiredService<EvidenceDbContext>, cancellationToken)
                            | await SchemaVersion.BringToLatestAsync(onPostgres ? typeof(PostgresAccountsDbContext) : typeof(AccountsDbContext), connection,
                                scope.ServiceProvider.GetRequiredService<AccountsDbContext>, cancellationToken);
-            provider.GetService<SqliteKeepAlive>()?.Open();
+            keepAlive?.Open();
             if (startUp == StartUp.Quick && !migrated)
             {
                 return;
