@@ -14,14 +14,14 @@ port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=
 server=$!; trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/api/log/key" && break; sleep 0.2; done
 
-read -r n t rps p50 p99 errors < <(bench load "http://127.0.0.1:$port" "$token" "$clients" "$seconds" "$size")
+read -r n t rps p50 p99 errors answered < <(bench load "http://127.0.0.1:$port" "$token" "$clients" "$seconds" "$size")
 kill $server; wait $server 2>/dev/null || true
-read -r bn bt brps bp50 bp99 berrors < <(bench load-baseline "$work/load-baseline" "$clients" "$seconds" "$size")
+read -r bn bt brps bp50 bp99 berrors _ < <(bench load-baseline "$work/load-baseline" "$clients" "$seconds" "$size")
 stored=$(sqlite3 "$home/evidence.db" "SELECT count(*) FROM evidence_items" 2>/dev/null || echo "?")
 if "$root/evidence" --home "$home" --role auditor verify > "$work/load-verify.log"; then verify=clean; else verify="NOT clean (see $work/load-verify.log)"; fi
 
 echo "$clients clients x 1 MiB uploads for ${seconds}s on loopback, embedded default (SQLite + folder store)"
-echo "evidence serve: $n uploads in ${t}s = $rps req/s ($(echo "$rps" | awk '{printf "%.1f", $1}') MiB/s), p50 ${p50} ms, p99 ${p99} ms, errors $errors; items stored $stored; verify $verify"
+echo "evidence serve: $n uploads in ${t}s = $rps req/s ($(echo "$rps" | awk '{printf "%.1f", $1}') MiB/s), p50 ${p50} ms, p99 ${p99} ms, errors $errors; answered $answered (warm-up included), items stored $stored; verify $verify"
 echo "bare Kestrel hash+fsync: $bn uploads in ${bt}s = $brps req/s, p50 ${bp50} ms, p99 ${bp99} ms, errors $berrors"
 echo "evidence/bare throughput ratio $(ratio "$rps" "$brps"); p99 ratio $(ratio "$p99" "$bp99")"
 rm -rf "$work/load-baseline"

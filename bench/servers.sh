@@ -39,16 +39,16 @@ run() { # run NAME SERVERS: a fresh database and container, SERVERS serve proces
     pids+=($!); urls+=("http://127.0.0.1:$port")
     for _ in $(seq 150); do curl -s -o /dev/null "http://127.0.0.1:$port/api/log/key" && break; sleep 0.2; done
   done
-  read -r n t rps p50 p99 errors < <(bench load "$(IFS=,; echo "${urls[*]}")" "$token" "$clients" "$seconds" "$size")
+  read -r n t rps p50 p99 errors answered < <(bench load "$(IFS=,; echo "${urls[*]}")" "$token" "$clients" "$seconds" "$size")
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true; pids=()
   local stored; stored=$("$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d "$name" -tA -c "SELECT count(*) FROM evidence_items")
   local verify=clean; "$root/evidence" --home "$home" --role auditor verify > "$work/servers-$name-verify.log" || verify="NOT clean"
-  echo "$rps $p50 $p99 $errors $n $stored $verify"
+  echo "$rps $p50 $p99 $errors $answered $stored $verify"
 }
 
 read -r rps1 p50_1 p99_1 e1 n1 s1 v1 < <(run one 1)
 read -r rps2 p50_2 p99_2 e2 n2 s2 v2 < <(run two 2)
 echo "$clients clients x 1 MiB uploads for ${seconds}s, PostgreSQL + Azurite on loopback"
-echo "one server:  $rps1 req/s, p50 ${p50_1} ms, p99 ${p99_1} ms, errors $e1; answered $n1, recorded $s1; verify $v1"
-echo "two servers: $rps2 req/s, p50 ${p50_2} ms, p99 ${p99_2} ms, errors $e2; answered $n2, recorded $s2; verify $v2"
+echo "one server:  $rps1 req/s, p50 ${p50_1} ms, p99 ${p99_1} ms, errors $e1; answered $n1 (warm-up included), recorded $s1; verify $v1"
+echo "two servers: $rps2 req/s, p50 ${p50_2} ms, p99 ${p99_2} ms, errors $e2; answered $n2 (warm-up included), recorded $s2; verify $v2"
 echo "two/one throughput ratio $(ratio "$rps2" "$rps1")"
