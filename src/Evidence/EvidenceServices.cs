@@ -29,17 +29,17 @@ public static class EvidenceServices
         // ends, and put on the new scope's connection when it is handed out again.
         if (settings.PostgresDatabase is { } postgres)
         {
-            var options = new DbContextOptionsBuilder<PostgresEvidenceDbContext>();
-            options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout);
-            var pool = new PooledDbContextFactory<PostgresEvidenceDbContext>(options.Options);
-            services.AddScoped<EvidenceDbContext>(provider => OnConnection(pool.CreateDbContext(), provider.GetRequiredService<ScopeConnection>().Connection));
+            services.AddSingleton(provider => new PooledDbContextFactory<PostgresEvidenceDbContext>(
+                ContextOptions<PostgresEvidenceDbContext>(provider, options => options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout))));
+            services.AddScoped<EvidenceDbContext>(provider => OnConnection(provider.GetRequiredService<PooledDbContextFactory<PostgresEvidenceDbContext>>().CreateDbContext(),
+                provider.GetRequiredService<ScopeConnection>().Connection));
         }
         else
         {
-            var options = new DbContextOptionsBuilder<EvidenceDbContext>();
-            options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout);
-            var pool = new PooledDbContextFactory<EvidenceDbContext>(options.Options);
-            services.AddScoped(provider => OnConnection(pool.CreateDbContext(), provider.GetRequiredService<ScopeConnection>().Connection));
+            services.AddSingleton(provider => new PooledDbContextFactory<EvidenceDbContext>(
+                ContextOptions<EvidenceDbContext>(provider, options => options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout))));
+            services.AddScoped(provider => OnConnection(provider.GetRequiredService<PooledDbContextFactory<EvidenceDbContext>>().CreateDbContext(),
+                provider.GetRequiredService<ScopeConnection>().Connection));
             // Made by the container, so that the container disposes it (and empties the connection pool) when the services stop.
             services.AddSingleton(_ => new SqliteKeepAlive(settings.DatabasePath, settings.DatabaseBusyTimeout));
         }
@@ -93,6 +93,18 @@ public static class EvidenceServices
             }
         }
         return services;
+    }
+
+    /// <summary>A context's options, built once per container, logging through the container's loggers as EF Core's own registration would.</summary>
+    internal static DbContextOptions<TContext> ContextOptions<TContext>(IServiceProvider provider, Action<DbContextOptionsBuilder> configure) where TContext : DbContext
+    {
+        var options = new DbContextOptionsBuilder<TContext>();
+        if (provider.GetService<ILoggerFactory>() is { } loggers)
+        {
+            options.UseLoggerFactory(loggers);
+        }
+        configure(options);
+        return options.Options;
     }
 
     /// <summary>Puts a context on a connection it does not own (the scope's), so that it neither opens nor disposes one of its own.</summary>

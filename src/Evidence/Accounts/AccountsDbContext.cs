@@ -69,15 +69,14 @@ public class AccountsDbContext : IdentityUserContext<EvidenceUser>
         DbConnection Shared(IServiceProvider provider) => provider.GetRequiredService<EvidenceDbContext>().Database.GetDbConnection();
         if (settings.PostgresDatabase is null)
         {
-            var options = new DbContextOptionsBuilder<AccountsDbContext>();
-            Configure(options, settings);
-            services.AddScoped(provider => EvidenceServices.OnConnection(new AccountsDbContext(options.Options), Shared(provider)));
+            services.AddSingleton(provider => EvidenceServices.ContextOptions<AccountsDbContext>(provider, options => Configure(options, settings)));
+            services.AddScoped(provider => EvidenceServices.OnConnection(new AccountsDbContext(provider.GetRequiredService<DbContextOptions<AccountsDbContext>>()), Shared(provider)));
         }
         else
         {
-            var options = new DbContextOptionsBuilder<PostgresAccountsDbContext>();
-            Configure(options, settings);
-            services.AddScoped<AccountsDbContext>(provider => EvidenceServices.OnConnection(new PostgresAccountsDbContext(options.Options), Shared(provider)));
+            services.AddSingleton(provider => EvidenceServices.ContextOptions<PostgresAccountsDbContext>(provider, options => Configure(options, settings)));
+            services.AddScoped<AccountsDbContext>(provider => EvidenceServices.OnConnection(
+                new PostgresAccountsDbContext(provider.GetRequiredService<DbContextOptions<PostgresAccountsDbContext>>()), Shared(provider)));
         }
     }
 }
