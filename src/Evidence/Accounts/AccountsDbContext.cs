@@ -46,16 +46,16 @@ public class AccountsDbContext : IdentityUserContext<EvidenceUser>
         });
     }
 
-    /// <summary>Opens the installation's database; with <paramref name="connection"/>, through that connection (another context's).</summary>
-    public static void Configure(DbContextOptionsBuilder options, EvidenceSettings settings, DbConnection? connection = null)
+    /// <summary>Opens the installation's database (a context is then put on its scope's connection: EvidenceServices.OnConnection).</summary>
+    public static void Configure(DbContextOptionsBuilder options, EvidenceSettings settings)
     {
         if (settings.PostgresDatabase is { } postgres)
         {
-            options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable, connection);
+            options.UseEvidencePostgres(postgres, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable);
         }
         else
         {
-            options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable, connection);
+            options.UseEvidenceSqlite(settings.DatabasePath, settings.DatabaseBusyTimeout, typeof(AccountsDbContext).Assembly, HistoryTable);
         }
     }
 
