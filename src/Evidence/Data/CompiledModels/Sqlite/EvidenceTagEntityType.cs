@@ -4,8 +4,14 @@ using System.Collections.Generic;
 using System.Reflection;
 using Evidence.Domain;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.ChangeTracking.Internal;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Metadata.Internal;
+using Microsoft.EntityFrameworkCore.Sqlite.Storage.Internal;
+using Microsoft.EntityFrameworkCore.Storage.Json;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #pragma warning disable 219, 612, 618
 #nullable disable
@@ -34,13 +40,86 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 valueGenerated: ValueGenerated.OnAdd,
                 afterSaveBehavior: PropertySaveBehavior.Throw,
                 sentinel: new Guid("00000000-0000-0000-0000-000000000000"));
+            id.SetGetter(
+                Guid (EvidenceTag instance) => EvidenceTagUnsafeAccessors.Id(instance),
+                bool (EvidenceTag instance) => EvidenceTagUnsafeAccessors.Id(instance) == new Guid("00000000-0000-0000-0000-000000000000"));
+            id.SetSetter(
+                EvidenceTag (EvidenceTag instance, Guid value) =>
+                {
+                    EvidenceTagUnsafeAccessors.Id(instance) = value;
+                    return instance;
+                });
+            id.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, Guid value) =>
+                {
+                    EvidenceTagUnsafeAccessors.Id(instance) = value;
+                    return instance;
+                });
+            id.SetAccessors(
+                Guid (IInternalEntry entry) => (entry.FlaggedAsStoreGenerated(0) ? entry.ReadStoreGeneratedValue<Guid>(0) : (entry.FlaggedAsTemporary(0) && EvidenceTagUnsafeAccessors.Id(((EvidenceTag)(entry.Entity))) == new Guid("00000000-0000-0000-0000-000000000000") ? entry.ReadTemporaryValue<Guid>(0) : EvidenceTagUnsafeAccessors.Id(((EvidenceTag)(entry.Entity))))),
+                Guid (IInternalEntry entry) => EvidenceTagUnsafeAccessors.Id(((EvidenceTag)(entry.Entity))),
+                Guid (IInternalEntry entry) => entry.ReadOriginalValue<Guid>(id, 0),
+                Guid (IInternalEntry entry) => ((InternalEntityEntry)entry).ReadRelationshipSnapshotValue<Guid>(id, 0));
+            id.SetPropertyIndexes(
+                index: 0,
+                originalValueIndex: 0,
+                shadowIndex: -1,
+                relationshipIndex: 0,
+                storeGenerationIndex: 0);
+            id.TypeMapping = SqliteGuidTypeMapping.Default;
+            id.SetCurrentValueComparer(new EntryCurrentValueComparer<Guid>(id));
 
             var elements = runtimeEntityType.AddProperty(
                 "Elements",
                 typeof(List<string>),
                 propertyInfo: typeof(EvidenceTag).GetProperty("Elements", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<Elements>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
+            elements.SetGetter(
+                List<string> (EvidenceTag instance) => EvidenceTagUnsafeAccessors.Elements(instance),
+                bool (EvidenceTag instance) => EvidenceTagUnsafeAccessors.Elements(instance) == null);
+            elements.SetSetter(
+                EvidenceTag (EvidenceTag instance, List<string> value) =>
+                {
+                    EvidenceTagUnsafeAccessors.Elements(instance) = value;
+                    return instance;
+                });
+            elements.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, List<string> value) =>
+                {
+                    EvidenceTagUnsafeAccessors.Elements(instance) = value;
+                    return instance;
+                });
+            elements.SetAccessors(
+                List<string> (IInternalEntry entry) => EvidenceTagUnsafeAccessors.Elements(((EvidenceTag)(entry.Entity))),
+                List<string> (IInternalEntry entry) => EvidenceTagUnsafeAccessors.Elements(((EvidenceTag)(entry.Entity))),
+                List<string> (IInternalEntry entry) => entry.ReadOriginalValue<List<string>>(elements, 1),
+                List<string> (IInternalEntry entry) => entry.GetCurrentValue<List<string>>(elements));
+            elements.SetPropertyIndexes(
+                index: 1,
+                originalValueIndex: 1,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            elements.TypeMapping = SqliteStringTypeMapping.Default.Clone(
+                comparer: new ListOfReferenceTypesComparer<List<string>, string>(new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v)),
+                keyComparer: new ListOfReferenceTypesComparer<List<string>, string>(new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v)),
+                providerValueComparer: new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v),
+                converter: new CollectionToJsonStringConverter<string>(new JsonCollectionOfReferencesReaderWriter<List<string>, string>(
+                    JsonStringReaderWriter.Instance)),
+                jsonValueReaderWriter: new JsonCollectionOfReferencesReaderWriter<List<string>, string>(
+                    JsonStringReaderWriter.Instance),
+                elementMapping: SqliteStringTypeMapping.Default);
             var elementsElementType = elements.SetElementType(typeof(string));
+            elementsElementType.TypeMapping = elements.TypeMapping.ElementTypeMapping;
 
             var evidenceId = runtimeEntityType.AddProperty(
                 "EvidenceId",
@@ -48,6 +127,34 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(EvidenceTag).GetProperty("EvidenceId", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<EvidenceId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: new Guid("00000000-0000-0000-0000-000000000000"));
+            evidenceId.SetGetter(
+                Guid (EvidenceTag instance) => EvidenceTagUnsafeAccessors.EvidenceId(instance),
+                bool (EvidenceTag instance) => EvidenceTagUnsafeAccessors.EvidenceId(instance) == new Guid("00000000-0000-0000-0000-000000000000"));
+            evidenceId.SetSetter(
+                EvidenceTag (EvidenceTag instance, Guid value) =>
+                {
+                    EvidenceTagUnsafeAccessors.EvidenceId(instance) = value;
+                    return instance;
+                });
+            evidenceId.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, Guid value) =>
+                {
+                    EvidenceTagUnsafeAccessors.EvidenceId(instance) = value;
+                    return instance;
+                });
+            evidenceId.SetAccessors(
+                Guid (IInternalEntry entry) => (entry.FlaggedAsStoreGenerated(2) ? entry.ReadStoreGeneratedValue<Guid>(1) : (entry.FlaggedAsTemporary(2) && EvidenceTagUnsafeAccessors.EvidenceId(((EvidenceTag)(entry.Entity))) == new Guid("00000000-0000-0000-0000-000000000000") ? entry.ReadTemporaryValue<Guid>(1) : EvidenceTagUnsafeAccessors.EvidenceId(((EvidenceTag)(entry.Entity))))),
+                Guid (IInternalEntry entry) => EvidenceTagUnsafeAccessors.EvidenceId(((EvidenceTag)(entry.Entity))),
+                Guid (IInternalEntry entry) => entry.ReadOriginalValue<Guid>(evidenceId, 2),
+                Guid (IInternalEntry entry) => ((InternalEntityEntry)entry).ReadRelationshipSnapshotValue<Guid>(evidenceId, 1));
+            evidenceId.SetPropertyIndexes(
+                index: 2,
+                originalValueIndex: 2,
+                shadowIndex: -1,
+                relationshipIndex: 1,
+                storeGenerationIndex: 1);
+            evidenceId.TypeMapping = SqliteGuidTypeMapping.Default;
+            evidenceId.SetCurrentValueComparer(new EntryCurrentValueComparer<Guid>(evidenceId));
 
             var incidentId = runtimeEntityType.AddProperty(
                 "IncidentId",
@@ -55,6 +162,36 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(EvidenceTag).GetProperty("IncidentId", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<IncidentId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            incidentId.SetGetter(
+                Guid? (EvidenceTag instance) => EvidenceTagUnsafeAccessors.IncidentId(instance),
+                bool (EvidenceTag instance) => !(EvidenceTagUnsafeAccessors.IncidentId(instance).HasValue));
+            incidentId.SetSetter(
+                EvidenceTag (EvidenceTag instance, Guid? value) =>
+                {
+                    EvidenceTagUnsafeAccessors.IncidentId(instance) = value;
+                    return instance;
+                });
+            incidentId.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, Guid? value) =>
+                {
+                    EvidenceTagUnsafeAccessors.IncidentId(instance) = value;
+                    return instance;
+                });
+            incidentId.SetAccessors(
+                Guid? (IInternalEntry entry) => (entry.FlaggedAsStoreGenerated(3) ? entry.ReadStoreGeneratedValue<Guid?>(2) : (entry.FlaggedAsTemporary(3) && !(EvidenceTagUnsafeAccessors.IncidentId(((EvidenceTag)(entry.Entity))).HasValue) ? entry.ReadTemporaryValue<Guid?>(2) : EvidenceTagUnsafeAccessors.IncidentId(((EvidenceTag)(entry.Entity))))),
+                Guid? (IInternalEntry entry) => EvidenceTagUnsafeAccessors.IncidentId(((EvidenceTag)(entry.Entity))),
+                Guid? (IInternalEntry entry) => entry.ReadOriginalValue<Guid?>(incidentId, 3),
+                Guid? (IInternalEntry entry) => ((InternalEntityEntry)entry).ReadRelationshipSnapshotValue<Guid?>(incidentId, 2));
+            incidentId.SetPropertyIndexes(
+                index: 3,
+                originalValueIndex: 3,
+                shadowIndex: -1,
+                relationshipIndex: 2,
+                storeGenerationIndex: 2);
+            incidentId.TypeMapping = SqliteGuidTypeMapping.Default;
+            incidentId.SetCurrentValueComparer(new EntryCurrentValueComparer<Guid?>(incidentId));
+            incidentId.SetComparer(new NullableValueComparer<Guid>(incidentId.TypeMapping.Comparer));
+            incidentId.SetKeyComparer(new NullableValueComparer<Guid>(incidentId.TypeMapping.KeyComparer));
 
             var note = runtimeEntityType.AddProperty(
                 "Note",
@@ -62,6 +199,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(EvidenceTag).GetProperty("Note", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<Note>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            note.SetGetter(
+                string (EvidenceTag instance) => EvidenceTagUnsafeAccessors.Note(instance),
+                bool (EvidenceTag instance) => EvidenceTagUnsafeAccessors.Note(instance) == null);
+            note.SetSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.Note(instance) = value;
+                    return instance;
+                });
+            note.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.Note(instance) = value;
+                    return instance;
+                });
+            note.SetAccessors(
+                string (IInternalEntry entry) => EvidenceTagUnsafeAccessors.Note(((EvidenceTag)(entry.Entity))),
+                string (IInternalEntry entry) => EvidenceTagUnsafeAccessors.Note(((EvidenceTag)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(note, 4),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(note));
+            note.SetPropertyIndexes(
+                index: 4,
+                originalValueIndex: 4,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            note.TypeMapping = SqliteStringTypeMapping.Default;
 
             var perpetratorId = runtimeEntityType.AddProperty(
                 "PerpetratorId",
@@ -69,6 +233,36 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(EvidenceTag).GetProperty("PerpetratorId", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<PerpetratorId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            perpetratorId.SetGetter(
+                Guid? (EvidenceTag instance) => EvidenceTagUnsafeAccessors.PerpetratorId(instance),
+                bool (EvidenceTag instance) => !(EvidenceTagUnsafeAccessors.PerpetratorId(instance).HasValue));
+            perpetratorId.SetSetter(
+                EvidenceTag (EvidenceTag instance, Guid? value) =>
+                {
+                    EvidenceTagUnsafeAccessors.PerpetratorId(instance) = value;
+                    return instance;
+                });
+            perpetratorId.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, Guid? value) =>
+                {
+                    EvidenceTagUnsafeAccessors.PerpetratorId(instance) = value;
+                    return instance;
+                });
+            perpetratorId.SetAccessors(
+                Guid? (IInternalEntry entry) => (entry.FlaggedAsStoreGenerated(5) ? entry.ReadStoreGeneratedValue<Guid?>(3) : (entry.FlaggedAsTemporary(5) && !(EvidenceTagUnsafeAccessors.PerpetratorId(((EvidenceTag)(entry.Entity))).HasValue) ? entry.ReadTemporaryValue<Guid?>(3) : EvidenceTagUnsafeAccessors.PerpetratorId(((EvidenceTag)(entry.Entity))))),
+                Guid? (IInternalEntry entry) => EvidenceTagUnsafeAccessors.PerpetratorId(((EvidenceTag)(entry.Entity))),
+                Guid? (IInternalEntry entry) => entry.ReadOriginalValue<Guid?>(perpetratorId, 5),
+                Guid? (IInternalEntry entry) => ((InternalEntityEntry)entry).ReadRelationshipSnapshotValue<Guid?>(perpetratorId, 3));
+            perpetratorId.SetPropertyIndexes(
+                index: 5,
+                originalValueIndex: 5,
+                shadowIndex: -1,
+                relationshipIndex: 3,
+                storeGenerationIndex: 3);
+            perpetratorId.TypeMapping = SqliteGuidTypeMapping.Default;
+            perpetratorId.SetCurrentValueComparer(new EntryCurrentValueComparer<Guid?>(perpetratorId));
+            perpetratorId.SetComparer(new NullableValueComparer<Guid>(perpetratorId.TypeMapping.Comparer));
+            perpetratorId.SetKeyComparer(new NullableValueComparer<Guid>(perpetratorId.TypeMapping.KeyComparer));
 
             var removalReason = runtimeEntityType.AddProperty(
                 "RemovalReason",
@@ -76,6 +270,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(EvidenceTag).GetProperty("RemovalReason", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<RemovalReason>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            removalReason.SetGetter(
+                string (EvidenceTag instance) => EvidenceTagUnsafeAccessors.RemovalReason(instance),
+                bool (EvidenceTag instance) => EvidenceTagUnsafeAccessors.RemovalReason(instance) == null);
+            removalReason.SetSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.RemovalReason(instance) = value;
+                    return instance;
+                });
+            removalReason.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.RemovalReason(instance) = value;
+                    return instance;
+                });
+            removalReason.SetAccessors(
+                string (IInternalEntry entry) => EvidenceTagUnsafeAccessors.RemovalReason(((EvidenceTag)(entry.Entity))),
+                string (IInternalEntry entry) => EvidenceTagUnsafeAccessors.RemovalReason(((EvidenceTag)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(removalReason, 6),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(removalReason));
+            removalReason.SetPropertyIndexes(
+                index: 6,
+                originalValueIndex: 6,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            removalReason.TypeMapping = SqliteStringTypeMapping.Default;
 
             var removedAtUtc = runtimeEntityType.AddProperty(
                 "RemovedAtUtc",
@@ -83,6 +304,35 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(EvidenceTag).GetProperty("RemovedAtUtc", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<RemovedAtUtc>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            removedAtUtc.SetGetter(
+                DateTime? (EvidenceTag instance) => EvidenceTagUnsafeAccessors.RemovedAtUtc(instance),
+                bool (EvidenceTag instance) => !(EvidenceTagUnsafeAccessors.RemovedAtUtc(instance).HasValue));
+            removedAtUtc.SetSetter(
+                EvidenceTag (EvidenceTag instance, DateTime? value) =>
+                {
+                    EvidenceTagUnsafeAccessors.RemovedAtUtc(instance) = value;
+                    return instance;
+                });
+            removedAtUtc.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, DateTime? value) =>
+                {
+                    EvidenceTagUnsafeAccessors.RemovedAtUtc(instance) = value;
+                    return instance;
+                });
+            removedAtUtc.SetAccessors(
+                DateTime? (IInternalEntry entry) => EvidenceTagUnsafeAccessors.RemovedAtUtc(((EvidenceTag)(entry.Entity))),
+                DateTime? (IInternalEntry entry) => EvidenceTagUnsafeAccessors.RemovedAtUtc(((EvidenceTag)(entry.Entity))),
+                DateTime? (IInternalEntry entry) => entry.ReadOriginalValue<DateTime?>(removedAtUtc, 7),
+                DateTime? (IInternalEntry entry) => entry.GetCurrentValue<DateTime?>(removedAtUtc));
+            removedAtUtc.SetPropertyIndexes(
+                index: 7,
+                originalValueIndex: 7,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            removedAtUtc.TypeMapping = SqliteDateTimeTypeMapping.Default;
+            removedAtUtc.SetComparer(new NullableValueComparer<DateTime>(removedAtUtc.TypeMapping.Comparer));
+            removedAtUtc.SetKeyComparer(new NullableValueComparer<DateTime>(removedAtUtc.TypeMapping.KeyComparer));
 
             var removedBy = runtimeEntityType.AddProperty(
                 "RemovedBy",
@@ -90,6 +340,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(EvidenceTag).GetProperty("RemovedBy", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<RemovedBy>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            removedBy.SetGetter(
+                string (EvidenceTag instance) => EvidenceTagUnsafeAccessors.RemovedBy(instance),
+                bool (EvidenceTag instance) => EvidenceTagUnsafeAccessors.RemovedBy(instance) == null);
+            removedBy.SetSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.RemovedBy(instance) = value;
+                    return instance;
+                });
+            removedBy.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.RemovedBy(instance) = value;
+                    return instance;
+                });
+            removedBy.SetAccessors(
+                string (IInternalEntry entry) => EvidenceTagUnsafeAccessors.RemovedBy(((EvidenceTag)(entry.Entity))),
+                string (IInternalEntry entry) => EvidenceTagUnsafeAccessors.RemovedBy(((EvidenceTag)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(removedBy, 8),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(removedBy));
+            removedBy.SetPropertyIndexes(
+                index: 8,
+                originalValueIndex: 8,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            removedBy.TypeMapping = SqliteStringTypeMapping.Default;
 
             var taggedAtUtc = runtimeEntityType.AddProperty(
                 "TaggedAtUtc",
@@ -97,12 +374,66 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(EvidenceTag).GetProperty("TaggedAtUtc", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<TaggedAtUtc>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified));
+            taggedAtUtc.SetGetter(
+                DateTime (EvidenceTag instance) => EvidenceTagUnsafeAccessors.TaggedAtUtc(instance),
+                bool (EvidenceTag instance) => EvidenceTagUnsafeAccessors.TaggedAtUtc(instance) == default(DateTime));
+            taggedAtUtc.SetSetter(
+                EvidenceTag (EvidenceTag instance, DateTime value) =>
+                {
+                    EvidenceTagUnsafeAccessors.TaggedAtUtc(instance) = value;
+                    return instance;
+                });
+            taggedAtUtc.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, DateTime value) =>
+                {
+                    EvidenceTagUnsafeAccessors.TaggedAtUtc(instance) = value;
+                    return instance;
+                });
+            taggedAtUtc.SetAccessors(
+                DateTime (IInternalEntry entry) => EvidenceTagUnsafeAccessors.TaggedAtUtc(((EvidenceTag)(entry.Entity))),
+                DateTime (IInternalEntry entry) => EvidenceTagUnsafeAccessors.TaggedAtUtc(((EvidenceTag)(entry.Entity))),
+                DateTime (IInternalEntry entry) => entry.ReadOriginalValue<DateTime>(taggedAtUtc, 9),
+                DateTime (IInternalEntry entry) => entry.GetCurrentValue<DateTime>(taggedAtUtc));
+            taggedAtUtc.SetPropertyIndexes(
+                index: 9,
+                originalValueIndex: 9,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            taggedAtUtc.TypeMapping = SqliteDateTimeTypeMapping.Default;
 
             var taggedBy = runtimeEntityType.AddProperty(
                 "TaggedBy",
                 typeof(string),
                 propertyInfo: typeof(EvidenceTag).GetProperty("TaggedBy", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<TaggedBy>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
+            taggedBy.SetGetter(
+                string (EvidenceTag instance) => EvidenceTagUnsafeAccessors.TaggedBy(instance),
+                bool (EvidenceTag instance) => EvidenceTagUnsafeAccessors.TaggedBy(instance) == null);
+            taggedBy.SetSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.TaggedBy(instance) = value;
+                    return instance;
+                });
+            taggedBy.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.TaggedBy(instance) = value;
+                    return instance;
+                });
+            taggedBy.SetAccessors(
+                string (IInternalEntry entry) => EvidenceTagUnsafeAccessors.TaggedBy(((EvidenceTag)(entry.Entity))),
+                string (IInternalEntry entry) => EvidenceTagUnsafeAccessors.TaggedBy(((EvidenceTag)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(taggedBy, 10),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(taggedBy));
+            taggedBy.SetPropertyIndexes(
+                index: 10,
+                originalValueIndex: 10,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            taggedBy.TypeMapping = SqliteStringTypeMapping.Default;
 
             var victimCode = runtimeEntityType.AddProperty(
                 "VictimCode",
@@ -110,6 +441,34 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(EvidenceTag).GetProperty("VictimCode", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(EvidenceTag).GetField("<VictimCode>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            victimCode.SetGetter(
+                string (EvidenceTag instance) => EvidenceTagUnsafeAccessors.VictimCode(instance),
+                bool (EvidenceTag instance) => EvidenceTagUnsafeAccessors.VictimCode(instance) == null);
+            victimCode.SetSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.VictimCode(instance) = value;
+                    return instance;
+                });
+            victimCode.SetMaterializationSetter(
+                EvidenceTag (EvidenceTag instance, string value) =>
+                {
+                    EvidenceTagUnsafeAccessors.VictimCode(instance) = value;
+                    return instance;
+                });
+            victimCode.SetAccessors(
+                string (IInternalEntry entry) => (entry.FlaggedAsStoreGenerated(11) ? entry.ReadStoreGeneratedValue<string>(4) : (entry.FlaggedAsTemporary(11) && EvidenceTagUnsafeAccessors.VictimCode(((EvidenceTag)(entry.Entity))) == null ? entry.ReadTemporaryValue<string>(4) : EvidenceTagUnsafeAccessors.VictimCode(((EvidenceTag)(entry.Entity))))),
+                string (IInternalEntry entry) => EvidenceTagUnsafeAccessors.VictimCode(((EvidenceTag)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(victimCode, 11),
+                string (IInternalEntry entry) => ((InternalEntityEntry)entry).ReadRelationshipSnapshotValue<string>(victimCode, 4));
+            victimCode.SetPropertyIndexes(
+                index: 11,
+                originalValueIndex: 11,
+                shadowIndex: -1,
+                relationshipIndex: 4,
+                storeGenerationIndex: 4);
+            victimCode.TypeMapping = SqliteStringTypeMapping.Default;
+            victimCode.SetCurrentValueComparer(new EntryCurrentValueComparer<string>(victimCode));
 
             var key = runtimeEntityType.AddKey(
                 new[] { id });
@@ -173,6 +532,50 @@ namespace Evidence.Data.CompiledModels.Sqlite
 
         public static void CreateAnnotations(RuntimeEntityType runtimeEntityType)
         {
+            var id = runtimeEntityType.FindProperty("Id");
+            var elements = runtimeEntityType.FindProperty("Elements");
+            var evidenceId = runtimeEntityType.FindProperty("EvidenceId");
+            var incidentId = runtimeEntityType.FindProperty("IncidentId");
+            var note = runtimeEntityType.FindProperty("Note");
+            var perpetratorId = runtimeEntityType.FindProperty("PerpetratorId");
+            var removalReason = runtimeEntityType.FindProperty("RemovalReason");
+            var removedAtUtc = runtimeEntityType.FindProperty("RemovedAtUtc");
+            var removedBy = runtimeEntityType.FindProperty("RemovedBy");
+            var taggedAtUtc = runtimeEntityType.FindProperty("TaggedAtUtc");
+            var taggedBy = runtimeEntityType.FindProperty("TaggedBy");
+            var victimCode = runtimeEntityType.FindProperty("VictimCode");
+            var key = runtimeEntityType.FindKey(new[] { id });
+            key.SetPrincipalKeyValueFactory(KeyValueFactoryFactory.CreateSimpleNonNullableFactory<Guid>(key));
+            key.SetIdentityMapFactory(IdentityMapFactoryFactory.CreateFactory<Guid>(key));
+            runtimeEntityType.SetOriginalValuesFactory(
+                ISnapshot (IInternalEntry source) =>
+                {
+                    var structuralType = ((EvidenceTag)(source.Entity));
+                    return ((ISnapshot)(new Snapshot<Guid, List<string>, Guid, Guid?, string, Guid?, string, DateTime?, string, DateTime, string, string>(((ValueComparer<Guid>)(((IProperty)id).GetValueComparer())).Snapshot(source.GetCurrentValue<Guid>(id)), (((object)(source.GetCurrentValue<List<string>>(elements))) == null ? null : ((List<string>)(((ValueComparer<object>)(((IProperty)elements).GetValueComparer())).Snapshot(((object)(source.GetCurrentValue<List<string>>(elements))))))), ((ValueComparer<Guid>)(((IProperty)evidenceId).GetValueComparer())).Snapshot(source.GetCurrentValue<Guid>(evidenceId)), (source.GetCurrentValue<Guid?>(incidentId) == null ? null : ((ValueComparer<Guid?>)(((IProperty)incidentId).GetValueComparer())).Snapshot(source.GetCurrentValue<Guid?>(incidentId))), (source.GetCurrentValue<string>(note) == null ? null : ((ValueComparer<string>)(((IProperty)note).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(note))), (source.GetCurrentValue<Guid?>(perpetratorId) == null ? null : ((ValueComparer<Guid?>)(((IProperty)perpetratorId).GetValueComparer())).Snapshot(source.GetCurrentValue<Guid?>(perpetratorId))), (source.GetCurrentValue<string>(removalReason) == null ? null : ((ValueComparer<string>)(((IProperty)removalReason).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(removalReason))), (source.GetCurrentValue<DateTime?>(removedAtUtc) == null ? null : ((ValueComparer<DateTime?>)(((IProperty)removedAtUtc).GetValueComparer())).Snapshot(source.GetCurrentValue<DateTime?>(removedAtUtc))), (source.GetCurrentValue<string>(removedBy) == null ? null : ((ValueComparer<string>)(((IProperty)removedBy).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(removedBy))), ((ValueComparer<DateTime>)(((IProperty)taggedAtUtc).GetValueComparer())).Snapshot(source.GetCurrentValue<DateTime>(taggedAtUtc)), (source.GetCurrentValue<string>(taggedBy) == null ? null : ((ValueComparer<string>)(((IProperty)taggedBy).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(taggedBy))), (source.GetCurrentValue<string>(victimCode) == null ? null : ((ValueComparer<string>)(((IProperty)victimCode).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(victimCode))))));
+                });
+            runtimeEntityType.SetStoreGeneratedValuesFactory(
+                ISnapshot () => ((ISnapshot)(new Snapshot<Guid, Guid, Guid?, Guid?, string>(((ValueComparer<Guid>)(((IProperty)id).GetValueComparer())).Snapshot(default(Guid)), ((ValueComparer<Guid>)(((IProperty)evidenceId).GetValueComparer())).Snapshot(default(Guid)), (default(Guid? ) == null ? null : ((ValueComparer<Guid?>)(((IProperty)incidentId).GetValueComparer())).Snapshot(default(Guid? ))), (default(Guid? ) == null ? null : ((ValueComparer<Guid?>)(((IProperty)perpetratorId).GetValueComparer())).Snapshot(default(Guid? ))), (default(string) == null ? null : ((ValueComparer<string>)(((IProperty)victimCode).GetValueComparer())).Snapshot(default(string)))))));
+            runtimeEntityType.SetTemporaryValuesFactory(
+                ISnapshot (IInternalEntry source) => ((ISnapshot)(new Snapshot<Guid, Guid, Guid?, Guid?, string>(default(Guid), default(Guid), default(Guid? ), default(Guid? ), default(string)))));
+            runtimeEntityType.SetShadowValuesFactory(
+                ISnapshot (IDictionary<string, object> source) => Snapshot.Empty);
+            runtimeEntityType.SetEmptyShadowValuesFactory(
+                ISnapshot () => Snapshot.Empty);
+            runtimeEntityType.SetRelationshipSnapshotFactory(
+                ISnapshot (IInternalEntry source) =>
+                {
+                    var structuralType = ((EvidenceTag)(source.Entity));
+                    return ((ISnapshot)(new Snapshot<Guid, Guid, Guid?, Guid?, string>(((ValueComparer<Guid>)(((IProperty)id).GetKeyValueComparer())).Snapshot(source.GetCurrentValue<Guid>(id)), ((ValueComparer<Guid>)(((IProperty)evidenceId).GetKeyValueComparer())).Snapshot(source.GetCurrentValue<Guid>(evidenceId)), (source.GetCurrentValue<Guid?>(incidentId) == null ? null : ((ValueComparer<Guid?>)(((IProperty)incidentId).GetKeyValueComparer())).Snapshot(source.GetCurrentValue<Guid?>(incidentId))), (source.GetCurrentValue<Guid?>(perpetratorId) == null ? null : ((ValueComparer<Guid?>)(((IProperty)perpetratorId).GetKeyValueComparer())).Snapshot(source.GetCurrentValue<Guid?>(perpetratorId))), (source.GetCurrentValue<string>(victimCode) == null ? null : ((ValueComparer<string>)(((IProperty)victimCode).GetKeyValueComparer())).Snapshot(source.GetCurrentValue<string>(victimCode))))));
+                });
+            runtimeEntityType.SetCounts(new PropertyCounts(
+                propertyCount: 12,
+                navigationCount: 0,
+                complexPropertyCount: 0,
+                complexCollectionCount: 0,
+                originalValueCount: 12,
+                shadowCount: 0,
+                relationshipCount: 5,
+                storeGeneratedCount: 5));
             runtimeEntityType.AddAnnotation("Relational:FunctionName", null);
             runtimeEntityType.AddAnnotation("Relational:Schema", null);
             runtimeEntityType.AddAnnotation("Relational:SqlQuery", null);

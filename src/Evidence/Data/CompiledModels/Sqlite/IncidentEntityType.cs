@@ -4,8 +4,16 @@ using System.Collections.Generic;
 using System.Reflection;
 using Evidence.Domain;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.ChangeTracking.Internal;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Metadata.Internal;
+using Microsoft.EntityFrameworkCore.Sqlite.Storage.Internal;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.Json;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion.Internal;
 
 #pragma warning disable 219, 612, 618
 #nullable disable
@@ -34,13 +42,86 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 valueGenerated: ValueGenerated.OnAdd,
                 afterSaveBehavior: PropertySaveBehavior.Throw,
                 sentinel: new Guid("00000000-0000-0000-0000-000000000000"));
+            id.SetGetter(
+                Guid (Incident instance) => IncidentUnsafeAccessors.Id(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.Id(instance) == new Guid("00000000-0000-0000-0000-000000000000"));
+            id.SetSetter(
+                Incident (Incident instance, Guid value) =>
+                {
+                    IncidentUnsafeAccessors.Id(instance) = value;
+                    return instance;
+                });
+            id.SetMaterializationSetter(
+                Incident (Incident instance, Guid value) =>
+                {
+                    IncidentUnsafeAccessors.Id(instance) = value;
+                    return instance;
+                });
+            id.SetAccessors(
+                Guid (IInternalEntry entry) => (entry.FlaggedAsStoreGenerated(0) ? entry.ReadStoreGeneratedValue<Guid>(0) : (entry.FlaggedAsTemporary(0) && IncidentUnsafeAccessors.Id(((Incident)(entry.Entity))) == new Guid("00000000-0000-0000-0000-000000000000") ? entry.ReadTemporaryValue<Guid>(0) : IncidentUnsafeAccessors.Id(((Incident)(entry.Entity))))),
+                Guid (IInternalEntry entry) => IncidentUnsafeAccessors.Id(((Incident)(entry.Entity))),
+                Guid (IInternalEntry entry) => entry.ReadOriginalValue<Guid>(id, 0),
+                Guid (IInternalEntry entry) => ((InternalEntityEntry)entry).ReadRelationshipSnapshotValue<Guid>(id, 0));
+            id.SetPropertyIndexes(
+                index: 0,
+                originalValueIndex: 0,
+                shadowIndex: -1,
+                relationshipIndex: 0,
+                storeGenerationIndex: 0);
+            id.TypeMapping = SqliteGuidTypeMapping.Default;
+            id.SetCurrentValueComparer(new EntryCurrentValueComparer<Guid>(id));
 
             var articles = runtimeEntityType.AddProperty(
                 "Articles",
                 typeof(List<string>),
                 propertyInfo: typeof(Incident).GetProperty("Articles", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<Articles>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
+            articles.SetGetter(
+                List<string> (Incident instance) => IncidentUnsafeAccessors.Articles(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.Articles(instance) == null);
+            articles.SetSetter(
+                Incident (Incident instance, List<string> value) =>
+                {
+                    IncidentUnsafeAccessors.Articles(instance) = value;
+                    return instance;
+                });
+            articles.SetMaterializationSetter(
+                Incident (Incident instance, List<string> value) =>
+                {
+                    IncidentUnsafeAccessors.Articles(instance) = value;
+                    return instance;
+                });
+            articles.SetAccessors(
+                List<string> (IInternalEntry entry) => IncidentUnsafeAccessors.Articles(((Incident)(entry.Entity))),
+                List<string> (IInternalEntry entry) => IncidentUnsafeAccessors.Articles(((Incident)(entry.Entity))),
+                List<string> (IInternalEntry entry) => entry.ReadOriginalValue<List<string>>(articles, 1),
+                List<string> (IInternalEntry entry) => entry.GetCurrentValue<List<string>>(articles));
+            articles.SetPropertyIndexes(
+                index: 1,
+                originalValueIndex: 1,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            articles.TypeMapping = SqliteStringTypeMapping.Default.Clone(
+                comparer: new ListOfReferenceTypesComparer<List<string>, string>(new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v)),
+                keyComparer: new ListOfReferenceTypesComparer<List<string>, string>(new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v)),
+                providerValueComparer: new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v),
+                converter: new CollectionToJsonStringConverter<string>(new JsonCollectionOfReferencesReaderWriter<List<string>, string>(
+                    JsonStringReaderWriter.Instance)),
+                jsonValueReaderWriter: new JsonCollectionOfReferencesReaderWriter<List<string>, string>(
+                    JsonStringReaderWriter.Instance),
+                elementMapping: SqliteStringTypeMapping.Default);
             var articlesElementType = articles.SetElementType(typeof(string));
+            articlesElementType.TypeMapping = articles.TypeMapping.ElementTypeMapping;
 
             var caseId = runtimeEntityType.AddProperty(
                 "CaseId",
@@ -48,6 +129,36 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("CaseId", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<CaseId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            caseId.SetGetter(
+                Guid? (Incident instance) => IncidentUnsafeAccessors.CaseId(instance),
+                bool (Incident instance) => !(IncidentUnsafeAccessors.CaseId(instance).HasValue));
+            caseId.SetSetter(
+                Incident (Incident instance, Guid? value) =>
+                {
+                    IncidentUnsafeAccessors.CaseId(instance) = value;
+                    return instance;
+                });
+            caseId.SetMaterializationSetter(
+                Incident (Incident instance, Guid? value) =>
+                {
+                    IncidentUnsafeAccessors.CaseId(instance) = value;
+                    return instance;
+                });
+            caseId.SetAccessors(
+                Guid? (IInternalEntry entry) => (entry.FlaggedAsStoreGenerated(2) ? entry.ReadStoreGeneratedValue<Guid?>(1) : (entry.FlaggedAsTemporary(2) && !(IncidentUnsafeAccessors.CaseId(((Incident)(entry.Entity))).HasValue) ? entry.ReadTemporaryValue<Guid?>(1) : IncidentUnsafeAccessors.CaseId(((Incident)(entry.Entity))))),
+                Guid? (IInternalEntry entry) => IncidentUnsafeAccessors.CaseId(((Incident)(entry.Entity))),
+                Guid? (IInternalEntry entry) => entry.ReadOriginalValue<Guid?>(caseId, 2),
+                Guid? (IInternalEntry entry) => ((InternalEntityEntry)entry).ReadRelationshipSnapshotValue<Guid?>(caseId, 1));
+            caseId.SetPropertyIndexes(
+                index: 2,
+                originalValueIndex: 2,
+                shadowIndex: -1,
+                relationshipIndex: 1,
+                storeGenerationIndex: 1);
+            caseId.TypeMapping = SqliteGuidTypeMapping.Default;
+            caseId.SetCurrentValueComparer(new EntryCurrentValueComparer<Guid?>(caseId));
+            caseId.SetComparer(new NullableValueComparer<Guid>(caseId.TypeMapping.Comparer));
+            caseId.SetKeyComparer(new NullableValueComparer<Guid>(caseId.TypeMapping.KeyComparer));
 
             var childrenAffected = runtimeEntityType.AddProperty(
                 "ChildrenAffected",
@@ -55,6 +166,49 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("ChildrenAffected", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<ChildrenAffected>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            childrenAffected.SetGetter(
+                int? (Incident instance) => IncidentUnsafeAccessors.ChildrenAffected(instance),
+                bool (Incident instance) => !(IncidentUnsafeAccessors.ChildrenAffected(instance).HasValue));
+            childrenAffected.SetSetter(
+                Incident (Incident instance, int? value) =>
+                {
+                    IncidentUnsafeAccessors.ChildrenAffected(instance) = value;
+                    return instance;
+                });
+            childrenAffected.SetMaterializationSetter(
+                Incident (Incident instance, int? value) =>
+                {
+                    IncidentUnsafeAccessors.ChildrenAffected(instance) = value;
+                    return instance;
+                });
+            childrenAffected.SetAccessors(
+                int? (IInternalEntry entry) => IncidentUnsafeAccessors.ChildrenAffected(((Incident)(entry.Entity))),
+                int? (IInternalEntry entry) => IncidentUnsafeAccessors.ChildrenAffected(((Incident)(entry.Entity))),
+                int? (IInternalEntry entry) => entry.ReadOriginalValue<int?>(childrenAffected, 3),
+                int? (IInternalEntry entry) => entry.GetCurrentValue<int?>(childrenAffected));
+            childrenAffected.SetPropertyIndexes(
+                index: 3,
+                originalValueIndex: 3,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            childrenAffected.TypeMapping = IntTypeMapping.Default.Clone(
+                comparer: new ValueComparer<int>(
+                    bool (int v1, int v2) => v1 == v2,
+                    int (int v) => v,
+                    int (int v) => v),
+                keyComparer: new ValueComparer<int>(
+                    bool (int v1, int v2) => v1 == v2,
+                    int (int v) => v,
+                    int (int v) => v),
+                providerValueComparer: new ValueComparer<int>(
+                    bool (int v1, int v2) => v1 == v2,
+                    int (int v) => v,
+                    int (int v) => v),
+                mappingInfo: new RelationalTypeMappingInfo(
+                    storeTypeName: "INTEGER"));
+            childrenAffected.SetComparer(new NullableValueComparer<int>(childrenAffected.TypeMapping.Comparer));
+            childrenAffected.SetKeyComparer(new NullableValueComparer<int>(childrenAffected.TypeMapping.KeyComparer));
 
             var country = runtimeEntityType.AddProperty(
                 "Country",
@@ -62,6 +216,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("Country", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<Country>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            country.SetGetter(
+                string (Incident instance) => IncidentUnsafeAccessors.Country(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.Country(instance) == null);
+            country.SetSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Country(instance) = value;
+                    return instance;
+                });
+            country.SetMaterializationSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Country(instance) = value;
+                    return instance;
+                });
+            country.SetAccessors(
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Country(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Country(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(country, 4),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(country));
+            country.SetPropertyIndexes(
+                index: 4,
+                originalValueIndex: 4,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            country.TypeMapping = SqliteStringTypeMapping.Default;
 
             var createdAtUtc = runtimeEntityType.AddProperty(
                 "CreatedAtUtc",
@@ -69,12 +250,66 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("CreatedAtUtc", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<CreatedAtUtc>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified));
+            createdAtUtc.SetGetter(
+                DateTime (Incident instance) => IncidentUnsafeAccessors.CreatedAtUtc(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.CreatedAtUtc(instance) == default(DateTime));
+            createdAtUtc.SetSetter(
+                Incident (Incident instance, DateTime value) =>
+                {
+                    IncidentUnsafeAccessors.CreatedAtUtc(instance) = value;
+                    return instance;
+                });
+            createdAtUtc.SetMaterializationSetter(
+                Incident (Incident instance, DateTime value) =>
+                {
+                    IncidentUnsafeAccessors.CreatedAtUtc(instance) = value;
+                    return instance;
+                });
+            createdAtUtc.SetAccessors(
+                DateTime (IInternalEntry entry) => IncidentUnsafeAccessors.CreatedAtUtc(((Incident)(entry.Entity))),
+                DateTime (IInternalEntry entry) => IncidentUnsafeAccessors.CreatedAtUtc(((Incident)(entry.Entity))),
+                DateTime (IInternalEntry entry) => entry.ReadOriginalValue<DateTime>(createdAtUtc, 5),
+                DateTime (IInternalEntry entry) => entry.GetCurrentValue<DateTime>(createdAtUtc));
+            createdAtUtc.SetPropertyIndexes(
+                index: 5,
+                originalValueIndex: 5,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            createdAtUtc.TypeMapping = SqliteDateTimeTypeMapping.Default;
 
             var createdBy = runtimeEntityType.AddProperty(
                 "CreatedBy",
                 typeof(string),
                 propertyInfo: typeof(Incident).GetProperty("CreatedBy", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<CreatedBy>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
+            createdBy.SetGetter(
+                string (Incident instance) => IncidentUnsafeAccessors.CreatedBy(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.CreatedBy(instance) == null);
+            createdBy.SetSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.CreatedBy(instance) = value;
+                    return instance;
+                });
+            createdBy.SetMaterializationSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.CreatedBy(instance) = value;
+                    return instance;
+                });
+            createdBy.SetAccessors(
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.CreatedBy(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.CreatedBy(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(createdBy, 6),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(createdBy));
+            createdBy.SetPropertyIndexes(
+                index: 6,
+                originalValueIndex: 6,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            createdBy.TypeMapping = SqliteStringTypeMapping.Default;
 
             var description = runtimeEntityType.AddProperty(
                 "Description",
@@ -82,6 +317,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("Description", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<Description>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            description.SetGetter(
+                string (Incident instance) => IncidentUnsafeAccessors.Description(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.Description(instance) == null);
+            description.SetSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Description(instance) = value;
+                    return instance;
+                });
+            description.SetMaterializationSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Description(instance) = value;
+                    return instance;
+                });
+            description.SetAccessors(
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Description(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Description(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(description, 7),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(description));
+            description.SetPropertyIndexes(
+                index: 7,
+                originalValueIndex: 7,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            description.TypeMapping = SqliteStringTypeMapping.Default;
 
             var kind = runtimeEntityType.AddProperty(
                 "Kind",
@@ -90,6 +352,53 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(Incident).GetField("<Kind>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 maxLength: 20,
                 providerPropertyType: typeof(string));
+            kind.SetGetter(
+                IncidentKind (Incident instance) => IncidentUnsafeAccessors.Kind(instance),
+                bool (Incident instance) => object.Equals(((object)(IncidentUnsafeAccessors.Kind(instance))), ((object)(IncidentKind.Deportation))));
+            kind.SetSetter(
+                Incident (Incident instance, IncidentKind value) =>
+                {
+                    IncidentUnsafeAccessors.Kind(instance) = value;
+                    return instance;
+                });
+            kind.SetMaterializationSetter(
+                Incident (Incident instance, IncidentKind value) =>
+                {
+                    IncidentUnsafeAccessors.Kind(instance) = value;
+                    return instance;
+                });
+            kind.SetAccessors(
+                IncidentKind (IInternalEntry entry) => IncidentUnsafeAccessors.Kind(((Incident)(entry.Entity))),
+                IncidentKind (IInternalEntry entry) => IncidentUnsafeAccessors.Kind(((Incident)(entry.Entity))),
+                IncidentKind (IInternalEntry entry) => entry.ReadOriginalValue<IncidentKind>(kind, 8),
+                IncidentKind (IInternalEntry entry) => entry.GetCurrentValue<IncidentKind>(kind));
+            kind.SetPropertyIndexes(
+                index: 8,
+                originalValueIndex: 8,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            kind.TypeMapping = SqliteStringTypeMapping.Default.Clone(
+                comparer: new ValueComparer<IncidentKind>(
+                    bool (IncidentKind v1, IncidentKind v2) => object.Equals(((object)v1), ((object)v2)),
+                    int (IncidentKind v) => ((object)v).GetHashCode(),
+                    IncidentKind (IncidentKind v) => v),
+                keyComparer: new ValueComparer<IncidentKind>(
+                    bool (IncidentKind v1, IncidentKind v2) => object.Equals(((object)v1), ((object)v2)),
+                    int (IncidentKind v) => ((object)v).GetHashCode(),
+                    IncidentKind (IncidentKind v) => v),
+                providerValueComparer: new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v),
+                converter: new ValueConverter<IncidentKind, string>(
+                    string (IncidentKind v) => ((object)v).ToString(),
+                    IncidentKind (string v) => StringEnumConverter<IncidentKind, string, IncidentKind>.ConvertToEnum(v)),
+                jsonValueReaderWriter: new JsonConvertedValueReaderWriter<IncidentKind, string>(
+                    JsonStringReaderWriter.Instance,
+                    new ValueConverter<IncidentKind, string>(
+                        string (IncidentKind v) => ((object)v).ToString(),
+                        IncidentKind (string v) => StringEnumConverter<IncidentKind, string, IncidentKind>.ConvertToEnum(v))));
             kind.SetSentinelFromProviderValue("Deportation");
 
             var latitude = runtimeEntityType.AddProperty(
@@ -98,6 +407,49 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("Latitude", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<Latitude>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            latitude.SetGetter(
+                double? (Incident instance) => IncidentUnsafeAccessors.Latitude(instance),
+                bool (Incident instance) => !(IncidentUnsafeAccessors.Latitude(instance).HasValue));
+            latitude.SetSetter(
+                Incident (Incident instance, double? value) =>
+                {
+                    IncidentUnsafeAccessors.Latitude(instance) = value;
+                    return instance;
+                });
+            latitude.SetMaterializationSetter(
+                Incident (Incident instance, double? value) =>
+                {
+                    IncidentUnsafeAccessors.Latitude(instance) = value;
+                    return instance;
+                });
+            latitude.SetAccessors(
+                double? (IInternalEntry entry) => IncidentUnsafeAccessors.Latitude(((Incident)(entry.Entity))),
+                double? (IInternalEntry entry) => IncidentUnsafeAccessors.Latitude(((Incident)(entry.Entity))),
+                double? (IInternalEntry entry) => entry.ReadOriginalValue<double?>(latitude, 9),
+                double? (IInternalEntry entry) => entry.GetCurrentValue<double?>(latitude));
+            latitude.SetPropertyIndexes(
+                index: 9,
+                originalValueIndex: 9,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            latitude.TypeMapping = DoubleTypeMapping.Default.Clone(
+                comparer: new ValueComparer<double>(
+                    bool (double v1, double v2) => v1.Equals(v2),
+                    int (double v) => ((object)v).GetHashCode(),
+                    double (double v) => v),
+                keyComparer: new ValueComparer<double>(
+                    bool (double v1, double v2) => v1.Equals(v2),
+                    int (double v) => ((object)v).GetHashCode(),
+                    double (double v) => v),
+                providerValueComparer: new ValueComparer<double>(
+                    bool (double v1, double v2) => v1.Equals(v2),
+                    int (double v) => ((object)v).GetHashCode(),
+                    double (double v) => v),
+                mappingInfo: new RelationalTypeMappingInfo(
+                    storeTypeName: "REAL"));
+            latitude.SetComparer(new NullableValueComparer<double>(latitude.TypeMapping.Comparer));
+            latitude.SetKeyComparer(new NullableValueComparer<double>(latitude.TypeMapping.KeyComparer));
 
             var longitude = runtimeEntityType.AddProperty(
                 "Longitude",
@@ -105,6 +457,49 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("Longitude", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<Longitude>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            longitude.SetGetter(
+                double? (Incident instance) => IncidentUnsafeAccessors.Longitude(instance),
+                bool (Incident instance) => !(IncidentUnsafeAccessors.Longitude(instance).HasValue));
+            longitude.SetSetter(
+                Incident (Incident instance, double? value) =>
+                {
+                    IncidentUnsafeAccessors.Longitude(instance) = value;
+                    return instance;
+                });
+            longitude.SetMaterializationSetter(
+                Incident (Incident instance, double? value) =>
+                {
+                    IncidentUnsafeAccessors.Longitude(instance) = value;
+                    return instance;
+                });
+            longitude.SetAccessors(
+                double? (IInternalEntry entry) => IncidentUnsafeAccessors.Longitude(((Incident)(entry.Entity))),
+                double? (IInternalEntry entry) => IncidentUnsafeAccessors.Longitude(((Incident)(entry.Entity))),
+                double? (IInternalEntry entry) => entry.ReadOriginalValue<double?>(longitude, 10),
+                double? (IInternalEntry entry) => entry.GetCurrentValue<double?>(longitude));
+            longitude.SetPropertyIndexes(
+                index: 10,
+                originalValueIndex: 10,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            longitude.TypeMapping = DoubleTypeMapping.Default.Clone(
+                comparer: new ValueComparer<double>(
+                    bool (double v1, double v2) => v1.Equals(v2),
+                    int (double v) => ((object)v).GetHashCode(),
+                    double (double v) => v),
+                keyComparer: new ValueComparer<double>(
+                    bool (double v1, double v2) => v1.Equals(v2),
+                    int (double v) => ((object)v).GetHashCode(),
+                    double (double v) => v),
+                providerValueComparer: new ValueComparer<double>(
+                    bool (double v1, double v2) => v1.Equals(v2),
+                    int (double v) => ((object)v).GetHashCode(),
+                    double (double v) => v),
+                mappingInfo: new RelationalTypeMappingInfo(
+                    storeTypeName: "REAL"));
+            longitude.SetComparer(new NullableValueComparer<double>(longitude.TypeMapping.Comparer));
+            longitude.SetKeyComparer(new NullableValueComparer<double>(longitude.TypeMapping.KeyComparer));
 
             var periodFrom = runtimeEntityType.AddProperty(
                 "PeriodFrom",
@@ -112,6 +507,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("PeriodFrom", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<PeriodFrom>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 maxLength: 40);
+            periodFrom.SetGetter(
+                string (Incident instance) => IncidentUnsafeAccessors.PeriodFrom(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.PeriodFrom(instance) == null);
+            periodFrom.SetSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.PeriodFrom(instance) = value;
+                    return instance;
+                });
+            periodFrom.SetMaterializationSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.PeriodFrom(instance) = value;
+                    return instance;
+                });
+            periodFrom.SetAccessors(
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.PeriodFrom(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.PeriodFrom(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(periodFrom, 11),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(periodFrom));
+            periodFrom.SetPropertyIndexes(
+                index: 11,
+                originalValueIndex: 11,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            periodFrom.TypeMapping = SqliteStringTypeMapping.Default;
 
             var periodTo = runtimeEntityType.AddProperty(
                 "PeriodTo",
@@ -120,12 +542,66 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(Incident).GetField("<PeriodTo>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true,
                 maxLength: 40);
+            periodTo.SetGetter(
+                string (Incident instance) => IncidentUnsafeAccessors.PeriodTo(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.PeriodTo(instance) == null);
+            periodTo.SetSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.PeriodTo(instance) = value;
+                    return instance;
+                });
+            periodTo.SetMaterializationSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.PeriodTo(instance) = value;
+                    return instance;
+                });
+            periodTo.SetAccessors(
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.PeriodTo(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.PeriodTo(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(periodTo, 12),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(periodTo));
+            periodTo.SetPropertyIndexes(
+                index: 12,
+                originalValueIndex: 12,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            periodTo.TypeMapping = SqliteStringTypeMapping.Default;
 
             var place = runtimeEntityType.AddProperty(
                 "Place",
                 typeof(string),
                 propertyInfo: typeof(Incident).GetProperty("Place", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<Place>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
+            place.SetGetter(
+                string (Incident instance) => IncidentUnsafeAccessors.Place(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.Place(instance) == null);
+            place.SetSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Place(instance) = value;
+                    return instance;
+                });
+            place.SetMaterializationSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Place(instance) = value;
+                    return instance;
+                });
+            place.SetAccessors(
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Place(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Place(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(place, 13),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(place));
+            place.SetPropertyIndexes(
+                index: 13,
+                originalValueIndex: 13,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            place.TypeMapping = SqliteStringTypeMapping.Default;
 
             var region = runtimeEntityType.AddProperty(
                 "Region",
@@ -133,6 +609,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("Region", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<Region>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            region.SetGetter(
+                string (Incident instance) => IncidentUnsafeAccessors.Region(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.Region(instance) == null);
+            region.SetSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Region(instance) = value;
+                    return instance;
+                });
+            region.SetMaterializationSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Region(instance) = value;
+                    return instance;
+                });
+            region.SetAccessors(
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Region(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Region(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(region, 14),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(region));
+            region.SetPropertyIndexes(
+                index: 14,
+                originalValueIndex: 14,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            region.TypeMapping = SqliteStringTypeMapping.Default;
 
             var title = runtimeEntityType.AddProperty(
                 "Title",
@@ -140,6 +643,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Incident).GetProperty("Title", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Incident).GetField("<Title>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 maxLength: 500);
+            title.SetGetter(
+                string (Incident instance) => IncidentUnsafeAccessors.Title(instance),
+                bool (Incident instance) => IncidentUnsafeAccessors.Title(instance) == null);
+            title.SetSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Title(instance) = value;
+                    return instance;
+                });
+            title.SetMaterializationSetter(
+                Incident (Incident instance, string value) =>
+                {
+                    IncidentUnsafeAccessors.Title(instance) = value;
+                    return instance;
+                });
+            title.SetAccessors(
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Title(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => IncidentUnsafeAccessors.Title(((Incident)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(title, 15),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(title));
+            title.SetPropertyIndexes(
+                index: 15,
+                originalValueIndex: 15,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            title.TypeMapping = SqliteStringTypeMapping.Default;
 
             var key = runtimeEntityType.AddKey(
                 new[] { id });
@@ -163,6 +693,54 @@ namespace Evidence.Data.CompiledModels.Sqlite
 
         public static void CreateAnnotations(RuntimeEntityType runtimeEntityType)
         {
+            var id = runtimeEntityType.FindProperty("Id");
+            var articles = runtimeEntityType.FindProperty("Articles");
+            var caseId = runtimeEntityType.FindProperty("CaseId");
+            var childrenAffected = runtimeEntityType.FindProperty("ChildrenAffected");
+            var country = runtimeEntityType.FindProperty("Country");
+            var createdAtUtc = runtimeEntityType.FindProperty("CreatedAtUtc");
+            var createdBy = runtimeEntityType.FindProperty("CreatedBy");
+            var description = runtimeEntityType.FindProperty("Description");
+            var kind = runtimeEntityType.FindProperty("Kind");
+            var latitude = runtimeEntityType.FindProperty("Latitude");
+            var longitude = runtimeEntityType.FindProperty("Longitude");
+            var periodFrom = runtimeEntityType.FindProperty("PeriodFrom");
+            var periodTo = runtimeEntityType.FindProperty("PeriodTo");
+            var place = runtimeEntityType.FindProperty("Place");
+            var region = runtimeEntityType.FindProperty("Region");
+            var title = runtimeEntityType.FindProperty("Title");
+            var key = runtimeEntityType.FindKey(new[] { id });
+            key.SetPrincipalKeyValueFactory(KeyValueFactoryFactory.CreateSimpleNonNullableFactory<Guid>(key));
+            key.SetIdentityMapFactory(IdentityMapFactoryFactory.CreateFactory<Guid>(key));
+            runtimeEntityType.SetOriginalValuesFactory(
+                ISnapshot (IInternalEntry source) =>
+                {
+                    var structuralType = ((Incident)(source.Entity));
+                    return ((ISnapshot)(new Snapshot<Guid, List<string>, Guid?, int?, string, DateTime, string, string, IncidentKind, double?, double?, string, string, string, string, string>(((ValueComparer<Guid>)(((IProperty)id).GetValueComparer())).Snapshot(source.GetCurrentValue<Guid>(id)), (((object)(source.GetCurrentValue<List<string>>(articles))) == null ? null : ((List<string>)(((ValueComparer<object>)(((IProperty)articles).GetValueComparer())).Snapshot(((object)(source.GetCurrentValue<List<string>>(articles))))))), (source.GetCurrentValue<Guid?>(caseId) == null ? null : ((ValueComparer<Guid?>)(((IProperty)caseId).GetValueComparer())).Snapshot(source.GetCurrentValue<Guid?>(caseId))), (source.GetCurrentValue<int?>(childrenAffected) == null ? null : ((ValueComparer<int?>)(((IProperty)childrenAffected).GetValueComparer())).Snapshot(source.GetCurrentValue<int?>(childrenAffected))), (source.GetCurrentValue<string>(country) == null ? null : ((ValueComparer<string>)(((IProperty)country).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(country))), ((ValueComparer<DateTime>)(((IProperty)createdAtUtc).GetValueComparer())).Snapshot(source.GetCurrentValue<DateTime>(createdAtUtc)), (source.GetCurrentValue<string>(createdBy) == null ? null : ((ValueComparer<string>)(((IProperty)createdBy).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(createdBy))), (source.GetCurrentValue<string>(description) == null ? null : ((ValueComparer<string>)(((IProperty)description).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(description))), ((ValueComparer<IncidentKind>)(((IProperty)kind).GetValueComparer())).Snapshot(source.GetCurrentValue<IncidentKind>(kind)), (source.GetCurrentValue<double?>(latitude) == null ? null : ((ValueComparer<double?>)(((IProperty)latitude).GetValueComparer())).Snapshot(source.GetCurrentValue<double?>(latitude))), (source.GetCurrentValue<double?>(longitude) == null ? null : ((ValueComparer<double?>)(((IProperty)longitude).GetValueComparer())).Snapshot(source.GetCurrentValue<double?>(longitude))), (source.GetCurrentValue<string>(periodFrom) == null ? null : ((ValueComparer<string>)(((IProperty)periodFrom).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(periodFrom))), (source.GetCurrentValue<string>(periodTo) == null ? null : ((ValueComparer<string>)(((IProperty)periodTo).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(periodTo))), (source.GetCurrentValue<string>(place) == null ? null : ((ValueComparer<string>)(((IProperty)place).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(place))), (source.GetCurrentValue<string>(region) == null ? null : ((ValueComparer<string>)(((IProperty)region).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(region))), (source.GetCurrentValue<string>(title) == null ? null : ((ValueComparer<string>)(((IProperty)title).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(title))))));
+                });
+            runtimeEntityType.SetStoreGeneratedValuesFactory(
+                ISnapshot () => ((ISnapshot)(new Snapshot<Guid, Guid?>(((ValueComparer<Guid>)(((IProperty)id).GetValueComparer())).Snapshot(default(Guid)), (default(Guid? ) == null ? null : ((ValueComparer<Guid?>)(((IProperty)caseId).GetValueComparer())).Snapshot(default(Guid? )))))));
+            runtimeEntityType.SetTemporaryValuesFactory(
+                ISnapshot (IInternalEntry source) => ((ISnapshot)(new Snapshot<Guid, Guid?>(default(Guid), default(Guid? )))));
+            runtimeEntityType.SetShadowValuesFactory(
+                ISnapshot (IDictionary<string, object> source) => Snapshot.Empty);
+            runtimeEntityType.SetEmptyShadowValuesFactory(
+                ISnapshot () => Snapshot.Empty);
+            runtimeEntityType.SetRelationshipSnapshotFactory(
+                ISnapshot (IInternalEntry source) =>
+                {
+                    var structuralType = ((Incident)(source.Entity));
+                    return ((ISnapshot)(new Snapshot<Guid, Guid?>(((ValueComparer<Guid>)(((IProperty)id).GetKeyValueComparer())).Snapshot(source.GetCurrentValue<Guid>(id)), (source.GetCurrentValue<Guid?>(caseId) == null ? null : ((ValueComparer<Guid?>)(((IProperty)caseId).GetKeyValueComparer())).Snapshot(source.GetCurrentValue<Guid?>(caseId))))));
+                });
+            runtimeEntityType.SetCounts(new PropertyCounts(
+                propertyCount: 16,
+                navigationCount: 0,
+                complexPropertyCount: 0,
+                complexCollectionCount: 0,
+                originalValueCount: 16,
+                shadowCount: 0,
+                relationshipCount: 2,
+                storeGeneratedCount: 2));
             runtimeEntityType.AddAnnotation("Relational:FunctionName", null);
             runtimeEntityType.AddAnnotation("Relational:Schema", null);
             runtimeEntityType.AddAnnotation("Relational:SqlQuery", null);

@@ -3,8 +3,15 @@ using System;
 using System.Collections.Generic;
 using System.Reflection;
 using Evidence.Domain;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.ChangeTracking.Internal;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Metadata.Internal;
+using Microsoft.EntityFrameworkCore.Sqlite.Storage.Internal;
+using Microsoft.EntityFrameworkCore.Storage.Json;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion.Internal;
 
 #pragma warning disable 219, 612, 618
 #nullable disable
@@ -32,6 +39,34 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 valueGenerated: ValueGenerated.OnAdd,
                 afterSaveBehavior: PropertySaveBehavior.Throw,
                 sentinel: new Guid("00000000-0000-0000-0000-000000000000"));
+            id.SetGetter(
+                Guid (Perpetrator instance) => PerpetratorUnsafeAccessors.Id(instance),
+                bool (Perpetrator instance) => PerpetratorUnsafeAccessors.Id(instance) == new Guid("00000000-0000-0000-0000-000000000000"));
+            id.SetSetter(
+                Perpetrator (Perpetrator instance, Guid value) =>
+                {
+                    PerpetratorUnsafeAccessors.Id(instance) = value;
+                    return instance;
+                });
+            id.SetMaterializationSetter(
+                Perpetrator (Perpetrator instance, Guid value) =>
+                {
+                    PerpetratorUnsafeAccessors.Id(instance) = value;
+                    return instance;
+                });
+            id.SetAccessors(
+                Guid (IInternalEntry entry) => (entry.FlaggedAsStoreGenerated(0) ? entry.ReadStoreGeneratedValue<Guid>(0) : (entry.FlaggedAsTemporary(0) && PerpetratorUnsafeAccessors.Id(((Perpetrator)(entry.Entity))) == new Guid("00000000-0000-0000-0000-000000000000") ? entry.ReadTemporaryValue<Guid>(0) : PerpetratorUnsafeAccessors.Id(((Perpetrator)(entry.Entity))))),
+                Guid (IInternalEntry entry) => PerpetratorUnsafeAccessors.Id(((Perpetrator)(entry.Entity))),
+                Guid (IInternalEntry entry) => entry.ReadOriginalValue<Guid>(id, 0),
+                Guid (IInternalEntry entry) => ((InternalEntityEntry)entry).ReadRelationshipSnapshotValue<Guid>(id, 0));
+            id.SetPropertyIndexes(
+                index: 0,
+                originalValueIndex: 0,
+                shadowIndex: -1,
+                relationshipIndex: 0,
+                storeGenerationIndex: 0);
+            id.TypeMapping = SqliteGuidTypeMapping.Default;
+            id.SetCurrentValueComparer(new EntryCurrentValueComparer<Guid>(id));
 
             var affiliation = runtimeEntityType.AddProperty(
                 "Affiliation",
@@ -39,13 +74,85 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Perpetrator).GetProperty("Affiliation", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Perpetrator).GetField("<Affiliation>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            affiliation.SetGetter(
+                string (Perpetrator instance) => PerpetratorUnsafeAccessors.Affiliation(instance),
+                bool (Perpetrator instance) => PerpetratorUnsafeAccessors.Affiliation(instance) == null);
+            affiliation.SetSetter(
+                Perpetrator (Perpetrator instance, string value) =>
+                {
+                    PerpetratorUnsafeAccessors.Affiliation(instance) = value;
+                    return instance;
+                });
+            affiliation.SetMaterializationSetter(
+                Perpetrator (Perpetrator instance, string value) =>
+                {
+                    PerpetratorUnsafeAccessors.Affiliation(instance) = value;
+                    return instance;
+                });
+            affiliation.SetAccessors(
+                string (IInternalEntry entry) => PerpetratorUnsafeAccessors.Affiliation(((Perpetrator)(entry.Entity))),
+                string (IInternalEntry entry) => PerpetratorUnsafeAccessors.Affiliation(((Perpetrator)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(affiliation, 1),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(affiliation));
+            affiliation.SetPropertyIndexes(
+                index: 1,
+                originalValueIndex: 1,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            affiliation.TypeMapping = SqliteStringTypeMapping.Default;
 
             var aliases = runtimeEntityType.AddProperty(
                 "Aliases",
                 typeof(List<string>),
                 propertyInfo: typeof(Perpetrator).GetProperty("Aliases", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Perpetrator).GetField("<Aliases>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
+            aliases.SetGetter(
+                List<string> (Perpetrator instance) => PerpetratorUnsafeAccessors.Aliases(instance),
+                bool (Perpetrator instance) => PerpetratorUnsafeAccessors.Aliases(instance) == null);
+            aliases.SetSetter(
+                Perpetrator (Perpetrator instance, List<string> value) =>
+                {
+                    PerpetratorUnsafeAccessors.Aliases(instance) = value;
+                    return instance;
+                });
+            aliases.SetMaterializationSetter(
+                Perpetrator (Perpetrator instance, List<string> value) =>
+                {
+                    PerpetratorUnsafeAccessors.Aliases(instance) = value;
+                    return instance;
+                });
+            aliases.SetAccessors(
+                List<string> (IInternalEntry entry) => PerpetratorUnsafeAccessors.Aliases(((Perpetrator)(entry.Entity))),
+                List<string> (IInternalEntry entry) => PerpetratorUnsafeAccessors.Aliases(((Perpetrator)(entry.Entity))),
+                List<string> (IInternalEntry entry) => entry.ReadOriginalValue<List<string>>(aliases, 2),
+                List<string> (IInternalEntry entry) => entry.GetCurrentValue<List<string>>(aliases));
+            aliases.SetPropertyIndexes(
+                index: 2,
+                originalValueIndex: 2,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            aliases.TypeMapping = SqliteStringTypeMapping.Default.Clone(
+                comparer: new ListOfReferenceTypesComparer<List<string>, string>(new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v)),
+                keyComparer: new ListOfReferenceTypesComparer<List<string>, string>(new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v)),
+                providerValueComparer: new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v),
+                converter: new CollectionToJsonStringConverter<string>(new JsonCollectionOfReferencesReaderWriter<List<string>, string>(
+                    JsonStringReaderWriter.Instance)),
+                jsonValueReaderWriter: new JsonCollectionOfReferencesReaderWriter<List<string>, string>(
+                    JsonStringReaderWriter.Instance),
+                elementMapping: SqliteStringTypeMapping.Default);
             var aliasesElementType = aliases.SetElementType(typeof(string));
+            aliasesElementType.TypeMapping = aliases.TypeMapping.ElementTypeMapping;
 
             var createdAtUtc = runtimeEntityType.AddProperty(
                 "CreatedAtUtc",
@@ -53,12 +160,66 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Perpetrator).GetProperty("CreatedAtUtc", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Perpetrator).GetField("<CreatedAtUtc>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified));
+            createdAtUtc.SetGetter(
+                DateTime (Perpetrator instance) => PerpetratorUnsafeAccessors.CreatedAtUtc(instance),
+                bool (Perpetrator instance) => PerpetratorUnsafeAccessors.CreatedAtUtc(instance) == default(DateTime));
+            createdAtUtc.SetSetter(
+                Perpetrator (Perpetrator instance, DateTime value) =>
+                {
+                    PerpetratorUnsafeAccessors.CreatedAtUtc(instance) = value;
+                    return instance;
+                });
+            createdAtUtc.SetMaterializationSetter(
+                Perpetrator (Perpetrator instance, DateTime value) =>
+                {
+                    PerpetratorUnsafeAccessors.CreatedAtUtc(instance) = value;
+                    return instance;
+                });
+            createdAtUtc.SetAccessors(
+                DateTime (IInternalEntry entry) => PerpetratorUnsafeAccessors.CreatedAtUtc(((Perpetrator)(entry.Entity))),
+                DateTime (IInternalEntry entry) => PerpetratorUnsafeAccessors.CreatedAtUtc(((Perpetrator)(entry.Entity))),
+                DateTime (IInternalEntry entry) => entry.ReadOriginalValue<DateTime>(createdAtUtc, 3),
+                DateTime (IInternalEntry entry) => entry.GetCurrentValue<DateTime>(createdAtUtc));
+            createdAtUtc.SetPropertyIndexes(
+                index: 3,
+                originalValueIndex: 3,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            createdAtUtc.TypeMapping = SqliteDateTimeTypeMapping.Default;
 
             var createdBy = runtimeEntityType.AddProperty(
                 "CreatedBy",
                 typeof(string),
                 propertyInfo: typeof(Perpetrator).GetProperty("CreatedBy", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Perpetrator).GetField("<CreatedBy>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
+            createdBy.SetGetter(
+                string (Perpetrator instance) => PerpetratorUnsafeAccessors.CreatedBy(instance),
+                bool (Perpetrator instance) => PerpetratorUnsafeAccessors.CreatedBy(instance) == null);
+            createdBy.SetSetter(
+                Perpetrator (Perpetrator instance, string value) =>
+                {
+                    PerpetratorUnsafeAccessors.CreatedBy(instance) = value;
+                    return instance;
+                });
+            createdBy.SetMaterializationSetter(
+                Perpetrator (Perpetrator instance, string value) =>
+                {
+                    PerpetratorUnsafeAccessors.CreatedBy(instance) = value;
+                    return instance;
+                });
+            createdBy.SetAccessors(
+                string (IInternalEntry entry) => PerpetratorUnsafeAccessors.CreatedBy(((Perpetrator)(entry.Entity))),
+                string (IInternalEntry entry) => PerpetratorUnsafeAccessors.CreatedBy(((Perpetrator)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(createdBy, 4),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(createdBy));
+            createdBy.SetPropertyIndexes(
+                index: 4,
+                originalValueIndex: 4,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            createdBy.TypeMapping = SqliteStringTypeMapping.Default;
 
             var kind = runtimeEntityType.AddProperty(
                 "Kind",
@@ -67,6 +228,53 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(Perpetrator).GetField("<Kind>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 maxLength: 20,
                 providerPropertyType: typeof(string));
+            kind.SetGetter(
+                PerpetratorKind (Perpetrator instance) => PerpetratorUnsafeAccessors.Kind(instance),
+                bool (Perpetrator instance) => object.Equals(((object)(PerpetratorUnsafeAccessors.Kind(instance))), ((object)(PerpetratorKind.Person))));
+            kind.SetSetter(
+                Perpetrator (Perpetrator instance, PerpetratorKind value) =>
+                {
+                    PerpetratorUnsafeAccessors.Kind(instance) = value;
+                    return instance;
+                });
+            kind.SetMaterializationSetter(
+                Perpetrator (Perpetrator instance, PerpetratorKind value) =>
+                {
+                    PerpetratorUnsafeAccessors.Kind(instance) = value;
+                    return instance;
+                });
+            kind.SetAccessors(
+                PerpetratorKind (IInternalEntry entry) => PerpetratorUnsafeAccessors.Kind(((Perpetrator)(entry.Entity))),
+                PerpetratorKind (IInternalEntry entry) => PerpetratorUnsafeAccessors.Kind(((Perpetrator)(entry.Entity))),
+                PerpetratorKind (IInternalEntry entry) => entry.ReadOriginalValue<PerpetratorKind>(kind, 5),
+                PerpetratorKind (IInternalEntry entry) => entry.GetCurrentValue<PerpetratorKind>(kind));
+            kind.SetPropertyIndexes(
+                index: 5,
+                originalValueIndex: 5,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            kind.TypeMapping = SqliteStringTypeMapping.Default.Clone(
+                comparer: new ValueComparer<PerpetratorKind>(
+                    bool (PerpetratorKind v1, PerpetratorKind v2) => object.Equals(((object)v1), ((object)v2)),
+                    int (PerpetratorKind v) => ((object)v).GetHashCode(),
+                    PerpetratorKind (PerpetratorKind v) => v),
+                keyComparer: new ValueComparer<PerpetratorKind>(
+                    bool (PerpetratorKind v1, PerpetratorKind v2) => object.Equals(((object)v1), ((object)v2)),
+                    int (PerpetratorKind v) => ((object)v).GetHashCode(),
+                    PerpetratorKind (PerpetratorKind v) => v),
+                providerValueComparer: new ValueComparer<string>(
+                    bool (string v1, string v2) => v1 == v2,
+                    int (string v) => ((object)v).GetHashCode(),
+                    string (string v) => v),
+                converter: new ValueConverter<PerpetratorKind, string>(
+                    string (PerpetratorKind v) => ((object)v).ToString(),
+                    PerpetratorKind (string v) => StringEnumConverter<PerpetratorKind, string, PerpetratorKind>.ConvertToEnum(v)),
+                jsonValueReaderWriter: new JsonConvertedValueReaderWriter<PerpetratorKind, string>(
+                    JsonStringReaderWriter.Instance,
+                    new ValueConverter<PerpetratorKind, string>(
+                        string (PerpetratorKind v) => ((object)v).ToString(),
+                        PerpetratorKind (string v) => StringEnumConverter<PerpetratorKind, string, PerpetratorKind>.ConvertToEnum(v))));
             kind.SetSentinelFromProviderValue("Person");
 
             var name = runtimeEntityType.AddProperty(
@@ -75,6 +283,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Perpetrator).GetProperty("Name", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Perpetrator).GetField("<Name>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 maxLength: 300);
+            name.SetGetter(
+                string (Perpetrator instance) => PerpetratorUnsafeAccessors.Name(instance),
+                bool (Perpetrator instance) => PerpetratorUnsafeAccessors.Name(instance) == null);
+            name.SetSetter(
+                Perpetrator (Perpetrator instance, string value) =>
+                {
+                    PerpetratorUnsafeAccessors.Name(instance) = value;
+                    return instance;
+                });
+            name.SetMaterializationSetter(
+                Perpetrator (Perpetrator instance, string value) =>
+                {
+                    PerpetratorUnsafeAccessors.Name(instance) = value;
+                    return instance;
+                });
+            name.SetAccessors(
+                string (IInternalEntry entry) => PerpetratorUnsafeAccessors.Name(((Perpetrator)(entry.Entity))),
+                string (IInternalEntry entry) => PerpetratorUnsafeAccessors.Name(((Perpetrator)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(name, 6),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(name));
+            name.SetPropertyIndexes(
+                index: 6,
+                originalValueIndex: 6,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            name.TypeMapping = SqliteStringTypeMapping.Default;
 
             var position = runtimeEntityType.AddProperty(
                 "Position",
@@ -82,6 +317,33 @@ namespace Evidence.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(Perpetrator).GetProperty("Position", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(Perpetrator).GetField("<Position>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+            position.SetGetter(
+                string (Perpetrator instance) => PerpetratorUnsafeAccessors.Position(instance),
+                bool (Perpetrator instance) => PerpetratorUnsafeAccessors.Position(instance) == null);
+            position.SetSetter(
+                Perpetrator (Perpetrator instance, string value) =>
+                {
+                    PerpetratorUnsafeAccessors.Position(instance) = value;
+                    return instance;
+                });
+            position.SetMaterializationSetter(
+                Perpetrator (Perpetrator instance, string value) =>
+                {
+                    PerpetratorUnsafeAccessors.Position(instance) = value;
+                    return instance;
+                });
+            position.SetAccessors(
+                string (IInternalEntry entry) => PerpetratorUnsafeAccessors.Position(((Perpetrator)(entry.Entity))),
+                string (IInternalEntry entry) => PerpetratorUnsafeAccessors.Position(((Perpetrator)(entry.Entity))),
+                string (IInternalEntry entry) => entry.ReadOriginalValue<string>(position, 7),
+                string (IInternalEntry entry) => entry.GetCurrentValue<string>(position));
+            position.SetPropertyIndexes(
+                index: 7,
+                originalValueIndex: 7,
+                shadowIndex: -1,
+                relationshipIndex: -1,
+                storeGenerationIndex: -1);
+            position.TypeMapping = SqliteStringTypeMapping.Default;
 
             var key = runtimeEntityType.AddKey(
                 new[] { id });
@@ -95,6 +357,46 @@ namespace Evidence.Data.CompiledModels.Sqlite
 
         public static void CreateAnnotations(RuntimeEntityType runtimeEntityType)
         {
+            var id = runtimeEntityType.FindProperty("Id");
+            var affiliation = runtimeEntityType.FindProperty("Affiliation");
+            var aliases = runtimeEntityType.FindProperty("Aliases");
+            var createdAtUtc = runtimeEntityType.FindProperty("CreatedAtUtc");
+            var createdBy = runtimeEntityType.FindProperty("CreatedBy");
+            var kind = runtimeEntityType.FindProperty("Kind");
+            var name = runtimeEntityType.FindProperty("Name");
+            var position = runtimeEntityType.FindProperty("Position");
+            var key = runtimeEntityType.FindKey(new[] { id });
+            key.SetPrincipalKeyValueFactory(KeyValueFactoryFactory.CreateSimpleNonNullableFactory<Guid>(key));
+            key.SetIdentityMapFactory(IdentityMapFactoryFactory.CreateFactory<Guid>(key));
+            runtimeEntityType.SetOriginalValuesFactory(
+                ISnapshot (IInternalEntry source) =>
+                {
+                    var structuralType = ((Perpetrator)(source.Entity));
+                    return ((ISnapshot)(new Snapshot<Guid, string, List<string>, DateTime, string, PerpetratorKind, string, string>(((ValueComparer<Guid>)(((IProperty)id).GetValueComparer())).Snapshot(source.GetCurrentValue<Guid>(id)), (source.GetCurrentValue<string>(affiliation) == null ? null : ((ValueComparer<string>)(((IProperty)affiliation).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(affiliation))), (((object)(source.GetCurrentValue<List<string>>(aliases))) == null ? null : ((List<string>)(((ValueComparer<object>)(((IProperty)aliases).GetValueComparer())).Snapshot(((object)(source.GetCurrentValue<List<string>>(aliases))))))), ((ValueComparer<DateTime>)(((IProperty)createdAtUtc).GetValueComparer())).Snapshot(source.GetCurrentValue<DateTime>(createdAtUtc)), (source.GetCurrentValue<string>(createdBy) == null ? null : ((ValueComparer<string>)(((IProperty)createdBy).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(createdBy))), ((ValueComparer<PerpetratorKind>)(((IProperty)kind).GetValueComparer())).Snapshot(source.GetCurrentValue<PerpetratorKind>(kind)), (source.GetCurrentValue<string>(name) == null ? null : ((ValueComparer<string>)(((IProperty)name).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(name))), (source.GetCurrentValue<string>(position) == null ? null : ((ValueComparer<string>)(((IProperty)position).GetValueComparer())).Snapshot(source.GetCurrentValue<string>(position))))));
+                });
+            runtimeEntityType.SetStoreGeneratedValuesFactory(
+                ISnapshot () => ((ISnapshot)(new Snapshot<Guid>(((ValueComparer<Guid>)(((IProperty)id).GetValueComparer())).Snapshot(default(Guid))))));
+            runtimeEntityType.SetTemporaryValuesFactory(
+                ISnapshot (IInternalEntry source) => ((ISnapshot)(new Snapshot<Guid>(default(Guid)))));
+            runtimeEntityType.SetShadowValuesFactory(
+                ISnapshot (IDictionary<string, object> source) => Snapshot.Empty);
+            runtimeEntityType.SetEmptyShadowValuesFactory(
+                ISnapshot () => Snapshot.Empty);
+            runtimeEntityType.SetRelationshipSnapshotFactory(
+                ISnapshot (IInternalEntry source) =>
+                {
+                    var structuralType = ((Perpetrator)(source.Entity));
+                    return ((ISnapshot)(new Snapshot<Guid>(((ValueComparer<Guid>)(((IProperty)id).GetKeyValueComparer())).Snapshot(source.GetCurrentValue<Guid>(id)))));
+                });
+            runtimeEntityType.SetCounts(new PropertyCounts(
+                propertyCount: 8,
+                navigationCount: 0,
+                complexPropertyCount: 0,
+                complexCollectionCount: 0,
+                originalValueCount: 8,
+                shadowCount: 0,
+                relationshipCount: 1,
+                storeGeneratedCount: 1));
             runtimeEntityType.AddAnnotation("Relational:FunctionName", null);
             runtimeEntityType.AddAnnotation("Relational:Schema", null);
             runtimeEntityType.AddAnnotation("Relational:SqlQuery", null);
