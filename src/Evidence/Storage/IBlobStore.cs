@@ -79,7 +79,14 @@ public interface IStagingWriter : IAsyncDisposable
 }
 
 /// <summary>Bytes written to a staging name, hashed, not yet at their content address.</summary>
-public sealed record StagedBlob(string StagingName, string Sha256, long Size);
+public sealed record StagedBlob(string StagingName, string Sha256, long Size)
+{
+    /// <summary>
+    /// The staged bytes themselves, when the store kept them in memory instead of writing them to its staging area: an Azure
+    /// blob small enough to be sent in one request goes straight to its content address when promoted (<see cref="AzureBlobStore"/>).
+    /// </summary>
+    internal ReadOnlyMemory<byte>? Held { get; init; }
+}
 
 public sealed record StoredBlob(string Sha256, long Size, DateTimeOffset StoredAt);
 

@@ -863,6 +863,50 @@ public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : BlobStoreContr
         return count;
     }
 
+    /// <summary>
+    /// A blob that fits in one block is held in memory once staged and put at its address in one request: nothing is written
+    /// to staging, neither while it waits nor after, and the address is still taken only once.
+    /// </summary>
+    [Fact]
+    public async Task SmallBlob_IsHeldNotStaged_AndPutAtItsAddressOnlyIfFree()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(100_000);
+        var staged = await StageAsync(bytes);
+        Assert.Equal(0, await CountStagingAsync());
+
+        Assert.True(await Store.PromoteAsync(staged, CancellationToken.None));
+        Assert.Equal(bytes, await ReadAsync(staged.Sha256));
+        Assert.Equal(0, await CountStagingAsync());
+
+        // The same bytes again: the address is taken, and the stored envelope is not replaced by the new one.
+        var before = await StoredBytesAsync(staged.Sha256);
+        Assert.False(await Store.PromoteAsync(await StageAsync(bytes), CancellationToken.None));
+        Assert.Equal(before, await StoredBytesAsync(staged.Sha256));
+    }
+
+    /// <summary>Past one block, the bytes go through staging as before (blocks, commit, copy), and staging is left empty.</summary>
+    [Fact]
+    public async Task BlobOverOneBlock_IsStagedThenCopied_AndStagingIsLeftEmpty()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(AzureBlobStore.BlockSize + 1);
+        var staged = await StageAsync(bytes);
+        Assert.Equal(1, await CountStagingAsync());
+
+        Assert.True(await Store.PromoteAsync(staged, CancellationToken.None));
+        Assert.Equal(bytes, await ReadAsync(staged.Sha256));
+        Assert.Equal(0, await CountStagingAsync());
+    }
+
+    /// <summary>A held blob that is discarded (its request failed) or never promoted leaves nothing in the container.</summary>
+    [Fact]
+    public async Task SmallBlob_Discarded_LeavesNothing()
+    {
+        var staged = await StageAsync(RandomNumberGenerator.GetBytes(1000));
+        await Store.DiscardAsync(staged, CancellationToken.None);
+        Assert.Equal(0, await CountStagingAsync());
+        Assert.Empty(await ListAsync());
+    }
+
     [Fact]
     public async Task Writer_AzuriteStoppedMidUpload_FailsCleanlyAndLeavesNothingAfterRestart()
     {
