@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using Evidence.Cases;
 using Evidence.Custody;
 using Evidence.Domain;
@@ -14,13 +12,11 @@ namespace Evidence.Bench;
 
 // Referral package workloads for bench/package.sh:
 //   package-setup <folder> <home>            ingests every file, tags each to one incident; prints the incident id
-//   package-build <home> <incident> <zip>    "seconds bytes peak_rss_bytes" for BuildReferralPackage
-//   package-verify <zip> <home>              "seconds files peak_rss_bytes" for verify-package, pinned to the home's ledger key
+// (the build and verify-package are timed through the command line itself, as shipped)
 internal static class PackageBench
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var watch = new Stopwatch();
         switch (args[0])
         {
             case "package-setup":
@@ -35,40 +31,10 @@ internal static class PackageBench
                 Console.WriteLine(incident);
                 return 0;
             }
-            case "package-build":
-            {
-                await using var services = await EvidenceServices.StartAsync(new EvidenceSettings { Home = args[1] });
-                watch.Start();
-                var package = await SendAsync(services, new BuildReferralPackage(Guid.Parse(args[2]), RecipientKind.Icc, args[3]), Role.Prosecutor);
-                watch.Stop();
-                Print(watch, package.Bytes);
-                return 0;
-            }
-            case "package-verify":
-            {
-                string key;
-                await using (var services = await EvidenceServices.StartAsync(new EvidenceSettings { Home = args[2] }))
-                {
-                    key = await SendAsync(services, new GetVerifierKey(), Role.Auditor);
-                }
-                watch.Start();
-                var report = PackageVerifier.Verify(args[1], key);
-                watch.Stop();
-                if (!report.Clean)
-                {
-                    Console.Error.WriteLine(string.Join("\n", report.Findings));
-                    return 1;
-                }
-                Print(watch, report.Files);
-                return 0;
-            }
             default:
                 return 2;
         }
     }
-
-    private static void Print(Stopwatch watch, long count) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{watch.Elapsed.TotalSeconds:F3} {count} {Process.GetCurrentProcess().PeakWorkingSet64}"));
 
     private static async Task<T> SendAsync<T>(ServiceProvider services, IRequest<T> request, Role role = Role.Investigator)
     {

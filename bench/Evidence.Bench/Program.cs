@@ -18,7 +18,7 @@ using Microsoft.Extensions.DependencyInjection;
 //   verify <home>                                           "seconds blobs"
 //   blobs-in-clear <home> | verify-clear <home>             verify as before encryption at rest (the baseline of its cost)
 //   ledger-records <home> <items> | verify-ledger <home>    see LedgerBench.cs
-//   package-setup | package-build | package-verify          see PackageBench.cs
+//   package-setup                                            see PackageBench.cs
 //   load | load-baseline                                    see LoadBench.cs
 if (args.FirstOrDefault() == "provenance")
 {
