@@ -254,6 +254,11 @@ public sealed class AzureBlobStore : IBlobStore
 
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
         {
+            // Once completed, the block buffer may be the held blob itself, named by a hash of what it held then.
+            if (completed)
+            {
+                throw new InvalidOperationException("The staged blob is complete; nothing more can be written to it.");
+            }
             while (!chunk.IsEmpty)
             {
                 if (filled == block.Length && block.Length < BlockSize)

@@ -884,6 +884,27 @@ public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : BlobStoreContr
         Assert.Equal(before, await StoredBytesAsync(staged.Sha256));
     }
 
+    /// <summary>
+    /// The held bytes are the writer's own buffer: once it is completed, a late write (a caller that went on after a failure)
+    /// is refused instead of changing bytes already named by their hash.
+    /// </summary>
+    [Fact]
+    public async Task SmallBlob_WriteAfterComplete_IsRefused_AndTheHeldBytesStayAsHashed()
+    {
+        var raw = await CreateStoredAsync();
+        var bytes = RandomNumberGenerator.GetBytes(5000);
+        await using var writer = await raw.BeginStagingAsync(CancellationToken.None);
+        await writer.WriteAsync(bytes, CancellationToken.None);
+        var staged = await writer.CompleteAsync(Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, CancellationToken.None);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await writer.WriteAsync(new byte[10], CancellationToken.None));
+        await using var held = await raw.OpenStagedAsync(staged, CancellationToken.None);
+        using var read = new MemoryStream();
+        await held.CopyToAsync(read);
+        Assert.Equal(bytes, read.ToArray());
+        Assert.False(held.CanWrite);
+    }
+
     /// <summary>Past one block, the bytes go through staging as before (blocks, commit, copy), and staging is left empty.</summary>
     [Fact]
     public async Task BlobOverOneBlock_IsStagedThenCopied_AndStagingIsLeftEmpty()
