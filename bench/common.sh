@@ -5,6 +5,8 @@ mkdir -p "$work"
 dotnet build "$root/bench/Evidence.Bench/Evidence.Bench.csproj" -c Release -o "$root/.build/bench" --nologo -v quiet > "$work/build.log"
 bench() { dotnet "$root/.build/bench/Evidence.Bench.dll" "$@"; }
 now() { date +%s.%N; }
-seconds() { sync; local s; s=$(now); "$@" > /dev/null; echo "$(now) - $s" | bc; }
+# A command that fails is not timed: the script stops (set -e does not reach into the $(...) that callers time it in,
+# so the failure is returned here and fails their assignment), rather than report the time of, say, a refused verify.
+seconds() { sync; local s; s=$(now); "$@" > /dev/null || return; echo "$(now) - $s" | bc; }
 median() { tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { echo "scale=2; $1 / $2" | bc; }

@@ -32,7 +32,7 @@ incident=$(bench package-setup "$src" "$pristine")
 
 "$root/evidence" help > /dev/null  # build the command line outside the timing
 key=$("$root/evidence" --home "$pristine" log key)
-peak() { /usr/bin/time -f %M -o "$work/rss" "$@" > /dev/null; echo $(( $(cat "$work/rss") * 1024 )); }
+peak() { /usr/bin/time -f %M -o "$work/rss" "$@" > /dev/null || return; echo $(( $(cat "$work/rss") * 1024 )); }  # fails as seconds does
 build_t=(); zip_t=(); zipsync_t=(); verify_t=(); sum_t=(); rss_b=0; rss_v=0
 for i in $(seq "${PACKAGE_RUNS:-5}"); do
   rm -rf "$home" "$work/p.zip" "$work/z.zip"; cp -a "$pristine" "$home"; sync

@@ -18,12 +18,22 @@ namespace Evidence.Storage;
 /// A blob that fits in one block is not staged in the container: its bytes are already in the writer's block buffer when
 /// its hash is known, so they are held there and put at their content address in one request, under the same condition.
 /// That is one request per new blob instead of six (stage, commit, exists, copy, check the copy's length, delete the
-/// staging blob), and leaves nothing in staging for a crash to orphan.
+/// staging blob), and leaves nothing in staging for a crash to orphan. Held bytes wait in memory until their request commits,
+/// and one web request may stage thousands of files before its first is recorded: so a server holds at most
+/// <see cref="MaxHeldBytes"/> of them at a time, and stages the rest in the container as a larger blob is.
 /// Transfer validation is MD5 because Azurite does not understand the SDK's CRC64 structured messages.
 /// </summary>
 public sealed class AzureBlobStore : IBlobStore
 {
     internal const int BlockSize = 8 << 20;
+
+    /// <summary>
+    /// What one server keeps of small blobs in memory (their buffers) until they are promoted, replaced or discarded: 32 blocks.
+    /// Without a bound, one multipart request of small files (up to the upload limit, 8 GiB by default) was held whole.
+    /// </summary>
+    internal const long MaxHeldBytes = 32L * BlockSize;
+
+    private long heldBytes;
 
     private readonly BlobContainerClient container;
     private readonly TimeSpan stagingMaxAge;
@@ -86,7 +96,7 @@ public sealed class AzureBlobStore : IBlobStore
         {
             try
             {
-                await PutAsync(target, held, staged, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken);
+                await PutAsync(target, held.Bytes, staged, new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken);
                 return true;
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
@@ -94,6 +104,11 @@ public sealed class AzureBlobStore : IBlobStore
                 // Taken already: whether by the same content is for the caller to check, as below.
                 await WaitForCopyAsync(target, cancellationToken);
                 return false;
+            }
+            finally
+            {
+                // Put or failed, it is not held for this store any more: whoever still has it discards it.
+                held.Release();
             }
         }
         if (await target.ExistsAsync(cancellationToken))
@@ -128,9 +143,16 @@ public sealed class AzureBlobStore : IBlobStore
         }
         if (staged.Held is { } held)
         {
-            // A put, like a copy, replaces the content in one step.
-            await PutAsync(target, held, staged, conditions: null, cancellationToken);
-            return true;
+            try
+            {
+                // A put, like a copy, replaces the content in one step.
+                await PutAsync(target, held.Bytes, staged, conditions: null, cancellationToken);
+                return true;
+            }
+            finally
+            {
+                held.Release();
+            }
         }
         // A copy replaces the target's content when it completes, in one step: readers see the old blob or the new one.
         await CopyAsync(source, target, conditions: null, cancellationToken);
@@ -182,10 +204,29 @@ public sealed class AzureBlobStore : IBlobStore
         }
     }
 
-    public Task DiscardAsync(StagedBlob staged, CancellationToken cancellationToken) =>
-        staged.Held is not null
-            ? Task.CompletedTask // never written to the container
-            : Guard(async () => (await container.DeleteBlobIfExistsAsync(StagingKey(staged.StagingName), cancellationToken: cancellationToken)).Value);
+    public Task DiscardAsync(StagedBlob staged, CancellationToken cancellationToken)
+    {
+        if (staged.Held is { } held)
+        {
+            held.Release(); // never written to the container
+            return Task.CompletedTask;
+        }
+        return Guard(async () => (await container.DeleteBlobIfExistsAsync(StagingKey(staged.StagingName), cancellationToken: cancellationToken)).Value);
+    }
+
+    // Counts a buffer about to be held against MaxHeldBytes; false, and nothing counted, when it would go over.
+    private bool TryHold(int bytes)
+    {
+        if (Interlocked.Add(ref heldBytes, bytes) <= MaxHeldBytes)
+        {
+            return true;
+        }
+        Interlocked.Add(ref heldBytes, -bytes);
+        return false;
+    }
+
+    /// <summary>What this store holds in memory now (tests).</summary>
+    internal long HeldBytes => Interlocked.Read(ref heldBytes);
 
     public Task DeleteAsync(string sha256, CancellationToken cancellationToken) =>
         Guard(async () => (await container.DeleteBlobIfExistsAsync(BlobKey.For(sha256), cancellationToken: cancellationToken)).Value);
@@ -208,9 +249,9 @@ public sealed class AzureBlobStore : IBlobStore
 
     public Task<Stream> OpenStagedAsync(StagedBlob staged, CancellationToken cancellationToken) =>
         staged.Held is { } held
-            ? Task.FromResult<Stream>(MemoryMarshal.TryGetArray(held, out var bytes)
+            ? Task.FromResult<Stream>(MemoryMarshal.TryGetArray(held.Bytes, out var bytes)
                 ? new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false)
-                : new MemoryStream(held.ToArray(), writable: false))
+                : new MemoryStream(held.Bytes.ToArray(), writable: false))
             : Guard(async () => await container.GetBlobClient(StagingKey(staged.StagingName)).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken));
 
     public async IAsyncEnumerable<StoredBlob> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -278,12 +319,12 @@ public sealed class AzureBlobStore : IBlobStore
 
         public Task<StagedBlob> CompleteAsync(string sha256, long size, CancellationToken cancellationToken) => store.Guard(async () =>
         {
-            if (blockIds.Count == 0)
+            if (blockIds.Count == 0 && store.TryHold(block.Length))
             {
                 // All of it is in the block buffer, which this writer no longer uses: held, to be put at its address in one
                 // request (or dropped, if the request fails before that).
                 completed = true;
-                return new StagedBlob(name, sha256, size) { Held = block.AsMemory(0, filled) };
+                return new StagedBlob(name, sha256, size) { Held = new HeldBlob(block.AsMemory(0, filled), block.Length, store) };
             }
             if (filled > 0)
             {
@@ -319,6 +360,26 @@ public sealed class AzureBlobStore : IBlobStore
             catch (Exception e) when (e is RequestFailedException or HttpRequestException or IOException or AggregateException or OperationCanceledException)
             {
                 // The store is gone; its uncommitted blocks expire on their own.
+            }
+        }
+    }
+
+    /// <summary>
+    /// A small blob's bytes kept in memory instead of staged (<see cref="StagedBlob.Held"/>), counted against the store's
+    /// <see cref="MaxHeldBytes"/> until it is promoted, replaced or discarded: whichever comes first releases it, once (a
+    /// promoted blob is discarded again by its unit of work, through another copy of the record).
+    /// </summary>
+    internal sealed class HeldBlob(ReadOnlyMemory<byte> bytes, int charged, AzureBlobStore store)
+    {
+        private int released;
+
+        public ReadOnlyMemory<byte> Bytes => bytes;
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+            {
+                Interlocked.Add(ref store.heldBytes, -charged);
             }
         }
     }

@@ -83,9 +83,10 @@ public sealed record StagedBlob(string StagingName, string Sha256, long Size)
 {
     /// <summary>
     /// The staged bytes themselves, when the store kept them in memory instead of writing them to its staging area: an Azure
-    /// blob small enough to be sent in one request goes straight to its content address when promoted (<see cref="AzureBlobStore"/>).
+    /// blob small enough to be sent in one request goes straight to its content address when promoted (<see cref="AzureBlobStore"/>),
+    /// while the store's bound on what it holds allows.
     /// </summary>
-    internal ReadOnlyMemory<byte>? Held { get; init; }
+    internal AzureBlobStore.HeldBlob? Held { get; init; }
 }
 
 public sealed record StoredBlob(string Sha256, long Size, DateTimeOffset StoredAt);
