@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text;
 using Evidence.Requests;
 using Azure;
@@ -249,9 +248,7 @@ public sealed class AzureBlobStore : IBlobStore
 
     public Task<Stream> OpenStagedAsync(StagedBlob staged, CancellationToken cancellationToken) =>
         staged.Held is { } held
-            ? Task.FromResult<Stream>(MemoryMarshal.TryGetArray(held.Bytes, out var bytes)
-                ? new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false)
-                : new MemoryStream(held.Bytes.ToArray(), writable: false))
+            ? Task.FromResult<Stream>(held.OpenRead())
             : Guard(async () => await container.GetBlobClient(StagingKey(staged.StagingName)).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken));
 
     public async IAsyncEnumerable<StoredBlob> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -324,7 +321,7 @@ public sealed class AzureBlobStore : IBlobStore
                 // All of it is in the block buffer, which this writer no longer uses: held, to be put at its address in one
                 // request (or dropped, if the request fails before that).
                 completed = true;
-                return new StagedBlob(name, sha256, size) { Held = new HeldBlob(block.AsMemory(0, filled), block.Length, store) };
+                return new StagedBlob(name, sha256, size) { Held = new HeldBlob(block, filled, store) };
             }
             if (filled > 0)
             {
@@ -369,17 +366,19 @@ public sealed class AzureBlobStore : IBlobStore
     /// <see cref="MaxHeldBytes"/> until it is promoted, replaced or discarded: whichever comes first releases it, once (a
     /// promoted blob is discarded again by its unit of work, through another copy of the record).
     /// </summary>
-    internal sealed class HeldBlob(ReadOnlyMemory<byte> bytes, int charged, AzureBlobStore store)
+    internal sealed class HeldBlob(byte[] buffer, int length, AzureBlobStore store)
     {
         private int released;
 
-        public ReadOnlyMemory<byte> Bytes => bytes;
+        public ReadOnlyMemory<byte> Bytes => buffer.AsMemory(0, length);
+
+        public Stream OpenRead() => new MemoryStream(buffer, 0, length, writable: false);
 
         public void Release()
         {
             if (Interlocked.Exchange(ref released, 1) == 0)
             {
-                Interlocked.Add(ref store.heldBytes, -charged);
+                Interlocked.Add(ref store.heldBytes, -buffer.Length);
             }
         }
     }
