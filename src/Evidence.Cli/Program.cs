@@ -1,4 +1,5 @@
 using Evidence.Cli;
+using Evidence.Cli.Resident;
 
 if (CliApp.CommandWord(args) != "serve")
 {
@@ -15,5 +16,18 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = !cancellation.IsCancellationRequested;
     cancellation.Cancel();
 };
-var app = new CliApp(Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
-return await app.RunAsync(args, cancellation.Token);
+var interactive = !Console.IsErrorRedirected;
+// A home's resident process, when one listens, runs the command without .NET's and EF Core's first use (Resident/).
+var resident = ResidentHome.For(args);
+if (resident is not null && await ResidentClient.TryRunAsync(resident, args, Environment.CurrentDirectory, interactive, Console.Out, Console.Error,
+    cancellation.Token) is { } served)
+{
+    return served;
+}
+var app = new CliApp(Console.Out, Console.Error, interactive);
+var exit = await app.RunAsync(args, cancellation.Token);
+if (resident is not null)
+{
+    ResidentClient.StartInBackground(resident, Console.Error, interactive);
+}
+return exit;
