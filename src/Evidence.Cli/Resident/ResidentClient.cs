@@ -33,16 +33,27 @@ internal static class ResidentClient
                 return null;
             }
         }
-        catch (Exception e) when (e is SocketException or IOException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
-            return null; // a resident that stopped, or none yet
+            return null; // a resident that stopped, or none yet; or Ctrl+C before a word was sent: this process runs it, cancelled
         }
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var request = new ResidentRequest(ResidentHome.Build(), workingFolder, interactive, args, ResidentHome.Variables());
+        // Neither the request nor the answer is given up at Ctrl+C: once the request may have arrived, only the resident's
+        // answer says whether it runs the command. Ctrl+C sends a cancel frame instead, which the resident reads as soon as it
+        // took the command; had it declined, this process runs the command with the cancelled token, and records nothing.
         try
         {
-            await ResidentFrames.WriteAsync(stream, ResidentFrames.Request, request.ToBytes(), cancellationToken);
-            if (await ResidentFrames.ReadAsync(stream, cancellationToken) is not (ResidentFrames.Accepted, _))
+            await ResidentFrames.WriteAsync(stream, ResidentFrames.Request, request.ToBytes());
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            return null; // gone before it had the whole request: nothing was run
+        }
+        await using var cancelling = cancellationToken.Register(() => SendCancel(stream));
+        try
+        {
+            if (await ResidentFrames.ReadAsync(stream) is not (ResidentFrames.Accepted, _))
             {
                 return null; // declined, or gone before it took the command: nothing was run
             }
@@ -52,7 +63,6 @@ internal static class ResidentClient
             return null;
         }
         // From here the command is the resident's: whatever happens, it is not run again here.
-        await using var cancelling = cancellationToken.Register(() => SendCancel(stream));
         try
         {
             while (await ResidentFrames.ReadAsync(stream, CancellationToken.None) is var (kind, payload))
@@ -91,7 +101,9 @@ internal static class ResidentClient
         {
             return;
         }
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        // Started in the home, not in the caller's folder: that may be gone (the shell would complain on this command's stderr),
+        // and a resident kept there would keep it in use.
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = home.Home };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec setsid -f \"$@\" < /dev/null > /dev/null 2>&1");
         start.ArgumentList.Add("evidence-resident");
