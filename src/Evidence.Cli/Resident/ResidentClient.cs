@@ -97,7 +97,7 @@ internal static class ResidentClient
     /// </summary>
     public static void StartInBackground(ResidentHome home, TextWriter stderr, bool interactive)
     {
-        if (!home.Exists || File.Exists(home.SocketPath) || Environment.ProcessPath is not { } host)
+        if (!home.Exists || Running(home) || Environment.ProcessPath is not { } host)
         {
             return;
         }
@@ -132,6 +132,27 @@ internal static class ResidentClient
         {
             stderr.WriteLine($"evidence: a resident process now serves this home's commands and stops after {ResidentProcess.IdleTime.TotalMinutes:0} idle minutes " +
                              $"({ResidentHome.Switch}=off to run every command in its own process).");
+        }
+    }
+
+    /// <summary>
+    /// Whether a resident holds the home's lock. Not whether its socket file exists: a killed resident (SIGKILL, the OOM
+    /// killer, a reboot) leaves that behind, and would keep every later one from starting. The lock goes with the process.
+    /// </summary>
+    private static bool Running(ResidentHome home)
+    {
+        try
+        {
+            using var probe = new FileStream(home.LockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true; // held (or not this account's to take, so no resident of ours could take it either)
         }
     }
 

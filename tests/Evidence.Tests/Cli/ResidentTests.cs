@@ -195,6 +195,37 @@ public sealed class ResidentTests : IAsyncLifetime
         Assert.Equal(ResidentFrames.Cancel, await slow);
     }
 
+    /// <summary>
+    /// A resident killed (SIGKILL, the OOM killer, a reboot) leaves its socket file behind: the next command runs in its own
+    /// process and starts a new resident, rather than take the file for a living resident and never start one again.
+    /// </summary>
+    [SqliteFact]
+    public async Task KilledResident_SocketLeftBehind_TheNextCommandStartsANewOne()
+    {
+        var killed = await StartResidentAsync();
+        killed.Kill();
+        await killed.WaitForExitAsync();
+        Assert.True(File.Exists(Resident.SocketPath)); // what a killed resident leaves
+
+        Assert.Equal(0, (await ProcessAsync([], "--home", Home, "case", "add", "--title", "in its own process")).Exit);
+
+        var listening = false;
+        for (var waited = 0; waited < 30_000 && !listening; waited += 100)
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(Resident.SocketPath));
+                listening = true;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100); // refused: nobody listens on the file (yet)
+            }
+        }
+        Assert.True(listening, "no resident was started again");
+    }
+
     /// <summary>A command run from a folder that was removed meanwhile runs (its paths are absolute), as it does without a resident.</summary>
     [SqliteFact]
     public async Task WorkingFolderRemoved_TheCommandStillRuns()
