@@ -19,8 +19,8 @@ Console.CancelKeyPress += (_, e) =>
 var interactive = !Console.IsErrorRedirected;
 // A home's resident process, when one listens, runs the command without .NET's and EF Core's first use (Resident/).
 var resident = ResidentHome.For(args);
-if (resident is not null && await ResidentClient.TryRunAsync(resident, args, Environment.CurrentDirectory, interactive, Console.Out, Console.Error,
-    cancellation.Token) is { } served)
+if (resident is not null && WorkingFolder() is { } workingFolder && await ResidentClient.TryRunAsync(resident, args, workingFolder, interactive,
+    Console.Out, Console.Error, cancellation.Token) is { } served)
 {
     return served;
 }
@@ -31,3 +31,17 @@ if (resident is not null)
     ResidentClient.StartInBackground(resident, Console.Error, interactive);
 }
 return exit;
+
+// Null when the folder this was started in has been removed since: a command with absolute paths still runs here, as it
+// always did, and a resident could not go there.
+static string? WorkingFolder()
+{
+    try
+    {
+        return Environment.CurrentDirectory;
+    }
+    catch (IOException)
+    {
+        return null;
+    }
+}

@@ -33,16 +33,27 @@ internal static class ResidentClient
                 return null;
             }
         }
-        catch (Exception e) when (e is SocketException or IOException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
-            return null; // a resident that stopped, or none yet
+            return null; // a resident that stopped, or none yet; or Ctrl+C before a word was sent: this process runs it, cancelled
         }
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var request = new ResidentRequest(ResidentHome.Build(), workingFolder, interactive, args, ResidentHome.Variables());
+        // Neither the request nor the answer is given up at Ctrl+C: once the request may have arrived, only the resident's
+        // answer says whether it runs the command. Ctrl+C sends a cancel frame instead, which the resident reads as soon as it
+        // took the command; had it declined, this process runs the command with the cancelled token, and records nothing.
         try
         {
-            await ResidentFrames.WriteAsync(stream, ResidentFrames.Request, request.ToBytes(), cancellationToken);
-            if (await ResidentFrames.ReadAsync(stream, cancellationToken) is not (ResidentFrames.Accepted, _))
+            await ResidentFrames.WriteAsync(stream, ResidentFrames.Request, request.ToBytes());
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            return null; // gone before it had the whole request: nothing was run
+        }
+        await using var cancelling = cancellationToken.Register(() => SendCancel(stream));
+        try
+        {
+            if (await ResidentFrames.ReadAsync(stream) is not (ResidentFrames.Accepted, _))
             {
                 return null; // declined, or gone before it took the command: nothing was run
             }
@@ -52,7 +63,6 @@ internal static class ResidentClient
             return null;
         }
         // From here the command is the resident's: whatever happens, it is not run again here.
-        await using var cancelling = cancellationToken.Register(() => SendCancel(stream));
         try
         {
             while (await ResidentFrames.ReadAsync(stream, CancellationToken.None) is var (kind, payload))
@@ -87,11 +97,13 @@ internal static class ResidentClient
     /// </summary>
     public static void StartInBackground(ResidentHome home, TextWriter stderr, bool interactive)
     {
-        if (!home.Exists || File.Exists(home.SocketPath) || Environment.ProcessPath is not { } host)
+        if (!home.Exists || Running(home) || Environment.ProcessPath is not { } host)
         {
             return;
         }
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        // Started in the home, not in the caller's folder: that may be gone (the shell would complain on this command's stderr),
+        // and a resident kept there would keep it in use.
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = home.Home };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec setsid -f \"$@\" < /dev/null > /dev/null 2>&1");
         start.ArgumentList.Add("evidence-resident");
@@ -120,6 +132,27 @@ internal static class ResidentClient
         {
             stderr.WriteLine($"evidence: a resident process now serves this home's commands and stops after {ResidentProcess.IdleTime.TotalMinutes:0} idle minutes " +
                              $"({ResidentHome.Switch}=off to run every command in its own process).");
+        }
+    }
+
+    /// <summary>
+    /// Whether a resident holds the home's lock. Not whether its socket file exists: a killed resident (SIGKILL, the OOM
+    /// killer, a reboot) leaves that behind, and would keep every later one from starting. The lock goes with the process.
+    /// </summary>
+    private static bool Running(ResidentHome home)
+    {
+        try
+        {
+            using var probe = new FileStream(home.LockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true; // held (or not this account's to take, so no resident of ours could take it either)
         }
     }
 

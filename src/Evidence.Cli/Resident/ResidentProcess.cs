@@ -326,24 +326,33 @@ internal sealed class ResidentProcess(ResidentHome home, TimeSpan idleTime)
             {
                 return;
             }
-            var bytes = Encoding.UTF8.GetBytes(pending.ToString());
+            var text = pending.ToString();
             pending.Clear();
             lock (gate)
             {
-                if (gone)
+                // One write may be larger than a frame may be (`ingest --json` of a big folder is one string): sent in frames
+                // of at most Chunk characters (3 bytes each at most in UTF-8), never between the two halves of a surrogate pair.
+                for (var start = 0; start < text.Length && !gone;)
                 {
-                    return;
-                }
-                try
-                {
-                    stream.Write(ResidentFrames.Frame(kind, bytes));
-                }
-                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-                {
-                    gone = true;
+                    var length = Math.Min(Chunk, text.Length - start);
+                    if (start + length < text.Length && char.IsHighSurrogate(text[start + length - 1]))
+                    {
+                        length--;
+                    }
+                    try
+                    {
+                        stream.Write(ResidentFrames.Frame(kind, Encoding.UTF8.GetBytes(text, start, length)));
+                    }
+                    catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                    {
+                        gone = true;
+                    }
+                    start += length;
                 }
             }
         }
+
+        private const int Chunk = 64 << 10;
 
         private void FlushWhole()
         {

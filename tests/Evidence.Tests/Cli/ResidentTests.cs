@@ -144,6 +144,111 @@ public sealed class ResidentTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// Output far larger than a frame may be (`ingest --json` of a big folder writes its whole answer at once): it reaches the
+    /// caller whole, with the command's exit code, not "the resident stopped" after the command recorded everything.
+    /// </summary>
+    [SqliteFact]
+    public async Task LargeOutput_OneWrite_ReachesTheCallerWhole()
+    {
+        await StartResidentAsync();
+        // A '+' is written as \u002B in the JSON: 2,600 names of 250 of them are well over the 4 MiB a frame may hold.
+        for (var i = 0; i < 2_600; i++)
+        {
+            folder.File(Path.Combine("many", $"{i:D4}{new string('+', 246)}"), [(byte)i, (byte)(i >> 8)]);
+        }
+
+        var (exit, stdout, stderr) = await ThroughResidentAsync("ingest", Path.Combine(folder.Path, "many"), "--collector", "A", "--json");
+
+        Assert.True(exit == 0, stderr);
+        Assert.True(stdout.Length > ResidentFrames.MaxFrame, $"{stdout.Length} characters");
+        Assert.Equal(2_600, JsonDocument.Parse(stdout).RootElement.GetArrayLength());
+    }
+
+    /// <summary>
+    /// Ctrl+C while the resident has not yet answered (it finishes its warm-up first, or is slow): no unhandled exception. The
+    /// resident is told to cancel before it could start the command, and the caller hears whether it took it.
+    /// </summary>
+    [SqliteFact]
+    public async Task CtrlCBeforeTheResidentAnswers_CancelSent_NoCrash()
+    {
+        Assert.Equal(0, (await Run.CliAsync(Home, "case", "add", "--title", "the home exists")).Exit);
+        Directory.CreateDirectory(Resident.Folder);
+        // A resident that reads the request and answers only after the caller pressed Ctrl+C.
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(Resident.SocketPath));
+        listener.Listen(1);
+        var slow = Task.Run(async () =>
+        {
+            using var connection = await listener.AcceptAsync();
+            await using var stream = new NetworkStream(connection);
+            Assert.Equal(ResidentFrames.Request, (await ResidentFrames.ReadAsync(stream))?.Kind);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var next = await ResidentFrames.ReadAsync(stream, timeout.Token);
+            await ResidentFrames.WriteAsync(stream, ResidentFrames.Declined, []);
+            return next?.Kind;
+        });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var (exit, _, _) = await ThroughResidentFromAsync(folder.Path, cancel.Token, "case", "add", "--title", "pressed Ctrl+C");
+
+        Assert.Null(exit); // declined: the caller runs it, with the cancelled token, so nothing is recorded
+        Assert.Equal(ResidentFrames.Cancel, await slow);
+    }
+
+    /// <summary>
+    /// A resident killed (SIGKILL, the OOM killer, a reboot) leaves its socket file behind: the next command runs in its own
+    /// process and starts a new resident, rather than take the file for a living resident and never start one again.
+    /// </summary>
+    [SqliteFact]
+    public async Task KilledResident_SocketLeftBehind_TheNextCommandStartsANewOne()
+    {
+        var killed = await StartResidentAsync();
+        killed.Kill();
+        await killed.WaitForExitAsync();
+        Assert.True(File.Exists(Resident.SocketPath)); // what a killed resident leaves
+
+        Assert.Equal(0, (await ProcessAsync([], "--home", Home, "case", "add", "--title", "in its own process")).Exit);
+
+        var listening = false;
+        for (var waited = 0; waited < 30_000 && !listening; waited += 100)
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(Resident.SocketPath));
+                listening = true;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100); // refused: nobody listens on the file (yet)
+            }
+        }
+        Assert.True(listening, "no resident was started again");
+    }
+
+    /// <summary>A command run from a folder that was removed meanwhile runs (its paths are absolute), as it does without a resident.</summary>
+    [SqliteFact]
+    public async Task WorkingFolderRemoved_TheCommandStillRuns()
+    {
+        Assert.Equal(0, (await Run.CliAsync(Home, "case", "add", "--title", "the home exists")).Exit);
+        var gone = Path.Combine(folder.Path, "gone");
+        Directory.CreateDirectory(gone);
+        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = gone };
+        foreach (var arg in new[] { "-c", "rmdir \"$PWD\" && exec dotnet \"$@\"", "sh", Cli, "--home", Home, "case", "add", "--title", "from nowhere" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, await stderr);
+        Assert.True(Guid.TryParse((await stdout).Trim(), out _), await stdout);
+        Assert.Equal("", await stderr); // nor does starting a resident afterwards complain about the folder
+    }
+
+    /// <summary>
     /// The command line as people run it: the first command starts a resident in the background and still returns at once
     /// with its output (the resident holds none of its pipes); EVIDENCE_RESIDENT=off starts none.
     /// </summary>
