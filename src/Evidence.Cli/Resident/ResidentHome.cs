@@ -36,7 +36,8 @@ internal sealed record ResidentHome(string Home)
     /// <summary>The home a resident could run these words for, or null when they must run in this process.</summary>
     public static ResidentHome? For(IReadOnlyList<string> args)
     {
-        if (Environment.GetEnvironmentVariable(Switch)?.Trim().ToLowerInvariant() is "off" or "0" or "no" or "false")
+        // Linux and its kin only: the resident is started with setsid and checks its callers with SO_PEERCRED.
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(Switch)?.Trim().ToLowerInvariant() is "off" or "0" or "no" or "false")
         {
             return null;
         }

@@ -38,8 +38,18 @@ internal sealed class ResidentProcess(ResidentHome home, TimeSpan idleTime)
         {
             throw new UsageException($"There is no Evidence home at {home.Home} for a resident process to serve.");
         }
+        // A home another account can write may hold a resident/ of theirs, or a link to one: then no resident for this home.
+        // The link is looked at first, so that the folder it leads to is not tightened; tightening fails quietly on a folder not
+        // this account's, so the mode after it says whose it is.
+        if (OperatingSystem.IsWindows() || new DirectoryInfo(home.Folder).LinkTarget is not null)
+        {
+            return;
+        }
         OwnerOnly.CreateFolder(home.Folder);
-        OwnerOnly.Tighten(home.Folder, OwnerOnly.FolderPermissions);
+        if (File.GetUnixFileMode(home.Folder) != OwnerOnly.FolderPermissions)
+        {
+            return;
+        }
         // Not the folder of the command that started it, which it would otherwise keep in use for as long as it runs.
         Directory.SetCurrentDirectory(home.Folder);
         FileStream held;

@@ -79,6 +79,23 @@ public sealed class ResidentTests : IAsyncLifetime
         Assert.DoesNotContain("not here", (await Run.CliAsync(Home, "log", "events")).Out, StringComparison.Ordinal);
     }
 
+    /// <summary>A home another account can write may hold its own resident/ (here a link out of the home): no resident for that home.</summary>
+    [SqliteFact]
+    public async Task ResidentFolderALinkElsewhere_NoResident()
+    {
+        Assert.Equal(0, (await Run.CliAsync(Home, "case", "add", "--title", "the home exists")).Exit);
+        var elsewhere = Directory.CreateDirectory(Path.Combine(folder.Path, "planted")).FullName;
+        File.SetUnixFileMode(elsewhere, (UnixFileMode)0b111_101_101);
+        Directory.CreateSymbolicLink(Resident.Folder, elsewhere);
+
+        using var resident = StartProcess(Cli, "resident", "--home", Home);
+
+        Assert.True(resident.WaitForExit(15_000), "a resident ran in a planted folder");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+                     | UnixFileMode.OtherRead | UnixFileMode.OtherExecute, File.GetUnixFileMode(elsewhere)); // not tightened through the link
+    }
+
     [SqliteFact]
     public async Task SecondResidentForTheSameHome_StopsAtOnce()
     {
@@ -259,12 +276,13 @@ public sealed class ResidentTests : IAsyncLifetime
         Assert.Equal(0, off.Exit);
         Assert.False(Directory.Exists(Resident.Folder));
 
-        var started = await ProcessAsync([], "--home", Home, "case", "add", "--title", "second");
+        // On, whatever the environment the tests run in says: the resident and its callers then share the switch's value too.
+        var started = await ProcessAsync([("EVIDENCE_RESIDENT", "on")], "--home", Home, "case", "add", "--title", "second");
         Assert.Equal(0, started.Exit);
         Assert.True(Guid.TryParse(started.Out.Trim(), out _), started.Out);
         Assert.True(await SocketAppearsAsync(), "no resident started");
 
-        var served = await ProcessAsync([], "--home", Home, "case", "add", "--title", "third");
+        var served = await ProcessAsync([("EVIDENCE_RESIDENT", "on")], "--home", Home, "case", "add", "--title", "third");
         Assert.Equal(0, served.Exit);
         Assert.True(Guid.TryParse(served.Out.Trim(), out _), served.Out);
         Assert.Equal("", served.Err);
