@@ -224,7 +224,7 @@ public sealed class ResidentTests : IAsyncLifetime
         await killed.WaitForExitAsync();
         Assert.True(File.Exists(Resident.SocketPath)); // what a killed resident leaves
 
-        Assert.Equal(0, (await ProcessAsync([], "--home", Home, "case", "add", "--title", "in its own process")).Exit);
+        Assert.Equal(0, (await ProcessAsync([("EVIDENCE_RESIDENT", "on")], "--home", Home, "case", "add", "--title", "in its own process")).Exit);
 
         var listening = false;
         for (var waited = 0; waited < 30_000 && !listening; waited += 100)
