@@ -108,13 +108,17 @@ public sealed class EncryptedPackageTests : IDisposable
         var wrongRecipient = await other.DecryptAsync(p7m, Path.Combine(home.Path, "b.zip"));
         var wrongKind = await otherEc.DecryptAsync(p7m, Path.Combine(home.Path, "c.zip"));
 
-        Assert.NotEqual(0, wrongKey.Exit);
-        Assert.NotEqual(0, wrongRecipient.Exit);
+        // A wrong RSA key is answered as a tampered message is, with a random content key (OpenSSL's defence against padding
+        // oracles); AES-CBC's padding then looks right about once in 256 tries, and OpenSSL exits 0 with noise (one CI run
+        // did). What must hold is that no wrong key gets the zip, so that is what is asserted of those two.
+        Assert.True(wrongKey.Exit != 0 || !IsZip(Path.Combine(home.Path, "a.zip")));
+        Assert.True(wrongRecipient.Exit != 0 || !IsZip(Path.Combine(home.Path, "b.zip")));
         Assert.NotEqual(0, wrongKind.Exit);
         foreach (var attempt in new[] { "a.zip", "b.zip", "c.zip" }.Select(name => Path.Combine(home.Path, name)).Where(File.Exists))
         {
-            // OpenSSL may leave an empty or partial file behind; never the zip.
+            // OpenSSL may leave an empty or partial file behind, or noise; never the zip.
             Assert.Equal(-1, (await File.ReadAllBytesAsync(attempt)).AsSpan().IndexOf(Encoding.UTF8.GetBytes(Marker)));
+            Assert.False(IsZip(attempt));
         }
         Assert.True(File.Exists(await recipient.OpenAsync(p7m)));
     }
@@ -249,4 +253,6 @@ public sealed class EncryptedPackageTests : IDisposable
         Assert.Equal(await File.ReadAllTextAsync(recipient.Certificate), await File.ReadAllTextAsync(kept));
         Assert.Equal(0, (await Run.CliAsync(Home, "verify")).Exit);
     }
+
+    private static bool IsZip(string path) => File.Exists(path) && File.ReadAllBytes(path).AsSpan().StartsWith("PK\u0003\u0004"u8);
 }
