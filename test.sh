@@ -78,8 +78,14 @@ else
   # SQLite file has are skipped there, with the reason); the PostgreSQL-only tests already ran in the first pass. The
   # browser walks (Category=Browser) run once: they test pages, scripts and layout, which are the same over either
   # database, and everything they send the server is also sent over HTTP by the web tests that do run in this pass.
+  # dotnet test takes one --filter: one given to this script (`bash test.sh --filter X`) is joined to the pass's own.
+  pg_filter="FullyQualifiedName!~Evidence.Tests.Postgres.&Category!=Browser"; pg_args=(); given=("$@")
+  for ((i = 0; i < ${#given[@]}; i++)); do
+    if [ "${given[$i]}" = "--filter" ] && [ $((i + 1)) -lt ${#given[@]} ]; then i=$((i + 1)); pg_filter="(${given[$i]})&$pg_filter"
+    else pg_args+=("${given[$i]}"); fi
+  done
   EVIDENCE_TEST_DB=postgres dotnet test "$root/Evidence.sln" --nologo --no-build --logger "trx;LogFileName=postgres.trx" --results-directory "$results" \
-    --filter "FullyQualifiedName!~Evidence.Tests.Postgres.&Category!=Browser" "$@"
+    --filter "$pg_filter" ${pg_args[@]+"${pg_args[@]}"}
   [ $? -eq 0 ] || status=1
 fi
 
