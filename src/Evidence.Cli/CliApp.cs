@@ -92,7 +92,7 @@ internal sealed class CliApp(TextWriter stdout, TextWriter stderr, bool interact
     private async Task<int> RunResidentAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, [], []);
-        await new Resident.ResidentProcess(new Resident.ResidentHome(Settings(line).Home), Resident.ResidentProcess.IdleTime).RunAsync(cancellationToken);
+        await new Resident.ResidentProcess(new Resident.ResidentHome(Settings(line).Home)).RunAsync(cancellationToken);
         return Ok;
     }
 

@@ -98,6 +98,9 @@ public sealed record EvidenceSettings
     /// </summary>
     public string UploadFolder => Path.Combine(BlobFolder, "staging", "uploads");
 
+    /// <summary>The home when neither --home nor EVIDENCE_HOME names one: relative to the working folder.</summary>
+    public const string DefaultHome = ".evidence";
+
     /// <summary>Reads the environment: EVIDENCE_HOME, EVIDENCE_DB, EVIDENCE_AZURE_BLOB, EVIDENCE_AZURE_CONTAINER, EVIDENCE_LEDGER_NAME, EVIDENCE_DB_TIMEOUT (seconds),
     /// EVIDENCE_TSA_URL, EVIDENCE_TSA_CERT, EVIDENCE_ORG_NAME, EVIDENCE_ORG_CONTACT, EVIDENCE_ERN_PREFIX, EVIDENCE_NATIONAL_NAME,
     /// EVIDENCE_NATIONAL_ADDRESS, EVIDENCE_ORG_CERT, EVIDENCE_ORG_KEY, EVIDENCE_ORG_CA, EVIDENCE_MAX_UPLOAD_MB, EVIDENCE_TRUSTED_PROXIES,
@@ -111,7 +114,7 @@ public sealed record EvidenceSettings
         string? Variable(string name) => Text.Fields.Trimmed(environment(name));
         var settings = new EvidenceSettings
         {
-            Home = Path.GetFullPath(home ?? environment("EVIDENCE_HOME") ?? ".evidence"),
+            Home = Path.GetFullPath(home ?? environment("EVIDENCE_HOME") ?? DefaultHome),
             AzureBlobConnectionString = Variable("EVIDENCE_AZURE_BLOB"),
             PostgresDatabase = DatabaseFrom(Variable("EVIDENCE_DB")),
         };

@@ -60,7 +60,7 @@ internal sealed record ResidentHome(string Home)
         try
         {
             // As EvidenceSettings reads it; a resident only decides which process runs the words, which read --home again.
-            var full = System.IO.Path.GetFullPath(home ?? Environment.GetEnvironmentVariable("EVIDENCE_HOME") ?? ".evidence");
+            var full = System.IO.Path.GetFullPath(home ?? Environment.GetEnvironmentVariable("EVIDENCE_HOME") ?? EvidenceSettings.DefaultHome);
             var resident = new ResidentHome(full);
             // A Unix socket's path has room for 107 bytes; a home deeper than that runs its commands in their own process.
             return System.Text.Encoding.UTF8.GetByteCount(resident.SocketPath) < 100 ? resident : null;

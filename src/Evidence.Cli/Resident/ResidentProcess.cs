@@ -18,7 +18,7 @@ namespace Evidence.Cli.Resident;
 /// its socket is gone.
 /// </para>
 /// </summary>
-internal sealed class ResidentProcess(ResidentHome home, TimeSpan idleTime)
+internal sealed class ResidentProcess(ResidentHome home)
 {
     public static readonly TimeSpan IdleTime = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
@@ -150,7 +150,7 @@ internal sealed class ResidentProcess(ResidentHome home, TimeSpan idleTime)
             return true;
         }
         socketFile.Refresh();
-        return DateTime.UtcNow - lastUsed < idleTime && home.Exists && socketFile.Exists;
+        return DateTime.UtcNow - lastUsed < IdleTime && home.Exists && socketFile.Exists;
     }
 
     private async Task ServeAsync(Socket connection)
