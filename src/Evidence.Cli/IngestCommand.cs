@@ -10,10 +10,40 @@ namespace Evidence.Cli;
 /// </summary>
 internal static class IngestCommand
 {
-    // Enough requests in flight to fill a batch while others are being read and hashed: with 16, a folder of 10,000 small files
-    // made batches of about 8 (1,309 commits, 372 files/s); with 48, about 17 (573 commits, 499 files/s). Each file in flight
-    // holds two 1 MiB buffers, so at most 96 MiB.
-    private const int FilesAtOnce = 48;
+    // A group is one request (IngestEvidenceFiles): up to this many files, or this many bytes, whichever comes first; a file
+    // larger than that goes alone. Small files share the request's pipeline, savepoint and save; large ones gain nothing by it.
+    private const int FilesPerRequest = 32;
+    private const long BytesPerRequest = 16L << 20;
+
+    // Requests in flight: enough that the two cores read and hash while a batch commits. Each holds at most two 1 MiB buffers
+    // at a time (its files are read one after another).
+    private const int RequestsAtOnce = 4;
+
+    private static long SizeOf(string file) => File.Exists(file) ? new FileInfo(file).Length : 0;
+
+    /// <summary>A file to send, with what its answer is reported with.</summary>
+    private sealed record Pending(IngestEvidence Request, int? SheetLine, string File, long Size);
+
+    private static IEnumerable<List<Pending>> Groups(IEnumerable<Pending> files)
+    {
+        var group = new List<Pending>();
+        long bytes = 0;
+        foreach (var file in files)
+        {
+            var size = file.Size;
+            if (group.Count > 0 && (group.Count == FilesPerRequest || bytes + size > BytesPerRequest))
+            {
+                yield return group;
+                (group, bytes) = ([], 0);
+            }
+            group.Add(file);
+            bytes += size;
+        }
+        if (group.Count > 0)
+        {
+            yield return group;
+        }
+    }
 
     public static async Task<int> RunAsync(CliApp app, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -57,7 +87,7 @@ internal static class IngestCommand
         var pairing = SignatureSidecars.Pair(expansion.Files, file => sheet is not null && (sheet.For(paths[0], file) is not null || sheet.Refuses(paths[0], file)));
 
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
-        var totalBytes = pairing.Files.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0);
+        var totalBytes = pairing.Files.Sum(SizeOf);
         var progress = new ProgressBar(app.Error, app.Interactive && (pairing.Files.Count > 1 || totalBytes > 64L << 20), pairing.Files.Count, totalBytes);
         var ingested = new List<IngestedEvidence>();
         var failures = new List<string>();
@@ -65,13 +95,10 @@ internal static class IngestCommand
         {
             failures.Add($"{Text.Display.Path(line.Value("--metadata")!)} {refusal}");
         }
-        // Several files at once, so that their commits share batches (one transaction, one checkpoint): a folder of small
-        // files is bound by commits, not by reading. Each file is still its own request, recorded whole or not at all; the
-        // results are reported in the folder's order.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var inFlight = new SemaphoreSlim(FilesAtOnce);
-        var outcomes = new List<Task<(IngestedEvidence? Ingested, string? Failure)>>();
-        var previousQueued = Task.CompletedTask;
+        // Files are sent a few dozen at a time (IngestEvidenceFiles: one unit of work, each file still recorded whole or not at
+        // all), and several such requests at once, so that reading and hashing overlap and their commits share batches (one
+        // transaction, one checkpoint). The results are reported in the folder's order, which is also the order they are recorded in.
+        var toSend = new List<Pending>();
         foreach (var file in pairing.Files)
         {
             if (sheet is not null && sheet.Refuses(paths[0], file))
@@ -87,6 +114,15 @@ internal static class IngestCommand
                 Signatures = [.. pairing.Signatures(file), .. signature is null ? [] : new[] { signature }],
                 SignerKeys = [.. pairing.Keys(file), .. line.Values("--signer-key")],
             };
+            toSend.Add(new Pending(request, row?.Line, file, SizeOf(file)));
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var inFlight = new SemaphoreSlim(RequestsAtOnce);
+        var outcomes = new List<Task<List<(IngestedEvidence? Ingested, string? Failure)>>>();
+        var previousQueued = Task.CompletedTask;
+        foreach (var group in Groups(toSend))
+        {
             try
             {
                 await inFlight.WaitAsync(stop.Token);
@@ -97,37 +133,71 @@ internal static class IngestCommand
             }
             var (after, queued) = (previousQueued, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             previousQueued = queued.Task;
-            outcomes.Add(Task.Run(() => SendOneAsync(request, row?.Line, file, after, queued), CancellationToken.None));
+            outcomes.Add(Task.Run(() => SendGroupAsync(group, after, queued), CancellationToken.None));
         }
 
-        async Task<(IngestedEvidence? Ingested, string? Failure)> SendOneAsync(IngestEvidence request, int? sheetLine, string file, Task after, TaskCompletionSource queued)
+        async Task<List<(IngestedEvidence? Ingested, string? Failure)>> SendGroupAsync(
+            List<Pending> group, Task after, TaskCompletionSource queued)
         {
+            var results = new List<(IngestedEvidence?, string?)>();
             try
             {
-                return (await session.SendInTurnAsync(request, after, queued, stop.Token), null);
-            }
-            catch (EvidenceException e)
-            {
-                if (e is InvalidRequestException { Problems.Count: > 0 } && sheet is null)
+                var answers = await session.SendInTurnAsync(new IngestEvidenceFiles([.. group.Select(g => g.Request)]), after, queued, stop.Token);
+                for (var i = 0; i < group.Count; i++)
+                {
+                    results.Add(answers[i].Refused is { } refused ? (null, Refusal(refused, group[i].SheetLine, group[i].File)) : (answers[i].Ingested, null));
+                }
+                if (sheet is null && answers.Any(a => a.Refused is InvalidRequestException { Problems.Count: > 0 }))
                 {
                     // Field problems are the same for every file: say them once, and send no more.
                     await stop.CancelAsync();
                 }
-                return (null, sheetLine is null ? e.Message : $"{Text.Display.Path(file)} (line {sheetLine}): {e.Message}");
+            }
+            catch (EvidenceException e) when (group.Count == 1 || e is UnavailableException { MayHaveBeenRecorded: true })
+            {
+                results.AddRange(group.Select(g => ((IngestedEvidence?)null, (string?)Refusal(e, g.SheetLine, g.File))));
+            }
+            catch (EvidenceException)
+            {
+                // The group's write failed as a whole, so nothing of it was recorded; the cause may be one file (a row the database
+                // refuses), which must not take its neighbours down. Each is sent again alone, and answered for itself.
+                foreach (var g in group)
+                {
+                    try
+                    {
+                        var answer = (await session.SendAsync(new IngestEvidenceFiles([g.Request]), stop.Token))[0];
+                        results.Add(answer.Refused is { } refused ? (null, Refusal(refused, g.SheetLine, g.File)) : (answer.Ingested, null));
+                    }
+                    catch (EvidenceException alone)
+                    {
+                        results.Add((null, Refusal(alone, g.SheetLine, g.File)));
+                    }
+                    catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    {
+                        break; // not sent: an earlier file's field problem applies to it too
+                    }
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                return (null, null); // not sent: an earlier file's field problem applies to it too
+                // not sent: an earlier file's field problem applies to these too
             }
             finally
             {
                 queued.TrySetResult(); // never sent (stopped): the next one goes on
-                progress.FileDone();
+                foreach (var _ in group)
+                {
+                    progress.FileDone();
+                }
                 inFlight.Release();
             }
+            return results;
         }
 
-        foreach (var (done, failure) in await Task.WhenAll(outcomes))
+        string Refusal(EvidenceException e, int? sheetLine, string file) =>
+            sheetLine is null ? e.Message : $"{Text.Display.Path(file)} (line {sheetLine}): {e.Message}";
+
+        foreach (var (done, failure) in (await Task.WhenAll(outcomes)).SelectMany(g => g))
         {
             if (done is not null)
             {

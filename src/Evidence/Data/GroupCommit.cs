@@ -126,6 +126,7 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
                 var savepoint = $"request_{i}";
                 await dbTransaction.SaveAsync(savepoint, cancellationToken);
                 var size = append?.Size;
+                Exception? refused = null;
                 try
                 {
                     if (unit.HasEvents && append is null)
@@ -146,11 +147,16 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
                         append.RollBackTo(earlier);
                     }
                     unit.UndoWrite();
-                    batch[i].Done.TrySetException(e);
+                    refused = e;
                 }
                 finally
                 {
                     await unit.DetachAsync();
+                }
+                // Answered only once its contexts are given back: the caller disposes them (its scope) as soon as it is answered.
+                if (refused is not null)
+                {
+                    batch[i].Done.TrySetException(refused);
                 }
             }
             checkpoint = append is not null && append.Size > sizeBefore ? append.SignCheckpoint() : null;
@@ -179,6 +185,9 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
                 waiting.Done.TrySetException(unknown
                     ? new Requests.UnavailableException($"The database broke off while this request was being committed ({e.Message}): it may or may not " +
                                                         "have been recorded. Look it up before sending it again.", e)
+                    {
+                        MayHaveBeenRecorded = true,
+                    }
                     : e);
             }
             return;

@@ -78,6 +78,9 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
     /// </summary>
     public void BeforeWrite(Func<CancellationToken, Task> step) => beforeWrite.Add(step);
 
+    /// <summary>Whether <paramref name="step"/> (the same method on the same object) is registered in this unit of work.</summary>
+    public bool WillRunBeforeWrite(Func<CancellationToken, Task> step) => beforeWrite.Contains(step);
+
     /// <summary>
     /// The request records a rotation of the ledger key from <paramref name="from"/> to <paramref name="to"/>: its batch's
     /// checkpoint is signed by both keys, and the write is refused if <paramref name="from"/> no longer signs by then

@@ -68,6 +68,9 @@ internal sealed class EvidenceIntake(
     Search.SealedText sealedText,
     ILogger<EvidenceIntake> log)
 {
+    // The items this unit of work records, in the order they came: a bulk request records several files in one.
+    private readonly List<(EvidenceItem Item, ItemMetadata Metadata, IngestedEvidence Ingested)> recordedHere = [];
+
     /// <summary>Checks what depends on stored data (the case exists and the actor works it, the capture date is not in the future) before any byte is read.</summary>
     public async Task CheckAsync(IntakeFields fields, CancellationToken cancellationToken)
     {
@@ -130,10 +133,82 @@ internal sealed class EvidenceIntake(
     private async Task<IngestedEvidence> RecordStagedAsync(
         StagedBlob staged, HashingCopy.Result copied, string originalName, IntakeFields fields, IntakeSignatures signatures, CancellationToken cancellationToken)
     {
+        // Everything that can fail comes before the item joins the unit of work: a file refused here leaves nothing in it, so
+        // that the other files of a bulk request (IngestEvidenceFiles) are recorded without it. Its staged blob is discarded.
+        EvidenceItem item;
+        ItemMetadata metadata;
+        IngestedEvidence ingested;
+        try
+        {
+            (item, metadata, ingested) = await DescribeAsync(staged, copied, originalName, fields, signatures, cancellationToken);
+        }
+        catch
+        {
+            await blobs.DiscardAsync(staged, CancellationToken.None);
+            throw;
+        }
+        unitOfWork.PromoteOnCommit(staged);
+        db.EvidenceItems.Add(item);
+        db.ItemMetadata.Add(metadata);
+        // The first item of this unit of work registers the step for all of them. A scope may send several requests one after
+        // another (a web request), each with its own unit of work: items left from an earlier one, refused or committed, are
+        // not this one's.
+        Func<CancellationToken, Task> step = FindDuplicatesAndRecordAsync;
+        if (!unitOfWork.WillRunBeforeWrite(step))
+        {
+            recordedHere.Clear();
+            unitOfWork.BeforeWrite(step);
+        }
+        recordedHere.Add((item, metadata, ingested));
+        log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
+        return ingested;
+    }
+
+    /// <summary>
+    /// Runs under the write lock, when the request is written: among everything recorded before it (the earlier requests of its
+    /// own batch included) and the earlier files of its own request, each item names the first one recorded with the same
+    /// bytes, so that the same bytes sent twice at once, by two uploads or one folder, name the first. One query for all the
+    /// request's files. Then each item's <c>Ingested</c> event, in the order the files came.
+    /// </summary>
+    private async Task FindDuplicatesAndRecordAsync(CancellationToken cancellationToken)
+    {
+        var hashes = recordedHere.Select(r => r.Item.Sha256).Distinct().ToList();
+        var stored = await db.EvidenceItems
+            .Where(e => hashes.Contains(e.Sha256))
+            .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
+            .Select(e => new { e.Sha256, e.Id, e.IngestedAtUtc })
+            .ToListAsync(cancellationToken);
+        var firstStored = new Dictionary<string, (Guid Id, DateTime At)>(StringComparer.Ordinal);
+        foreach (var e in stored)
+        {
+            firstStored.TryAdd(e.Sha256, (e.Id, e.IngestedAtUtc));
+        }
+        var firstHere = new Dictionary<string, EvidenceItem>(StringComparer.Ordinal);
+        foreach (var (item, metadata, ingested) in recordedHere)
+        {
+            Guid? first = (firstStored.TryGetValue(item.Sha256, out var s), firstHere.GetValueOrDefault(item.Sha256)) switch
+            {
+                (false, null) => null,
+                (false, { } here) => here.Id,
+                (true, null) => s.Id,
+                (true, { } here) => s.At <= here.IngestedAtUtc ? s.Id : here.Id,
+            };
+            item.DuplicateOf = ingested.DuplicateOf = first;
+            if (!firstHere.TryGetValue(item.Sha256, out var earlier) || item.IngestedAtUtc < earlier.IngestedAtUtc)
+            {
+                firstHere[item.Sha256] = item;
+            }
+            // The original name, the source and the text stay out of the custody log (names of files often name the child);
+            // their hashes pin them.
+            unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);
+        }
+    }
+
+    private async Task<(EvidenceItem Item, ItemMetadata Metadata, IngestedEvidence Ingested)> DescribeAsync(
+        StagedBlob staged, HashingCopy.Result copied, string originalName, IntakeFields fields, IntakeSignatures signatures, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow();
         var capturedAt = fields.CapturedAt is null ? null : PartialDate.Normalize("captured-at", fields.CapturedAt, now, out _);
-        unitOfWork.PromoteOnCommit(staged);
-
         var mediaType = MediaTypes.Detect(copied.Head);
         var provenance = await ReadProvenanceAsync(staged, mediaType, signatures, cancellationToken);
         var text = ExtractedText.FromHead(mediaType, copied.Head);
@@ -162,27 +237,11 @@ internal sealed class EvidenceIntake(
         };
         // What the investigator states for a court is its first version, recorded by the same event.
         var metadata = (fields.Metadata ?? new StatedMetadata()).Apply(null, item.Id, null, item.IngestedAtUtc, item.IngestedBy, now, out _);
-        db.EvidenceItems.Add(item);
-        db.ItemMetadata.Add(metadata);
         var ingested = new IngestedEvidence(item.Id, item.Sha256, item.Size, null, item.MediaType, item.OriginalName)
         {
             Signatures = provenance.Signatures!.Select(s => new IngestedSignature(s.Sidecar, s.State, s.Trusted)).ToList(),
         };
-        unitOfWork.BeforeWrite(async ct =>
-        {
-            // Under the write lock, among everything recorded before it (the earlier requests of its own batch included), so that
-            // the same bytes sent twice at once, by two uploads or one folder, name the first one recorded.
-            item.DuplicateOf = ingested.DuplicateOf = await db.EvidenceItems
-                .Where(e => e.Sha256 == item.Sha256 && e.Id != item.Id)
-                .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
-                .Select(e => (Guid?)e.Id)
-                .FirstOrDefaultAsync(ct);
-            // The original name, the source and the text stay out of the custody log (names of files often name the child);
-            // their hashes pin them.
-            unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);
-        });
-        log.LogInformation("Staged evidence {EvidenceId}: sha256 {Sha256}, {Size} bytes, {MediaType}", item.Id, item.Sha256, item.Size, item.MediaType);
-        return ingested;
+        return (item, metadata, ingested);
     }
 
     // From the staged copy: exactly the bytes that were hashed, not the source read a second time.

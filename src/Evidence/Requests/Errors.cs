@@ -27,6 +27,12 @@ public sealed class ForbiddenException(string message) : EvidenceException(messa
 /// </summary>
 public sealed class UnavailableException(string message, Exception? inner = null) : EvidenceException(message, inner)
 {
+    /// <summary>
+    /// The connection broke after COMMIT was sent: unlike every other refusal, the request may have been recorded, so it must
+    /// not be sent again before it is looked up.
+    /// </summary>
+    public bool MayHaveBeenRecorded { get; init; }
+
     /// <summary>The database was locked, unreachable or broke off before anything was committed.</summary>
     public static UnavailableException DatabaseUnreachable(Exception e) =>
         new($"The database could not be used ({Innermost(e).Message}); nothing was recorded. Try again.", e);

@@ -1,0 +1,175 @@
+using System.Text;
+using Evidence.Access;
+using Evidence.Custody;
+using Evidence.Ingest;
+using Evidence.Requests;
+using Evidence.Tests.Fixtures;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Evidence.Tests.Ingest;
+
+/// <summary>
+/// IngestEvidenceFiles (what a bulk `evidence ingest FOLDER` sends): several files in one unit of work, each recorded whole
+/// or not at all, against a real SQLite file and the real folder store.
+/// </summary>
+public sealed class IngestEvidenceFilesTests : IAsyncLifetime
+{
+    private Slice slice = null!;
+
+    public async Task InitializeAsync() => slice = await Slice.StartAsync();
+
+    public async Task DisposeAsync() => await slice.DisposeAsync();
+
+    [Fact]
+    public async Task SeveralFiles_EachRecordedWithItsOwnEvent_InTheOrderSent_OneCheckpoint()
+    {
+        var checkpointsBefore = await slice.QueryAsync(db => db.Checkpoints.CountAsync());
+        var files = Enumerable.Range(0, 20).Select(i => new IngestEvidence(slice.File($"statement-{i:D2}.txt", Encoding.UTF8.GetBytes($"statement {i}")), "Olena K.")).ToList();
+
+        var outcomes = await slice.SendAsync(new IngestEvidenceFiles(files));
+
+        Assert.All(outcomes, o => Assert.Null(o.Refused));
+        var items = await slice.QueryAsync(db => db.EvidenceItems.ToListAsync());
+        var events = await slice.QueryAsync(db => db.CustodyEvents.OrderBy(e => e.Sequence).ToListAsync());
+        Assert.Equal(outcomes.Select(o => o.Ingested!.Id), events.Select(e => e.EvidenceId!.Value));
+        Assert.All(events, e => Assert.Equal("Ingested", e.Action));
+        Assert.Equal(files.Select(f => Path.GetFileName(f.FilePath)), events.Select(e => items.Single(i => i.Id == e.EvidenceId).OriginalName));
+        Assert.Equal(20, (await slice.ListBlobsAsync()).Count);
+        Assert.Equal(checkpointsBefore + 1, await slice.QueryAsync(db => db.Checkpoints.CountAsync()));
+        Assert.Empty(slice.StagingFiles());
+        Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+
+    [Fact]
+    public async Task RefusedFilesInTheMiddle_AnsweredAlone_NothingOfThemKept_TheOthersRecorded()
+    {
+        var folder = Path.GetDirectoryName(slice.File("sub/placeholder.txt", [1]))!;
+        var files = new List<IngestEvidence>
+        {
+            new(slice.File("before.txt", Encoding.UTF8.GetBytes("before")), "A"),
+            new(slice.File("empty.txt", []), "A"),                                    // empty, and not allowed to be
+            new(slice.File("missing.txt", [2]) + ".gone", "A"),                        // not there
+            new(folder, "A"),                                                          // a folder
+            new(slice.File("bad-collector.txt", Encoding.UTF8.GetBytes("x")), "A\u0007"), // a field problem
+            new(slice.File("future.txt", Encoding.UTF8.GetBytes("y")), "A", CapturedAt: "2999-01-01"),
+            new(slice.File("after.txt", Encoding.UTF8.GetBytes("after")), "A"),
+        };
+
+        var outcomes = await slice.SendAsync(new IngestEvidenceFiles(files));
+
+        Assert.Equal(7, outcomes.Count);
+        Assert.NotNull(outcomes[0].Ingested);
+        Assert.Contains("is empty", Assert.IsType<InvalidRequestException>(outcomes[1].Refused).Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist", Assert.IsType<InvalidRequestException>(outcomes[2].Refused).Message, StringComparison.Ordinal);
+        Assert.Contains("is a folder", Assert.IsType<InvalidRequestException>(outcomes[3].Refused).Message, StringComparison.Ordinal);
+        Assert.NotEmpty(Assert.IsType<InvalidRequestException>(outcomes[4].Refused).Problems);
+        Assert.IsType<InvalidRequestException>(outcomes[5].Refused);
+        Assert.NotNull(outcomes[6].Ingested);
+        Assert.All(outcomes.Where(o => o.Refused is not null), o => Assert.Null(o.Ingested));
+
+        var names = await slice.QueryAsync(db => db.EvidenceItems.OrderBy(e => e.IngestedAtUtc).Select(e => e.OriginalName).ToListAsync());
+        Assert.Equal(["before.txt", "after.txt"], names);
+        Assert.Equal(2, await slice.CountCustodyEventsAsync());
+        Assert.Equal(2, (await slice.ListBlobsAsync()).Count);
+        Assert.Empty(slice.StagingFiles());
+        Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+
+    [Fact]
+    public async Task SameBytesTwiceInOneRequest_AndOnceStoredBefore_EachNamesTheFirstRecorded()
+    {
+        var bytes = Encoding.UTF8.GetBytes("adoption record, scanned twice");
+        var stored = await slice.SendAsync(new IngestEvidence(slice.File("earlier.pdf", bytes), "A"));
+        var other = Encoding.UTF8.GetBytes("citizenship record");
+
+        var outcomes = await slice.SendAsync(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(slice.File("new-1.txt", other), "A"),
+            new IngestEvidence(slice.File("copy-1.pdf", bytes), "A"),
+            new IngestEvidence(slice.File("new-2.txt", other), "A"),
+            new IngestEvidence(slice.File("copy-2.pdf", bytes), "A"),
+        ]));
+
+        var ingested = outcomes.Select(o => o.Ingested!).ToList();
+        Assert.Null(ingested[0].DuplicateOf);
+        Assert.Equal(stored.Id, ingested[1].DuplicateOf);
+        Assert.Equal(ingested[0].Id, ingested[2].DuplicateOf);
+        Assert.Equal(stored.Id, ingested[3].DuplicateOf);
+        // What the answer says is what was recorded.
+        var recorded = await slice.QueryAsync(db => db.EvidenceItems.ToDictionaryAsync(e => e.Id, e => e.DuplicateOf));
+        Assert.All(ingested, i => Assert.Equal(i.DuplicateOf, recorded[i.Id]));
+        Assert.Equal(2, (await slice.ListBlobsAsync()).Count);
+        Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(IngestEvidenceFiles.MaxFiles + 1)]
+    public async Task NoFiles_OrTooMany_RefusedWhole_NothingRecorded(int count)
+    {
+        var file = slice.File("one.txt", [1, 2, 3]);
+
+        var refused = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            slice.SendAsync(new IngestEvidenceFiles([.. Enumerable.Repeat(new IngestEvidence(file, "A"), count)])));
+
+        Assert.NotEmpty(refused.Problems);
+        Assert.Equal(0, await slice.CountEvidenceAsync());
+        Assert.Empty(await slice.ListBlobsAsync());
+    }
+
+    [Fact]
+    public async Task OnlyAnInvestigator_MaySendIt()
+    {
+        var file = slice.File("one.txt", [1, 2, 3]);
+
+        await Assert.ThrowsAsync<ForbiddenException>(() => slice.SendAsync(new IngestEvidenceFiles([new IngestEvidence(file, "A")]), Role.Auditor, "auditor"));
+
+        Assert.Equal(0, await slice.CountEvidenceAsync());
+    }
+
+    [SqliteFact]
+    public async Task TheDatabaseRefusingOneRow_RefusesTheWholeRequest_NothingOfItRecorded()
+    {
+        await slice.TamperAsync("""
+            CREATE TRIGGER poison BEFORE INSERT ON evidence_items WHEN NEW."OriginalName" = 'poison.txt'
+            BEGIN SELECT RAISE(ABORT, 'the database refuses this one'); END;
+            """);
+
+        var failure = await Assert.ThrowsAsync<UnavailableException>(() => slice.SendAsync(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(slice.File("first.txt", [1]), "A"),
+            new IngestEvidence(slice.File("poison.txt", [2]), "A"),
+            new IngestEvidence(slice.File("third.txt", [3]), "A"),
+        ])));
+
+        Assert.Contains("the database refuses this one", failure.Message, StringComparison.Ordinal);
+        Assert.False(failure.MayHaveBeenRecorded);
+        Assert.Equal(0, await slice.CountEvidenceAsync());
+        Assert.Equal(0, await slice.CountCustodyEventsAsync());
+        Assert.Empty(slice.StagingFiles());
+        // Its blobs were promoted before the write: unrecorded content-addressed blobs, which the sweep removes, and which
+        // `verify` does not count as evidence.
+        Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+
+    [Fact]
+    public async Task OneScope_TwoRequestsOneAfterTheOther_EachRecordsOnlyItsOwnItems()
+    {
+        // A web request is one scope, and may send several requests: the second must not carry the first one's items.
+        await using var scope = slice.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = new Actor("test-investigator", Role.Investigator);
+        var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+
+        var first = await mediator.Send(new IngestEvidenceFiles([new IngestEvidence(slice.File("a.txt", [1]), "A"), new IngestEvidence(slice.File("b.txt", [2]), "A")]));
+        var refused = await mediator.Send(new IngestEvidenceFiles([new IngestEvidence(slice.File("empty.txt", []), "A")]));
+        var second = await mediator.Send(new IngestEvidence(slice.File("c.txt", [3]), "A"));
+
+        Assert.All(first, o => Assert.NotNull(o.Ingested));
+        Assert.NotNull(Assert.Single(refused).Refused);
+        var events = await slice.QueryAsync(db => db.CustodyEvents.OrderBy(e => e.Sequence).Select(e => e.EvidenceId).ToListAsync());
+        Assert.Equal([first[0].Ingested!.Id, first[1].Ingested!.Id, second.Id], events.Select(e => e!.Value));
+        Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+}
