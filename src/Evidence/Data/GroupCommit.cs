@@ -17,13 +17,21 @@ namespace Evidence.Data;
 /// batch is being written is the next batch. One request alone is therefore committed as fast as before; many at once
 /// share the lock, the fsync and the signature.
 /// </para>
+/// <para>
+/// Two stages, each batching whatever waits for it: first the blobs the requests will point at are flushed to the disk
+/// (one <c>syncfs</c> for all of them), then the requests are written under the lock. While one batch is written, the next
+/// one's blobs are being flushed. A request enters the second stage only after its blobs are on the disk, and in the order it
+/// came.
+/// </para>
 /// </summary>
 public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit> log)
 {
     // A bound on one transaction's size, so that a flood of requests still gets answers in steady steps.
     private const int MaxBatch = 256;
 
-    private readonly Queue<Waiting> queue = new();
+    private readonly Queue<Waiting> flushing = new(); // waiting for their blobs to be flushed
+    private bool flushingRunning;
+    private readonly Queue<Waiting> queue = new(); // blobs on the disk, waiting for the write lock
     private bool committing;
 
     private sealed record Waiting(UnitOfWork Unit, TaskCompletionSource<CheckpointRecord?> Done);
@@ -33,17 +41,65 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
     {
         var waiting = new Waiting(unit, new TaskCompletionSource<CheckpointRecord?>(TaskCreationOptions.RunContinuationsAsynchronously));
         bool start;
-        lock (queue)
+        lock (flushing)
         {
-            queue.Enqueue(waiting);
-            start = !committing;
-            committing = true;
+            flushing.Enqueue(waiting);
+            start = !flushingRunning;
+            flushingRunning = true;
         }
         if (start)
         {
-            _ = Task.Run(CommitWaitingAsync);
+            _ = Task.Run(FlushWaitingAsync);
         }
         return waiting.Done.Task;
+    }
+
+    private async Task FlushWaitingAsync()
+    {
+        while (true)
+        {
+            List<Waiting> batch;
+            lock (flushing)
+            {
+                if (flushing.Count == 0)
+                {
+                    flushingRunning = false;
+                    return;
+                }
+                batch = [.. flushing];
+                flushing.Clear();
+            }
+            try
+            {
+                // One flush of the disk for every blob of the batch, and none of them may be recorded before it.
+                await using var scope = scopes.CreateAsyncScope();
+                var blobs = batch.SelectMany(w => w.Unit.PromotedBlobs).Distinct().ToList();
+                await scope.ServiceProvider.GetRequiredService<Storage.IBlobStore>().MakeDurableAsync(blobs, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // Nothing of these requests was written: their blobs may not be on the disk.
+                foreach (var waiting in batch)
+                {
+                    waiting.Done.TrySetException(e);
+                }
+                continue;
+            }
+            bool start;
+            lock (queue)
+            {
+                foreach (var waiting in batch)
+                {
+                    queue.Enqueue(waiting);
+                }
+                start = !committing;
+                committing = true;
+            }
+            if (start)
+            {
+                _ = Task.Run(CommitWaitingAsync);
+            }
+        }
     }
 
     /// <summary>Number of requests written in each batch so far: what the tests and the benchmarks read.</summary>
@@ -112,9 +168,6 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
         Crypto.NoteSigner? rotatedTo = null;
         try
         {
-            // Before the lock: one flush of the disk for every blob of the batch, and none of them may be recorded before it.
-            var blobs = batch.SelectMany(w => w.Unit.PromotedBlobs).Distinct().ToList();
-            await scope.ServiceProvider.GetRequiredService<Storage.IBlobStore>().MakeDurableAsync(blobs, cancellationToken);
             await using var transaction = await WriteLock.BeginAsync(db, cancellationToken);
             var connection = db.Database.GetDbConnection();
             var dbTransaction = transaction.GetDbTransaction();
@@ -167,8 +220,8 @@ public sealed class GroupCommit(IServiceScopeFactory scopes, ILogger<GroupCommit
         }
         catch (Exception e)
         {
-            // The whole batch failed before it was recorded: its blobs could not be flushed, the lock could not be taken, the
-            // checkpoint not saved, or COMMIT failed.
+            // The whole batch failed before it was recorded: the lock could not be taken, the checkpoint not saved, or COMMIT
+            // failed.
             var unknown = sentCommit && Postgres.IsUnavailable(e);
             if (unknown)
             {
