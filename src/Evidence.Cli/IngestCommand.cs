@@ -4,7 +4,8 @@ using Evidence.Requests;
 namespace Evidence.Cli;
 
 /// <summary>
-/// `evidence ingest`: every named file, folders walked recursively, one request (one transaction) per file. A detached
+/// `evidence ingest`: every named file, folders walked recursively, sent a few dozen per request (IngestEvidenceFiles), each file
+/// recorded whole or not at all. A detached
 /// signature beside a file (X.asc, X.sig) is recorded as X's, not as an item (Ingest/SignatureSidecars.cs); a single file
 /// takes its signature with --signature, and keys that came with it with --signer-key.
 /// </summary>
