@@ -1,6 +1,7 @@
 using System.Text;
 using Evidence.Access;
 using Evidence.Custody;
+using Evidence.Data;
 using Evidence.Ingest;
 using Evidence.Requests;
 using Evidence.Tests.Fixtures;
@@ -102,6 +103,43 @@ public sealed class IngestEvidenceFilesTests : IAsyncLifetime
         Assert.All(ingested, i => Assert.Equal(i.DuplicateOf, recorded[i.Id]));
         Assert.Equal(2, (await slice.ListBlobsAsync()).Count);
         Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+
+    [Fact]
+    public async Task ARequestReadBeforeAnotherButWrittenAfterIt_ItsCopiesAllNameTheOriginal_AndSoDoesALaterCopy()
+    {
+        // What a bulk ingest does all the time: four requests are read side by side and written in the folder's order, so a
+        // file of the second request is often read (and stamped) before the last file of the first one is, yet recorded after
+        // it. Every copy must name the one original (the first recorded), never another copy.
+        var bytes = Encoding.UTF8.GetBytes("birth certificate, scanned three times");
+        await using var later = slice.Services.CreateAsyncScope();
+        later.ServiceProvider.GetRequiredService<CurrentActor>().Value = new Actor("test-investigator", Role.Investigator);
+        var turn = later.ServiceProvider.GetRequiredService<CommitTurn>();
+        var mayQueue = new TaskCompletionSource();
+        turn.After = mayQueue.Task;
+        var readFirst = later.ServiceProvider.GetRequiredService<IMediator>().Send(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(slice.File("copy-b.pdf", bytes), "A"),
+            new IngestEvidence(slice.File("copy-c.pdf", bytes), "A"),
+        ]));
+        // Read, stamped and promoted; now waiting for its turn.
+        for (var waited = 0; (await slice.ListBlobsAsync()).Count == 0; waited++)
+        {
+            Assert.True(waited < 500, "the request was never read");
+            await Task.Delay(20);
+        }
+
+        var original = await slice.SendAsync(new IngestEvidence(slice.File("copy-a.pdf", bytes), "A"));
+        mayQueue.SetResult();
+        var copies = (await readFirst).Select(o => o.Ingested!).ToList();
+        var afterwards = await slice.SendAsync(new IngestEvidence(slice.File("copy-d.pdf", bytes), "A"));
+
+        Assert.Null(original.DuplicateOf);
+        Assert.All(copies, c => Assert.Equal(original.Id, c.DuplicateOf));
+        Assert.Equal(original.Id, afterwards.DuplicateOf);
+        var recorded = await slice.QueryAsync(db => db.EvidenceItems.ToDictionaryAsync(e => e.Id, e => e.DuplicateOf));
+        Assert.Equal(3, recorded.Values.Count(d => d == original.Id));
+        Assert.Null(recorded[original.Id]);
     }
 
     [Theory]
