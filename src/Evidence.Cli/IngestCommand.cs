@@ -195,8 +195,12 @@ internal static class IngestCommand
             return results;
         }
 
+        // Without a sheet, refusals alike are said once (a field problem is the same for every file). A refusal of the write
+        // (the database's) names no file and can be alike for several: it is said with its file, so that each is told and counted.
         string Refusal(EvidenceException e, int? sheetLine, string file) =>
-            sheetLine is null ? e.Message : $"{Text.Display.Path(file)} (line {sheetLine}): {e.Message}";
+            sheetLine is not null ? $"{Text.Display.Path(file)} (line {sheetLine}): {e.Message}"
+            : e is UnavailableException ? $"{Text.Display.Path(file)}: {e.Message}"
+            : e.Message;
 
         foreach (var (done, failure) in (await Task.WhenAll(outcomes)).SelectMany(g => g))
         {
