@@ -97,7 +97,7 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
         }
 
         var signatures = IntakeSignatures.Read(request.Signatures, request.SignerKeys);
-        await using var source = Open(file, shown);
+        await using var source = new SourceFile(Open(file, shown), shown);
         return await intake.RecordAsync(source, file.Name, fields, signatures, request.Progress, copied =>
         {
             file.Refresh();
@@ -108,6 +108,67 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
                     "nothing was recorded. Ingest it again once nothing is writing to it.");
             }
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The file being ingested, read once. A read the disk fails (a damaged card answers EIO) refuses this file, as an
+    /// unreadable one is refused when opened: in a bulk request (IngestEvidenceFiles) it is refused alone, and its neighbours
+    /// are recorded, where a bare IOException would have refused them all and stopped `evidence ingest`.
+    /// </summary>
+    private sealed class SourceFile(FileStream file, string shown) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await file.ReadAsync(buffer, cancellationToken);
+            }
+            catch (IOException e)
+            {
+                throw new InvalidRequestException($"{shown} cannot be read: {e.Message}");
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return file.Read(buffer, offset, count);
+            }
+            catch (IOException e)
+            {
+                throw new InvalidRequestException($"{shown} cannot be read: {e.Message}");
+            }
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                file.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await file.DisposeAsync();
+            await base.DisposeAsync();
+        }
     }
 
     private static FileStream Open(FileInfo file, string shown)

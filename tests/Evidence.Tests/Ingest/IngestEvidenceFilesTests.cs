@@ -142,6 +142,25 @@ public sealed class IngestEvidenceFilesTests : IAsyncLifetime
         Assert.Null(recorded[original.Id]);
     }
 
+    [Fact]
+    public async Task AFileTheDiskFailsToRead_RefusedAlone_ItsNeighboursRecorded()
+    {
+        // A damaged card or disk answers a read with EIO; /proc/self/mem does the same at offset 0, where nothing is mapped.
+        var outcomes = await slice.SendAsync(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(slice.File("before.txt", Encoding.UTF8.GetBytes("before")), "A"),
+            new IngestEvidence("/proc/self/mem", "A", AllowEmpty: true),
+            new IngestEvidence(slice.File("after.txt", Encoding.UTF8.GetBytes("after")), "A"),
+        ]));
+
+        Assert.NotNull(outcomes[0].Ingested);
+        Assert.Contains("cannot be read", Assert.IsType<InvalidRequestException>(outcomes[1].Refused).Message, StringComparison.Ordinal);
+        Assert.NotNull(outcomes[2].Ingested);
+        Assert.Equal(2, await slice.CountEvidenceAsync());
+        Assert.Empty(slice.StagingFiles());
+        Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(IngestEvidenceFiles.MaxFiles + 1)]
