@@ -98,7 +98,8 @@ internal static class IngestCommand
         }
         // Files are sent a few dozen at a time (IngestEvidenceFiles: one unit of work, each file still recorded whole or not at
         // all), and several such requests at once, so that reading and hashing overlap and their commits share batches (one
-        // transaction, one checkpoint). The results are reported in the folder's order, which is also the order they are recorded in.
+        // transaction, one checkpoint). The results are reported in the folder's order, which is also the order they are recorded
+        // in, except for files sent again alone after their request failed as a whole: those are recorded after later requests.
         var toSend = new List<Pending>();
         foreach (var file in pairing.Files)
         {
