@@ -115,6 +115,7 @@ internal static class IngestCommand
                 Progress = progress,
                 Signatures = [.. pairing.Signatures(file), .. signature is null ? [] : new[] { signature }],
                 SignerKeys = [.. pairing.Keys(file), .. line.Values("--signer-key")],
+                Within = expansion.FolderOf(file),
             };
             toSend.Add(new Pending(request, row?.Line, file, SizeOf(file)));
         }

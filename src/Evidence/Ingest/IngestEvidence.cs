@@ -37,6 +37,13 @@ public sealed record IngestEvidence(
     /// <summary>Public key files that came with the evidence (ProofMode's <c>pubkey.asc</c>): they can verify a signature, never make it trusted.</summary>
     public IReadOnlyList<string> SignerKeys { get; init; } = [];
 
+    /// <summary>
+    /// The folder the file was found in by walking it (`evidence ingest FOLDER`). The walk follows a link only when it stays
+    /// inside the folder; the file as opened is held to the same rule, since whoever controls the folder may replace a listed
+    /// file by a link to anything this account can read (its keys) before it is read. Null for a file named on its own.
+    /// </summary>
+    public string? Within { get; init; }
+
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(FilePath))
@@ -97,7 +104,13 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
         }
 
         var signatures = IntakeSignatures.Read(request.Signatures, request.SignerKeys);
-        await using var source = new SourceFile(Open(file, shown), shown);
+        var opened = Open(file, shown);
+        if (request.Within is { } folder && OpenedOutside(opened, folder))
+        {
+            await opened.DisposeAsync();
+            throw new InvalidRequestException($"{shown} is now a link to outside the folder being ingested; nothing was recorded.");
+        }
+        await using var source = new SourceFile(opened, shown);
         return await intake.RecordAsync(source, file.Name, fields, signatures, request.Progress, copied =>
         {
             file.Refresh();
@@ -170,6 +183,40 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
             await base.DisposeAsync();
         }
     }
+
+    // The file actually opened (the kernel's name for the descriptor, whatever links led to it) against the folder's real path.
+    private static bool OpenedOutside(FileStream opened, string folder)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false; // Evidence runs on Linux; elsewhere the walk's own check stands alone
+        }
+        var real = File.ResolveLinkTarget($"/proc/self/fd/{opened.SafeFileHandle.DangerousGetHandle()}", returnFinalTarget: false)?.FullName;
+        return real is null || RealPath(folder) is not { } root || !EvidenceFiles.IsInside(real, root);
+    }
+
+    private static string? RealPath(string path)
+    {
+        var resolved = RealPathOf(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+        {
+            return null;
+        }
+        try
+        {
+            return System.Runtime.InteropServices.Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            Free(resolved);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
+    private static extern IntPtr RealPathOf([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "free")]
+    private static extern void Free(IntPtr pointer);
 
     private static FileStream Open(FileInfo file, string shown)
     {

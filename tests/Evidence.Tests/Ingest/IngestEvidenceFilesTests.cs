@@ -161,6 +161,31 @@ public sealed class IngestEvidenceFilesTests : IAsyncLifetime
         Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
     }
 
+    [Fact]
+    public async Task AFileReplacedByALinkToOutsideItsFolder_AfterTheListing_IsRefused()
+    {
+        // Whoever controls the folder being ingested controls its timing: once it was listed, a file can become a link to
+        // anything this account may read (its ledger key). The listing follows only links that stay inside the folder;
+        // the read must too.
+        var key = Encoding.UTF8.GetBytes("PRIVATE KEY ".PadRight(300, 'k'));
+        var secret = slice.File("outside/ledger.key", key);
+        var folder = Path.GetDirectoryName(slice.File("upload/statement.txt", Encoding.UTF8.GetBytes("statement")))!;
+        var swapped = Path.Combine(folder, "photo.jpg");
+        // Padded with slashes to the key's size: the link's own size is what a check of the size before and after the read sees.
+        File.CreateSymbolicLink(swapped, Path.GetDirectoryName(secret) + new string('/', key.Length - secret.Length + 1) + Path.GetFileName(secret));
+
+        var outcomes = await slice.SendAsync(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(Path.Combine(folder, "statement.txt"), "A") { Within = folder },
+            new IngestEvidence(swapped, "A") { Within = folder },
+        ]));
+
+        Assert.True(outcomes[0].Ingested is not null, outcomes[0].Refused?.Message);
+        Assert.Contains("link to outside the folder", Assert.IsType<InvalidRequestException>(outcomes[1].Refused).Message, StringComparison.Ordinal);
+        Assert.Equal(1, await slice.CountEvidenceAsync());
+        Assert.Empty(slice.StagingFiles());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(IngestEvidenceFiles.MaxFiles + 1)]
