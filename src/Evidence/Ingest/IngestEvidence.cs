@@ -84,8 +84,11 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
         var fields = new IntakeFields(request.Collector, request.CaseId, request.Source, request.CapturedAt, request.Metadata);
         await intake.CheckAsync(fields, cancellationToken);
 
-        var file = new FileInfo(Path.GetFullPath(request.FilePath));
-        var shown = Text.Display.Path(file.FullName);
+        var named = new FileInfo(Path.GetFullPath(request.FilePath));
+        var shown = Text.Display.Path(named.FullName);
+        // A link (which the walk of a folder follows when it stays inside) is read, sized and timed as its target: FileInfo of the
+        // link itself gives the link's own size and time, so the read always looked "changed". It keeps the name it was found by.
+        var file = named.LinkTarget is null ? named : named.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? named;
         if (Directory.Exists(file.FullName))
         {
             throw new InvalidRequestException($"{shown} is a folder; name the folder on the command line to ingest every file in it.");
@@ -111,7 +114,7 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
             throw new InvalidRequestException($"{shown} is now a link to outside the folder being ingested; nothing was recorded.");
         }
         await using var source = new SourceFile(opened, shown);
-        return await intake.RecordAsync(source, file.Name, fields, signatures, request.Progress, copied =>
+        return await intake.RecordAsync(source, named.Name, fields, signatures, request.Progress, copied =>
         {
             file.Refresh();
             if (copied.Size != lengthBefore || file.Length != lengthBefore || file.LastWriteTimeUtc != modifiedBefore)

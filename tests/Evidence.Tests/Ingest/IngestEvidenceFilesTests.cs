@@ -186,6 +186,21 @@ public sealed class IngestEvidenceFilesTests : IAsyncLifetime
         Assert.Empty(slice.StagingFiles());
     }
 
+    [Fact]
+    public async Task ALinkInsideTheFolder_IsReadAsItsTarget()
+    {
+        // The walk follows a link that stays inside the folder; its size and time are its target's, not the link's own.
+        var folder = Path.GetDirectoryName(slice.File("upload/statement.txt", Encoding.UTF8.GetBytes("statement")))!;
+        var inside = Path.Combine(folder, "same-statement.txt");
+        File.CreateSymbolicLink(inside, Path.Combine(folder, "statement.txt"));
+
+        var outcomes = await slice.SendAsync(new IngestEvidenceFiles([new IngestEvidence(inside, "A") { Within = folder }]));
+
+        Assert.True(outcomes[0].Ingested is not null, outcomes[0].Refused?.Message);
+        Assert.Equal("same-statement.txt", outcomes[0].Ingested!.OriginalName);
+        Assert.Equal(9, outcomes[0].Ingested!.Size);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(IngestEvidenceFiles.MaxFiles + 1)]
