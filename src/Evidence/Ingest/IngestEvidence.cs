@@ -198,6 +198,9 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
         return real is null || RealPath(folder) is not { } root || !EvidenceFiles.IsInside(real, root);
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int OpenDescriptor([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int flags);
+
     private static string? RealPath(string path)
     {
         var resolved = RealPathOf(path, IntPtr.Zero);
@@ -225,6 +228,28 @@ internal sealed class IngestEvidenceHandler(EvidenceIntake intake) : IRequestHan
     {
         try
         {
+            if (OperatingSystem.IsLinux())
+            {
+                // Without O_NONBLOCK, opening a FIFO waits until something writes to it: one placed in the folder, or put in
+                // place of a listed file, would hang the ingest for good. With it the open returns, and the FIFO (not
+                // seekable, as no regular file is) is refused below. O_NONBLOCK changes nothing for a regular file.
+                const int nonBlocking = 0x800, closeOnExec = 0x80000; // the same on x86-64 and arm64
+                var descriptor = OpenDescriptor(file.FullName, nonBlocking | closeOnExec);
+                if (descriptor < 0)
+                {
+                    var error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    throw error == 13 // EACCES
+                        ? new UnauthorizedAccessException()
+                        : new IOException(System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error));
+                }
+                var opened = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+                if (!opened.CanSeek)
+                {
+                    opened.Dispose();
+                    throw new IOException("not a regular file");
+                }
+                return opened;
+            }
             return new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
         }
         catch (UnauthorizedAccessException)

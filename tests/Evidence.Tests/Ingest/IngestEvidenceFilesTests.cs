@@ -201,6 +201,27 @@ public sealed class IngestEvidenceFilesTests : IAsyncLifetime
         Assert.Equal(9, outcomes[0].Ingested!.Size);
     }
 
+    [Fact]
+    public async Task AFifoInTheFolder_IsRefused_NotWaitedOnForever()
+    {
+        // A FIFO is listed like a file; opening it waits for a writer that never comes.
+        var fifo = Path.Combine(Path.GetDirectoryName(slice.File("upload/statement.txt", Encoding.UTF8.GetBytes("statement")))!, "photo.jpg");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var sent = slice.SendAsync(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(fifo, "A", AllowEmpty: true),
+            new IngestEvidence(Path.Combine(Path.GetDirectoryName(fifo)!, "statement.txt"), "A"),
+        ]));
+        var outcomes = await sent.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("cannot be read", Assert.IsType<InvalidRequestException>(outcomes[0].Refused).Message, StringComparison.Ordinal);
+        Assert.NotNull(outcomes[1].Ingested);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(IngestEvidenceFiles.MaxFiles + 1)]
