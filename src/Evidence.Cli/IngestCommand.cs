@@ -98,7 +98,8 @@ internal static class IngestCommand
         }
         // Files are sent a few dozen at a time (IngestEvidenceFiles: one unit of work, each file still recorded whole or not at
         // all), and several such requests at once, so that reading and hashing overlap and their commits share batches (one
-        // transaction, one checkpoint). The results are reported in the folder's order, which is also the order they are recorded in.
+        // transaction, one checkpoint). The results are reported in the folder's order, which is also the order they are recorded
+        // in, except for files sent again alone after their request failed as a whole: those are recorded after later requests.
         var toSend = new List<Pending>();
         foreach (var file in pairing.Files)
         {
@@ -114,6 +115,7 @@ internal static class IngestCommand
                 Progress = progress,
                 Signatures = [.. pairing.Signatures(file), .. signature is null ? [] : new[] { signature }],
                 SignerKeys = [.. pairing.Keys(file), .. line.Values("--signer-key")],
+                Within = expansion.FolderOf(file),
             };
             toSend.Add(new Pending(request, row?.Line, file, SizeOf(file)));
         }
@@ -195,8 +197,12 @@ internal static class IngestCommand
             return results;
         }
 
+        // Without a sheet, refusals alike are said once (a field problem is the same for every file). A refusal of the write
+        // (the database's) names no file and can be alike for several: it is said with its file, so that each is told and counted.
         string Refusal(EvidenceException e, int? sheetLine, string file) =>
-            sheetLine is null ? e.Message : $"{Text.Display.Path(file)} (line {sheetLine}): {e.Message}";
+            sheetLine is not null ? $"{Text.Display.Path(file)} (line {sheetLine}): {e.Message}"
+            : e is UnavailableException ? $"{Text.Display.Path(file)}: {e.Message}"
+            : e.Message;
 
         foreach (var (done, failure) in (await Task.WhenAll(outcomes)).SelectMany(g => g))
         {

@@ -10,18 +10,27 @@ public static class EvidenceFiles
     /// <summary>A path that was named but will not be ingested, and why.</summary>
     public sealed record Skipped(string Path, string Reason);
 
-    public sealed record Expansion(IReadOnlyList<string> Files, IReadOnlyList<Skipped> Skipped);
+    public sealed record Expansion(IReadOnlyList<string> Files, IReadOnlyList<Skipped> Skipped)
+    {
+        /// <summary>The folders walked (links resolved), each the bound of what its files may be read from (<see cref="IngestEvidence.Within"/>).</summary>
+        public IReadOnlyList<string> Folders { get; init; } = [];
+
+        /// <summary>The folder <paramref name="file"/> was found in by walking it; null for a file named on its own.</summary>
+        public string? FolderOf(string file) => Folders.FirstOrDefault(folder => IsInside(file, folder));
+    }
 
     public static Expansion Expand(IEnumerable<string> paths)
     {
         var files = new List<string>();
         var skipped = new List<Skipped>();
+        var folders = new List<string>();
         foreach (var given in paths)
         {
             var full = Path.GetFullPath(given);
             if (Directory.Exists(full))
             {
                 var root = new DirectoryInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+                folders.Add(root);
                 Walk(new DirectoryInfo(root), root, files, skipped, new HashSet<string>(StringComparer.Ordinal));
             }
             else
@@ -30,7 +39,7 @@ public static class EvidenceFiles
                 files.Add(full);
             }
         }
-        return new Expansion(files, skipped);
+        return new Expansion(files, skipped) { Folders = folders };
     }
 
     private static void Walk(DirectoryInfo folder, string root, List<string> files, List<Skipped> skipped, HashSet<string> seen)
@@ -79,6 +88,6 @@ public static class EvidenceFiles
         }
     }
 
-    private static bool IsInside(string path, string root) =>
+    internal static bool IsInside(string path, string root) =>
         path == root || path.StartsWith(root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 }

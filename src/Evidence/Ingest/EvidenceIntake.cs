@@ -169,35 +169,32 @@ internal sealed class EvidenceIntake(
     /// own batch included) and the earlier files of its own request, each item names the first one recorded with the same
     /// bytes, so that the same bytes sent twice at once, by two uploads or one folder, name the first. One query for all the
     /// request's files. Then each item's <c>Ingested</c> event, in the order the files came.
+    /// <para>
+    /// The first one recorded is the one that names none: every later copy was given it here, under the lock. Not the earliest
+    /// <c>IngestedAtUtc</c>: that is stamped when the file was read, and requests read side by side (a bulk ingest, two
+    /// uploads) are written in another order than they were read, so the earliest stamp can be a copy, and copies would then
+    /// name a copy.
+    /// </para>
     /// </summary>
     private async Task FindDuplicatesAndRecordAsync(CancellationToken cancellationToken)
     {
         var hashes = recordedHere.Select(r => r.Item.Sha256).Distinct().ToList();
-        var stored = await db.EvidenceItems
-            .Where(e => hashes.Contains(e.Sha256))
+        // One original per hash; the ordering only picks one should an older database hold two.
+        var originals = await db.EvidenceItems
+            .Where(e => hashes.Contains(e.Sha256) && e.DuplicateOf == null)
             .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
-            .Select(e => new { e.Sha256, e.Id, e.IngestedAtUtc })
+            .Select(e => new { e.Sha256, e.Id })
             .ToListAsync(cancellationToken);
-        var firstStored = new Dictionary<string, (Guid Id, DateTime At)>(StringComparer.Ordinal);
-        foreach (var e in stored)
+        var original = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        foreach (var e in originals)
         {
-            firstStored.TryAdd(e.Sha256, (e.Id, e.IngestedAtUtc));
+            original.TryAdd(e.Sha256, e.Id);
         }
-        var firstHere = new Dictionary<string, EvidenceItem>(StringComparer.Ordinal);
         foreach (var (item, metadata, ingested) in recordedHere)
         {
-            Guid? first = (firstStored.TryGetValue(item.Sha256, out var s), firstHere.GetValueOrDefault(item.Sha256)) switch
-            {
-                (false, null) => null,
-                (false, { } here) => here.Id,
-                (true, null) => s.Id,
-                (true, { } here) => s.At <= here.IngestedAtUtc ? s.Id : here.Id,
-            };
-            item.DuplicateOf = ingested.DuplicateOf = first;
-            if (!firstHere.TryGetValue(item.Sha256, out var earlier) || item.IngestedAtUtc < earlier.IngestedAtUtc)
-            {
-                firstHere[item.Sha256] = item;
-            }
+            // The first of this request with bytes not stored before is their original; the files after it name it.
+            item.DuplicateOf = ingested.DuplicateOf = original.TryGetValue(item.Sha256, out var first) ? first : null;
+            original.TryAdd(item.Sha256, item.Id);
             // The original name, the source and the text stay out of the custody log (names of files often name the child);
             // their hashes pin them.
             unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);

@@ -70,4 +70,33 @@ public sealed class BulkIngestCliTests : IDisposable
         Assert.Contains("39 ingested, 1 refused", stderr, StringComparison.Ordinal);
         Assert.Equal(0, (await Run.CliAsync(EvidenceHome, "verify")).Exit);
     }
+
+    [SqliteFact]
+    public async Task TheDatabaseRefusingTwoFiles_AlikeWithoutASheet_EachIsNamed_AndCounted()
+    {
+        // The same refusal for two files (no field problem, which would be the same for every file and is said once): the
+        // investigator must learn which files were not recorded, and how many.
+        Assert.Equal(0, (await Run.CliAsync(EvidenceHome, "case", "add", "--title", "Kherson")).Exit);
+        await using (var db = new SqliteConnection($"Data Source={Path.Combine(EvidenceHome, "evidence.db")};Pooling=False"))
+        {
+            await db.OpenAsync();
+            await using var poison = db.CreateCommand();
+            poison.CommandText = """
+                CREATE TRIGGER poison BEFORE INSERT ON evidence_items WHEN NEW."OriginalName" IN ('f010.txt', 'f020.txt')
+                BEGIN SELECT RAISE(ABORT, 'the database refuses this one'); END;
+                """;
+            await poison.ExecuteNonQueryAsync();
+        }
+        for (var i = 0; i < 40; i++)
+        {
+            home.File($"upload/f{i:D3}.txt", Encoding.UTF8.GetBytes($"photo {i}"));
+        }
+
+        var (exit, _, stderr) = await Run.CliAsync(EvidenceHome, "ingest", Path.Combine(home.Path, "upload"), "--collector", "A", "--json");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("f010.txt", stderr, StringComparison.Ordinal);
+        Assert.Contains("f020.txt", stderr, StringComparison.Ordinal);
+        Assert.Contains("38 ingested, 2 refused", stderr, StringComparison.Ordinal);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using Evidence.Access;
 using Evidence.Custody;
+using Evidence.Data;
 using Evidence.Ingest;
 using Evidence.Requests;
 using Evidence.Tests.Fixtures;
@@ -102,6 +103,123 @@ public sealed class IngestEvidenceFilesTests : IAsyncLifetime
         Assert.All(ingested, i => Assert.Equal(i.DuplicateOf, recorded[i.Id]));
         Assert.Equal(2, (await slice.ListBlobsAsync()).Count);
         Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+
+    [Fact]
+    public async Task ARequestReadBeforeAnotherButWrittenAfterIt_ItsCopiesAllNameTheOriginal_AndSoDoesALaterCopy()
+    {
+        // What a bulk ingest does all the time: four requests are read side by side and written in the folder's order, so a
+        // file of the second request is often read (and stamped) before the last file of the first one is, yet recorded after
+        // it. Every copy must name the one original (the first recorded), never another copy.
+        var bytes = Encoding.UTF8.GetBytes("birth certificate, scanned three times");
+        await using var later = slice.Services.CreateAsyncScope();
+        later.ServiceProvider.GetRequiredService<CurrentActor>().Value = new Actor("test-investigator", Role.Investigator);
+        var turn = later.ServiceProvider.GetRequiredService<CommitTurn>();
+        var mayQueue = new TaskCompletionSource();
+        turn.After = mayQueue.Task;
+        var readFirst = later.ServiceProvider.GetRequiredService<IMediator>().Send(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(slice.File("copy-b.pdf", bytes), "A"),
+            new IngestEvidence(slice.File("copy-c.pdf", bytes), "A"),
+        ]));
+        // Read, stamped and promoted; now waiting for its turn.
+        for (var waited = 0; (await slice.ListBlobsAsync()).Count == 0; waited++)
+        {
+            Assert.True(waited < 500, "the request was never read");
+            await Task.Delay(20);
+        }
+
+        var original = await slice.SendAsync(new IngestEvidence(slice.File("copy-a.pdf", bytes), "A"));
+        mayQueue.SetResult();
+        var copies = (await readFirst).Select(o => o.Ingested!).ToList();
+        var afterwards = await slice.SendAsync(new IngestEvidence(slice.File("copy-d.pdf", bytes), "A"));
+
+        Assert.Null(original.DuplicateOf);
+        Assert.All(copies, c => Assert.Equal(original.Id, c.DuplicateOf));
+        Assert.Equal(original.Id, afterwards.DuplicateOf);
+        var recorded = await slice.QueryAsync(db => db.EvidenceItems.ToDictionaryAsync(e => e.Id, e => e.DuplicateOf));
+        Assert.Equal(3, recorded.Values.Count(d => d == original.Id));
+        Assert.Null(recorded[original.Id]);
+    }
+
+    [Fact]
+    public async Task AFileTheDiskFailsToRead_RefusedAlone_ItsNeighboursRecorded()
+    {
+        // A damaged card or disk answers a read with EIO; /proc/self/mem does the same at offset 0, where nothing is mapped.
+        var outcomes = await slice.SendAsync(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(slice.File("before.txt", Encoding.UTF8.GetBytes("before")), "A"),
+            new IngestEvidence("/proc/self/mem", "A", AllowEmpty: true),
+            new IngestEvidence(slice.File("after.txt", Encoding.UTF8.GetBytes("after")), "A"),
+        ]));
+
+        Assert.NotNull(outcomes[0].Ingested);
+        Assert.Contains("cannot be read", Assert.IsType<InvalidRequestException>(outcomes[1].Refused).Message, StringComparison.Ordinal);
+        Assert.NotNull(outcomes[2].Ingested);
+        Assert.Equal(2, await slice.CountEvidenceAsync());
+        Assert.Empty(slice.StagingFiles());
+        Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+
+    [Fact]
+    public async Task AFileReplacedByALinkToOutsideItsFolder_AfterTheListing_IsRefused()
+    {
+        // Whoever controls the folder being ingested controls its timing: once it was listed, a file can become a link to
+        // anything this account may read (its ledger key). The listing follows only links that stay inside the folder;
+        // the read must too.
+        var key = Encoding.UTF8.GetBytes("PRIVATE KEY ".PadRight(300, 'k'));
+        var secret = slice.File("outside/ledger.key", key);
+        var folder = Path.GetDirectoryName(slice.File("upload/statement.txt", Encoding.UTF8.GetBytes("statement")))!;
+        var swapped = Path.Combine(folder, "photo.jpg");
+        // Padded with slashes to the key's size: the link's own size is what a check of the size before and after the read sees.
+        File.CreateSymbolicLink(swapped, Path.GetDirectoryName(secret) + new string('/', key.Length - secret.Length + 1) + Path.GetFileName(secret));
+
+        var outcomes = await slice.SendAsync(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(Path.Combine(folder, "statement.txt"), "A") { Within = folder },
+            new IngestEvidence(swapped, "A") { Within = folder },
+        ]));
+
+        Assert.True(outcomes[0].Ingested is not null, outcomes[0].Refused?.Message);
+        Assert.Contains("link to outside the folder", Assert.IsType<InvalidRequestException>(outcomes[1].Refused).Message, StringComparison.Ordinal);
+        Assert.Equal(1, await slice.CountEvidenceAsync());
+        Assert.Empty(slice.StagingFiles());
+    }
+
+    [Fact]
+    public async Task ALinkInsideTheFolder_IsReadAsItsTarget()
+    {
+        // The walk follows a link that stays inside the folder; its size and time are its target's, not the link's own.
+        var folder = Path.GetDirectoryName(slice.File("upload/statement.txt", Encoding.UTF8.GetBytes("statement")))!;
+        var inside = Path.Combine(folder, "same-statement.txt");
+        File.CreateSymbolicLink(inside, Path.Combine(folder, "statement.txt"));
+
+        var outcomes = await slice.SendAsync(new IngestEvidenceFiles([new IngestEvidence(inside, "A") { Within = folder }]));
+
+        Assert.True(outcomes[0].Ingested is not null, outcomes[0].Refused?.Message);
+        Assert.Equal("same-statement.txt", outcomes[0].Ingested!.OriginalName);
+        Assert.Equal(9, outcomes[0].Ingested!.Size);
+    }
+
+    [Fact]
+    public async Task AFifoInTheFolder_IsRefused_NotWaitedOnForever()
+    {
+        // A FIFO is listed like a file; opening it waits for a writer that never comes.
+        var fifo = Path.Combine(Path.GetDirectoryName(slice.File("upload/statement.txt", Encoding.UTF8.GetBytes("statement")))!, "photo.jpg");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var sent = slice.SendAsync(new IngestEvidenceFiles(
+        [
+            new IngestEvidence(fifo, "A", AllowEmpty: true),
+            new IngestEvidence(Path.Combine(Path.GetDirectoryName(fifo)!, "statement.txt"), "A"),
+        ]));
+        var outcomes = await sent.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("cannot be read", Assert.IsType<InvalidRequestException>(outcomes[0].Refused).Message, StringComparison.Ordinal);
+        Assert.NotNull(outcomes[1].Ingested);
     }
 
     [Theory]
