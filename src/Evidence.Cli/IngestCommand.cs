@@ -88,7 +88,8 @@ internal static class IngestCommand
         var pairing = SignatureSidecars.Pair(expansion.Files, file => sheet is not null && (sheet.For(paths[0], file) is not null || sheet.Refuses(paths[0], file)));
 
         await using var session = await Session.OpenAsync(app, line, Role.Investigator, cancellationToken);
-        var totalBytes = pairing.Files.Sum(SizeOf);
+        var sizes = pairing.Files.Select(SizeOf).ToList(); // one stat per file, for the progress bar and the grouping
+        var totalBytes = sizes.Sum();
         var progress = new ProgressBar(app.Error, app.Interactive && (pairing.Files.Count > 1 || totalBytes > 64L << 20), pairing.Files.Count, totalBytes);
         var ingested = new List<IngestedEvidence>();
         var failures = new List<string>();
@@ -101,8 +102,9 @@ internal static class IngestCommand
         // transaction, one checkpoint). The results are reported in the folder's order, which is also the order they are recorded
         // in, except for files sent again alone after their request failed as a whole: those are recorded after later requests.
         var toSend = new List<Pending>();
-        foreach (var file in pairing.Files)
+        for (var f = 0; f < pairing.Files.Count; f++)
         {
+            var file = pairing.Files[f];
             if (sheet is not null && sheet.Refuses(paths[0], file))
             {
                 progress.FileDone();
@@ -117,7 +119,7 @@ internal static class IngestCommand
                 SignerKeys = [.. pairing.Keys(file), .. line.Values("--signer-key")],
                 Within = expansion.FolderOf(file),
             };
-            toSend.Add(new Pending(request, row?.Line, file, SizeOf(file)));
+            toSend.Add(new Pending(request, row?.Line, file, sizes[f]));
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

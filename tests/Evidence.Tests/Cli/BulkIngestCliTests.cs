@@ -45,21 +45,7 @@ public sealed class BulkIngestCliTests : IDisposable
     [SqliteFact]
     public async Task TheDatabaseRefusingOneFile_ItAloneIsRefused_ItsNeighboursInTheSameRequestAreRecorded()
     {
-        Assert.Equal(0, (await Run.CliAsync(EvidenceHome, "case", "add", "--title", "Kherson")).Exit);
-        await using (var db = new SqliteConnection($"Data Source={Path.Combine(EvidenceHome, "evidence.db")};Pooling=False"))
-        {
-            await db.OpenAsync();
-            await using var poison = db.CreateCommand();
-            poison.CommandText = """
-                CREATE TRIGGER poison BEFORE INSERT ON evidence_items WHEN NEW."OriginalName" = 'f010.txt'
-                BEGIN SELECT RAISE(ABORT, 'the database refuses this one'); END;
-                """;
-            await poison.ExecuteNonQueryAsync();
-        }
-        for (var i = 0; i < 40; i++)
-        {
-            home.File($"upload/f{i:D3}.txt", Encoding.UTF8.GetBytes($"photo {i}"));
-        }
+        await FortyFilesAndADatabaseThatRefusesAsync("= 'f010.txt'");
 
         var (exit, stdout, stderr) = await Run.CliAsync(EvidenceHome, "ingest", Path.Combine(home.Path, "upload"), "--collector", "A", "--json");
 
@@ -76,13 +62,26 @@ public sealed class BulkIngestCliTests : IDisposable
     {
         // The same refusal for two files (no field problem, which would be the same for every file and is said once): the
         // investigator must learn which files were not recorded, and how many.
+        await FortyFilesAndADatabaseThatRefusesAsync("IN ('f010.txt', 'f020.txt')");
+
+        var (exit, _, stderr) = await Run.CliAsync(EvidenceHome, "ingest", Path.Combine(home.Path, "upload"), "--collector", "A", "--json");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("f010.txt", stderr, StringComparison.Ordinal);
+        Assert.Contains("f020.txt", stderr, StringComparison.Ordinal);
+        Assert.Contains("38 ingested, 2 refused", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A home whose database refuses the items named by <paramref name="names"/> (an SQL condition), and 40 files to ingest.</summary>
+    private async Task FortyFilesAndADatabaseThatRefusesAsync(string names)
+    {
         Assert.Equal(0, (await Run.CliAsync(EvidenceHome, "case", "add", "--title", "Kherson")).Exit);
         await using (var db = new SqliteConnection($"Data Source={Path.Combine(EvidenceHome, "evidence.db")};Pooling=False"))
         {
             await db.OpenAsync();
             await using var poison = db.CreateCommand();
-            poison.CommandText = """
-                CREATE TRIGGER poison BEFORE INSERT ON evidence_items WHEN NEW."OriginalName" IN ('f010.txt', 'f020.txt')
+            poison.CommandText = $"""
+                CREATE TRIGGER poison BEFORE INSERT ON evidence_items WHEN NEW."OriginalName" {names}
                 BEGIN SELECT RAISE(ABORT, 'the database refuses this one'); END;
                 """;
             await poison.ExecuteNonQueryAsync();
@@ -91,12 +90,5 @@ public sealed class BulkIngestCliTests : IDisposable
         {
             home.File($"upload/f{i:D3}.txt", Encoding.UTF8.GetBytes($"photo {i}"));
         }
-
-        var (exit, _, stderr) = await Run.CliAsync(EvidenceHome, "ingest", Path.Combine(home.Path, "upload"), "--collector", "A", "--json");
-
-        Assert.Equal(2, exit);
-        Assert.Contains("f010.txt", stderr, StringComparison.Ordinal);
-        Assert.Contains("f020.txt", stderr, StringComparison.Ordinal);
-        Assert.Contains("38 ingested, 2 refused", stderr, StringComparison.Ordinal);
     }
 }
