@@ -64,16 +64,22 @@ internal sealed class LedgerAppend(EvidenceDbContext ledgerDb, NoteSigner signer
         rotation = (to, size);
     }
 
-    /// <summary>Numbers <paramref name="events"/> and adds them and their completed subtrees to <paramref name="db"/>, the request's context.</summary>
-    public void Add(EvidenceDbContext db, IReadOnlyList<NewCustodyEvent> events)
+    /// <summary>
+    /// Numbers <paramref name="events"/> and inserts them and their completed subtrees in the transaction of
+    /// <paramref name="db"/>, the request's context, inside the request's savepoint. The rows bypass its change tracker
+    /// (<see cref="RowInserter"/>): they are never updated, and tracking them cost more than everything else in a bulk ingest.
+    /// </summary>
+    public async Task AddAsync(EvidenceDbContext db, IReadOnlyList<NewCustodyEvent> events, CancellationToken cancellationToken)
     {
         // Every leaf is checked before any is added: a request is appended whole or refused whole.
         var leaves = events.Select((e, i) => CustodyLeaf.Json(size + i, now, e.Actor, e.Role, e.Action, e.EvidenceId, e.Sha256, e.Details)).ToList();
         leaves.ForEach(CustodyLeaf.RefuseOversized);
+        var rows = new List<CustodyEvent>(events.Count);
+        var nodes = new List<MerkleNode>(events.Count * 2);
         foreach (var (e, leaf) in events.Zip(leaves))
         {
             var leafHash = MerkleTree.LeafHash(CustodyLeaf.Bytes(leaf));
-            db.CustodyEvents.Add(new CustodyEvent
+            rows.Add(new CustodyEvent
             {
                 Sequence = size,
                 OccurredAtUtc = now,
@@ -88,7 +94,7 @@ internal sealed class LedgerAppend(EvidenceDbContext ledgerDb, NoteSigner signer
             });
             // Leaf i completes the perfect subtree of level L that ends at it whenever 2^L divides i + 1: the last L
             // subtrees of the edge merge with it, each merge one stored node.
-            db.MerkleNodes.Add(new MerkleNode { Level = 0, Index = size, Hash = leafHash });
+            nodes.Add(new MerkleNode { Level = 0, Index = size, Hash = leafHash });
             var level = 0;
             var hash = leafHash;
             while (edge.Count > 0 && edge[^1].Level == level)
@@ -96,12 +102,15 @@ internal sealed class LedgerAppend(EvidenceDbContext ledgerDb, NoteSigner signer
                 hash = MerkleTree.NodeHash(edge[^1].Hash, hash);
                 edge.RemoveAt(edge.Count - 1);
                 level++;
-                db.MerkleNodes.Add(new MerkleNode { Level = level, Index = ((size + 1) >> level) - 1, Hash = hash });
+                nodes.Add(new MerkleNode { Level = level, Index = ((size + 1) >> level) - 1, Hash = hash });
             }
             edge.Add((level, hash));
             size++;
         }
         edges[size] = [.. edge];
+        // A failed insert leaves the numbering to the batch: it rolls the request back to its savepoint and calls RollBackTo.
+        await RowInserter.InsertAsync(db, rows, cancellationToken);
+        await RowInserter.InsertAsync(db, nodes, cancellationToken);
     }
 
     /// <summary>The root of the tree so far: the edge's subtrees folded from the right (RFC 6962's split puts the largest on the left).</summary>

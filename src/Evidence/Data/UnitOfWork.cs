@@ -174,7 +174,7 @@ public sealed class UnitOfWork(EvidenceDbContext db, IBlobStore blobs, GroupComm
         }
         if (events.Count > 0)
         {
-            append!.Add(db, events);
+            await append!.AddAsync(db, events, cancellationToken);
         }
         foreach (var (partial, final) in files)
         {

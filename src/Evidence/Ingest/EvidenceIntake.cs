@@ -148,8 +148,6 @@ internal sealed class EvidenceIntake(
             throw;
         }
         unitOfWork.PromoteOnCommit(staged);
-        db.EvidenceItems.Add(item);
-        db.ItemMetadata.Add(metadata);
         // The first item of this unit of work registers the step for all of them. A scope may send several requests one after
         // another (a web request), each with its own unit of work: items left from an earlier one, refused or committed, are
         // not this one's.
@@ -195,6 +193,13 @@ internal sealed class EvidenceIntake(
             // The first of this request with bytes not stored before is their original; the files after it name it.
             item.DuplicateOf = ingested.DuplicateOf = original.TryGetValue(item.Sha256, out var first) ? first : null;
             original.TryAdd(item.Sha256, item.Id);
+        }
+        // Inserted here rather than tracked for SaveChanges (RowInserter says why), in the order the files came, so that an
+        // original is always in the table before the copies that name it.
+        await RowInserter.InsertAsync(db, recordedHere.Select(r => r.Item).ToList(), cancellationToken);
+        await RowInserter.InsertAsync(db, recordedHere.Select(r => r.Metadata).ToList(), cancellationToken);
+        foreach (var (item, metadata, _) in recordedHere)
+        {
             // The original name, the source and the text stay out of the custody log (names of files often name the child);
             // their hashes pin them.
             unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);

@@ -32,7 +32,8 @@ public sealed class GroupCommitTests : IAsyncLifetime
             await slice.SendAsync(new IngestEvidence(slice.File($"item-{i}.txt", Encoding.UTF8.GetBytes($"testimony {i}")), "A")))).ToList());
 
         Assert.All(results, r => Assert.IsType<IngestedEvidence>(r));
-        Assert.Contains(Batches(), size => size >= 20);
+        // The first batch is whatever reached the lock with the first request; everything that queued behind it is the next.
+        Assert.True(Batches().Count <= 3 && Batches().Max() >= 10, $"batches: {string.Join(", ", Batches())}");
         var sequences = await slice.QueryAsync(db => db.CustodyEvents.OrderBy(e => e.Sequence).Select(e => e.Sequence).ToListAsync());
         Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (long)i), sequences);
         Assert.True(await slice.QueryAsync(db => db.Checkpoints.CountAsync()) - checkpointsBefore < 30);
@@ -55,7 +56,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
         Assert.Contains("the database refuses this one", failure.Message, StringComparison.Ordinal);
         // Named, so that a neighbour's failure says what it was (it failed once on CI: 19 of 20 neighbours refused, cause unseen).
         Assert.Empty(results.Where((r, i) => i != 10 && r is not IngestedEvidence).Select(r => r.ToString()));
-        Assert.Contains(Batches(), size => size >= 15);
+        Assert.True(Batches().Count <= 3 && Batches().Max() >= 7, $"batches: {string.Join(", ", Batches())}");
         Assert.Equal(20, await slice.CountEvidenceAsync());
         Assert.DoesNotContain(await slice.QueryAsync(db => db.EvidenceItems.Select(e => e.OriginalName).ToListAsync()), n => n == "poison.txt");
         var sequences = await slice.QueryAsync(db => db.CustodyEvents.OrderBy(e => e.Sequence).Select(e => e.Sequence).ToListAsync());
