@@ -63,9 +63,10 @@ internal static class RowInserter
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
         }
-        catch (DbException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // As SaveChanges reports it, so that a refused row reads the same (DatabaseFailures) whichever path wrote it.
+            // As SaveChanges reports every failure of a save, so that a refused row reads the same (DatabaseFailures) whichever
+            // path wrote it, and a bulk ingest still sends each file of a refused request again alone.
             throw new DbUpdateException($"The database refused a row of {table.Table.Name}: {e.Message}", e);
         }
         finally

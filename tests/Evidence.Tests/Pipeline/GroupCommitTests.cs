@@ -64,6 +64,32 @@ public sealed class GroupCommitTests : IAsyncLifetime
         Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
     }
 
+    /// <summary>
+    /// The request refused after its events were numbered (its custody event refused): the ledger forgets its numbers, so the
+    /// neighbours after it are numbered without a gap and the batch's checkpoint signs the tree as stored.
+    /// </summary>
+    [SqliteFact]
+    public async Task RequestRefusedAfterItsEventsWereNumbered_FailsAlone_TheLedgerHasNoGap()
+    {
+        var poison = Encoding.UTF8.GetBytes("photo poisoned in the ledger");
+        await slice.TamperAsync($"""
+            CREATE TRIGGER poison BEFORE INSERT ON custody_events WHEN NEW."Sha256" = '{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(poison))}'
+            BEGIN SELECT RAISE(ABORT, 'the ledger refuses this one'); END;
+            """);
+        var requests = Enumerable.Range(0, 21).Select(i => (Func<Task<object>>)(async () =>
+            await slice.SendAsync(new IngestEvidence(slice.File($"item-{i}.txt", i == 10 ? poison : Encoding.UTF8.GetBytes($"photo {i}")), "A")))).ToList();
+
+        var results = await WhileTheDatabaseIsHeldAsync(requests);
+
+        var failure = Assert.IsType<UnavailableException>(results[10]);
+        Assert.Contains("the ledger refuses this one", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(results.Where((r, i) => i != 10 && r is not IngestedEvidence).Select(r => r.ToString()));
+        Assert.Equal(20, await slice.CountEvidenceAsync());
+        var sequences = await slice.QueryAsync(db => db.CustodyEvents.OrderBy(e => e.Sequence).Select(e => e.Sequence).ToListAsync());
+        Assert.Equal(Enumerable.Range(0, sequences.Count).Select(i => (long)i), sequences);
+        Assert.True((await slice.SendAsync(new VerifyCustody(), Role.Auditor, "auditor")).Clean);
+    }
+
     [SqliteFact]
     public async Task SameBytesTwiceInOneBatch_BothRecorded_OneBlob()
     {
