@@ -193,17 +193,14 @@ internal sealed class EvidenceIntake(
             // The first of this request with bytes not stored before is their original; the files after it name it.
             item.DuplicateOf = ingested.DuplicateOf = original.TryGetValue(item.Sha256, out var first) ? first : null;
             original.TryAdd(item.Sha256, item.Id);
+            // The original name, the source and the text stay out of the custody log (names of files often name the child);
+            // their hashes pin them.
+            unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);
         }
         // Inserted here rather than tracked for SaveChanges (RowInserter says why), in the order the files came, so that an
         // original is always in the table before the copies that name it.
         await RowInserter.InsertAsync(db, recordedHere.Select(r => r.Item).ToList(), cancellationToken);
         await RowInserter.InsertAsync(db, recordedHere.Select(r => r.Metadata).ToList(), cancellationToken);
-        foreach (var (item, metadata, _) in recordedHere)
-        {
-            // The original name, the source and the text stay out of the custody log (names of files often name the child);
-            // their hashes pin them.
-            unitOfWork.Record("Ingested", item.Id, item.Sha256, [.. Projections.Items.Details("Ingested", item), .. Projections.Metadata.Details("Ingested", metadata)]);
-        }
     }
 
     private async Task<(EvidenceItem Item, ItemMetadata Metadata, IngestedEvidence Ingested)> DescribeAsync(
