@@ -177,12 +177,7 @@ internal sealed class EvidenceIntake(
     private async Task FindDuplicatesAndRecordAsync(CancellationToken cancellationToken)
     {
         var hashes = recordedHere.Select(r => r.Item.Sha256).Distinct().ToList();
-        // One original per hash; the ordering only picks one should an older database hold two.
-        var originals = await db.EvidenceItems
-            .Where(e => hashes.Contains(e.Sha256) && e.DuplicateOf == null)
-            .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
-            .Select(e => new { e.Sha256, e.Id })
-            .ToListAsync(cancellationToken);
+        var originals = (await StoredWithSameBytes(db, hashes).ToListAsync(cancellationToken)).Where(e => e.IsOriginal);
         var original = new Dictionary<string, Guid>(StringComparer.Ordinal);
         foreach (var e in originals)
         {
@@ -202,6 +197,20 @@ internal sealed class EvidenceIntake(
         await RowInserter.InsertAsync(db, recordedHere.Select(r => r.Item).ToList(), cancellationToken);
         await RowInserter.InsertAsync(db, recordedHere.Select(r => r.Metadata).ToList(), cancellationToken);
     }
+
+    /// <summary>
+    /// Every item stored with one of <paramref name="hashes"/>, oldest first; the ordering only picks one original should an older
+    /// database hold two. Whether a row is an original is read, not filtered on: with <c>DuplicateOf IS NULL</c> in the WHERE
+    /// clause SQLite's planner chose the DuplicateOf index, which holds every original, so each request read the whole table and
+    /// a bulk ingest slowed with every item already stored.
+    /// </summary>
+    internal static IQueryable<StoredCopy> StoredWithSameBytes(EvidenceDbContext db, IReadOnlyCollection<string> hashes) =>
+        db.EvidenceItems
+            .Where(e => hashes.Contains(e.Sha256))
+            .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
+            .Select(e => new StoredCopy(e.Sha256, e.Id, e.DuplicateOf == null));
+
+    internal sealed record StoredCopy(string Sha256, Guid Id, bool IsOriginal);
 
     private async Task<(EvidenceItem Item, ItemMetadata Metadata, IngestedEvidence Ingested)> DescribeAsync(
         StagedBlob staged, HashingCopy.Result copied, string originalName, IntakeFields fields, IntakeSignatures signatures, CancellationToken cancellationToken)

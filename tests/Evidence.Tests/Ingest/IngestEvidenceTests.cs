@@ -43,6 +43,29 @@ public sealed class IngestEvidenceTests : IAsyncLifetime
         Assert.Empty(slice.StagingFiles());
     }
 
+    [SqliteFact] // SQLite's planner, which has no statistics to go by; PostgreSQL's has them
+    public async Task DuplicateLookup_SeeksTheHashIndex_RatherThanReadingEveryOriginal()
+    {
+        // Under the write lock, once per request: a plan that read every original made a bulk ingest slow down with every item
+        // already stored (10,000 files: 1.2 s of lookups instead of 0.3 s).
+        var plan = await slice.QueryAsync(async db =>
+        {
+            await db.Database.OpenConnectionAsync();
+            await using var command = EvidenceIntake.StoredWithSameBytes(db, [new string('a', 64), new string('b', 64)]).CreateDbCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+            var details = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                details.Add(reader.GetString(3));
+            }
+            return details;
+        });
+
+        Assert.Contains(plan, step => step.Contains("USING INDEX IX_evidence_items_Sha256 (Sha256=?)", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.Contains("IX_evidence_items_DuplicateOf", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Ingest_SameBytesTwice_StoresOnceAndReportsDuplicateOf()
     {
