@@ -171,7 +171,7 @@ public static class EvidenceServices
 
     /// <summary>
     /// Makes an installation ready in a container built elsewhere (the web app's): the database at the latest
-    /// migration, the accounts of an older version recorded, the blob store, and what a crash left behind removed (staged
+    /// migration (a new SQLite file created from the migrations' SQL, <see cref="NewSqliteDatabase"/>), the accounts of an older version recorded, the blob store, and what a crash left behind removed (staged
     /// blobs, unrecorded blobs and package files, abandoned uploads). A <see cref="StartUp.Quick"/> start stops after
     /// one query that finds the database already at the latest migration.
     /// </summary>
@@ -184,7 +184,8 @@ public static class EvidenceServices
         {
             var onPostgres = provider.GetRequiredService<EvidenceSettings>().PostgresDatabase is not null;
             var connection = scope.ServiceProvider.GetRequiredService<ScopeConnection>().Connection;
-            var migrated = await SchemaVersion.BringToLatestAsync(onPostgres ? typeof(PostgresEvidenceDbContext) : typeof(EvidenceDbContext), connection,
+            var created = !onPostgres && await NewSqliteDatabase.CreateIfEmptyAsync(connection, cancellationToken);
+            var migrated = created | await SchemaVersion.BringToLatestAsync(onPostgres ? typeof(PostgresEvidenceDbContext) : typeof(EvidenceDbContext), connection,
                                scope.ServiceProvider.GetRequiredService<EvidenceDbContext>, cancellationToken)
                            | await SchemaVersion.BringToLatestAsync(onPostgres ? typeof(PostgresAccountsDbContext) : typeof(AccountsDbContext), connection,
                                scope.ServiceProvider.GetRequiredService<AccountsDbContext>, cancellationToken);
