@@ -31,6 +31,7 @@ internal static class RowInserter
                           ?? throw new InvalidOperationException("These rows are inserted only inside the batch's transaction.");
         var table = db.Model.FindEntityType(typeof(T))!.GetTableMappings().Single();
         var columns = table.ColumnMappings.ToList();
+        RefuseWhatSaveChangesWouldGenerate(table, columns, rows);
         var sql = db.GetService<ISqlGenerationHelper>();
         // SQLite is in this process: one row per statement, prepared once and run again for each row, costs a few microseconds
         // a row, while its parameters are looked up by name in a list, so that a statement of many rows binds in quadratic
@@ -74,6 +75,35 @@ internal static class RowInserter
             foreach (var command in commands.Values)
             {
                 await command.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where SaveChanges would not send the row's own value, this would store something else: a key left unset (Guid.Empty for
+    /// an Id EF Core would have generated), a column left to its database default, a computed column, a shadow property. Such a
+    /// row is refused before anything is sent; the rows this inserts today set every value themselves.
+    /// </summary>
+    private static void RefuseWhatSaveChangesWouldGenerate<T>(ITableMapping table, List<IColumnMapping> columns, IReadOnlyList<T> rows) where T : class
+    {
+        foreach (var property in columns.Select(c => c.Property))
+        {
+            if (property.IsShadowProperty() || (property.ValueGenerated & ValueGenerated.OnUpdate) != 0)
+            {
+                throw new InvalidOperationException($"{table.Table.Name}.{property.Name} is not the row's own value; insert these rows through SaveChanges.");
+            }
+            if ((property.ValueGenerated & ValueGenerated.OnAdd) == 0)
+            {
+                continue;
+            }
+            var getter = property.GetGetter();
+            for (var r = 0; r < rows.Count; r++)
+            {
+                if (Equals(getter.GetClrValueUsingContainingEntity(rows[r]), property.Sentinel))
+                {
+                    throw new InvalidOperationException($"Row {r} of {table.Table.Name} has no {property.Name}: SaveChanges would generate it, and this " +
+                                                        "inserter generates nothing. Nothing was inserted.");
+                }
             }
         }
     }

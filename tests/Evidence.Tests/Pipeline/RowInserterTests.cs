@@ -130,6 +130,23 @@ public sealed class RowInserterTests
         Assert.Equal(0, await db.CustodyEvents.CountAsync(e => e.Sequence == 5));
     }
 
+    [Fact]
+    public async Task ARowWithoutTheKeySaveChangesWouldGenerate_IsRefused_AndNothingOfItsRowsIsSent()
+    {
+        await using var slice = await Slice.StartAsync();
+        await using var scope = slice.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<EvidenceDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+
+        // SaveChanges would give an item without an Id a fresh Guid; stored as Guid.Empty it would collide with the next such row
+        // and name no item. The first row is fine: it is not inserted either.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            RowInserter.InsertAsync(db, [Item(Guid.CreateVersion7()), Item(Guid.Empty)], CancellationToken.None));
+
+        Assert.Contains("Row 1 of evidence_items has no Id", refused.Message);
+        Assert.Equal(0, await db.EvidenceItems.CountAsync());
+    }
+
     private static EvidenceItem Item(Guid id) => new()
     {
         Id = id,
