@@ -19,15 +19,15 @@ fi
 
 echo "## $files files of 10 KiB through the command line"
 # Every timed run writes into a folder of its own, and everything is deleted once, a minute before the first: on this
-# machine's ext4 (no journal) a new inode is slower to allocate while inodes freed in the last 60 s remain (the kernel's
-# `recently_deleted` check), and deleting 10,000 files right before a timed run charged seconds of it to whichever side came
-# next (docs/benchmarks.md, issue 19).
+# machine's ext4 (no journal) a new inode is slower to allocate while recently freed inodes may still be written back (the
+# kernel's `recently_deleted` check, up to dirty_expire_centisecs plus 5 s: 35 s here), and deleting 10,000 files right
+# before a timed run charged seconds of it to whichever side came next (docs/benchmarks.md, issue 19).
 rm -rf "$work"/custody-copy* "$work"/custody-home*; sync; sleep 61
 base=(); ing=()
 for r in 1 2 3; do
-  s=$(now); cp -r "$folder" "$work/custody-copy-$r"; sync; (cd "$work/custody-copy-$r" && find . -type f -print0 | xargs -0 sha256sum > /dev/null); base+=("$(echo "$(now) - $s" | bc)")
+  sync; s=$(now); cp -r "$folder" "$work/custody-copy-$r"; sync; (cd "$work/custody-copy-$r" && find . -type f -print0 | xargs -0 sha256sum > /dev/null); base+=("$(echo "$(now) - $s" | bc)")
   # A first command in a fresh home runs in its own process whatever the switch (off here: bench/common.sh).
-  s=$(now); "$root/evidence" --home "$work/custody-home-$r" ingest "$folder" --collector bench > /dev/null; ing+=("$(echo "$(now) - $s" | bc)")
+  sync; s=$(now); "$root/evidence" --home "$work/custody-home-$r" ingest "$folder" --collector bench > /dev/null; ing+=("$(echo "$(now) - $s" | bc)")
 done
 home="$work/custody-home-3"
 b=$(echo "${base[*]}" | median); i=$(echo "${ing[*]}" | median)
@@ -51,7 +51,9 @@ for _ in 1 2 3 4 5; do
 done
 a=$(echo "${add[*]}" | median); o=$(echo "${own[*]}" | median); h=$(echo "${help[*]}" | median)
 echo "./evidence case add ${a}s (served by the resident; in its own process ${o}s -> $(ratio "$o" "$h")), ./evidence help ${h}s -> ratio $(ratio "$a" "$h") (goal <= 5)"
-rm -rf "$work"/custody-copy* "$work"/custody-home*  # the resident stops within seconds
+# Only the home the resident serves (it stops within seconds); the other folders wait for the next run's one delete, so that
+# the steps below do not start right after 50,000 files were deleted.
+rm -rf "$home"
 export EVIDENCE_RESIDENT=off
 
 if [ "${CUSTODY_ONLY:-0}" != 1 ]; then

@@ -8,11 +8,11 @@ namespace Evidence.Data;
 /// script</c>, kept in Data/NewDatabase by compile-models.sh), both contexts in one transaction. EF Core's own way applies the
 /// migrations one by one and builds each one's model to do it: 0.8 s of the first command in a new home, a fifth of a bulk
 /// ingest of 10,000 files. A database that holds anything (an older home) is brought up by the migrations as before;
-/// SchemaVersionTests holds both ways to the same schema and the same migration history.
+/// NewSqliteDatabaseTests holds each file to the script EF Core generates now, and both ways to the same database.
 /// </summary>
 internal static class NewSqliteDatabase
 {
-    private static readonly string[] Scripts = ["EvidenceDbContext.sql", "AccountsDbContext.sql"];
+    internal static readonly string[] Scripts = ["EvidenceDbContext.sql", "AccountsDbContext.sql"];
 
     /// <summary>True when the database was empty and now has the latest schema; false when it held something already.</summary>
     public static async Task<bool> CreateIfEmptyAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -39,7 +39,7 @@ internal static class NewSqliteDatabase
             {
                 await using var command = sqlite.CreateCommand();
                 command.Transaction = transaction;
-                command.CommandText = Read(script);
+                command.CommandText = Script(script);
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
@@ -62,7 +62,7 @@ internal static class NewSqliteDatabase
         return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 0;
     }
 
-    private static string Read(string script)
+    internal static string Script(string script)
     {
         using var stream = typeof(NewSqliteDatabase).Assembly.GetManifestResourceStream(script)
                            ?? throw new InvalidOperationException($"The build lost the embedded {script}.");

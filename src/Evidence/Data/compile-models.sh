@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the compiled SQLite models (Data/CompiledModels/Sqlite, Accounts/CompiledModels/Sqlite) and the SQL that creates
 # a new SQLite database (Data/NewDatabase) after an entity or a configuration changed and its migration was added. See
-# Data/README.md for why they exist; SchemaVersionTests fails while either is behind the migrations.
+# Data/README.md for why they exist; CompiledModelTests and NewSqliteDatabaseTests fail while either is behind.
 #
 # --nativeaot makes EF Core write each entity's property accessors and change-tracking snapshots as code, where it would
 # otherwise build them as expression trees and compile them on first use: about 300 methods compiled by the JIT before the

@@ -177,7 +177,7 @@ internal sealed class EvidenceIntake(
     private async Task FindDuplicatesAndRecordAsync(CancellationToken cancellationToken)
     {
         var hashes = recordedHere.Select(r => r.Item.Sha256).Distinct().ToList();
-        var originals = (await StoredWithSameBytes(db, hashes).ToListAsync(cancellationToken)).Where(e => e.IsOriginal);
+        var originals = await StoredWithSameBytes(db, hashes).ToListAsync(cancellationToken);
         var original = new Dictionary<string, Guid>(StringComparer.Ordinal);
         foreach (var e in originals)
         {
@@ -199,18 +199,18 @@ internal sealed class EvidenceIntake(
     }
 
     /// <summary>
-    /// Every item stored with one of <paramref name="hashes"/>, oldest first; the ordering only picks one original should an older
-    /// database hold two. Whether a row is an original is read, not filtered on: with <c>DuplicateOf IS NULL</c> in the WHERE
-    /// clause SQLite's planner chose the DuplicateOf index, which holds every original, so each request read the whole table and
-    /// a bulk ingest slowed with every item already stored.
+    /// The originals stored with one of <paramref name="hashes"/>, oldest first; the ordering only picks one should an older
+    /// database hold two. "No DuplicateOf" is written as a comparison SQLite cannot answer from the DuplicateOf index: given
+    /// <c>DuplicateOf IS NULL</c>, its planner chose that index, which holds every original, so each request read the whole
+    /// table under the write lock and a bulk ingest slowed with every item stored. Guid.Empty names no item (a foreign key).
     /// </summary>
-    internal static IQueryable<StoredCopy> StoredWithSameBytes(EvidenceDbContext db, IReadOnlyCollection<string> hashes) =>
+    internal static IQueryable<StoredOriginal> StoredWithSameBytes(EvidenceDbContext db, IReadOnlyCollection<string> hashes) =>
         db.EvidenceItems
-            .Where(e => hashes.Contains(e.Sha256))
+            .Where(e => hashes.Contains(e.Sha256) && (e.DuplicateOf ?? Guid.Empty) == Guid.Empty)
             .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)
-            .Select(e => new StoredCopy(e.Sha256, e.Id, e.DuplicateOf == null));
+            .Select(e => new StoredOriginal(e.Sha256, e.Id));
 
-    internal sealed record StoredCopy(string Sha256, Guid Id, bool IsOriginal);
+    internal sealed record StoredOriginal(string Sha256, Guid Id);
 
     private async Task<(EvidenceItem Item, ItemMetadata Metadata, IngestedEvidence Ingested)> DescribeAsync(
         StagedBlob staged, HashingCopy.Result copied, string originalName, IntakeFields fields, IntakeSignatures signatures, CancellationToken cancellationToken)
