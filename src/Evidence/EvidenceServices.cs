@@ -194,8 +194,12 @@ public static class EvidenceServices
             {
                 return;
             }
-            scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = RecordExistingAccounts.Upgrade;
-            await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new RecordExistingAccounts(), cancellationToken);
+            // A database created a moment ago holds no accounts of an older version to record.
+            if (!created)
+            {
+                scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = RecordExistingAccounts.Upgrade;
+                await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new RecordExistingAccounts(), cancellationToken);
+            }
         }
         await Recovery.StartupRecovery.RunAsync(provider, cancellationToken);
     }
