@@ -67,6 +67,24 @@ public sealed class RowInserterTests
 
         AssertSameStorage(await RawRowAsync(db, "evidence_items", byEf.Id), await RawRowAsync(db, "evidence_items", byInserter.Id), "Id");
         Assert.Equal(2, await db.EvidenceItems.CountAsync(e => e.OriginalName == odd));
+
+        // Stated metadata with every optional field null, the enums (stored as words) included, and odd text where there is any.
+        ItemMetadata Unstated(Guid evidenceId) => new()
+        {
+            Id = Guid.CreateVersion7(), EvidenceId = evidenceId, Version = 0, Confidentiality = Confidentiality.Confidential,
+            StatedAtUtc = new DateTime(2026, 12, 4, 0, 0, 0, DateTimeKind.Utc), StatedBy = odd,
+        };
+        var (metadataByEf, metadataByInserter) = (Unstated(byEf.Id), Unstated(byInserter.Id));
+        db.ItemMetadata.Add(metadataByEf);
+        await db.SaveChangesAsync();
+        await RowInserter.InsertAsync(db, [metadataByInserter], CancellationToken.None);
+
+        var stored = await RawRowAsync(db, "item_metadata", metadataByInserter.Id);
+        AssertSameStorage(await RawRowAsync(db, "item_metadata", metadataByEf.Id), stored, "Id", "EvidenceId");
+        Assert.All(["Generation", "DerivedKind", "Consent", "WillingToTestify", "Latitude", "DerivedFrom"], column => Assert.Equal(typeof(DBNull), stored[column].Type));
+        var read = await db.ItemMetadata.AsNoTracking().SingleAsync(m => m.Id == metadataByInserter.Id);
+        Assert.Equal(((ItemGeneration?)null, (DerivedKind?)null, (ConsentState?)null, (bool?)null, Confidentiality.Confidential, odd),
+            (read.Generation, read.DerivedKind, read.Consent, read.WillingToTestify, read.Confidentiality, read.StatedBy));
     }
 
     [Fact]
