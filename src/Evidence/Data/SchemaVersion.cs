@@ -2,6 +2,8 @@ using System.Data;
 using System.Data.Common;
 using Evidence.Accounts;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Evidence.Data;
 
@@ -39,7 +41,15 @@ internal static class SchemaVersion
         await OneAtATime.WaitAsync(cancellationToken);
         try
         {
-            await context().Database.MigrateAsync(cancellationToken);
+            var db = context();
+            if (db.Database.IsNpgsql())
+            {
+                // Npgsql's migrator reads the history table before it creates it, and logs the refusal as an error
+                // (npgsql/efcore.pg#3407): every new database showed the operator two "fail:" lines. Created first, with EF Core's
+                // own statement.
+                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+            }
+            await db.Database.MigrateAsync(cancellationToken);
             return true;
         }
         finally
