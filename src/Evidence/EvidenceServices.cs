@@ -170,9 +170,10 @@ public static class EvidenceServices
     }
 
     /// <summary>
-    /// Makes an installation ready in a container built elsewhere (the web app's): the database at the latest
-    /// migration (a new SQLite file created from the migrations' SQL, <see cref="NewSqliteDatabase"/>), the accounts of an older version recorded, the blob store, and what a crash left behind removed (staged
-    /// blobs, unrecorded blobs and package files, abandoned uploads). A <see cref="StartUp.Quick"/> start stops after
+    /// Makes an installation ready in a container built elsewhere (the web app's): the database at the latest migration (a new
+    /// SQLite file created from the migrations' SQL, <see cref="NewSqliteDatabase"/>), the accounts of an older version
+    /// recorded, the blob store, and what a crash left behind removed (staged blobs, unrecorded blobs and package files,
+    /// abandoned uploads). A <see cref="StartUp.Quick"/> start stops after
     /// one query that finds the database already at the latest migration.
     /// </summary>
     public static async Task PrepareAsync(IServiceProvider provider, CancellationToken cancellationToken, StartUp startUp = StartUp.Full)

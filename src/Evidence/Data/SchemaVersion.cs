@@ -45,9 +45,9 @@ internal static class SchemaVersion
             if (db.Database.IsNpgsql())
             {
                 // Npgsql's migrator reads the history table before it creates it, and logs the refusal as an error
-                // (npgsql/efcore.pg#3407): every new database showed the operator two "fail:" lines. Created first, with EF Core's
-                // own statement.
-                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+                // (npgsql/efcore.pg#3407): every new database showed the operator two "fail:" lines. Created first by Npgsql's own
+                // call, which also survives a second server creating it at the same moment.
+                await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
             }
             await db.Database.MigrateAsync(cancellationToken);
             return true;

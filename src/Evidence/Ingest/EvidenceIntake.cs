@@ -177,7 +177,7 @@ internal sealed class EvidenceIntake(
     private async Task FindDuplicatesAndRecordAsync(CancellationToken cancellationToken)
     {
         var hashes = recordedHere.Select(r => r.Item.Sha256).Distinct().ToList();
-        var originals = await StoredWithSameBytes(db, hashes).ToListAsync(cancellationToken);
+        var originals = await OriginalsWithSameBytes(db, hashes).ToListAsync(cancellationToken);
         var original = new Dictionary<string, Guid>(StringComparer.Ordinal);
         foreach (var e in originals)
         {
@@ -204,7 +204,7 @@ internal sealed class EvidenceIntake(
     /// <c>DuplicateOf IS NULL</c>, its planner chose that index, which holds every original, so each request read the whole
     /// table under the write lock and a bulk ingest slowed with every item stored. Guid.Empty names no item (a foreign key).
     /// </summary>
-    internal static IQueryable<StoredOriginal> StoredWithSameBytes(EvidenceDbContext db, IReadOnlyCollection<string> hashes) =>
+    internal static IQueryable<StoredOriginal> OriginalsWithSameBytes(EvidenceDbContext db, IReadOnlyCollection<string> hashes) =>
         db.EvidenceItems
             .Where(e => hashes.Contains(e.Sha256) && (e.DuplicateOf ?? Guid.Empty) == Guid.Empty)
             .OrderBy(e => e.IngestedAtUtc).ThenBy(e => e.Id)

@@ -51,7 +51,7 @@ public sealed class IngestEvidenceTests : IAsyncLifetime
         var plan = await slice.QueryAsync(async db =>
         {
             await db.Database.OpenConnectionAsync();
-            await using var command = EvidenceIntake.StoredWithSameBytes(db, [new string('a', 64), new string('b', 64)]).CreateDbCommand();
+            await using var command = EvidenceIntake.OriginalsWithSameBytes(db, [new string('a', 64), new string('b', 64)]).CreateDbCommand();
             command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
             var details = new List<string>();
             await using var reader = await command.ExecuteReaderAsync();

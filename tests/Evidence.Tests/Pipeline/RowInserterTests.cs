@@ -77,9 +77,12 @@ public sealed class RowInserterTests
         var (metadataByEf, metadataByInserter) = (Unstated(byEf.Id), Unstated(byInserter.Id));
         db.ItemMetadata.Add(metadataByEf);
         await db.SaveChangesAsync();
-        await RowInserter.InsertAsync(db, [metadataByInserter], CancellationToken.None);
+        // In one statement with a row that sets every field (PostgreSQL's many rows a statement): each keeps its own nulls.
+        var stated = Metadata(Guid.CreateVersion7(), byInserter.Id, version: 1);
+        await RowInserter.InsertAsync(db, [metadataByInserter, stated], CancellationToken.None);
 
         var stored = await RawRowAsync(db, "item_metadata", metadataByInserter.Id);
+        Assert.Equal("Kherson", (await RawRowAsync(db, "item_metadata", stated.Id))["Place"].Value);
         AssertSameStorage(await RawRowAsync(db, "item_metadata", metadataByEf.Id), stored, "Id", "EvidenceId");
         Assert.All(["Generation", "DerivedKind", "Consent", "WillingToTestify", "Latitude", "DerivedFrom"], column => Assert.Equal(typeof(DBNull), stored[column].Type));
         var read = await db.ItemMetadata.AsNoTracking().SingleAsync(m => m.Id == metadataByInserter.Id);
@@ -182,11 +185,11 @@ public sealed class RowInserterTests
         SearchWords = "alpha beta",
     };
 
-    private static ItemMetadata Metadata(Guid id, Guid evidenceId) => new()
+    private static ItemMetadata Metadata(Guid id, Guid evidenceId, int version = 0) => new()
     {
         Id = id,
         EvidenceId = evidenceId,
-        Version = 0,
+        Version = version,
         Place = "Kherson",
         Latitude = 50.4501,
         Longitude = -30.5234,

@@ -13,7 +13,7 @@ namespace Evidence.Tests.Postgres;
 public sealed class NewPostgresDatabaseTests
 {
     [PostgresFact]
-    public async Task NewDatabase_IsMigratedWithoutAnErrorInTheLog_AndOpensAgainWithoutMigrating()
+    public async Task NewDatabase_IsMigratedWithoutAnErrorInTheLog_AndOpensAgain()
     {
         await using var database = await PostgresDatabase.CreateAsync();
         using var home = new TestHome();
