@@ -5,6 +5,8 @@ using Evidence.Domain;
 using Evidence.Requests;
 using Evidence.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Evidence.Tests.Accounts;
@@ -145,14 +147,21 @@ public sealed class AccountRequestsTests : IAsyncLifetime
     [Fact]
     public async Task AccountsFromBeforeTheyWereRecorded_AreRecordedOnce_AtStartUp()
     {
-        // As an older version wrote them: straight into Identity's table, no event.
-        await AddOutsideTheLedgerAsync("olena");
-        await AddOutsideTheLedgerAsync("taras");
+        // The accounts schema as the older version left it (its first migration), and its accounts as it wrote them: straight
+        // into Identity's table, no event.
+        await using (var scope = slice.Services.CreateAsyncScope())
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
+            var first = accounts.GetService<IMigrationsAssembly>().Migrations.Keys.Min(StringComparer.Ordinal)!;
+            await accounts.GetService<IMigrator>().MigrateAsync(first);
+        }
+        await AddAsAnOlderVersionDidAsync("olena");
+        await AddAsAnOlderVersionDidAsync("taras");
 
         await EvidenceServices.PrepareAsync(slice.Services, CancellationToken.None);
         var recorded = await EventsAsync("UserAdded");
         var clean = await VerifyAsync();
-        await AddOutsideTheLedgerAsync("mallory");
+        await AddAsAnOlderVersionDidAsync("mallory");
         await EvidenceServices.PrepareAsync(slice.Services, CancellationToken.None);
         var after = await VerifyAsync();
 
@@ -163,15 +172,15 @@ public sealed class AccountRequestsTests : IAsyncLifetime
         Assert.Equal("AspNetUsers mallory", Assert.Single(after.Findings).Subject);
     }
 
-    private async Task AddOutsideTheLedgerAsync(string name)
+    // Only the columns the first accounts migration has (an older version knew no more).
+    private async Task AddAsAnOlderVersionDidAsync(string name)
     {
         await using var scope = slice.Services.CreateAsyncScope();
-        var accounts = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
-        accounts.Users.Add(new EvidenceUser
-        {
-            UserName = name, NormalizedUserName = name.ToUpperInvariant(), Role = Role.Investigator, CreatedAtUtc = new DateTime(2026, 11, 30, 9, 0, 0, DateTimeKind.Utc),
-        });
-        await accounts.SaveChangesAsync();
+        await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().Database.ExecuteSqlAsync($"""
+            INSERT INTO "AspNetUsers" ("Id", "UserName", "NormalizedUserName", "Role", "Office", "MustChangePassword", "CreatedAtUtc", "EmailConfirmed",
+                "PhoneNumberConfirmed", "TwoFactorEnabled", "LockoutEnabled", "AccessFailedCount")
+            VALUES ({Guid.NewGuid().ToString()}, {name}, {name.ToUpperInvariant()}, 'Investigator', NULL, false, '2026-11-30 09:00:00', false, false, false, true, 0)
+            """);
     }
 
     private static Dictionary<string, string> Details(CustodyEvent e) => JsonSerializer.Deserialize<Dictionary<string, string>>(e.Details)!;
