@@ -185,22 +185,18 @@ public static class EvidenceServices
         {
             var onPostgres = provider.GetRequiredService<EvidenceSettings>().PostgresDatabase is not null;
             var connection = scope.ServiceProvider.GetRequiredService<ScopeConnection>().Connection;
-            var accountsContext = onPostgres ? typeof(PostgresAccountsDbContext) : typeof(AccountsDbContext);
-            // Read before migrating: only accounts an older version kept outside the ledger are adopted.
-            var accountsSchemaBefore = await SchemaVersion.LatestAppliedAsync(accountsContext, connection, cancellationToken);
             var created = !onPostgres && await NewSqliteDatabase.CreateIfEmptyAsync(connection, cancellationToken);
             var migrated = created | await SchemaVersion.BringToLatestAsync(onPostgres ? typeof(PostgresEvidenceDbContext) : typeof(EvidenceDbContext), connection,
                                scope.ServiceProvider.GetRequiredService<EvidenceDbContext>, cancellationToken)
-                           | await SchemaVersion.BringToLatestAsync(accountsContext, connection,
+                           | await SchemaVersion.BringToLatestAsync(onPostgres ? typeof(PostgresAccountsDbContext) : typeof(AccountsDbContext), connection,
                                scope.ServiceProvider.GetRequiredService<AccountsDbContext>, cancellationToken);
             keepAlive?.Open();
             if (startUp == StartUp.Quick && !migrated)
             {
                 return;
             }
-            // Not on a database that was already this version's (or was created just now): an account row without its event there
-            // was planted, and adopting it would sign it as an account that existed before the upgrade (AccountAttackTests.Adoption_OnAnInstallationWithoutAccounts…).
-            if (SchemaVersion.MayHoldUnrecordedAccounts(accountsContext, accountsSchemaBefore))
+            // A database created a moment ago holds no accounts of an older version to record.
+            if (!created)
             {
                 scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = RecordExistingAccounts.Upgrade;
                 await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new RecordExistingAccounts(), cancellationToken);

@@ -58,29 +58,9 @@ internal static class SchemaVersion
         }
     }
 
-    /// <summary>
-    /// The first accounts migration of a version that records every account change in the custody ledger (UserLanguage; account
-    /// events came a few hours before it, on 2026-12-02). An older database may hold accounts no event records, which the first
-    /// start of this version adopts (<see cref="RecordExistingAccounts"/>); one already at this migration holds none, and an
-    /// account row without its event there is a finding, never adopted.
-    /// </summary>
-    internal static readonly IReadOnlyDictionary<Type, string> AccountEventsFrom = new Dictionary<Type, string>
+    private static async Task<bool> IsAtLatestAsync(Type contextType, DbConnection connection, CancellationToken cancellationToken)
     {
-        [typeof(AccountsDbContext)] = "20261202055905_UserLanguage",
-        [typeof(PostgresAccountsDbContext)] = "20261202055941_UserLanguage",
-    };
-
-    /// <summary>Whether a database whose accounts schema was at <paramref name="applied"/> may hold accounts no event records.</summary>
-    public static bool MayHoldUnrecordedAccounts(Type accountsContextType, string? applied) =>
-        applied is not null && string.CompareOrdinal(applied, AccountEventsFrom[accountsContextType]) < 0;
-
-    private static async Task<bool> IsAtLatestAsync(Type contextType, DbConnection connection, CancellationToken cancellationToken) =>
-        await LatestAppliedAsync(contextType, connection, cancellationToken) == Known[contextType].Latest;
-
-    /// <summary>The latest migration recorded in the context's history table; null when there is none (a new database).</summary>
-    public static async Task<string?> LatestAppliedAsync(Type contextType, DbConnection connection, CancellationToken cancellationToken)
-    {
-        var history = Known[contextType].HistoryTable;
+        var (history, latest) = Known[contextType];
         var opened = connection.State != ConnectionState.Open;
         if (opened)
         {
@@ -90,11 +70,11 @@ internal static class SchemaVersion
         {
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT MAX(\"MigrationId\") FROM \"{history}\"";
-            return await command.ExecuteScalarAsync(cancellationToken) as string;
+            return await command.ExecuteScalarAsync(cancellationToken) is string applied && applied == latest;
         }
         catch (DbException)
         {
-            return null; // no history table: a new database
+            return false; // no history table: a new database
         }
         finally
         {

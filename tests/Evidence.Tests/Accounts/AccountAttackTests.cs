@@ -53,28 +53,6 @@ public sealed class AccountAttackTests : IAsyncLifetime
         Assert.Contains(report.Findings, f => f.Subject.StartsWith("AspNetUsers mallory", StringComparison.Ordinal));
     }
 
-    /// <summary>
-    /// On an installation whose ledger has no account event yet (a new one before the first `serve`, or one used from the
-    /// command line only), a row an insider inserts was adopted at the next start as an account that existed before the
-    /// upgrade: signed, and verify clean. Only a database whose accounts schema predates account events adopts now.
-    /// </summary>
-    [Fact]
-    public async Task Adoption_OnAnInstallationWithoutAccounts_ARowPlantedLaterIsAFinding()
-    {
-        await slice.SendAsync(new Evidence.Cases.CreateCase("Case 1"), Role.Investigator, "cli-operator");
-        await slice.TamperAsync("""
-            INSERT INTO "AspNetUsers" ("Id", "UserName", "NormalizedUserName", "Role", "Office", "MustChangePassword", "CreatedAtUtc", "EmailConfirmed",
-                "PhoneNumberConfirmed", "TwoFactorEnabled", "LockoutEnabled", "AccessFailedCount")
-            VALUES ('planted', 'mallory', 'MALLORY', 'Admin', NULL, false, '2026-12-01 09:00:00', false, false, false, true, 0);
-            """);
-
-        await EvidenceServices.PrepareAsync(slice.Services, CancellationToken.None);
-        var report = await VerifyAsync();
-
-        Assert.Empty(await EventsAsync("UserAdded"));
-        Assert.Contains(report.Findings, f => f.Subject.StartsWith("AspNetUsers mallory", StringComparison.Ordinal));
-    }
-
     /// <summary>The last-admin rule is read before the write lock: two demotions at once leave no admin at all.</summary>
     [Fact]
     public async Task TwoAdminsDemotedAtOnce_AnAdminRemains()
