@@ -22,8 +22,8 @@ public sealed class NewSqliteDatabaseTests : IDisposable
     [SqliteFact]
     public async Task NewHome_HasTheSchemaAndTheHistoryTheMigrationsMake()
     {
-        var created = Path.Combine(home.Path, "created");
-        await (await EvidenceServices.StartAsync(new EvidenceSettings { Home = created })).DisposeAsync();
+        var created = new EvidenceSettings { Home = Path.Combine(home.Path, "created") };
+        await (await EvidenceServices.StartAsync(created)).DisposeAsync();
         var migrated = new EvidenceSettings { Home = Path.Combine(home.Path, "migrated") };
         Directory.CreateDirectory(migrated.Home);
         var evidenceOptions = new DbContextOptionsBuilder<EvidenceDbContext>();
@@ -39,7 +39,7 @@ public sealed class NewSqliteDatabaseTests : IDisposable
             await accounts.Database.MigrateAsync();
         }
 
-        var fromScript = Describe(Path.Combine(created, "evidence.db"));
+        var fromScript = Describe(created.DatabasePath);
         var fromMigrations = Describe(migrated.DatabasePath);
 
         Assert.Contains(fromScript, line => line.StartsWith("trigger|evidence_items_no_delete|", StringComparison.Ordinal));
